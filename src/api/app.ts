@@ -1,0 +1,49 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { ErrorResponse } from './schemas/common.ts';
+import configPlugin from './plugins/infra/config.ts';
+import errorHandler from './plugins/infra/error-handler.ts';
+import authPlugin from './plugins/infra/auth.ts';
+import swaggerPlugin from './plugins/infra/swagger.ts';
+import redisPlugin from './plugins/infra/redis.ts';
+import databasePlugin from './plugins/infra/database.ts';
+import artifactsPlugin from './plugins/infra/artifacts.ts';
+import queuePlugin from './plugins/infra/queue.ts';
+import runsPlugin from './plugins/app/runs.ts';
+import eventIngestPlugin from './plugins/app/event-ingest.ts';
+import healthRoutes from './routes/health/index.ts';
+import runsRoutes from './routes/runs/index.ts';
+import modelsRoutes from './routes/models/index.ts';
+
+/**
+ * Assembles the api: infrastructure plugins (config, errors, auth, docs, Redis, database, artifacts,
+ * queue), then domain plugins, then routes. Plugins close in reverse order: HTTP first, the database last.
+ */
+export async function buildApp(config: Config, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Inline datasets travel in the request body.
+    bodyLimit: Math.ceil(config.KILN_MAX_INLINE_MB * 1024 * 1024) + 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(ErrorResponse);
+
+  await app.register(configPlugin, { config });
+  await app.register(errorHandler);
+  await app.register(authPlugin);
+  await app.register(swaggerPlugin);
+  await app.register(databasePlugin);
+  await app.register(redisPlugin);
+  await app.register(artifactsPlugin);
+  await app.register(queuePlugin);
+  await app.register(runsPlugin);
+  await app.register(eventIngestPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(runsRoutes);
+  await app.register(modelsRoutes);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,36 @@
+import { timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { ApiError } from '../../errors.ts';
+
+const OPEN_ROUTES = new Set(['/healthz']);
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * With KILN_API_TOKEN set, every route but /healthz needs `Authorization: Bearer <token>`.
+ * WebSocket upgrades may pass `?token=` instead, since browsers cannot set headers on them.
+ * Checked in onRequest, so a refused WebSocket is never opened.
+ */
+export default fp(
+  async (app) => {
+    const expected = app.config.KILN_API_TOKEN;
+    if (!expected) return;
+    app.addHook('onRequest', async (request) => {
+      const path = request.url.split('?')[0]!;
+      if (OPEN_ROUTES.has(path)) return;
+      const header = request.headers.authorization;
+      const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+      const queryToken =
+        request.headers.upgrade?.toLowerCase() === 'websocket' ? (request.query as Record<string, string> | undefined)?.token : undefined;
+      const given = bearer ?? queryToken;
+      if (!given || !sameToken(given, expected)) {
+        throw new ApiError(401, 'unauthorized', given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <token>');
+      }
+    });
+  },
+  { name: 'auth', dependencies: ['config', 'error-handler'] },
+);

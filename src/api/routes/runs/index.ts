@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { RunSpecSchema, type RunSpec } from '../../../engine/spec/run-spec.ts';
+import { normalizeRunSpec } from '../../../engine/spec/normalize.ts';
+import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { CreatedRun, CreateRunQuery, ListRunsQuery, ModelSummarySchema, RunList, RunView } from '../../schemas/runs.ts';
+
+/** /runs: submit, list, read, cancel and delete training runs. */
+const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/runs',
+    {
+      // Keras spellings (batch_size, "categorical_crossentropy") are mapped before the schema sees them.
+      preValidation: async (request) => {
+        request.body = normalizeRunSpec(request.body) as typeof request.body;
+      },
+      schema: {
+        summary: 'Submit a training run (or validate it with ?dryRun=true)',
+        tags: ['runs'],
+        querystring: CreateRunQuery,
+        body: RunSpecSchema,
+        response: {
+          200: Type.Object({ dryRun: Type.Literal(true), summary: ModelSummarySchema }),
+          201: CreatedRun,
+          ...errorResponses(400, 401, 413),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.runs.create(request.body as RunSpec, { dryRun: request.query.dryRun });
+      if (result.dryRun) return reply.code(200).send({ dryRun: true, summary: result.summary });
+      return reply.code(201).send(result.run);
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      schema: {
+        summary: 'List runs, newest first',
+        tags: ['runs'],
+        querystring: ListRunsQuery,
+        response: { 200: RunList, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => app.runs.list(request.query),
+  );
+
+  app.get(
+    '/runs/:id',
+    { schema: { summary: 'A run with its epochs, checkpoints, evaluation and model', tags: ['runs'], params: IdParams, response: { 200: RunView, ...errorResponses(401, 404) } } },
+    async (request) => app.runs.get(request.params.id),
+  );
+
+  app.post(
+    '/runs/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a queued or running run (a running one stops within one batch)',
+        tags: ['runs'],
+        params: IdParams,
+        response: { 202: Type.Object({ id: Type.String(), status: Type.String() }), ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await app.runs.cancel(request.params.id)),
+  );
+
+  app.delete(
+    '/runs/:id',
+    {
+      schema: {
+        summary: 'Delete a finished run and its artifacts',
+        tags: ['runs'],
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await app.runs.remove(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default runsRoutes;

@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+import { AnyObject, Nullable } from './common.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export const RunStatusSchema = Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)));
+
+export const CreateRunQuery = Type.Object(
+  { dryRun: Type.Boolean({ default: false, description: 'Validate and answer the model summary; queue nothing.' }) },
+  { additionalProperties: false },
+);
+
+export const CreatedRun = Type.Object({
+  id: Type.String(),
+  status: RunStatusSchema,
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const ModelSummarySchema = Type.Object(
+  {
+    name: Type.String(),
+    layers: Type.Array(
+      Type.Object(
+        { name: Type.String(), type: Type.String(), outputShape: Type.Unknown(), params: Type.Integer() },
+        { additionalProperties: true },
+      ),
+    ),
+    totalParams: Type.Integer(),
+    trainableParams: Type.Integer(),
+    nonTrainableParams: Type.Integer(),
+  },
+  { additionalProperties: true },
+);
+
+export const EpochView = Type.Object({
+  epoch: Type.Integer(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  lr: Nullable(Type.Number()),
+  durationMs: Type.Integer(),
+  samplesPerSec: Nullable(Type.Number()),
+});
+
+export const RunView = Type.Object({
+  id: Type.String(),
+  name: Nullable(Type.String()),
+  status: RunStatusSchema,
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  attempt: Type.Integer(),
+  backend: Nullable(Type.String()),
+  device: Nullable(Type.String()),
+  spec: AnyObject,
+  epochs: Type.Array(EpochView),
+  checkpoints: Type.Array(AnyObject),
+  bestCheckpoint: Nullable(AnyObject),
+  evaluation: Nullable(AnyObject),
+  modelId: Nullable(Type.String()),
+  error: Nullable(AnyObject),
+});
+
+export const RunListItem = Type.Object({
+  id: Type.String(),
+  name: Nullable(Type.String()),
+  status: RunStatusSchema,
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  backend: Nullable(Type.String()),
+  modelId: Nullable(Type.String()),
+  error: Nullable(AnyObject),
+});
+
+export const ListRunsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([RunStatusSchema, Type.Array(RunStatusSchema)])),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RunList = Type.Object({
+  runs: Type.Array(RunListItem),
+  nextCursor: Nullable(Type.String()),
+});

@@ -1,0 +1,66 @@
+import type { RunSpec } from '../../engine/spec/run-spec.ts';
+import { jsonArrayShape } from '../../engine/spec/validate-run-spec.ts';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/**
+ * Inline training data can be megabytes; run views describe it (sample count and shapes) instead of
+ * echoing it back. The stored spec keeps the data itself.
+ */
+export function describeSpec(spec: RunSpec): object {
+  const inline = spec.dataset?.inline;
+  if (!inline) return spec;
+  const describe = (v: unknown) =>
+    Array.isArray(v) ? { shape: jsonArrayShape(v) } : Object.fromEntries(Object.entries(v as object).map(([k, a]) => [k, { shape: jsonArrayShape(a) }]));
+  return { ...spec, dataset: { inline: { x: describe(inline.x), y: describe(inline.y) } } };
+}
+
+type RunRow = {
+  id: string; name: string | null; status: string; spec: unknown; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  attempt: number; backend: string | null; device: string | null; error: unknown;
+};
+
+/** GET /runs/:id */
+export function runView(run: RunRow & {
+  epochs: { epoch: number; metrics: unknown; lr: number | null; durationMs: number; samplesPerSec: number | null }[];
+  checkpoints: { kind: string; epoch: number; path: string; monitor: string | null; value: number | null; createdAt: Date }[];
+  evaluation: { metrics: unknown; confusion: unknown; perClass: unknown; createdAt: Date } | null;
+  model: { id: string } | null;
+}) {
+  const checkpoints = run.checkpoints.map((c) => ({ kind: c.kind, epoch: c.epoch, path: c.path, monitor: c.monitor, value: c.value, createdAt: iso(c.createdAt) }));
+  return {
+    ...runListItem(run),
+    attempt: run.attempt,
+    device: run.device,
+    spec: describeSpec(run.spec as RunSpec),
+    epochs: run.epochs.map((e) => ({ epoch: e.epoch, metrics: e.metrics as Record<string, number>, lr: e.lr, durationMs: e.durationMs, samplesPerSec: e.samplesPerSec })),
+    checkpoints,
+    bestCheckpoint: checkpoints.find((c) => c.kind === 'best') ?? null,
+    evaluation: run.evaluation ? { metrics: run.evaluation.metrics, confusion: run.evaluation.confusion, perClass: run.evaluation.perClass, createdAt: iso(run.evaluation.createdAt) } : null,
+  };
+}
+
+/** An entry of GET /runs */
+export function runListItem(run: RunRow & { model: { id: string } | null }) {
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status as 'queued',
+    createdAt: run.createdAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    backend: run.backend,
+    modelId: run.model?.id ?? null,
+    error: (run.error as object | null) ?? null,
+  };
+}
+
+/** Opaque pagination cursor: the (createdAt, id) of the last run on a page. */
+export const cursor = {
+  encode: (run: { createdAt: Date; id: string }) => Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url'),
+  decode(value: string): { createdAt: Date; id: string } | undefined {
+    const [date, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+    const createdAt = new Date(date ?? '');
+    return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined;
+  },
+};

@@ -1,0 +1,92 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { JOBS } from '../../queue/contracts.ts';
+import { TERMINAL_STATUSES, type RunStatus } from '../../queue/run-event.ts';
+import type { RunSpec } from '../../engine/spec/run-spec.ts';
+import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
+import { runsRepository } from '../../store/repositories/runs.ts';
+import { recordRunEvent } from '../../store/repositories/run-events.ts';
+import type { RunEventDraft } from '../../queue/run-event.ts';
+import { ApiError } from '../errors.ts';
+import { cursor, runListItem, runView } from './run-views.ts';
+
+/** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
+export function runsService(app: FastifyInstance) {
+  const repo = runsRepository(app.db.prisma);
+
+  /** Events the api itself originates are published like a worker's and recorded at once, so the
+   *  answer and the database agree; the ingester later finds them already there. */
+  const emit = async (runId: string, draft: RunEventDraft) => {
+    const event = await app.events.publish(runId, draft);
+    await recordRunEvent(app.db.prisma, event);
+  };
+
+  return {
+    /** Validates a spec; on dryRun answers its summary, else stores the run and queues it. */
+    async create(spec: RunSpec, opts: { dryRun: boolean }) {
+      const checked = validateRunSpec(spec, { maxParams: app.config.KILN_MAX_PARAMS });
+      if (!checked.ok) throw ApiError.badRequest(checked.errors, 'invalid_spec');
+      if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
+
+      const id = randomUUID();
+      const datasetSha256 = createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex');
+      const run = await repo.create({ id, name: spec.name, spec, priority: spec.priority ?? 0, datasetSha256 });
+      try {
+        await app.trainingQueue.add(JOBS.train, { runId: id, spec }, { jobId: id, ...(spec.priority ? { priority: spec.priority } : {}) });
+      } catch (error) {
+        // Nothing half-made: a run that could not be queued is not kept.
+        await app.db.prisma.run.delete({ where: { id } }).catch(() => undefined);
+        throw error;
+      }
+      await emit(id, { type: 'status', data: { status: 'queued' } });
+      return { dryRun: false as const, run: { id, status: 'queued' as const, createdAt: run.createdAt.toISOString() } };
+    },
+
+    async get(id: string) {
+      const run = await repo.findDetail(id);
+      if (!run) throw ApiError.notFound('run', id);
+      return runView(run);
+    },
+
+    async list(query: { status?: RunStatus | RunStatus[]; limit: number; cursor?: string }) {
+      const after = query.cursor ? cursor.decode(query.cursor) : undefined;
+      if (query.cursor && !after) throw ApiError.badRequest([{ path: 'query.cursor', message: 'is not a cursor this api gave out' }]);
+      const status = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
+      const rows = await repo.list({ status, limit: query.limit + 1, after });
+      const page = rows.slice(0, query.limit);
+      return { runs: page.map(runListItem), nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null };
+    },
+
+    /**
+     * Cancels a queued run at once (its job is removed) or a running one within a batch (its worker
+     * is told over the control channel and reports `canceled` itself).
+     */
+    async cancel(id: string) {
+      const run = await repo.find(id);
+      if (!run) throw ApiError.notFound('run', id);
+      if (TERMINAL_STATUSES.has(run.status as RunStatus)) throw ApiError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
+      const job = await app.trainingQueue.getJob(id);
+      const removed = job ? await job.remove().then(() => true, () => false) : false;
+      if (removed || !job) {
+        await emit(id, { type: 'status', data: { status: 'canceled' } });
+      } else {
+        await app.sendControl({ type: 'cancel', runId: id });
+      }
+      return { id, status: removed || !job ? ('canceled' as const) : ('canceling' as const) };
+    },
+
+    /** Deletes a finished run, its rows and its artifacts. */
+    async remove(id: string) {
+      const run = await repo.find(id);
+      if (!run) throw ApiError.notFound('run', id);
+      if (!TERMINAL_STATUSES.has(run.status as RunStatus)) {
+        throw ApiError.conflict(`run ${id} is ${run.status}; cancel it before deleting it`);
+      }
+      await app.artifacts.deletePrefix(`runs/${id}`);
+      await repo.delete(id);
+      await (await app.trainingQueue.getJob(id))?.remove().catch(() => undefined);
+    },
+  };
+}
+
+export type RunsService = ReturnType<typeof runsService>;

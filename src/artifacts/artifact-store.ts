@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where checkpoints, models, TensorBoard logs and datasets live. Keys are '/'-separated relative paths
+ * such as `runs/<id>/model/model.json`. Workers write, the api reads; both only through this interface,
+ * so a directory can be swapped for an object store without touching either.
+ */
+export interface ArtifactStore {
+  put(key: string, data: Uint8Array | string): Promise<void>;
+  putStream(key: string, stream: Readable): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  exists(key: string): Promise<boolean>;
+  /** Every key under a prefix (recursively), sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes every key under a prefix; removing nothing is not an error. */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+/** Raised by get/getStream for a key that is not there. */
+export class ArtifactNotFoundError extends Error {
+  override name = 'ArtifactNotFoundError';
+  constructor(readonly key: string) {
+    super(`artifact not found: ${key}`);
+  }
+}
+
+/** Rejects keys that could escape the store (absolute, `..`, empty segments). */
+export function assertSafeKey(key: string): void {
+  const segments = key.split('/');
+  if (key.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\'))) {
+    throw new Error(`unsafe artifact key: ${JSON.stringify(key)}`);
+  }
+}

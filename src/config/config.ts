@@ -1,0 +1,60 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * Every setting Kiln reads from the environment, with its default. This is the only module that reads
+ * process.env; everything else receives a Config.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  KILN_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  KILN_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
+  TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')], {
+    default: 'auto',
+  }),
+  KILN_API_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** Prefix of every Redis key Kiln uses: lets several installations (or test runs) share one Redis. */
+  KILN_QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'kiln' }),
+  KILN_MAX_INLINE_MB: Type.Number({ exclusiveMinimum: 0, default: 16 }),
+  KILN_MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
+  /** How often a run is tried in all (first try included) before it ends failed. */
+  KILN_JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  /** How long a worker's claim on a job lasts without renewal; a dead worker's job is retried after about this. */
+  KILN_LOCK_DURATION_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /** How long shutdown waits for the running batch to end and its checkpoint to be written. */
+  KILN_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Thrown when the environment holds an invalid setting; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the settings once, at start-up. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const keys = Object.keys(ConfigSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
+  const firstError = Value.Errors(ConfigSchema, converted).First();
+  if (firstError) {
+    const variable = firstError.path.replace(/^\//, '') || 'environment';
+    const given = raw[variable];
+    const allowed = (firstError.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const);
+    const reason = allowed?.every((v) => v !== undefined) ? `expected one of ${allowed.join(', ')}` : firstError.message;
+    throw new ConfigError(`Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`);
+  }
+  return converted as Config;
+}

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import type { RunEventDraft } from '../queue/run-event.ts';
+import type { RunSpec } from './spec/run-spec.ts';
+import { buildModel } from './model/index.ts';
+import { resolveHeads, CompileError } from './training/heads.ts';
+import { createOptimizer } from './training/optimizer.ts';
+import { disposeTensorData, splitValidation, tensorDataFromJson } from './training/tensor-data.ts';
+import { fit } from './training/fit.ts';
+import type { Callback, EpochRecord } from './training/callback.ts';
+import { CheckpointStore } from './training/checkpoint-store.ts';
+import { artifactIOHandler } from './io/artifact-io-handler.ts';
+import { ProgressCallback } from './callbacks/progress.ts';
+import { StopSignalCallback } from './callbacks/stop-signal.ts';
+import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
+import { SpecError } from './errors.ts';
+import { ModelSpecError } from './model/spec-error.ts';
+import { modelSignature, type ModelSignature } from './model-signature.ts';
+
+export interface TrainingJob {
+  runId: string;
+  spec: RunSpec;
+}
+
+/** What the engine needs from the process that hosts it; it knows nothing else of the outside. */
+export interface TrainingEnvironment {
+  artifacts: ArtifactStore;
+  emit(event: RunEventDraft): void;
+  /** Fires when the user cancels the run. */
+  cancel: AbortSignal;
+  /** Fires when the worker shuts down: stop at a batch boundary with a checkpoint, to resume later. */
+  interrupt: AbortSignal;
+}
+
+export type TrainingOutcome =
+  | { status: 'succeeded'; model: { path: string; signature: ModelSignature }; epochs: number; stoppedEarly: boolean }
+  | { status: 'canceled' }
+  | { status: 'interrupted' };
+
+/** The artifact-store prefix of everything one run writes. */
+export const runPrefix = (runId: string) => `runs/${runId}`;
+
+/** A seed derived from the run id, so that retries of one run without an explicit seed still agree. */
+function defaultSeed(runId: string): number {
+  let h = 2166136261;
+  for (const c of runId) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return (h >>> 0) % 2 ** 31;
+}
+
+/**
+ * Trains one run from its spec: builds the model, resumes from the latest checkpoint if one exists,
+ * fits with the run's callbacks and saves the trained model. Every tensor it creates is freed.
+ */
+export async function runTraining(job: TrainingJob, env: TrainingEnvironment): Promise<TrainingOutcome> {
+  const { spec } = job;
+  const seed = spec.fit.seed ?? defaultSeed(job.runId);
+  // Dropout and other random ops draw from Math.random when given no seed: make it the run's generator
+  // (this process trains one run and nothing else).
+  let rng = seedrandom(String(seed), { state: true });
+  Math.random = rng;
+  const prefix = runPrefix(job.runId);
+  const tensorsBefore = tf.memory().numTensors;
+
+  let model: tf.LayersModel | undefined;
+  let optimizer: tf.Optimizer | undefined;
+  let data: ReturnType<typeof splitValidation> | undefined;
+  let whole: ReturnType<typeof tensorDataFromJson> | undefined;
+  try {
+    model = wrapSpecErrors(() => buildModel(spec.model as never, { seed }));
+    const heads = wrapSpecErrors(() => resolveHeads(model!.outputNames, spec.compile));
+    whole = wrapSpecErrors(() => tensorDataFromJson(spec.dataset.inline.x, spec.dataset.inline.y, model!.inputNames, model!.outputNames));
+    data = splitValidation(whole, spec.fit.validationSplit);
+    optimizer = createOptimizer(spec.compile.optimizer);
+
+    const checkpoints = new CheckpointStore(env.artifacts, prefix);
+    const initialState = await checkpoints.restore('latest', model, optimizer);
+    if (initialState) {
+      env.emit({ type: 'log', data: { level: 'info', message: `resuming from checkpoint at epoch ${initialState.epoch + 1}, batch ${initialState.batch}` } });
+    }
+
+    const callbacks: Callback[] = [
+      new StopSignalCallback(env.cancel, 'canceled'),
+      new StopSignalCallback(env.interrupt, 'interrupted'),
+      new ProgressCallback(env.emit),
+      new LatestCheckpointCallback(checkpoints, (saved) => env.emit({ type: 'checkpoint', data: { ...saved } })),
+    ];
+    const result = await fit(model, optimizer, heads, data.train, data.validation, {
+      epochs: spec.fit.epochs,
+      batchSize: spec.fit.batchSize,
+      shuffle: spec.fit.shuffle,
+      seed,
+      classWeight: spec.fit.classWeight,
+      callbacks,
+      initialState,
+      rng: {
+        state: () => rng.state(),
+        restore: (s) => {
+          rng = seedrandom('', { state: s as seedrandom.State.Arc4 });
+          Math.random = rng;
+        },
+      },
+    });
+    if (result.stopReason === 'canceled') return { status: 'canceled' };
+    if (result.stopReason === 'interrupted') return { status: 'interrupted' };
+
+    const modelPath = `${prefix}/model`;
+    await model.save(artifactIOHandler(env.artifacts, modelPath));
+    return {
+      status: 'succeeded',
+      model: { path: modelPath, signature: modelSignature(model) },
+      epochs: lastEpoch(result.history),
+      stoppedEarly: result.stopReason === 'early-stopping',
+    };
+  } finally {
+    if (data) {
+      disposeTensorData(data.train);
+      disposeTensorData(data.validation);
+    }
+    disposeTensorData(whole);
+    optimizer?.dispose();
+    model?.dispose();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked > 0) env.emit({ type: 'log', data: { level: 'warn', message: `${leaked} tensors were not freed after training` } });
+  }
+}
+
+function lastEpoch(history: EpochRecord[]): number {
+  return history.at(-1)?.epoch ?? 0;
+}
+
+/** Turns errors about the spec's fit with the model into SpecErrors with a path. */
+function wrapSpecErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof CompileError) throw new SpecError(error.message, error.path);
+    if (error instanceof SpecError) throw error;
+    if (error instanceof ModelSpecError) throw new SpecError(error.message, error.errors[0]?.path);
+    throw new SpecError(`dataset: ${(error as Error).message}`, 'dataset');
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Keras users write `batch_size`, `"categorical_crossentropy"` and `Adam`; Kiln's schema speaks
+ * camelCase. This maps the Keras spellings onto Kiln's before validation, touching only keys Kiln
+ * owns (never output names or class ids, which are the user's).
+ */
+
+const LOSS_ALIASES: Record<string, string> = {
+  categorical_crossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
+  mse: 'meanSquaredError',
+  mean_squared_error: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  mean_absolute_error: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
+  mean_absolute_percentage_error: 'meanAbsolutePercentageError',
+  huber_loss: 'huber',
+  kl_divergence: 'kld',
+  kullback_leibler_divergence: 'kld',
+};
+
+const METRIC_ALIASES: Record<string, string> = {
+  acc: 'accuracy',
+  categorical_accuracy: 'categoricalAccuracy',
+  sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
+  binary_accuracy: 'binaryAccuracy',
+  mean_squared_error: 'mse',
+  mean_absolute_error: 'mae',
+  meanSquaredError: 'mse',
+  meanAbsoluteError: 'mae',
+};
+
+const KEY_ALIASES: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', nesterov: 'useNesterov' };
+
+/** snake_case → camelCase for one key (`learning_rate` → `learningRate`). */
+export function camelKey(key: string): string {
+  return KEY_ALIASES[key] ?? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function camelKeys(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [camelKey(k), v]));
+}
+
+function mapNames(value: unknown, aliases: Record<string, string>): unknown {
+  if (typeof value === 'string') return aliases[value] ?? value;
+  if (Array.isArray(value)) return value.map((v) => mapNames(v, aliases));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapNames(v, aliases)]));
+  return value;
+}
+
+function normalizeOptimizer(value: unknown): unknown {
+  if (typeof value === 'string') return value.toLowerCase();
+  const obj = camelKeys(value);
+  if (isPlainObject(obj) && typeof obj.type === 'string') obj.type = obj.type.toLowerCase();
+  // Keras calls it `lr` in old scripts.
+  if (isPlainObject(obj) && 'lr' in obj && !('learningRate' in obj)) {
+    obj.learningRate = obj.lr;
+    delete obj.lr;
+  }
+  return obj;
+}
+
+/** Returns a copy of a run spec body with Keras spellings mapped onto Kiln's; anything else is left as is. */
+export function normalizeRunSpec(body: unknown): unknown {
+  if (!isPlainObject(body)) return body;
+  const spec: Record<string, unknown> = { ...body };
+  if (isPlainObject(spec.compile)) {
+    const compile = camelKeys(spec.compile) as Record<string, unknown>;
+    if ('optimizer' in compile) compile.optimizer = normalizeOptimizer(compile.optimizer);
+    if ('loss' in compile) compile.loss = mapNames(compile.loss, LOSS_ALIASES);
+    if ('metrics' in compile) compile.metrics = mapNames(compile.metrics, METRIC_ALIASES);
+    spec.compile = compile;
+  }
+  if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
+  if (isPlainObject(spec.callbacks)) {
+    spec.callbacks = Object.fromEntries(Object.entries(camelKeys(spec.callbacks) as object).map(([k, v]) => [k, camelKeys(v)]));
+  }
+  return spec;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

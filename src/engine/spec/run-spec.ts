@@ -1,0 +1,130 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The run spec of POST /runs, declared once: Fastify validates requests with it, OpenAPI documents
+ * it, and the engine reads the same types. Deep checks of the model graph (layer arguments, shapes)
+ * are the model module's job; this schema checks the envelope.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const PerOutput = <T extends TSchema>(schema: T) => Type.Record(Type.String({ minLength: 1 }), schema);
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
+
+export const OptimizerSpec = Type.Union(
+  [
+    Type.Union(OPTIMIZERS.map((o) => Type.Literal(o))),
+    Type.Object(
+      {
+        type: Type.Union(OPTIMIZERS.map((o) => Type.Literal(o))),
+        learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        momentum: Type.Optional(Type.Number({ minimum: 0 })),
+        useNesterov: Type.Optional(Type.Boolean()),
+        beta1: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+        beta2: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+        epsilon: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        rho: Type.Optional(Type.Number({ minimum: 0 })),
+        decay: Type.Optional(Type.Number({ minimum: 0 })),
+        centered: Type.Optional(Type.Boolean()),
+        initialAccumulatorValue: Type.Optional(Type.Number({ minimum: 0 })),
+      },
+      Strict,
+    ),
+  ],
+  { description: 'An optimizer name, or {type, learningRate, ...} with Keras arguments.' },
+);
+
+export const LOSSES = [
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'binaryCrossentropy',
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'meanAbsolutePercentageError',
+  'huber',
+  'hinge',
+  'kld',
+] as const;
+
+export const METRICS = [
+  'accuracy',
+  'categoricalAccuracy',
+  'sparseCategoricalAccuracy',
+  'binaryAccuracy',
+  'mse',
+  'mae',
+  'precision',
+  'recall',
+] as const;
+
+/** Loss and metric names are also accepted in Keras' snake_case and short forms (normalised before validation). */
+export const LossName = Type.Union(LOSSES.map((l) => Type.Literal(l)));
+export const MetricName = Type.Union(METRICS.map((m) => Type.Literal(m)));
+
+export const CompileSpec = Type.Object(
+  {
+    optimizer: OptimizerSpec,
+    loss: Type.Union([LossName, PerOutput(LossName)]),
+    lossWeights: Type.Optional(PerOutput(Type.Number({ minimum: 0 }))),
+    metrics: Type.Optional(Type.Union([Type.Array(MetricName), PerOutput(Type.Union([MetricName, Type.Array(MetricName)]))])),
+  },
+  Strict,
+);
+
+export const FitSpec = Type.Object(
+  {
+    epochs: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 65_536, default: 32 }),
+    validationSplit: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0 }),
+    shuffle: Type.Boolean({ default: true }),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    classWeight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
+  },
+  Strict,
+);
+
+/** A nested array of numbers (any rank), as JSON carries tensors. */
+const NumberTensor = Type.Array(Type.Unknown(), { minItems: 1 });
+
+export const InlineDataset = Type.Object(
+  {
+    inline: Type.Object(
+      {
+        x: Type.Union([NumberTensor, PerOutput(NumberTensor)]),
+        y: Type.Union([NumberTensor, PerOutput(NumberTensor)]),
+      },
+      Strict,
+    ),
+  },
+  Strict,
+);
+
+export const DatasetSpec = InlineDataset;
+
+export const ModelSpec = Type.Object(
+  {
+    type: Type.Union([Type.Literal('sequential'), Type.Literal('functional'), Type.Literal('keras')]),
+  },
+  { additionalProperties: true, description: 'A Sequential, Functional or Keras to_json() model (see src/engine/model/README.md).' },
+);
+
+export const RunSpecSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: ModelSpec,
+    dataset: DatasetSpec,
+    compile: CompileSpec,
+    fit: FitSpec,
+    callbacks: Type.Optional(Type.Object({}, Strict)),
+    evaluate: Type.Optional(Type.Object({}, Strict)),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  },
+  { ...Strict, $id: 'RunSpec' },
+);
+
+export type RunSpec = Static<typeof RunSpecSchema>;
+export type CompileSpec = Static<typeof CompileSpec>;
+export type FitSpec = Static<typeof FitSpec>;
+export type OptimizerSpec = Static<typeof OptimizerSpec>;
+export type LossName = Static<typeof LossName>;
+export type MetricName = Static<typeof MetricName>;

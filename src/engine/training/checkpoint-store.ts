@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
+import { artifactIOHandler } from '../io/artifact-io-handler.ts';
+import type { TrainingState } from './callback.ts';
+
+export type CheckpointKind = 'latest' | 'best';
+
+/** Where a saved checkpoint lives, as reported in checkpoint events. */
+export interface SavedCheckpoint {
+  kind: CheckpointKind;
+  epoch: number;
+  path: string;
+}
+
+interface Pointer {
+  dir: string;
+  epoch: number;
+  batch: number;
+}
+
+/**
+ * Checkpoints of one run in the artifact store: model weights (tfjs format), optimizer slots and the
+ * training state. Each save goes to a fresh directory and a small pointer file is replaced last,
+ * so a crash mid-save leaves the previous checkpoint intact.
+ */
+export class CheckpointStore {
+  private serial = 0;
+
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly runPrefix: string,
+  ) {}
+
+  private pointerKey(kind: CheckpointKind): string {
+    return `${this.runPrefix}/checkpoints/${kind}.json`;
+  }
+
+  /** Saves model, optimizer and state; returns where. */
+  async save(kind: CheckpointKind, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainingState): Promise<SavedCheckpoint> {
+    const previous = await this.readPointer(kind);
+    const dir = `${this.runPrefix}/checkpoints/${kind}-e${state.epoch}-b${state.batch}-${Date.now()}-${this.serial++}`;
+    await model.save(artifactIOHandler(this.store, dir));
+    const optimizerWeights = await optimizer.getWeights();
+    const encoded = await tf.io.encodeWeights(optimizerWeights);
+    await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
+    await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
+    await this.store.put(`${dir}/state.json`, JSON.stringify(state));
+    await this.store.put(this.pointerKey(kind), JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer));
+    if (previous && previous.dir !== dir) await this.store.deletePrefix(previous.dir);
+    return { kind, epoch: state.epoch, path: dir };
+  }
+
+  /** Loads a checkpoint's weights and optimizer slots into the given model and optimizer; returns its state. */
+  async restore(kind: CheckpointKind, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainingState | undefined> {
+    const pointer = await this.readPointer(kind);
+    if (!pointer) return undefined;
+    const saved = await tf.loadLayersModel(artifactIOHandler(this.store, pointer.dir));
+    try {
+      model.setWeights(saved.getWeights());
+    } finally {
+      saved.dispose();
+    }
+    const specs = JSON.parse((await this.store.get(`${pointer.dir}/optimizer.json`)).toString('utf8')) as tf.io.WeightsManifestEntry[];
+    if (specs.length > 0) {
+      const data = await this.store.get(`${pointer.dir}/optimizer.bin`);
+      const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
+      await optimizer.setWeights(Object.entries(tensors).map(([name, tensor]) => ({ name, tensor })));
+    }
+    return JSON.parse((await this.store.get(`${pointer.dir}/state.json`)).toString('utf8')) as TrainingState;
+  }
+
+  private async readPointer(kind: CheckpointKind): Promise<Pointer | undefined> {
+    if (!(await this.store.exists(this.pointerKey(kind)))) return undefined;
+    return JSON.parse((await this.store.get(this.pointerKey(kind))).toString('utf8')) as Pointer;
+  }
+}

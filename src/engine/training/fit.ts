@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Callback, EpochRecord, Logs, StopReason, TrainingContext, TrainingState } from './callback.ts';
+import { createHeadMetrics, forwardLoss, metricKey, type OutputHead } from './heads.ts';
+import { RunningMean, type Metric } from './metrics.ts';
+import { epochOrder, gatherBatch, type TensorData } from './tensor-data.ts';
+import { getLearningRate, setLearningRate } from './optimizer.ts';
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  classWeight?: Record<string, number>;
+  callbacks: Callback[];
+  /** Where to continue from (a checkpoint); absent = from the start. */
+  initialState?: TrainingState;
+  /** Captures and restores the state of the random generator behind dropout. */
+  rng?: { state(): unknown; restore(state: unknown): void };
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  stopReason?: StopReason;
+}
+
+/** Running loss and metric accumulators of one pass (an epoch, or an evaluation). */
+class PassAccumulator {
+  readonly loss = new RunningMean();
+  readonly headLoss: RunningMean[];
+  readonly metrics: Metric[][];
+
+  constructor(private readonly heads: OutputHead[]) {
+    this.headLoss = heads.map(() => new RunningMean());
+    this.metrics = createHeadMetrics(heads);
+  }
+
+  update(total: number, perHead: number[], ys: tf.Tensor[], preds: tf.Tensor[], n: number): void {
+    this.loss.add(total, n);
+    perHead.forEach((l, i) => this.headLoss[i]!.add(l, n));
+    tf.tidy(() => this.metrics.forEach((ms, i) => ms.forEach((m) => m.update(ys[i]!, preds[i]!))));
+  }
+
+  logs(prefix = ''): Logs {
+    const logs: Logs = { [`${prefix}loss`]: this.loss.result() };
+    if (this.heads.length > 1) {
+      this.heads.forEach((h, i) => (logs[`${prefix}${metricKey(h, 'loss', this.heads)}`] = this.headLoss[i]!.result()));
+    }
+    for (const m of this.metrics.flat()) logs[`${prefix}${m.name}`] = m.result();
+    return logs;
+  }
+
+  state(): Record<string, number[]> {
+    const s: Record<string, number[]> = { loss: this.loss.state() };
+    this.headLoss.forEach((h, i) => (s[`head:${i}`] = h.state()));
+    for (const m of this.metrics.flat()) s[`metric:${m.name}`] = m.state();
+    return s;
+  }
+
+  restore(s: Record<string, number[]>): void {
+    this.loss.restore(s.loss ?? []);
+    this.headLoss.forEach((h, i) => h.restore(s[`head:${i}`] ?? []));
+    for (const m of this.metrics.flat()) m.restore(s[`metric:${m.name}`] ?? []);
+  }
+}
+
+function sampleWeights(y: tf.Tensor, classWeight: Record<string, number>): tf.Tensor {
+  const labels = y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.reshape(y, [-1]), 'int32');
+  const maxClass = Math.max(...Object.keys(classWeight).map(Number));
+  const table = new Float32Array(maxClass + 1).fill(1);
+  for (const [k, w] of Object.entries(classWeight)) table[Number(k)] = w;
+  return tf.gather(tf.tensor1d(table), tf.clipByValue(labels, 0, maxClass));
+}
+
+/** Loss and metrics of a model over a dataset, batch by batch, without training. */
+export function evaluateData(
+  model: tf.LayersModel,
+  heads: OutputHead[],
+  data: TensorData,
+  batchSize: number,
+  prefix = '',
+): Logs {
+  const acc = new PassAccumulator(heads);
+  const order = epochOrder(data.size, false, 0, 0);
+  for (let start = 0; start < data.size; start += batchSize) {
+    tf.tidy(() => {
+      const { xs, ys } = gatherBatch(data, order.subarray(start, Math.min(start + batchSize, data.size)));
+      const { total, perHead, preds } = forwardLoss(model, heads, xs, ys, false);
+      acc.update(total.dataSync()[0]!, perHead.map((l) => l.dataSync()[0]!), ys, preds, xs[0]!.shape[0]!);
+    });
+  }
+  return acc.logs(prefix);
+}
+
+/**
+ * The training loop: Keras' fit semantics with a loop of our own, so that loss weights, exact resume
+ * and per-batch stopping work. It talks to the outside world only through callbacks.
+ */
+export async function fit(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  heads: OutputHead[],
+  train: TensorData,
+  validation: TensorData | undefined,
+  opts: FitOptions,
+): Promise<FitResult> {
+  const batchesPerEpoch = Math.ceil(train.size / opts.batchSize);
+  const state = opts.initialState;
+  const history: EpochRecord[] = state ? [...state.history] : [];
+  let stopReason: StopReason | undefined;
+  let currentEpoch = state?.epoch ?? 0;
+  let nextBatch = state?.batch ?? 0;
+  let acc = new PassAccumulator(heads);
+  let epochComplete = false;
+  if (state) {
+    setLearningRate(optimizer, state.learningRate);
+    acc.restore(state.partial);
+    for (const cb of opts.callbacks) if (cb.name in state.callbacks) cb.setState(state.callbacks[cb.name]);
+    if (state.rng !== undefined) opts.rng?.restore(state.rng);
+  }
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  const ctx: TrainingContext = {
+    model,
+    optimizer,
+    epochs: opts.epochs,
+    batchesPerEpoch,
+    batchSize: opts.batchSize,
+    samples: train.size,
+    get learningRate() {
+      return getLearningRate(optimizer);
+    },
+    set learningRate(lr: number) {
+      setLearningRate(optimizer, lr);
+    },
+    get stopReason() {
+      return stopReason;
+    },
+    stop(reason) {
+      stopReason ??= reason;
+    },
+    captureState: () => ({
+      epoch: epochComplete ? currentEpoch + 1 : currentEpoch,
+      batch: epochComplete ? 0 : nextBatch,
+      partial: epochComplete ? {} : acc.state(),
+      history: [...history],
+      callbacks: Object.fromEntries(opts.callbacks.map((cb) => [cb.name, cb.getState()]).filter(([, s]) => s !== undefined)),
+      learningRate: getLearningRate(optimizer),
+      rng: opts.rng?.state(),
+    }),
+  };
+
+  for (const cb of opts.callbacks) await cb.onTrainBegin(ctx);
+  for (; currentEpoch < opts.epochs && !stopReason; currentEpoch++) {
+    const started = performance.now();
+    epochComplete = false;
+    const order = epochOrder(train.size, opts.shuffle, opts.seed, currentEpoch);
+    for (const cb of opts.callbacks) await cb.onEpochBegin(currentEpoch, ctx);
+    for (; nextBatch < batchesPerEpoch; ) {
+      const indices = order.subarray(nextBatch * opts.batchSize, Math.min((nextBatch + 1) * opts.batchSize, train.size));
+      tf.tidy(() => {
+        const { xs, ys } = gatherBatch(train, indices);
+        const weights = opts.classWeight ? sampleWeights(ys[0]!, opts.classWeight) : undefined;
+        let kept: { perHead: tf.Scalar[]; preds: tf.Tensor[] } | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const out = forwardLoss(model, heads, xs, ys, true, weights);
+          kept = { perHead: out.perHead.map((t) => tf.keep(t)), preds: out.preds.map((t) => tf.keep(t)) };
+          return out.total;
+        }, trainable);
+        optimizer.applyGradients(grads);
+        acc.update(value.dataSync()[0]!, kept!.perHead.map((l) => l.dataSync()[0]!), ys, kept!.preds, indices.length);
+        tf.dispose([...kept!.perHead, ...kept!.preds]);
+      });
+      nextBatch++;
+      const logs = acc.logs();
+      for (const cb of opts.callbacks) await cb.onBatchEnd(currentEpoch, nextBatch - 1, logs, ctx);
+      if (stopReason) break;
+    }
+    if (nextBatch < batchesPerEpoch) break; // stopped in the middle of the epoch
+    const durationMs = performance.now() - started;
+    const logs: Logs = { ...acc.logs(), ...(validation ? evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
+    const record: EpochRecord = {
+      epoch: currentEpoch + 1,
+      metrics: logs,
+      lr: getLearningRate(optimizer),
+      durationMs: Math.round(durationMs),
+      samplesPerSec: train.size / (durationMs / 1000),
+    };
+    history.push(record);
+    epochComplete = true;
+    for (const cb of opts.callbacks) await cb.onEpochEnd(currentEpoch, logs, record, ctx);
+    nextBatch = 0;
+    acc = new PassAccumulator(heads);
+  }
+  epochComplete = false; // the loop's increment already moved currentEpoch past the last epoch
+  for (const cb of opts.callbacks) await cb.onTrainEnd(ctx);
+  return { history, stopReason };
+}

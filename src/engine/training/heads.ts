@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CompileSpec, LossName, MetricName } from '../spec/run-spec.ts';
+import { lossFunction, type LossFn } from './losses.ts';
+import { createMetric, type Metric } from './metrics.ts';
+
+/** One model output with what compile attached to it: its loss, loss weight and metrics. */
+export interface OutputHead {
+  name: string;
+  lossName: LossName;
+  loss: LossFn;
+  weight: number;
+  metricNames: MetricName[];
+}
+
+/** Thrown for a compile spec that does not fit the model (e.g. a loss for an output it lacks). */
+export class CompileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A compile setting given once for all outputs, or per output name. */
+function perOutput<T>(value: unknown, output: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return (value as Record<string, T>)[output];
+  return value as T;
+}
+
+/** Resolves compile's per-output settings against the model's output names, Keras-style. */
+export function resolveHeads(outputNames: string[], compile: CompileSpec): OutputHead[] {
+  for (const [field, value] of [['loss', compile.loss], ['lossWeights', compile.lossWeights], ['metrics', compile.metrics]] as const) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const key of Object.keys(value)) {
+        if (!outputNames.includes(key)) {
+          throw new CompileError(`compile.${field}.${key}`, `no model output is named "${key}" (outputs: ${outputNames.join(', ')})`);
+        }
+      }
+    }
+  }
+  return outputNames.map((name) => {
+    const lossName = perOutput<LossName>(compile.loss, name);
+    if (!lossName) throw new CompileError('compile.loss', `no loss given for output "${name}"`);
+    const metrics = perOutput<MetricName | MetricName[]>(compile.metrics, name) ?? [];
+    return {
+      name,
+      lossName,
+      loss: lossFunction(lossName),
+      weight: compile.lossWeights?.[name] ?? 1,
+      metricNames: Array.isArray(metrics) ? metrics : [metrics],
+    };
+  });
+}
+
+/** The keys Keras reports: `loss`, `accuracy` for one output; `loss`, `<out>_loss`, `<out>_accuracy` for several. */
+export function metricKey(head: OutputHead, metric: string, heads: OutputHead[]): string {
+  return heads.length === 1 ? metric : `${head.name}_${metric}`;
+}
+
+/** Fresh accumulators for every head's metrics. */
+export function createHeadMetrics(heads: OutputHead[]): Metric[][] {
+  return heads.map((head) => head.metricNames.map((m) => createMetric(m, head.lossName, metricKey(head, m, heads))));
+}
+
+/**
+ * Forward pass and loss: the total weighted loss and each head's loss, as scalars, plus the
+ * predictions. Sample weights (from classWeight) scale each sample's loss, averaged over the batch
+ * as Keras does (sum over batch size).
+ */
+export function forwardLoss(
+  model: tf.LayersModel,
+  heads: OutputHead[],
+  xs: tf.Tensor[],
+  ys: tf.Tensor[],
+  training: boolean,
+  sampleWeight?: tf.Tensor,
+): { total: tf.Scalar; perHead: tf.Scalar[]; preds: tf.Tensor[] } {
+  const out = model.apply(xs.length === 1 ? xs[0]! : xs, { training }) as tf.Tensor | tf.Tensor[];
+  const preds = Array.isArray(out) ? out : [out];
+  const perHead = heads.map((head, i) => {
+    let perSample = head.loss(ys[i]!, preds[i]!);
+    // Losses of outputs with extra dims (e.g. sequences) reduce to one value per sample.
+    if (perSample.rank > 1) perSample = tf.mean(perSample, perSample.shape.slice(1).map((_, d) => d + 1));
+    if (sampleWeight) perSample = tf.mul(perSample, sampleWeight);
+    return tf.mean(perSample) as tf.Scalar;
+  });
+  let total = tf.addN(perHead.map((l, i) => tf.mul(l, heads[i]!.weight))) as tf.Scalar;
+  const regularization = (model as unknown as { calculateLosses?: () => tf.Scalar[] }).calculateLosses?.() ?? [];
+  if (regularization.length > 0) total = tf.add(total, tf.addN(regularization)) as tf.Scalar;
+  return { total, perHead, preds };
+}

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+
+/** A dataset held as whole tensors, one per model input and output, sliced into batches by index. */
+export interface TensorData {
+  xs: tf.Tensor[];
+  ys: tf.Tensor[];
+  size: number;
+}
+
+/** Builds TensorData from JSON arrays given either positionally (one input) or by input/output name. */
+export function tensorDataFromJson(
+  x: unknown,
+  y: unknown,
+  inputNames: string[],
+  outputNames: string[],
+): TensorData {
+  const pick = (value: unknown, names: string[]): unknown[] =>
+    Array.isArray(value) ? [value] : names.map((n) => (value as Record<string, unknown>)[n]);
+  const xs = pick(x, inputNames).map((v) => tf.tensor(v as number[], undefined, 'float32'));
+  const ys = pick(y, outputNames).map((v) => tf.tensor(v as number[], undefined, 'float32'));
+  return { xs, ys, size: xs[0]!.shape[0]! };
+}
+
+/** Keras' validation_split: the last `fraction` of the samples, taken before any shuffling. */
+export function splitValidation(data: TensorData, fraction: number): { train: TensorData; validation?: TensorData } {
+  const valSize = Math.floor(data.size * fraction);
+  if (fraction <= 0 || valSize === 0) return { train: data };
+  const trainSize = data.size - valSize;
+  const slice = (ts: tf.Tensor[], begin: number, size: number) => ts.map((t) => t.slice(begin, size));
+  return {
+    train: { xs: slice(data.xs, 0, trainSize), ys: slice(data.ys, 0, trainSize), size: trainSize },
+    validation: { xs: slice(data.xs, trainSize, valSize), ys: slice(data.ys, trainSize, valSize), size: valSize },
+  };
+}
+
+/** The rows of every tensor at the given indices. */
+export function gatherBatch(data: TensorData, indices: Int32Array): { xs: tf.Tensor[]; ys: tf.Tensor[] } {
+  const idx = tf.tensor1d(indices, 'int32');
+  return { xs: data.xs.map((t) => tf.gather(t, idx)), ys: data.ys.map((t) => tf.gather(t, idx)) };
+}
+
+/**
+ * The sample order of one epoch: a seeded Fisher–Yates shuffle of 0..n-1 derived from (seed, epoch),
+ * so a run resumed mid-epoch sees exactly the batches it would have seen.
+ */
+export function epochOrder(n: number, shuffle: boolean, seed: number, epoch: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!shuffle) return order;
+  const random = seedrandom(`${seed}:${epoch}`);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
+  }
+  return order;
+}
+
+/** Frees every tensor a TensorData holds. */
+export function disposeTensorData(data: TensorData | undefined): void {
+  if (data) tf.dispose([...data.xs, ...data.ys]);
+}

@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.ts';
+import type { RunEvent, RunEventDraft } from './run-event.ts';
+
+// INCR and XADD in one script: the seq and the stream position are taken together, so two publishers
+// of one run (an old worker still finishing, a new one starting) can never interleave out of order.
+// The seq is spliced into the JSON text rather than decoded and re-encoded: Lua's cjson would round
+// numbers to 14 digits and turn empty objects into arrays.
+const PUBLISH_SCRIPT = `
+local seq = redis.call('INCR', KEYS[2])
+local body = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'run', ARGV[3], 'seq', seq, 'event', body)
+return body
+`;
+
+/** Gives events their sequence number and appends them to the event stream. Used by workers and by
+ *  the api for the few events it originates (e.g. cancelling a queued run). */
+export class EventPublisher {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly maxLen = 1_000_000,
+  ) {}
+
+  async publish(runId: string, draft: RunEventDraft): Promise<RunEvent> {
+    const event = { runId, type: draft.type, time: draft.time ?? new Date().toISOString(), data: draft.data };
+    const body = (await this.redis.eval(
+      PUBLISH_SCRIPT,
+      2,
+      this.keys.eventStream,
+      this.keys.eventSeq(runId),
+      JSON.stringify(event),
+      String(this.maxLen),
+      runId,
+    )) as string;
+    return JSON.parse(body) as RunEvent;
+  }
+
+  /** Appends an already-numbered event again: what a redelivery looks like (used by tests and replays). */
+  async republish(event: RunEvent): Promise<void> {
+    await this.redis.xadd(this.keys.eventStream, '*', 'run', event.runId, 'seq', String(event.seq), 'event', JSON.stringify(event));
+  }
+}

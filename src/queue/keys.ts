@@ -1,0 +1,15 @@
+/** Every Redis key and channel name Kiln uses, derived from one prefix (KILN_QUEUE_PREFIX). */
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ's own prefix for its queue keys. */
+    bullPrefix: prefix,
+    /** One stream holding every run's events in order of arrival; each entry names its run and seq. */
+    eventStream: `${prefix}:events`,
+    /** Per-run counter that hands out event sequence numbers, shared by every worker that ever runs the run. */
+    eventSeq: (runId: string) => `${prefix}:run:${runId}:seq`,
+    /** Pub/sub channel the api uses to tell workers to cancel a run. */
+    controlChannel: `${prefix}:control`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

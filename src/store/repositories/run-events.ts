@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import { TERMINAL_STATUSES, type RunEvent, type RunStatus } from '../../queue/run-event.ts';
+
+type Tx = Prisma.TransactionClient;
+
+/** Event types kept in the database; batch events are streamed live only. */
+const STORED_TYPES = new Set(['status', 'epoch', 'checkpoint', 'evaluation', 'log', 'error']);
+
+/**
+ * Persists one run event, idempotently: the (run, seq) key makes a redelivered event a no-op, and the
+ * event's effect on the run (status, epoch row, checkpoint, model) is applied in the same transaction
+ * as its insertion, so both happen exactly once.
+ */
+export async function recordRunEvent(prisma: PrismaClient, event: RunEvent): Promise<'applied' | 'duplicate' | 'ignored'> {
+  if (!STORED_TYPES.has(event.type)) return 'ignored';
+  return prisma.$transaction(async (tx) => {
+    const run = await tx.run.findUnique({ where: { id: event.runId }, select: { id: true, status: true, lastSeq: true, name: true } });
+    if (!run) return 'ignored'; // a deleted run's late events
+    const inserted = await tx.runEvent.createMany({
+      data: [{ runId: event.runId, seq: event.seq, type: event.type, time: new Date(event.time), data: event.data as object }],
+      skipDuplicates: true,
+    });
+    if (inserted.count === 0) return 'duplicate';
+    await applyEffect(tx, run, event);
+    return 'applied';
+  });
+}
+
+async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: number; name: string | null }, event: RunEvent): Promise<void> {
+  const data = event.data as Record<string, any>;
+  switch (event.type) {
+    case 'status':
+      return applyStatus(tx, run, event.seq, new Date(event.time), data);
+    case 'epoch':
+      await tx.epochMetric.upsert({
+        where: { runId_epoch: { runId: run.id, epoch: data.epoch } },
+        create: { runId: run.id, epoch: data.epoch, metrics: data.metrics, lr: data.lr, durationMs: data.durationMs, samplesPerSec: data.samplesPerSec, seq: event.seq },
+        update: { metrics: data.metrics, lr: data.lr, durationMs: data.durationMs, samplesPerSec: data.samplesPerSec, seq: event.seq },
+      });
+      return;
+    case 'checkpoint':
+      await tx.checkpoint.upsert({
+        where: { runId_kind: { runId: run.id, kind: data.kind } },
+        create: { id: randomUUID(), runId: run.id, kind: data.kind, epoch: data.epoch, path: data.path, monitor: data.monitor, value: data.value },
+        update: { epoch: data.epoch, path: data.path, monitor: data.monitor, value: data.value, createdAt: new Date(event.time) },
+      });
+      return;
+    case 'evaluation':
+      await tx.evaluation.upsert({
+        where: { runId: run.id },
+        create: { id: randomUUID(), runId: run.id, metrics: data.metrics, confusion: data.confusion, perClass: data.perClass },
+        update: { metrics: data.metrics, confusion: data.confusion, perClass: data.perClass },
+      });
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Status changes apply in seq order only, and a finished run stays finished: a late `running` from a
+ * worker that had not yet seen a cancel cannot reopen it.
+ */
+async function applyStatus(tx: Tx, run: { id: string; status: string; lastSeq: number; name: string | null }, seq: number, time: Date, data: Record<string, any>): Promise<void> {
+  if (seq <= run.lastSeq || TERMINAL_STATUSES.has(run.status as RunStatus)) return;
+  const status = data.status as RunStatus;
+  const terminal = TERMINAL_STATUSES.has(status);
+  await tx.run.update({
+    where: { id: run.id },
+    data: {
+      status,
+      lastSeq: seq,
+      ...(status === 'running'
+        ? { attempt: data.attempt ?? undefined, backend: data.backend, device: data.device, startedAt: (await startedAt(tx, run.id)) ?? time }
+        : {}),
+      ...(status === 'failed' ? { error: data.error ?? { code: 'unknown', message: 'the run failed' } } : {}),
+      ...(terminal ? { finishedAt: time } : {}),
+    },
+  });
+  if (status === 'succeeded' && data.model) await registerModel(tx, run, data.model);
+}
+
+async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
+  return (await tx.run.findUnique({ where: { id: runId }, select: { startedAt: true } }))?.startedAt ?? null;
+}
+
+/** A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). */
+async function registerModel(tx: Tx, run: { id: string; name: string | null }, model: { path: string; signature: object }): Promise<void> {
+  const name = run.name ?? `run-${run.id.slice(0, 8)}`;
+  const latest = await tx.model.findFirst({ where: { name }, orderBy: { version: 'desc' }, select: { version: true } });
+  await tx.model.create({
+    data: { id: randomUUID(), name, version: (latest?.version ?? 0) + 1, runId: run.id, path: model.path, signature: model.signature },
+  });
+}

@@ -1,0 +1,60 @@
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { RunStatus } from '../../queue/run-event.ts';
+
+const DETAIL_INCLUDE = {
+  epochs: { orderBy: { epoch: 'asc' } },
+  checkpoints: true,
+  evaluation: true,
+  model: { select: { id: true, name: true, version: true } },
+} as const;
+
+/** Queries and writes of runs: short methods, no business rules. */
+export function runsRepository(prisma: PrismaClient) {
+  return {
+    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string }) {
+      return prisma.run.create({ data: { ...data, status: 'queued' } });
+    },
+
+    findDetail(id: string) {
+      return prisma.run.findUnique({ where: { id }, include: DETAIL_INCLUDE });
+    },
+
+    find(id: string) {
+      return prisma.run.findUnique({ where: { id } });
+    },
+
+    /** Newest first; the cursor is the last row of the previous page (createdAt, id). */
+    list(opts: { status?: RunStatus[]; limit: number; after?: { createdAt: Date; id: string } }) {
+      return prisma.run.findMany({
+        where: {
+          ...(opts.status?.length ? { status: { in: opts.status } } : {}),
+          ...(opts.after
+            ? {
+                OR: [
+                  { createdAt: { lt: opts.after.createdAt } },
+                  { createdAt: opts.after.createdAt, id: { lt: opts.after.id } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: opts.limit,
+        include: { model: { select: { id: true } } },
+      });
+    },
+
+    /** Runs that should be moving: the reconciler checks them against the queue. */
+    listActive(olderThan: Date) {
+      return prisma.run.findMany({
+        where: { status: { in: ['queued', 'running'] }, createdAt: { lt: olderThan } },
+        select: { id: true, status: true },
+      });
+    },
+
+    delete(id: string) {
+      return prisma.$transaction([prisma.model.deleteMany({ where: { runId: id } }), prisma.run.delete({ where: { id } })]);
+    },
+  };
+}
+
+export type RunsRepository = ReturnType<typeof runsRepository>;

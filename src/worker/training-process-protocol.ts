@@ -1,0 +1,15 @@
+import type { RunEventDraft, RunError } from '../queue/run-event.ts';
+import type { TrainJobPayload } from '../queue/contracts.ts';
+import type { TrainingOutcome } from '../engine/run-training.ts';
+import type { BackendPreference } from '../engine/backend.ts';
+
+/** Messages between a worker and the child process that trains one job (over Node's IPC channel). */
+export type ParentMessage =
+  | { type: 'start'; payload: TrainJobPayload; settings: { backend: BackendPreference; dataDir: string } }
+  | { type: 'cancel' }
+  | { type: 'interrupt' };
+
+export type ChildMessage =
+  | { type: 'event'; event: RunEventDraft }
+  | { type: 'outcome'; outcome: TrainingOutcome }
+  | { type: 'failed'; error: RunError; retryable: boolean };

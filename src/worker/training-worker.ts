@@ -1,0 +1,79 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { QUEUES, type ControlMessage } from '../queue/contracts.ts';
+import { redisKeys } from '../queue/keys.ts';
+import { createRedis } from '../queue/redis.ts';
+import { EventPublisher } from '../queue/event-publisher.ts';
+import { processTrainJob } from './train-job.ts';
+
+export interface TrainingWorker {
+  /** Ordered shutdown: stop taking jobs, checkpoint running ones at a batch boundary, hand them back, disconnect. */
+  close(): Promise<void>;
+  readonly worker: Worker;
+}
+
+/** Starts a BullMQ worker for training jobs, with its cancel listener and event publisher. */
+export async function startTrainingWorker(config: Config, log: Logger): Promise<TrainingWorker> {
+  const keys = redisKeys(config.KILN_QUEUE_PREFIX);
+  const connection = createRedis(config.REDIS_URL, 'kiln-worker');
+  const publisherRedis = createRedis(config.REDIS_URL, 'kiln-worker-events');
+  const subscriber: Redis = createRedis(config.REDIS_URL, 'kiln-worker-control');
+  const publisher = new EventPublisher(publisherRedis, keys);
+  const shutdown = new AbortController();
+
+  const worker = new Worker(
+    QUEUES.training,
+    // Three parameters: BullMQ only creates the AbortSignal for processors that declare it.
+    (job, token, signal) =>
+      processTrainJob(job, token, signal, {
+        publisher,
+        settings: { backend: config.TFJS_BACKEND, dataDir: config.KILN_DATA_DIR },
+        shutdown: shutdown.signal,
+        log,
+      }),
+    {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: 1,
+      lockDuration: config.KILN_LOCK_DURATION_MS,
+      stalledInterval: config.KILN_LOCK_DURATION_MS,
+      maxStalledCount: config.KILN_JOB_ATTEMPTS,
+      autorun: false,
+    },
+  );
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  worker.on('stalled', (jobId) => log.warn({ runId: jobId }, 'job stalled (its worker vanished); it will be retried'));
+
+  await subscriber.subscribe(keys.controlChannel);
+  subscriber.on('message', (_channel, raw) => {
+    const message = JSON.parse(raw) as ControlMessage;
+    if (message.type === 'cancel' && worker.cancelJob(message.runId, 'canceled by user')) {
+      log.info({ runId: message.runId }, 'cancel requested');
+    }
+  });
+
+  void worker.run();
+  await worker.waitUntilReady();
+  log.info({ prefix: keys.bullPrefix, backend: config.TFJS_BACKEND }, 'worker ready');
+
+  return {
+    worker,
+    async close() {
+      const closing = worker.close();
+      shutdown.abort();
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), config.KILN_SHUTDOWN_TIMEOUT_MS).unref()),
+      ]);
+      if (timedOut) {
+        log.warn('running jobs did not stop in time; abandoning them to the stalled check');
+        await worker.close(true);
+      }
+      await subscriber.quit().catch(() => undefined);
+      await publisherRedis.quit().catch(() => undefined);
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}
