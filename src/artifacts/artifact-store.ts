@@ -11,6 +11,8 @@ export interface ArtifactStore {
   get(key: string): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
+  /** Size in bytes of a stored artifact. */
+  size(key: string): Promise<number>;
   /** Every key under a prefix (recursively), sorted. */
   list(prefix: string): Promise<string[]>;
   /** Removes every key under a prefix; removing nothing is not an error. */

@@ -66,6 +66,14 @@ export class FsArtifactStore implements ArtifactStore {
     );
   }
 
+  async size(key: string): Promise<number> {
+    try {
+      return (await stat(this.path(key))).size;
+    } catch (error) {
+      throw notFoundOr(error, key);
+    }
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = this.path(prefix.replace(/\/$/, ''));
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);

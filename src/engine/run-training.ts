@@ -6,7 +6,7 @@ import type { RunSpec } from './spec/run-spec.ts';
 import { buildModel } from './model/index.ts';
 import { resolveHeads, CompileError } from './training/heads.ts';
 import { createOptimizer } from './training/optimizer.ts';
-import { disposeTensorData, splitValidation, tensorDataFromJson } from './training/tensor-data.ts';
+import { disposeTensorData, splitValidation, tensorDataFromJson, type TensorData } from './training/tensor-data.ts';
 import { fit } from './training/fit.ts';
 import type { Callback, EpochRecord } from './training/callback.ts';
 import { CheckpointStore } from './training/checkpoint-store.ts';
@@ -14,6 +14,9 @@ import { artifactIOHandler } from './io/artifact-io-handler.ts';
 import { ProgressCallback } from './callbacks/progress.ts';
 import { StopSignalCallback } from './callbacks/stop-signal.ts';
 import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
+import { userCallbacks } from './callbacks/index.ts';
+import { evaluateModel } from './training/evaluate.ts';
+import { splitTest } from './training/tensor-data.ts';
 import { SpecError } from './errors.ts';
 import { ModelSpecError } from './model/spec-error.ts';
 import { modelSignature, type ModelSignature } from './model-signature.ts';
@@ -31,6 +34,8 @@ export interface TrainingEnvironment {
   cancel: AbortSignal;
   /** Fires when the worker shuts down: stop at a batch boundary with a checkpoint, to resume later. */
   interrupt: AbortSignal;
+  /** Upper bound of batch events per second (default 4; the last batch of an epoch is always reported). */
+  maxBatchEventsPerSec?: number;
 }
 
 export type TrainingOutcome =
@@ -64,13 +69,19 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
 
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
-  let data: ReturnType<typeof splitValidation> | undefined;
-  let whole: ReturnType<typeof tensorDataFromJson> | undefined;
+  // Every tensor dataset made here (the whole set and its splits), freed together at the end.
+  const owned: TensorData[] = [];
+  const own = <T extends TensorData | undefined>(d: T): T => (d && owned.push(d), d);
   try {
     model = wrapSpecErrors(() => buildModel(spec.model as never, { seed }));
     const heads = wrapSpecErrors(() => resolveHeads(model!.outputNames, spec.compile));
-    whole = wrapSpecErrors(() => tensorDataFromJson(spec.dataset.inline.x, spec.dataset.inline.y, model!.inputNames, model!.outputNames));
-    data = splitValidation(whole, spec.fit.validationSplit);
+    const whole = own(wrapSpecErrors(() => tensorDataFromJson(spec.dataset.inline.x, spec.dataset.inline.y, model!.inputNames, model!.outputNames)));
+    const { rest, test: testData } = splitTest(whole, spec.dataset.testSplit ?? 0);
+    own(rest);
+    own(testData);
+    const data = splitValidation(rest, spec.fit.validationSplit);
+    own(data.train);
+    own(data.validation);
     optimizer = createOptimizer(spec.compile.optimizer);
 
     const checkpoints = new CheckpointStore(env.artifacts, prefix);
@@ -82,7 +93,8 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     const callbacks: Callback[] = [
       new StopSignalCallback(env.cancel, 'canceled'),
       new StopSignalCallback(env.interrupt, 'interrupted'),
-      new ProgressCallback(env.emit),
+      new ProgressCallback(env.emit, env.maxBatchEventsPerSec),
+      ...userCallbacks(spec.callbacks, { artifacts: env.artifacts, prefix, checkpoints, emit: env.emit }),
       new LatestCheckpointCallback(checkpoints, (saved) => env.emit({ type: 'checkpoint', data: { ...saved } })),
     ];
     const result = await fit(model, optimizer, heads, data.train, data.validation, {
@@ -104,6 +116,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (result.stopReason === 'canceled') return { status: 'canceled' };
     if (result.stopReason === 'interrupted') return { status: 'interrupted' };
 
+    if (testData) env.emit({ type: 'evaluation', data: { ...evaluateModel(model, heads, testData, spec.fit.batchSize) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
     return {
@@ -113,11 +126,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       stoppedEarly: result.stopReason === 'early-stopping',
     };
   } finally {
-    if (data) {
-      disposeTensorData(data.train);
-      disposeTensorData(data.validation);
-    }
-    disposeTensorData(whole);
+    owned.forEach(disposeTensorData);
     optimizer?.dispose();
     model?.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;

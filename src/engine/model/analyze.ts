@@ -150,7 +150,8 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
   const known = new Set([...inputNames, ...nodesByName.keys()]);
   const typeOf = (n: GraphNode): string => {
     const owner = n.shares ? nodesByName.get(n.shares.name) : n;
-    return resolved.get(owner?.name ?? '')?.def.type ?? (owner?.type || '?');
+    if (!owner) return `shares "${n.shares?.name}"`;
+    return resolved.get(owner.name)?.def.type ?? owner.type;
   };
 
   // References, sharing and input counts.

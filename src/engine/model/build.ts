@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+// Registers Kiln's custom layer classes so models built here can be saved and reloaded.
 import './custom-layers.ts';
 import { analyzeSpec, DEFAULT_MAX_PARAMS } from './analyze.ts';
 import type { Args } from './args.ts';

@@ -1,8 +1,8 @@
 import type { LayerSummary, ModelSummary, Shape } from './types.ts';
 
-function kerasShape(shape: Shape | Shape[]): string {
-  const one = (s: Shape) => `(${['None', ...s.map((d) => (d === null ? 'None' : String(d)))].join(', ')})`;
-  return Array.isArray(shape[0]) ? (shape as Shape[]).map(one).join(', ') : one(shape as Shape);
+/** Keras prints shapes with the batch axis as None: (None, 26, 26, 32). */
+function kerasShape(shape: Shape): string {
+  return `(${['None', ...shape.map((d) => (d === null ? 'None' : String(d)))].join(', ')})`;
 }
 
 function count(n: number): string {

@@ -96,7 +96,7 @@ export function product(shape: Shape): number | null {
   return n;
 }
 
-/** Renders a shape like Keras does, e.g. (None, 26, 26, 32) → "[26, 26, 32]" here without batch. */
+/** Renders a shape without batch axis for messages, e.g. "[26, 26, null]". */
 export function showShape(shape: Shape): string {
   return `[${shape.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
 }

@@ -1,4 +1,5 @@
 import { INPUT_SHAPE_KEYS, readInputDtype, readShape, type GraphInput, type GraphNode, type LayerEntry, type ModelGraph, type ParseResult } from './graph.ts';
+import { findLayerDef } from './layers/index.ts';
 import { NameAllocator } from './naming.ts';
 import { joinPath, layerLabel } from './spec-error.ts';
 import type { Shape, SpecIssue } from './types.ts';
@@ -38,6 +39,13 @@ function takeInputShape(entry: SequentialEntry, label: string, issues: SpecIssue
   return taken;
 }
 
+/** Keras names a sequential model's implicit input `<first layer>_input`; a layer may already use that name. */
+function freeName(base: string, layers: Array<{ name: string }>): string {
+  let name = base;
+  for (let n = 1; layers.some((l) => l.name === name); n++) name = `${base}_${n}`;
+  return name;
+}
+
 /** Builds the graph of a sequential model (native or Keras) from its layer list. */
 export function sequentialGraph(name: string, entries: SequentialEntry[], lenient: boolean, layersPath: string): ParseResult {
   const issues: SpecIssue[] = [];
@@ -49,7 +57,8 @@ export function sequentialGraph(name: string, entries: SequentialEntry[], lenien
     else seen.set(e.name, i);
   });
   const names = new NameAllocator(seen.keys());
-  const named = entries.map((e) => ({ ...e, name: e.name ?? names.next(e.type), rawArgs: { ...e.rawArgs } }));
+  // Default names follow the canonical class, so an alias like MaxPool2D still yields max_pooling2d.
+  const named = entries.map((e) => ({ ...e, name: e.name ?? names.next(findLayerDef(e.type)?.type ?? e.type), rawArgs: { ...e.rawArgs } }));
 
   let input: GraphInput | undefined;
   const nodes: GraphNode[] = [];
@@ -82,7 +91,7 @@ export function sequentialGraph(name: string, entries: SequentialEntry[], lenien
       const inputLength = entry.rawArgs.inputLength ?? entry.rawArgs.input_length;
       const shape = taken.shape ?? (entry.type === 'Embedding' && typeof inputLength === 'number' ? [inputLength] : undefined);
       if (!shape) issues.push({ path: entry.path, message: `${label}: the first layer needs an input shape, e.g. "inputShape": [28, 28, 1]` });
-      else input = { name: `${entry.name}_input`, shape, dtype: entry.type === 'Embedding' ? 'int32' : 'float32', path: entry.path };
+      else input = { name: freeName(`${entry.name}_input`, named), shape, dtype: entry.type === 'Embedding' ? 'int32' : 'float32', path: entry.path };
     }
     const previous = nodes.length > 0 ? nodes[nodes.length - 1].name : input?.name;
     nodes.push({ ...entry, inputs: previous ? [{ name: previous, path: entry.path }] : [], inputsPath: entry.path });

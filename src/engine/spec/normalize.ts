@@ -61,6 +61,14 @@ function normalizeOptimizer(value: unknown): unknown {
   return obj;
 }
 
+const CALLBACK_NAMES = ['earlyStopping', 'reduceLROnPlateau', 'modelCheckpoint', 'tensorBoard'];
+
+/** `reduce_lr_on_plateau`, `ReduceLROnPlateau` and `reduceLROnPlateau` all name the same callback. */
+function callbackName(key: string): string {
+  const folded = key.replace(/_/g, '').toLowerCase();
+  return CALLBACK_NAMES.find((n) => n.toLowerCase() === folded) ?? key;
+}
+
 /** Returns a copy of a run spec body with Keras spellings mapped onto Kiln's; anything else is left as is. */
 export function normalizeRunSpec(body: unknown): unknown {
   if (!isPlainObject(body)) return body;
@@ -74,7 +82,7 @@ export function normalizeRunSpec(body: unknown): unknown {
   }
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
   if (isPlainObject(spec.callbacks)) {
-    spec.callbacks = Object.fromEntries(Object.entries(camelKeys(spec.callbacks) as object).map(([k, v]) => [k, camelKeys(v)]));
+    spec.callbacks = Object.fromEntries(Object.entries(spec.callbacks).map(([k, v]) => [callbackName(k), camelKeys(v)]));
   }
   return spec;
 }

@@ -88,6 +88,8 @@ const NumberTensor = Type.Array(Type.Unknown(), { minItems: 1 });
 
 export const InlineDataset = Type.Object(
   {
+    /** Fraction of the samples (the last ones) held out for the evaluation after training. */
+    testSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
     inline: Type.Object(
       {
         x: Type.Union([NumberTensor, PerOutput(NumberTensor)]),
@@ -100,6 +102,66 @@ export const InlineDataset = Type.Object(
 );
 
 export const DatasetSpec = InlineDataset;
+
+const Mode = Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')]);
+const Monitor = Type.String({ minLength: 1, description: "A metric key such as 'val_loss' or 'val_accuracy'" });
+
+/** Keras callbacks as spec fields (Keras' snake_case argument names are accepted too). */
+export const CallbacksSpec = Type.Object(
+  {
+    earlyStopping: Type.Optional(
+      Type.Object(
+        {
+          monitor: Type.Optional(Monitor),
+          minDelta: Type.Optional(Type.Number()),
+          patience: Type.Optional(Type.Integer({ minimum: 0 })),
+          mode: Type.Optional(Mode),
+          baseline: Type.Optional(Type.Number()),
+          restoreBestWeights: Type.Optional(Type.Boolean()),
+          startFromEpoch: Type.Optional(Type.Integer({ minimum: 0 })),
+          verbose: Type.Optional(Type.Integer()),
+        },
+        Strict,
+      ),
+    ),
+    reduceLROnPlateau: Type.Optional(
+      Type.Object(
+        {
+          monitor: Type.Optional(Monitor),
+          factor: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+          patience: Type.Optional(Type.Integer({ minimum: 0 })),
+          mode: Type.Optional(Mode),
+          minDelta: Type.Optional(Type.Number()),
+          cooldown: Type.Optional(Type.Integer({ minimum: 0 })),
+          minLr: Type.Optional(Type.Number({ minimum: 0 })),
+          verbose: Type.Optional(Type.Integer()),
+        },
+        Strict,
+      ),
+    ),
+    modelCheckpoint: Type.Optional(
+      Type.Object(
+        {
+          monitor: Type.Optional(Monitor),
+          mode: Type.Optional(Mode),
+          saveBestOnly: Type.Optional(Type.Boolean()),
+          verbose: Type.Optional(Type.Integer()),
+        },
+        Strict,
+      ),
+    ),
+    tensorBoard: Type.Optional(
+      Type.Object(
+        {
+          histogramFreq: Type.Optional(Type.Integer({ minimum: 0 })),
+          updateFreq: Type.Optional(Type.Union([Type.Literal('epoch'), Type.Literal('batch'), Type.Integer({ minimum: 1 })])),
+        },
+        Strict,
+      ),
+    ),
+  },
+  Strict,
+);
 
 export const ModelSpec = Type.Object(
   {
@@ -115,8 +177,7 @@ export const RunSpecSchema = Type.Object(
     dataset: DatasetSpec,
     compile: CompileSpec,
     fit: FitSpec,
-    callbacks: Type.Optional(Type.Object({}, Strict)),
-    evaluate: Type.Optional(Type.Object({}, Strict)),
+    callbacks: Type.Optional(CallbacksSpec),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   },
   { ...Strict, $id: 'RunSpec' },
@@ -125,6 +186,7 @@ export const RunSpecSchema = Type.Object(
 export type RunSpec = Static<typeof RunSpecSchema>;
 export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
+export type CallbacksSpec = Static<typeof CallbacksSpec>;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
 export type LossName = Static<typeof LossName>;
 export type MetricName = Static<typeof MetricName>;

@@ -42,6 +42,8 @@ export class CheckpointStore {
     await model.save(artifactIOHandler(this.store, dir));
     const optimizerWeights = await optimizer.getWeights();
     const encoded = await tf.io.encodeWeights(optimizerWeights);
+    // getWeights hands out the optimizer's own slot variables plus a fresh `iter` scalar: free only that.
+    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
     await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
     await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
     await this.store.put(`${dir}/state.json`, JSON.stringify(state));

@@ -22,6 +22,12 @@ export function tensorDataFromJson(
   return { xs, ys, size: xs[0]!.shape[0]! };
 }
 
+/** Holds out the last `fraction` of the samples as the test split (before validation is taken). */
+export function splitTest(data: TensorData, fraction: number): { rest: TensorData; test?: TensorData } {
+  const { train, validation } = splitValidation(data, fraction);
+  return { rest: train, test: validation };
+}
+
 /** Keras' validation_split: the last `fraction` of the samples, taken before any shuffling. */
 export function splitValidation(data: TensorData, fraction: number): { train: TensorData; validation?: TensorData } {
   const valSize = Math.floor(data.size * fraction);

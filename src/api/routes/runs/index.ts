@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { RunSpecSchema, type RunSpec } from '../../../engine/spec/run-spec.ts';
 import { normalizeRunSpec } from '../../../engine/spec/normalize.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { packArtifacts } from '../../../artifacts/pack-artifacts.ts';
+import { ApiError } from '../../errors.ts';
 import { CreatedRun, CreateRunQuery, ListRunsQuery, ModelSummarySchema, RunList, RunView } from '../../schemas/runs.ts';
 
 /** /runs: submit, list, read, cancel and delete training runs. */
@@ -50,6 +52,27 @@ const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/runs/:id',
     { schema: { summary: 'A run with its epochs, checkpoints, evaluation and model', tags: ['runs'], params: IdParams, response: { 200: RunView, ...errorResponses(401, 404) } } },
     async (request) => app.runs.get(request.params.id),
+  );
+
+  app.get(
+    '/runs/:id/tensorboard',
+    {
+      schema: {
+        summary: "The run's TensorBoard logs as a tar (extract, then `tensorboard --logdir .`)",
+        tags: ['runs'],
+        params: IdParams,
+        response: { 200: { type: 'string', format: 'binary' }, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const run = await app.runs.get(request.params.id);
+      const { stream, count } = await packArtifacts(app.artifacts, `runs/${run.id}/tensorboard`, run.id);
+      if (count === 0) throw new ApiError(404, 'not_found', `run ${run.id} has no TensorBoard logs (add callbacks.tensorBoard to its spec)`);
+      return reply
+        .type('application/x-tar')
+        .header('content-disposition', `attachment; filename="${run.id}-tensorboard.tar"`)
+        .send(stream);
+    },
   );
 
   app.post(

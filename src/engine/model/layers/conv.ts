@@ -37,7 +37,8 @@ function convArgs(kind: ConvKind, spatial: number): ArgSchema {
         outputPadding: { rule: { kind: 'only', only: null, why: 'output_padding is not supported' }, nullable: true },
       };
     case 'depthwise':
-      return { ...schema, ...depthMultiplier, ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }) };
+      // Keras 2 writes `groups: 1` for DepthwiseConv2D too (inherited from Conv).
+      return { ...schema, ...depthMultiplier, ...groups, ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }) };
     case 'separable':
       return { ...schema, ...filters, ...depthMultiplier, ...weightArgs({ depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }) };
   }

@@ -88,6 +88,13 @@ export const GRU = rnnDef('GRU');
 function inner(args: Args): ResolvedLayer {
   const layer = args.layer as ResolvedLayer;
   if (layer.def !== LSTM && layer.def !== GRU) throw new LayerRuleError(`layer must be an LSTM or GRU, got ${layer.def.type}`, 'layer');
+  // Keras 3 always writes backward_layer; tfjs derives the backward direction from `layer`, so it must be the mirror image.
+  const backward = args.backwardLayer as ResolvedLayer | undefined;
+  if (backward) {
+    const mirrored = { ...backward.args, goBackwards: !backward.args.goBackwards };
+    const same = backward.def === layer.def && JSON.stringify(Object.entries(mirrored).sort()) === JSON.stringify(Object.entries(layer.args).sort());
+    if (!same) throw new LayerRuleError('backwardLayer must be the same layer as `layer` running backwards; other backward layers are not supported', 'backwardLayer');
+  }
   return layer;
 }
 
@@ -98,6 +105,7 @@ export const Bidirectional: LayerDef = {
   args: {
     ...COMMON_ARGS,
     layer: { rule: { kind: 'layer' }, required: true },
+    backwardLayer: { rule: { kind: 'layer' }, nullable: true },
     mergeMode: { rule: { kind: 'enum', values: ['concat', 'sum', 'mul', 'ave'] }, default: 'concat' },
   },
   outputShape: (inputs, args) => {

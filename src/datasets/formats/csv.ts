@@ -1,0 +1,145 @@
+import { readCsvRecords } from './csv-reader.ts';
+import { DatasetFormatError } from './errors.ts';
+import { sortClassNames, splitHintFromName } from './ndarray.ts';
+import type { DatasetFile, NdArray, ParsedDataset, SplitName } from './types.ts';
+
+/** Which columns hold the label and the features (by header name). */
+export interface CsvOptions {
+  /** Default: the last column. */
+  labelColumn?: string;
+  /** Default: every column except the label. */
+  featureColumns?: string[];
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+(\.0*)?$/;
+
+interface CsvTable {
+  file: string;
+  split: SplitName;
+  features: Float32Array;
+  featureCount: number;
+  labels: string[];
+  /** The columns actually used, so later files are read with the same ones. */
+  columns: Required<CsvOptions>;
+}
+
+function resolveColumn(file: string, header: string[], column: string, role: string): number {
+  const index = header.indexOf(column);
+  if (index < 0) {
+    throw new DatasetFormatError(
+      'CSV_UNKNOWN_COLUMN',
+      `${file}: ${role} column "${column}" is not in the header; columns are: ${header.join(', ')}`,
+      { file, column, columns: header },
+    );
+  }
+  return index;
+}
+
+function readTable(file: DatasetFile, split: SplitName, options: CsvOptions): CsvTable {
+  const records = readCsvRecords(file.name, new TextDecoder('utf-8').decode(file.data));
+  const header = (records[0] ?? []).map((name) => name.trim());
+  if (records.length === 0 || header.every((name) => name === '')) {
+    throw new DatasetFormatError('CSV_EMPTY', `${file.name} is empty; it needs a header row and data rows`, {
+      file: file.name,
+    });
+  }
+  const labelName = options.labelColumn ?? header[header.length - 1]!;
+  const labelIndex = resolveColumn(file.name, header, labelName, 'label');
+  const featureNames = options.featureColumns ?? header.filter((_, i) => i !== labelIndex);
+  const featureIndices = featureNames.map((name) => resolveColumn(file.name, header, name, 'feature'));
+
+  // Blank lines are skipped but still counted, so row numbers match what a spreadsheet shows.
+  const rows = records
+    .map((cells, i) => ({ cells, row: i + 1 }))
+    .slice(1)
+    .filter(({ cells }) => !(cells.length === 1 && cells[0]!.trim() === ''));
+  if (rows.length === 0) {
+    throw new DatasetFormatError('CSV_EMPTY', `${file.name} has a header but no data rows`, { file: file.name });
+  }
+  const features = new Float32Array(rows.length * featureIndices.length);
+  const labels: string[] = [];
+  rows.forEach(({ cells, row }, r) => {
+    if (cells.length !== header.length) {
+      throw new DatasetFormatError(
+        'CSV_COLUMN_COUNT',
+        `${file.name}: row ${row} has ${cells.length} fields but the header has ${header.length}`,
+        { file: file.name, row, fields: cells.length, expected: header.length },
+      );
+    }
+    featureIndices.forEach((column, f) => {
+      const cell = cells[column]!.trim();
+      if (!NUMBER.test(cell)) {
+        const columnName = header[column]!;
+        throw new DatasetFormatError(
+          'CSV_NOT_NUMERIC',
+          `${file.name}: row ${row}, column "${columnName}": ${cell === '' ? 'empty cell' : `"${cell}" is not a number`}` +
+            ` (feature columns must be numeric)`,
+          { file: file.name, row, column: columnName, value: cell },
+        );
+      }
+      features[r * featureIndices.length + f] = Number(cell);
+    });
+    const label = cells[labelIndex]!.trim();
+    if (label === '') {
+      throw new DatasetFormatError(
+        'CSV_MISSING_VALUE',
+        `${file.name}: row ${row}, column "${labelName}": the label is empty`,
+        { file: file.name, row, column: labelName },
+      );
+    }
+    labels.push(label);
+  });
+  const columns = { labelColumn: labelName, featureColumns: featureNames };
+  return { file: file.name, split, features, featureCount: featureIndices.length, labels, columns };
+}
+
+type LabelEncoder = { classes?: string[]; encode: (labels: string[]) => NdArray };
+
+// Labels decide one encoding across all files so train and test agree on class indices.
+function chooseLabelEncoding(allLabels: string[]): LabelEncoder {
+  if (allLabels.every((l) => INTEGER.test(l) && Math.abs(Number(l)) <= 2 ** 31 - 1)) {
+    return { encode: (labels) => ({ dtype: 'int32', shape: [labels.length], data: Int32Array.from(labels, Number) }) };
+  }
+  if (allLabels.every((l) => NUMBER.test(l))) {
+    return { encode: (labels) => ({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels, Number) }) };
+  }
+  const classes = sortClassNames(allLabels);
+  const indexOf = new Map(classes.map((name, i) => [name, i]));
+  return {
+    classes,
+    encode: (labels) => ({ dtype: 'int32', shape: [labels.length], data: Int32Array.from(labels, (l) => indexOf.get(l)!) }),
+  };
+}
+
+/**
+ * Parses CSV files with a header row into float32 features [n, f] and labels [n]:
+ * integer labels stay int32, other numbers become float32 (regression), text labels become class indices.
+ * File names containing train / test choose the split; one file without a hint is the train split.
+ */
+export function parseCsv(files: DatasetFile[], options: CsvOptions = {}): ParsedDataset {
+  const tables: CsvTable[] = [];
+  for (const file of files) {
+    const split = splitHintFromName(file.name) ?? 'train';
+    const clash = tables.find((t) => t.split === split);
+    if (clash) {
+      throw new DatasetFormatError(
+        'SPLIT_CONFLICT',
+        `${clash.file} and ${file.name} are both ${split} data; name one of them with "train" and the other with "test"`,
+        { files: [clash.file, file.name], split },
+      );
+    }
+    // Later files must provide the first file's columns, so train and test have the same features.
+    tables.push(readTable(file, split, tables[0]?.columns ?? options));
+  }
+  const encoder = chooseLabelEncoding(tables.flatMap((t) => t.labels));
+  const splits: ParsedDataset['splits'] = {};
+  for (const table of tables) {
+    const n = table.labels.length;
+    splits[table.split] = {
+      x: { dtype: 'float32', shape: [n, table.featureCount], data: table.features },
+      y: encoder.encode(table.labels),
+    };
+  }
+  return encoder.classes ? { format: 'csv', splits, classes: encoder.classes } : { format: 'csv', splits };
+}

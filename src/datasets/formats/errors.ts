@@ -1,0 +1,51 @@
+/**
+ * Stable error codes; clients branch on `code`, humans read `message`.
+ * Every message names the file (and entry, row, column) at fault.
+ */
+export type DatasetErrorCode =
+  | 'UNKNOWN_FORMAT'
+  | 'MIXED_FORMATS'
+  | 'NO_FILES'
+  | 'GZIP_CORRUPT'
+  | 'TOO_LARGE'
+  | 'IDX_BAD_MAGIC'
+  | 'IDX_TRUNCATED'
+  | 'IDX_TRAILING_BYTES'
+  | 'IDX_PAIRING'
+  | 'COUNT_MISMATCH'
+  | 'INT_OUT_OF_RANGE'
+  | 'NPY_BAD_MAGIC'
+  | 'NPY_BAD_HEADER'
+  | 'NPY_UNSUPPORTED_DTYPE'
+  | 'NPY_OBJECT_ARRAY'
+  | 'NPY_FORTRAN_ORDER'
+  | 'NPY_TRUNCATED'
+  | 'NPZ_MISSING_ARRAYS'
+  | 'CSV_EMPTY'
+  | 'CSV_UNTERMINATED_QUOTE'
+  | 'CSV_COLUMN_COUNT'
+  | 'CSV_UNKNOWN_COLUMN'
+  | 'CSV_NOT_NUMERIC'
+  | 'CSV_MISSING_VALUE'
+  | 'SPLIT_CONFLICT'
+  | 'ZIP_CORRUPT'
+  | 'ZIP_UNSAFE_PATH'
+  | 'ZIP_TOO_MANY_FILES'
+  | 'ZIP_TOO_LARGE'
+  | 'IMAGE_ZIP_LAYOUT'
+  | 'IMAGE_ZIP_EMPTY'
+  | 'IMAGE_UNDECODABLE'
+  | 'INVALID_OPTION';
+
+/** A problem with the user's data (not a bug in Kiln): safe to show to the user as-is. */
+export class DatasetFormatError extends Error {
+  readonly code: DatasetErrorCode;
+  readonly details?: object;
+
+  constructor(code: DatasetErrorCode, message: string, details?: object) {
+    super(message);
+    this.name = 'DatasetFormatError';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}

@@ -1,0 +1,123 @@
+import { DatasetFormatError } from './errors.ts';
+import { maybeGunzip } from './gzip.ts';
+import { resolveLimits, type SizeLimits } from './limits.ts';
+import { elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
+import type { DatasetFile, DType, NdArray, ParsedDataset, Split, SplitName } from './types.ts';
+
+interface IdxElementType {
+  bytes: number;
+  dtype: DType;
+  read: (view: DataView, offset: number) => number;
+}
+
+// IDX stores everything big-endian; byte/short/int widen to int32 because tensors have no int8/int16.
+const IDX_TYPES: Record<number, IdxElementType> = {
+  0x08: { bytes: 1, dtype: 'uint8', read: (v, o) => v.getUint8(o) },
+  0x09: { bytes: 1, dtype: 'int32', read: (v, o) => v.getInt8(o) },
+  0x0b: { bytes: 2, dtype: 'int32', read: (v, o) => v.getInt16(o, false) },
+  0x0c: { bytes: 4, dtype: 'int32', read: (v, o) => v.getInt32(o, false) },
+  0x0d: { bytes: 4, dtype: 'float32', read: (v, o) => v.getFloat32(o, false) },
+  0x0e: { bytes: 8, dtype: 'float32', read: (v, o) => v.getFloat64(o, false) },
+};
+
+/** True when the bytes start like an (ungzipped) IDX file: two zero bytes, a known type code, a dimension count. */
+export function looksLikeIdx(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2]! in IDX_TYPES && bytes[3]! >= 1;
+}
+
+/** Parses one IDX file (gzipped or raw) into a tensor with the shape its header declares. */
+export function parseIdxFile(name: string, raw: Uint8Array, limits: SizeLimits = {}): NdArray {
+  const bytes = maybeGunzip(name, raw, resolveLimits(limits).maxUncompressedBytes);
+  if (!looksLikeIdx(bytes)) {
+    const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    throw new DatasetFormatError(
+      'IDX_BAD_MAGIC',
+      `${name} is not an IDX file: magic number 0x${magic || '(empty)'} is not 0x000008NN..0x00000eNN ` +
+        `(MNIST images are 0x00000803, labels 0x00000801)`,
+      { file: name, magic },
+    );
+  }
+  const type = IDX_TYPES[bytes[2]!]!;
+  const dims = bytes[3]!;
+  const headerBytes = 4 + 4 * dims;
+  if (bytes.length < headerBytes) {
+    throw new DatasetFormatError(
+      'IDX_TRUNCATED',
+      `${name} is truncated: its header declares ${dims} dimensions but the file ends after ${bytes.length} bytes`,
+      { file: name, expectedBytes: headerBytes, actualBytes: bytes.length },
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i, false));
+  const count = elementCount(shape);
+  const expectedBytes = headerBytes + count * type.bytes;
+  if (bytes.length < expectedBytes) {
+    throw new DatasetFormatError(
+      'IDX_TRUNCATED',
+      `${name} is truncated: shape [${shape.join(', ')}] needs ${expectedBytes} bytes but the file has ${bytes.length}`,
+      { file: name, shape, expectedBytes, actualBytes: bytes.length },
+    );
+  }
+  if (bytes.length > expectedBytes) {
+    throw new DatasetFormatError(
+      'IDX_TRAILING_BYTES',
+      `${name} has ${bytes.length - expectedBytes} bytes after the data its header declares ` +
+        `(shape [${shape.join(', ')}]); the header or the file is wrong`,
+      { file: name, shape, expectedBytes, actualBytes: bytes.length },
+    );
+  }
+  return { dtype: type.dtype, shape, data: readElements(view, headerBytes, count, type) };
+}
+
+function readElements(view: DataView, offset: number, count: number, type: IdxElementType): NdArray['data'] {
+  if (type.dtype === 'uint8' && type.bytes === 1) {
+    return new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + count));
+  }
+  const out = type.dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = type.read(view, offset + i * type.bytes);
+  return out;
+}
+
+/** Image tensors get a trailing channel axis so [n, rows, cols] becomes [n, rows, cols, 1] as conv layers expect. */
+function withChannelAxis(array: NdArray): NdArray {
+  return array.shape.length === 3 ? { ...array, shape: [...array.shape, 1] } : array;
+}
+
+interface ParsedIdxFile {
+  name: string;
+  array: NdArray;
+}
+
+/**
+ * Parses IDX image/label file pairs (MNIST layout) into splits.
+ * Labels are the 1-D file of each pair; names containing train / test / t10k choose the split.
+ */
+export function parseIdx(files: DatasetFile[], limits: SizeLimits = {}): ParsedDataset {
+  const groups = new Map<SplitName, ParsedIdxFile[]>();
+  for (const file of files) {
+    const split = splitHintFromName(file.name) ?? 'train';
+    const group = groups.get(split) ?? [];
+    group.push({ name: file.name, array: parseIdxFile(file.name, file.data, limits) });
+    groups.set(split, group);
+  }
+  const splits: ParsedDataset['splits'] = {};
+  for (const [split, group] of groups) splits[split] = pairImagesWithLabels(split, group);
+  return { format: 'idx', splits };
+}
+
+function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): Split {
+  const labels = group.filter((f) => f.array.shape.length === 1);
+  const images = group.filter((f) => f.array.shape.length > 1);
+  if (labels.length !== 1 || images.length !== 1) {
+    const names = group.map((f) => `${f.name} [${f.array.shape.join(', ')}]`).join(', ');
+    throw new DatasetFormatError(
+      'IDX_PAIRING',
+      `expected exactly one images file (2+ dimensions) and one labels file (1 dimension) for the ${split} split, ` +
+        `got: ${names}. Put "train" or "test"/"t10k" in the file names to tell pairs apart`,
+      { split, files: group.map((f) => ({ name: f.name, shape: f.array.shape })) },
+    );
+  }
+  const image = images[0]!;
+  const label = labels[0]!;
+  return makeSplit(withChannelAxis(image.array), label.array, image.name, label.name);
+}

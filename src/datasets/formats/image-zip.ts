@@ -1,0 +1,102 @@
+import { DatasetFormatError } from './errors.ts';
+import { decodeImageInto, decodeRawImage, validateImageShape } from './image-decode.ts';
+import type { SizeLimits } from './limits.ts';
+import { sortClassNames } from './ndarray.ts';
+import type { DatasetFile, ParsedDataset, SplitName } from './types.ts';
+import { listZipEntries, readZipEntries, type ZipEntryInfo } from './zip.ts';
+
+/** How to turn a ZIP of class folders into tensors. */
+export interface ImageZipOptions extends SizeLimits {
+  /** [height, width] every image is resized to; default: the first image's size. */
+  size?: [number, number];
+  /** Default 3 (RGB). */
+  channels?: 1 | 3;
+  /** Refuse single images with more pixels than this (default 40 million). */
+  maxPixels?: number;
+}
+
+interface LabelledImage {
+  entry: ZipEntryInfo;
+  split: SplitName;
+  className: string;
+}
+
+const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
+const LAYOUT_HELP = 'expected class_name/image.png, or train/class_name/image.png and test/class_name/image.png, optionally inside one top folder';
+
+// Archivers add metadata files (macOS resource forks, .DS_Store, Thumbs.db) that are not part of the dataset.
+function isImageEntry(name: string): boolean {
+  const segments = name.split('/');
+  const base = segments[segments.length - 1]!;
+  return !name.endsWith('/') && !segments.includes('__MACOSX') && !base.startsWith('.') && IMAGE_EXTENSION.test(base);
+}
+
+const isSplitFolder = (segment: string | undefined) => segment?.toLowerCase() === 'train' || segment?.toLowerCase() === 'test';
+
+/** Works out each image's split and class from its folder path. */
+function labelByFolders(zipName: string, entries: ZipEntryInfo[]): LabelledImage[] {
+  let paths = entries.map((entry) => ({ entry, segments: entry.name.replace(/\\/g, '/').split('/') }));
+  const top = paths[0]?.segments[0];
+  const underOneTopFolder = paths.every((p) => p.segments.length >= 3 && p.segments[0] === top) && !isSplitFolder(top);
+  if (underOneTopFolder) paths = paths.map((p) => ({ ...p, segments: p.segments.slice(1) }));
+  const splitMode = paths.some((p) => p.segments.length === 3 && isSplitFolder(p.segments[0]));
+
+  return paths.map(({ entry, segments }) => {
+    const depthOk = splitMode ? segments.length === 3 && isSplitFolder(segments[0]) : segments.length === 2;
+    if (!depthOk) {
+      throw new DatasetFormatError('IMAGE_ZIP_LAYOUT', `${zipName}: entry "${entry.name}" is not in a class folder; ${LAYOUT_HELP}`, {
+        file: zipName,
+        entry: entry.name,
+      });
+    }
+    const split: SplitName = splitMode ? (segments[0]!.toLowerCase() as SplitName) : 'train';
+    return { entry, split, className: segments[segments.length - 2]! };
+  });
+}
+
+/**
+ * Parses a ZIP of images in class folders into uint8 [n, h, w, c] images and int32 labels indexing the sorted
+ * class names. Entry count and total size are checked from the central directory before anything is inflated,
+ * and images are decoded one at a time into the preallocated output.
+ */
+export function parseImageZip(file: DatasetFile, options: ImageZipOptions = {}): ParsedDataset {
+  const channels = options.channels ?? 3;
+  const allEntries = listZipEntries(file.name, file.data, options);
+  const images = labelByFolders(file.name, allEntries.filter((e) => isImageEntry(e.name)));
+  if (images.length === 0) {
+    throw new DatasetFormatError('IMAGE_ZIP_EMPTY', `${file.name} contains no .png, .jpg or .jpeg images; ${LAYOUT_HELP}`, {
+      file: file.name,
+    });
+  }
+  images.sort((a, b) => (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
+  const classes = sortClassNames(images.map((i) => i.className));
+  const classIndex = new Map(classes.map((name, i) => [name, i]));
+  const size = options.size ?? firstImageSize(file, images[0]!.entry, options.maxPixels);
+  const shape = { size, channels, maxPixels: options.maxPixels };
+  validateImageShape(shape);
+  const pixelsPerImage = size[0] * size[1] * channels;
+
+  const splits: ParsedDataset['splits'] = {};
+  for (const split of ['train', 'test'] as const) {
+    const members = images.filter((i) => i.split === split);
+    if (members.length === 0) continue;
+    const x = new Uint8Array(members.length * pixelsPerImage);
+    const y = Int32Array.from(members, (m) => classIndex.get(m.className)!);
+    let index = 0;
+    for (const { name, data } of readZipEntries(file.name, file.data, members.map((m) => m.entry))) {
+      decodeImageInto(data, shape, x.subarray(index * pixelsPerImage, (index + 1) * pixelsPerImage), `${file.name}: ${name}`);
+      index++;
+    }
+    splits[split] = {
+      x: { dtype: 'uint8', shape: [members.length, size[0], size[1], channels], data: x },
+      y: { dtype: 'int32', shape: [members.length], data: y },
+    };
+  }
+  return { format: 'image-zip', splits, classes };
+}
+
+function firstImageSize(file: DatasetFile, entry: ZipEntryInfo, maxPixels?: number): [number, number] {
+  const [first] = readZipEntries(file.name, file.data, [entry]);
+  const raw = decodeRawImage(first!.data, `${file.name}: ${entry.name}`, maxPixels);
+  return [raw.height, raw.width];
+}

@@ -1,0 +1,28 @@
+import { type SizeLimits } from './limits.ts';
+import { arrayKeyFromFileName, splitsFromNamedArrays, type NamedArray } from './named-arrays.ts';
+import { parseNpy } from './npy.ts';
+import type { DatasetFile, ParsedDataset } from './types.ts';
+import { listZipEntries, readZipEntries } from './zip.ts';
+
+/** Parses .npz archives (as np.savez / np.savez_compressed write them) holding x_train/y_train/... arrays. */
+export function parseNpz(files: DatasetFile[], limits: SizeLimits = {}): ParsedDataset {
+  const arrays: NamedArray[] = [];
+  for (const file of files) {
+    const entries = listZipEntries(file.name, file.data, limits).filter((e) => e.name.toLowerCase().endsWith('.npy'));
+    for (const entry of readZipEntries(file.name, file.data, entries)) {
+      const source = `${file.name}: ${entry.name}`;
+      arrays.push({ key: arrayKeyFromFileName(entry.name), source, array: parseNpy(source, entry.data) });
+    }
+  }
+  return splitsFromNamedArrays('npz', files.map((f) => f.name).join(', '), arrays);
+}
+
+/** Parses loose .npy files named after the arrays they hold (x_train.npy, y_train.npy, ... or x.npy, y.npy). */
+export function parseNpyFiles(files: DatasetFile[]): ParsedDataset {
+  const arrays = files.map((file) => ({
+    key: arrayKeyFromFileName(file.name),
+    source: file.name,
+    array: parseNpy(file.name, file.data),
+  }));
+  return splitsFromNamedArrays('npy', files.map((f) => f.name).join(', '), arrays);
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCsv, type CsvOptions } from '../../../src/datasets/formats/csv.ts';
+import { assertDatasetError } from '../fixtures/expect-error.ts';
+
+const file = (name: string, text: string) => ({ name, data: new TextEncoder().encode(text) });
+const parse = (text: string, options?: CsvOptions) => parseCsv([file('iris.csv', text)], options);
+
+describe('parseCsv', () => {
+  it('reads numeric features as float32 [n, f] and integer labels (last column) as int32', () => {
+    const { format, splits, classes } = parse('a,b,label\n1,2.5,0\n-3,4e2,1\n');
+    assert.equal(format, 'csv');
+    assert.equal(classes, undefined);
+    assert.deepEqual(splits.train!.x, { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 2.5, -3, 400]) });
+    assert.deepEqual(splits.train!.y, { dtype: 'int32', shape: [2], data: new Int32Array([0, 1]) });
+  });
+
+  it('turns text labels into indices of the sorted class names', () => {
+    const { splits, classes } = parse('len,species\n1,versicolor\n2,setosa\n3,virginica\n4,setosa\n');
+    assert.deepEqual(classes, ['setosa', 'versicolor', 'virginica']);
+    assert.deepEqual([...splits.train!.y.data], [1, 0, 2, 0]);
+  });
+
+  it('keeps fractional numeric labels as float32 for regression', () => {
+    const { splits, classes } = parse('x,price\n1,2.5\n2,3\n');
+    assert.equal(classes, undefined);
+    assert.deepEqual(splits.train!.y, { dtype: 'float32', shape: [2], data: new Float32Array([2.5, 3]) });
+  });
+
+  it('handles RFC 4180 quoting, CRLF line ends, a BOM and blank lines', () => {
+    const text = '\ufeff"x","note","y"\r\n1,"a, b",cat\r\n2,"say ""hi""\nthen leave",dog\r\n\r\n3,plain,cat\r\n';
+    const { splits, classes } = parse(text, { featureColumns: ['x'], labelColumn: 'note' });
+    assert.deepEqual([...splits.train!.x.data], [1, 2, 3]);
+    assert.deepEqual(classes, ['a, b', 'plain', 'say "hi"\nthen leave']);
+    assert.deepEqual([...splits.train!.y.data], [0, 2, 1]);
+  });
+
+  it('uses the chosen label and feature columns in the order given', () => {
+    const { splits } = parse('id,a,b,target\n7,1,2,0\n8,3,4,1\n', { labelColumn: 'target', featureColumns: ['b', 'a'] });
+    assert.deepEqual([...splits.train!.x.data], [2, 1, 4, 3]);
+    const withFirstColumnLabel = parse('target,a\n1,5\n0,6\n', { labelColumn: 'target' });
+    assert.deepEqual([...withFirstColumnLabel.splits.train!.x.data], [5, 6]);
+    assert.deepEqual([...withFirstColumnLabel.splits.train!.y.data], [1, 0]);
+  });
+
+  it('splits train.csv and test.csv with one shared class list', () => {
+    const result = parseCsv([file('train.csv', 'x,y\n1,cat\n2,cat\n'), file('test.csv', 'x,y\n3,bird\n')]);
+    assert.deepEqual(result.classes, ['bird', 'cat']);
+    assert.deepEqual([...result.splits.train!.y.data], [1, 1]);
+    assert.deepEqual([...result.splits.test!.y.data], [0]);
+  });
+
+  it('reports a non-numeric feature with its spreadsheet row and column name', () => {
+    const error = assertDatasetError(
+      () => parse('a,b,label\n1,2,0\n3,"4,5",1\n'),
+      'CSV_NOT_NUMERIC',
+      'iris.csv',
+      'row 3',
+      'column "b"',
+      '"4,5"',
+    );
+    assert.deepEqual(error.details, { file: 'iris.csv', row: 3, column: 'b', value: '4,5' });
+  });
+
+  it('counts rows the way a spreadsheet does across multi-line quoted fields and blank lines', () => {
+    assertDatasetError(() => parse('note,a,y\n"two\nlines",1,0\n\nx,oops,1\n', { featureColumns: ['a'] }), 'CSV_NOT_NUMERIC', 'row 4');
+  });
+
+  it('reports an empty feature cell', () => {
+    assertDatasetError(() => parse('a,b,y\n1,,0\n'), 'CSV_NOT_NUMERIC', 'row 2', 'column "b"', 'empty cell');
+  });
+
+  it('names unknown label and feature columns and lists the real ones', () => {
+    assertDatasetError(() => parse('a,b\n1,2\n', { labelColumn: 'class' }), 'CSV_UNKNOWN_COLUMN', 'label column "class"', 'a, b');
+    assertDatasetError(() => parse('a,b\n1,2\n', { featureColumns: ['a', 'z'] }), 'CSV_UNKNOWN_COLUMN', 'feature column "z"');
+  });
+
+  it('requires the test file to have the train file columns', () => {
+    assertDatasetError(
+      () => parseCsv([file('train.csv', 'x,y\n1,0\n'), file('test.csv', 'z,y\n1,0\n')]),
+      'CSV_UNKNOWN_COLUMN',
+      'test.csv',
+      'feature column "x"',
+    );
+  });
+
+  it('reports rows with the wrong number of fields, an empty label and an unclosed quote', () => {
+    assertDatasetError(() => parse('a,b,y\n1,2,0\n1,2\n'), 'CSV_COLUMN_COUNT', 'row 3', 'has 2 fields', 'header has 3');
+    assertDatasetError(() => parse('a,y\n1,cat\n2, \n'), 'CSV_MISSING_VALUE', 'row 3', 'column "y"');
+    assertDatasetError(() => parse('a,y\n1,0\n"2,1\n'), 'CSV_UNTERMINATED_QUOTE', 'row 3');
+  });
+
+  it('refuses an empty file and a header without rows', () => {
+    assertDatasetError(() => parse(''), 'CSV_EMPTY', 'iris.csv');
+    assertDatasetError(() => parse('a,y\n'), 'CSV_EMPTY', 'no data rows');
+  });
+
+  it('refuses two files for the same split', () => {
+    assertDatasetError(() => parseCsv([file('a.csv', 'x,y\n1,0\n'), file('b.csv', 'x,y\n1,0\n')]), 'SPLIT_CONFLICT', 'a.csv', 'b.csv');
+  });
+});
+
+describe('split hints in file names', () => {
+  it('reads "test"/"train" only as words, so latest.csv is still the train split', () => {
+    const result = parseCsv([file('latest.csv', 'x,y\n1,0\n'), file('mnist_test.csv', 'x,y\n2,1\n')]);
+    assert.deepEqual([...result.splits.train!.x.data], [1]);
+    assert.deepEqual([...result.splits.test!.x.data], [2]);
+  });
+});

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseIdx, parseIdxFile } from '../../../src/datasets/formats/idx.ts';
+import { assertDatasetError } from '../fixtures/expect-error.ts';
+import { encodeIdx } from '../fixtures/idx-writer.ts';
+
+const IMAGES = 0x08;
+
+// Three 2x3 "images" whose pixels are 0..17, and their labels.
+const pixels = Array.from({ length: 18 }, (_, i) => i * 10);
+const labels = [3, 1, 4];
+
+describe('parseIdx', () => {
+  it('reads MNIST-style train (raw) and t10k (gzipped) pairs into splits with a channel axis', () => {
+    const result = parseIdx([
+      { name: 'train-images-idx3-ubyte', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+      { name: 'train-labels-idx1-ubyte', data: encodeIdx(IMAGES, [3], labels) },
+      { name: 't10k-labels-idx1-ubyte.gz', data: encodeIdx(IMAGES, [1], [9], true) },
+      { name: 't10k-images-idx3-ubyte.gz', data: encodeIdx(IMAGES, [1, 2, 3], [1, 2, 3, 4, 5, 6], true) },
+    ]);
+    assert.equal(result.format, 'idx');
+    const train = result.splits.train!;
+    assert.deepEqual(train.x.shape, [3, 2, 3, 1]);
+    assert.equal(train.x.dtype, 'uint8');
+    assert.deepEqual([...train.x.data], pixels);
+    assert.deepEqual(train.y.shape, [3]);
+    assert.deepEqual([...train.y.data], labels);
+    const test = result.splits.test!;
+    assert.deepEqual(test.x.shape, [1, 2, 3, 1]);
+    assert.deepEqual([...test.x.data], [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual([...test.y.data], [9]);
+  });
+
+  it('treats a single pair without train/test in the names as the train split', () => {
+    const result = parseIdx([
+      { name: 'labels.idx', data: encodeIdx(IMAGES, [3], labels) },
+      { name: 'images.idx', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+    ]);
+    assert.deepEqual(Object.keys(result.splits), ['train']);
+    assert.deepEqual([...result.splits.train!.y.data], labels);
+  });
+
+  it('reads every IDX element type, big-endian, narrowed to uint8/int32/float32', () => {
+    const cases: Array<[number, number[], string]> = [
+      [0x09, [-128, 0, 127], 'int32'],
+      [0x0b, [-32768, 2, 32767], 'int32'],
+      [0x0c, [-2147483648, 5, 2147483647], 'int32'],
+      [0x0d, [-1.5, 0, 3.25], 'float32'],
+      [0x0e, [-1.5, 1e-3, 1e30], 'float32'],
+    ];
+    for (const [code, values, dtype] of cases) {
+      const array = parseIdxFile('f.idx', encodeIdx(code, [3], values));
+      assert.equal(array.dtype, dtype, `type 0x${code.toString(16)}`);
+      assert.deepEqual([...array.data], dtype === 'float32' ? values.map(Math.fround) : values);
+    }
+  });
+
+  it('rejects a file with a wrong magic number, naming the file', () => {
+    const notIdx = new TextEncoder().encode('label,x\n1,2\n');
+    assertDatasetError(() => parseIdxFile('train-images.idx', notIdx), 'IDX_BAD_MAGIC', 'train-images.idx', '0x6c616265');
+  });
+
+  it('rejects a truncated file whose header declares more data than it holds', () => {
+    const full = encodeIdx(IMAGES, [3, 2, 3], pixels);
+    const error = assertDatasetError(
+      () => parseIdxFile('train-images.gz', full.subarray(0, full.length - 5)),
+      'IDX_TRUNCATED',
+      'train-images.gz',
+      '[3, 2, 3]',
+    );
+    assert.deepEqual(error.details, { file: 'train-images.gz', shape: [3, 2, 3], expectedBytes: 34, actualBytes: 29 });
+  });
+
+  it('rejects a file with more data than its header declares', () => {
+    const padded = new Uint8Array([...encodeIdx(IMAGES, [3], labels), 0, 0]);
+    assertDatasetError(() => parseIdxFile('labels.idx', padded), 'IDX_TRAILING_BYTES', 'labels.idx', '2 bytes');
+  });
+
+  it('refuses a gzip file that expands past the size limit', () => {
+    const gz = encodeIdx(IMAGES, [3, 2, 3], pixels, true);
+    assertDatasetError(() => parseIdxFile('x.gz', gz, { maxUncompressedBytes: 20 }), 'TOO_LARGE', 'x.gz', '20 bytes');
+  });
+
+  it('rejects a corrupt gzip file, naming it', () => {
+    const gz = encodeIdx(IMAGES, [3], labels, true);
+    assertDatasetError(() => parseIdxFile('y.gz', gz.subarray(0, 12)), 'GZIP_CORRUPT', 'y.gz');
+  });
+
+  it('rejects images and labels of different counts, naming both files', () => {
+    assertDatasetError(
+      () =>
+        parseIdx([
+          { name: 'train-images', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+          { name: 'train-labels', data: encodeIdx(IMAGES, [2], [1, 2]) },
+        ]),
+      'COUNT_MISMATCH',
+      'train-images has 3 samples',
+      'train-labels has 2 labels',
+    );
+  });
+
+  it('rejects two image files for one split, listing what it got', () => {
+    assertDatasetError(
+      () =>
+        parseIdx([
+          { name: 'a', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+          { name: 'b', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+        ]),
+      'IDX_PAIRING',
+      'a [3, 2, 3]',
+      'b [3, 2, 3]',
+    );
+  });
+});

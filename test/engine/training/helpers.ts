@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsArtifactStore } from '../../../src/artifacts/fs-artifact-store.ts';
+import { runTraining, type TrainingOutcome } from '../../../src/engine/run-training.ts';
+import type { RunEventDraft } from '../../../src/queue/run-event.ts';
+import type { RunSpec } from '../../../src/engine/spec/run-spec.ts';
+
+/** Runs the engine in-process on a temporary artifact store, collecting its events. */
+export async function train(spec: unknown, opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number } = {}) {
+  const store = opts.store ?? new FsArtifactStore(await mkdtemp(join(tmpdir(), 'kiln-engine-')));
+  const events: RunEventDraft[] = [];
+  const interrupt = new AbortController();
+  let batches = 0;
+  const outcome: TrainingOutcome = await runTraining(
+    { runId: opts.runId ?? 'run-1', spec: spec as RunSpec },
+    {
+      artifacts: store,
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'batch') batches++;
+        if (opts.interruptAfterBatches !== undefined && batches >= opts.interruptAfterBatches) interrupt.abort();
+      },
+      cancel: new AbortController().signal,
+      interrupt: interrupt.signal,
+      maxBatchEventsPerSec: Infinity,
+    },
+  );
+  return {
+    outcome,
+    events,
+    store,
+    epochs: events.filter((e) => e.type === 'epoch').map((e) => e.data as { epoch: number; metrics: Record<string, number>; lr: number }),
+    logs: events.filter((e) => e.type === 'log').map((e) => (e.data as { message: string }).message),
+    cleanup: () => rm(store.root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Designed data: training labels follow sign(x0); validation labels are the opposite. The better
+ * the model learns, the worse val_loss gets — so val_loss is best at the first epoch.
+ */
+export function divergingData(samples = 96) {
+  const x: number[][] = [];
+  const y: number[][] = [];
+  const trainCount = samples - samples / 4;
+  for (let i = 0; i < samples; i++) {
+    const v = ((i * 37) % 100) / 50 - 1 + 0.01;
+    const positive = v > 0;
+    const label = i < trainCount ? positive : !positive;
+    x.push([v, ((i * 13) % 7) / 7]);
+    y.push(label ? [0, 1] : [1, 0]);
+  }
+  return { x, y };
+}
+
+export function classifierSpec(extra: Record<string, unknown> = {}, fit: Record<string, unknown> = {}) {
+  return {
+    model: {
+      type: 'sequential',
+      layers: [
+        { type: 'Dense', units: 16, activation: 'relu', inputShape: [2] },
+        { type: 'Dropout', rate: 0.2 },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+    },
+    dataset: { inline: divergingData() },
+    compile: { optimizer: { type: 'adam', learningRate: 0.05 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 8, batchSize: 8, validationSplit: 0.25, shuffle: true, seed: 3, ...fit },
+    ...extra,
+  };
+}
