@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { RunEventDraft } from '../queue/run-event.ts';
-import type { RunSpec } from './spec/run-spec.ts';
+import { RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
+import { Value } from '@sinclair/typebox/value';
 import { buildModel } from './model/index.ts';
 import { resolveHeads, CompileError } from './training/heads.ts';
 import { createOptimizer } from './training/optimizer.ts';
@@ -18,6 +19,7 @@ import { userCallbacks } from './callbacks/index.ts';
 import { evaluateModel } from './training/evaluate.ts';
 import { splitTest } from './training/tensor-data.ts';
 import { SpecError } from './errors.ts';
+import { normalizeRunSpec } from './spec/normalize.ts';
 import { ModelSpecError } from './model/spec-error.ts';
 import { modelSignature, type ModelSignature } from './model-signature.ts';
 
@@ -58,7 +60,8 @@ function defaultSeed(runId: string): number {
  * fits with the run's callbacks and saves the trained model. Every tensor it creates is freed.
  */
 export async function runTraining(job: TrainingJob, env: TrainingEnvironment): Promise<TrainingOutcome> {
-  const { spec } = job;
+  // Specs from the api are normalised already; doing it again lets the engine take Keras spellings directly.
+  const spec = Value.Default(RunSpecSchema, normalizeRunSpec(job.spec)) as RunSpec;
   const seed = spec.fit.seed ?? defaultSeed(job.runId);
   // Dropout and other random ops draw from Math.random when given no seed: make it the run's generator
   // (this process trains one run and nothing else).
