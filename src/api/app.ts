@@ -13,6 +13,10 @@ import artifactsPlugin from './plugins/infra/artifacts.ts';
 import queuePlugin from './plugins/infra/queue.ts';
 import runsPlugin from './plugins/app/runs.ts';
 import eventIngestPlugin from './plugins/app/event-ingest.ts';
+import websocketPlugin from './plugins/infra/websocket.ts';
+import telemetryPlugin from './plugins/app/telemetry.ts';
+import runEventsRoutes from './routes/runs/events.ts';
+import eventsRoutes from './routes/events/index.ts';
 import healthRoutes from './routes/health/index.ts';
 import runsRoutes from './routes/runs/index.ts';
 import modelsRoutes from './routes/models/index.ts';
@@ -39,11 +43,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(redisPlugin);
   await app.register(artifactsPlugin);
   await app.register(queuePlugin);
+  await app.register(websocketPlugin);
   await app.register(runsPlugin);
   await app.register(eventIngestPlugin);
+  await app.register(telemetryPlugin);
 
   await app.register(healthRoutes);
   await app.register(runsRoutes);
   await app.register(modelsRoutes);
+  await app.register(runEventsRoutes);
+  await app.register(eventsRoutes);
   return app as unknown as FastifyInstance;
 }

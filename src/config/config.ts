@@ -28,8 +28,20 @@ export const ConfigSchema = Type.Object({
   KILN_JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
   /** How long a worker's claim on a job lasts without renewal; a dead worker's job is retried after about this. */
   KILN_LOCK_DURATION_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /** WebSocket ping interval; a peer that misses two pings is dropped. */
+  KILN_WS_PING_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /** Unsent bytes a slow watcher may accumulate before its socket is closed (1013); batch events are dropped from 1/8 of it. */
+  KILN_WS_MAX_BUFFER_MB: Type.Number({ exclusiveMinimum: 0, default: 8 }),
   /** How long shutdown waits for the running batch to end and its checkpoint to be written. */
   KILN_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /** Bytes of weights the api keeps loaded for serving; the least recently used models are unloaded beyond it. */
+  KILN_MODEL_CACHE_MB: Type.Number({ exclusiveMinimum: 0, default: 512 }),
+  /** Most instances one micro-batched predict call runs together; 1 turns micro-batching off. */
+  KILN_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+  /** How long a predict request waits for others to share its batch. */
+  KILN_BATCH_TIMEOUT_MS: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
+  /** Most instances one predict request may carry (413 beyond). */
+  KILN_PREDICT_MAX_INSTANCES: Type.Integer({ minimum: 1, default: 1024 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

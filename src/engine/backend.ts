@@ -31,6 +31,9 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
   if (preference === 'auto' || preference === 'wasm') {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
+      // Training kernels wasm lacks (conv and depthwise gradients, segment sums) and fast versions of slow ones.
+      const { registerWasmTrainingKernels } = await import('./backends/wasm/index.ts');
+      registerWasmTrainingKernels();
       if (await tf.setBackend('wasm')) {
         await tf.ready();
         return { backend: 'wasm', device: 'cpu (wasm, 1 thread)' };

@@ -10,6 +10,8 @@ const PUBLISH_SCRIPT = `
 local seq = redis.call('INCR', KEYS[2])
 local body = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'run', ARGV[3], 'seq', seq, 'event', body)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'seq', seq, 'event', body)
+redis.call('EXPIRE', KEYS[3], ARGV[5])
 return body
 `;
 
@@ -19,19 +21,25 @@ export class EventPublisher {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly maxLen = 1_000_000,
+    private readonly opts: { maxLen?: number; runMaxLen?: number; runTtlSeconds?: number } = {},
   ) {}
 
   async publish(runId: string, draft: RunEventDraft): Promise<RunEvent> {
     const event = { runId, type: draft.type, time: draft.time ?? new Date().toISOString(), data: draft.data };
     const body = (await this.redis.eval(
       PUBLISH_SCRIPT,
-      2,
+      3,
       this.keys.eventStream,
       this.keys.eventSeq(runId),
+      this.keys.runStream(runId),
       JSON.stringify(event),
-      String(this.maxLen),
+      String(this.opts.maxLen ?? 1_000_000),
       runId,
+      String(this.opts.runMaxLen ?? 20_000),
+      // A run's recent stream outlives its last event by a week: long enough for any late watcher,
+      // short enough that Redis does not keep every run's events forever (the database has them).
+      // The seq counter stays (a few bytes) so numbering never restarts; deleting the run removes it.
+      String(this.opts.runTtlSeconds ?? 7 * 24 * 3600),
     )) as string;
     return JSON.parse(body) as RunEvent;
   }

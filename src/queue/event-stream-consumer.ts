@@ -11,6 +11,8 @@ export interface EventStreamConsumerOptions {
   /** How long one blocking read waits for new entries. Default 1 s (also bounds shutdown latency). */
   blockMs?: number;
   batchSize?: number;
+  /** Attempts at persisting one entry before it is logged and skipped. Default 5. */
+  maxFailures?: number;
 }
 
 /**
@@ -85,12 +87,24 @@ export class EventStreamConsumer {
     await this.process(reply[1] ?? []);
   }
 
+  private readonly failures = new Map<string, number>();
+
   private async process(entries: [string, string[] | null][]): Promise<void> {
     for (const [id, fields] of entries) {
       // A trimmed entry comes back with null fields: nothing left to persist.
-      if (fields) {
-        const body = fields[fields.indexOf('event') + 1];
-        if (body) await this.handle(JSON.parse(body) as RunEvent);
+      const body = fields?.[fields.indexOf('event') + 1];
+      if (body) {
+        try {
+          await this.handle(JSON.parse(body) as RunEvent);
+        } catch (error) {
+          // Retried (the database may be briefly away), but an entry that keeps failing is set aside
+          // rather than blocking every event behind it.
+          const failures = (this.failures.get(id) ?? 0) + 1;
+          this.failures.set(id, failures);
+          if (failures < (this.opts.maxFailures ?? 5)) throw error;
+          this.log.error({ err: error, entry: id, event: body.slice(0, 500) }, 'event could not be persisted; skipping it');
+        }
+        this.failures.delete(id);
       }
       await this.redis.xack(this.keys.eventStream, this.group, id);
     }

@@ -84,6 +84,7 @@ export function runsService(app: FastifyInstance) {
       }
       await app.artifacts.deletePrefix(`runs/${id}`);
       await repo.delete(id);
+      await app.redis.del(app.redisKeys.eventSeq(id), app.redisKeys.runStream(id));
       await (await app.trainingQueue.getJob(id))?.remove().catch(() => undefined);
     },
   };

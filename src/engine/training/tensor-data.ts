@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import seedrandom from 'seedrandom';
 
 /** A dataset held as whole tensors, one per model input and output, sliced into batches by index. */
 export interface TensorData {
@@ -46,23 +45,8 @@ export function gatherBatch(data: TensorData, indices: Int32Array): { xs: tf.Ten
   return { xs: data.xs.map((t) => tf.gather(t, idx)), ys: data.ys.map((t) => tf.gather(t, idx)) };
 }
 
-/**
- * The sample order of one epoch: a seeded Fisher–Yates shuffle of 0..n-1 derived from (seed, epoch),
- * so a run resumed mid-epoch sees exactly the batches it would have seen.
- */
-export function epochOrder(n: number, shuffle: boolean, seed: number, epoch: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  if (!shuffle) return order;
-  const random = seedrandom(`${seed}:${epoch}`);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = order[i]!;
-    order[i] = order[j]!;
-    order[j] = tmp;
-  }
-  return order;
-}
+/** The sample order of one epoch (shared with the streaming pipeline, so both agree on every batch). */
+export { epochOrder } from '../data/epoch-order.ts';
 
 /** Frees every tensor a TensorData holds. */
 export function disposeTensorData(data: TensorData | undefined): void {

@@ -4,8 +4,8 @@ import { TERMINAL_STATUSES, type RunEvent, type RunStatus } from '../../queue/ru
 
 type Tx = Prisma.TransactionClient;
 
-/** Event types kept in the database; batch events are streamed live only. */
-const STORED_TYPES = new Set(['status', 'epoch', 'checkpoint', 'evaluation', 'log', 'error']);
+/** Every event type is kept (batch events arrive throttled to a few per second per run), so a replay from the database has no gap. */
+const STORED_TYPES = new Set(['status', 'epoch', 'batch', 'checkpoint', 'evaluation', 'log', 'error']);
 
 /**
  * Persists one run event, idempotently: the (run, seq) key makes a redelivered event a no-op, and the
@@ -32,13 +32,21 @@ async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: n
   switch (event.type) {
     case 'status':
       return applyStatus(tx, run, event.seq, new Date(event.time), data);
-    case 'epoch':
+    case 'epoch': {
+      const row = {
+        metrics: data.metrics ?? {},
+        lr: typeof data.lr === 'number' ? data.lr : null,
+        durationMs: Math.round(Number(data.durationMs) || 0),
+        samplesPerSec: typeof data.samplesPerSec === 'number' ? data.samplesPerSec : null,
+        seq: event.seq,
+      };
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: run.id, epoch: data.epoch } },
-        create: { runId: run.id, epoch: data.epoch, metrics: data.metrics, lr: data.lr, durationMs: data.durationMs, samplesPerSec: data.samplesPerSec, seq: event.seq },
-        update: { metrics: data.metrics, lr: data.lr, durationMs: data.durationMs, samplesPerSec: data.samplesPerSec, seq: event.seq },
+        create: { runId: run.id, epoch: data.epoch, ...row },
+        update: row,
       });
       return;
+    }
     case 'checkpoint':
       await tx.checkpoint.upsert({
         where: { runId_kind: { runId: run.id, kind: data.kind } },

@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { RedisKeys } from '../../queue/keys.ts';
+import type { RunEvent, RunEventType } from '../../queue/run-event.ts';
+
+const PAGE = 1000;
+
+/**
+ * A run's events after `since`, in seq order: from the database, then from the run's recent Redis
+ * stream for the tail the database may not have persisted yet (the api ingests asynchronously).
+ */
+export async function* replayEvents(prisma: PrismaClient, redis: Redis, keys: RedisKeys, runId: string, since: number): AsyncGenerator<RunEvent> {
+  const tail = (await redis.xrange(keys.runStream(runId), '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as RunEvent);
+  const firstInRedis = tail[0]?.seq ?? Infinity;
+  let cursor = since;
+  while (cursor + 1 < firstInRedis) {
+    const rows = await prisma.runEvent.findMany({
+      where: { runId, seq: { gt: cursor, lt: firstInRedis === Infinity ? undefined : firstInRedis } },
+      orderBy: { seq: 'asc' },
+      take: PAGE,
+    });
+    for (const row of rows) {
+      yield { seq: row.seq, runId, type: row.type as RunEventType, time: row.time.toISOString(), data: row.data as Record<string, unknown> };
+      cursor = row.seq;
+    }
+    if (rows.length < PAGE) break;
+  }
+  for (const event of tail) if (event.seq > cursor) yield event;
+}
