@@ -17,6 +17,9 @@ import websocketPlugin from './plugins/infra/websocket.ts';
 import telemetryPlugin from './plugins/app/telemetry.ts';
 import runEventsRoutes from './routes/runs/events.ts';
 import eventsRoutes from './routes/events/index.ts';
+import multipartPlugin from './plugins/infra/multipart.ts';
+import datasetsPlugin from './plugins/app/datasets.ts';
+import datasetsRoutes from './routes/datasets/index.ts';
 import healthRoutes from './routes/health/index.ts';
 import runsRoutes from './routes/runs/index.ts';
 import modelsRoutes from './routes/models/index.ts';
@@ -44,6 +47,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(artifactsPlugin);
   await app.register(queuePlugin);
   await app.register(websocketPlugin);
+  await app.register(multipartPlugin);
+  await app.register(datasetsPlugin);
   await app.register(runsPlugin);
   await app.register(eventIngestPlugin);
   await app.register(telemetryPlugin);
@@ -53,5 +58,6 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(modelsRoutes);
   await app.register(runEventsRoutes);
   await app.register(eventsRoutes);
+  await app.register(datasetsRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -28,6 +28,16 @@ export const ConfigSchema = Type.Object({
   KILN_JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
   /** How long a worker's claim on a job lasts without renewal; a dead worker's job is retried after about this. */
   KILN_LOCK_DURATION_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /** A directory or base URL that replaces the origin of built-in datasets (machines without internet). */
+  KILN_DATASET_MIRROR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Largest upload (413 beyond) and largest URL download. */
+  KILN_MAX_UPLOAD_MB: Type.Number({ exclusiveMinimum: 0, default: 1024 }),
+  /** Most bytes a dataset may expand to (ZIP entries, gzip). */
+  KILN_MAX_DATASET_MB: Type.Number({ exclusiveMinimum: 0, default: 4096 }),
+  /** Most entries a dataset ZIP may hold. */
+  KILN_MAX_DATASET_FILES: Type.Integer({ minimum: 1, default: 200_000 }),
+  /** Allow dataset URLs that resolve to loopback or private addresses (off: they are refused). */
+  KILN_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false }),
   /** WebSocket ping interval; a peer that misses two pings is dropped. */
   KILN_WS_PING_MS: Type.Integer({ minimum: 100, default: 15_000 }),
   /** Unsent bytes a slow watcher may accumulate before its socket is closed (1013); batch events are dropped from 1/8 of it. */

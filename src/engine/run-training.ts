@@ -7,7 +7,8 @@ import { Value } from '@sinclair/typebox/value';
 import { buildModel } from './model/index.ts';
 import { resolveHeads, CompileError } from './training/heads.ts';
 import { createOptimizer } from './training/optimizer.ts';
-import { disposeTensorData, splitValidation, tensorDataFromJson, type TensorData } from './training/tensor-data.ts';
+import { openRunData, type RunData } from './training/run-data.ts';
+import type { ResolvedDataset } from '../queue/contracts.ts';
 import { fit } from './training/fit.ts';
 import type { Callback, EpochRecord } from './training/callback.ts';
 import { CheckpointStore } from './training/checkpoint-store.ts';
@@ -17,7 +18,6 @@ import { StopSignalCallback } from './callbacks/stop-signal.ts';
 import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
 import { userCallbacks } from './callbacks/index.ts';
 import { evaluateModel } from './training/evaluate.ts';
-import { splitTest } from './training/tensor-data.ts';
 import { SpecError } from './errors.ts';
 import { normalizeRunSpec } from './spec/normalize.ts';
 import { ModelSpecError } from './model/spec-error.ts';
@@ -26,11 +26,16 @@ import { modelSignature, type ModelSignature } from './model-signature.ts';
 export interface TrainingJob {
   runId: string;
   spec: RunSpec;
+  /** Where a dataset given by id lives (resolved by the api). */
+  dataset?: ResolvedDataset;
 }
 
 /** What the engine needs from the process that hosts it; it knows nothing else of the outside. */
 export interface TrainingEnvironment {
   artifacts: ArtifactStore;
+  /** KILN_DATA_DIR (built-in datasets are cached there) and KILN_DATASET_MIRROR. */
+  dataDir?: string;
+  datasetMirror?: string;
   emit(event: RunEventDraft): void;
   /** Fires when the user cancels the run. */
   cancel: AbortSignal;
@@ -72,19 +77,17 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
 
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
-  // Every tensor dataset made here (the whole set and its splits), freed together at the end.
-  const owned: TensorData[] = [];
-  const own = <T extends TensorData | undefined>(d: T): T => (d && owned.push(d), d);
+  let data: RunData | undefined;
   try {
     model = wrapSpecErrors(() => buildModel(spec.model as never, { seed }));
     const heads = wrapSpecErrors(() => resolveHeads(model!.outputNames, spec.compile));
-    const whole = own(wrapSpecErrors(() => tensorDataFromJson(spec.dataset.inline.x, spec.dataset.inline.y, model!.inputNames, model!.outputNames)));
-    const { rest, test: testData } = splitTest(whole, spec.dataset.testSplit ?? 0);
-    own(rest);
-    own(testData);
-    const data = splitValidation(rest, spec.fit.validationSplit);
-    own(data.train);
-    own(data.validation);
+    data = await openRunData(
+      spec,
+      job.dataset,
+      { inputNames: model.inputNames, outputNames: model.outputNames, inputShape: model.inputs[0]!.shape.slice(1) as number[], outputUnits: model.outputs[0]!.shape.at(-1) as number },
+      heads,
+      { artifacts: env.artifacts, dataDir: env.dataDir ?? './data', datasetMirror: env.datasetMirror },
+    );
     optimizer = createOptimizer(spec.compile.optimizer);
 
     const checkpoints = new CheckpointStore(env.artifacts, prefix);
@@ -119,7 +122,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (result.stopReason === 'canceled') return { status: 'canceled' };
     if (result.stopReason === 'interrupted') return { status: 'interrupted' };
 
-    if (testData) env.emit({ type: 'evaluation', data: { ...evaluateModel(model, heads, testData, spec.fit.batchSize) } });
+    if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
     return {
@@ -129,7 +132,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       stoppedEarly: result.stopReason === 'early-stopping',
     };
   } finally {
-    owned.forEach(disposeTensorData);
+    await data?.dispose();
     optimizer?.dispose();
     model?.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;

@@ -6,10 +6,12 @@ import { Value } from '@sinclair/typebox/value';
  */
 export const QUEUES = {
   training: 'training',
+  datasets: 'datasets',
 } as const;
 
 export const JOBS = {
   train: 'train',
+  ingest: 'ingest',
 } as const;
 
 /** What a worker needs to train a run: everything, so that it never has to open the database. */
@@ -17,7 +19,16 @@ export const TrainJobPayloadSchema = Type.Object({
   runId: Type.String({ minLength: 1 }),
   /** The run spec exactly as validated by the api (model, dataset, compile, fit, callbacks, evaluate). */
   spec: Type.Record(Type.String(), Type.Unknown()),
+  /** Where a dataset given by id lives, as the api resolved it (absent for inline data). */
+  dataset: Type.Optional(
+    Type.Union([
+      Type.Object({ kind: Type.Literal('stored'), prefix: Type.String(), sha256: Type.String() }),
+      Type.Object({ kind: Type.Literal('builtin'), name: Type.String() }),
+    ]),
+  ),
 });
+
+export type ResolvedDataset = NonNullable<TrainJobPayload['dataset']>;
 
 export type TrainJobPayload = Static<typeof TrainJobPayloadSchema>;
 
@@ -32,3 +43,40 @@ export function parseTrainJobPayload(data: unknown): TrainJobPayload {
 
 /** Messages on the control channel, api → workers. */
 export type ControlMessage = { type: 'cancel'; runId: string };
+
+/** Where the files of a dataset to ingest come from. */
+export const IngestSourceSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('uploads'), keys: Type.Array(Type.String(), { minItems: 1 }) }),
+  Type.Object({ kind: Type.Literal('url'), url: Type.String(), sha256: Type.Optional(Type.String()) }),
+]);
+
+/** An ingestion job: read the source, parse and validate it, store its arrays under datasets/<id>. */
+export const IngestJobPayloadSchema = Type.Object({
+  datasetId: Type.String({ minLength: 1 }),
+  name: Type.String(),
+  source: IngestSourceSchema,
+  /** Parser options (format, csv label/feature columns, image size and channels). */
+  options: Type.Record(Type.String(), Type.Unknown()),
+  limits: Type.Object({
+    maxUncompressedBytes: Type.Number(),
+    maxFiles: Type.Integer(),
+    maxDownloadBytes: Type.Number(),
+    allowPrivateUrls: Type.Boolean(),
+  }),
+});
+
+export type IngestJobPayload = Static<typeof IngestJobPayloadSchema>;
+
+/** What a finished ingestion returns (kept on the job; the api copies it to the dataset row). */
+export interface IngestResult {
+  format: string;
+  sha256: string;
+  sizeBytes: number;
+  meta: Record<string, unknown>;
+}
+
+/** Parses an ingestion job's data. */
+export function parseIngestJobPayload(data: unknown): IngestJobPayload {
+  if (!Value.Check(IngestJobPayloadSchema, data)) throw new Error('malformed ingest job payload');
+  return data;
+}

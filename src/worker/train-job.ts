@@ -13,7 +13,7 @@ const TRAINING_PROCESS = fileURLToPath(new URL('./training-process.ts', import.m
 
 export interface TrainJobDeps {
   publisher: EventPublisher;
-  settings: { backend: BackendPreference; dataDir: string };
+  settings: { backend: BackendPreference; dataDir: string; datasetMirror?: string };
   /** Fires when this worker shuts down; the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
   log: Logger;

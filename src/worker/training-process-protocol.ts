@@ -5,7 +5,7 @@ import type { BackendPreference } from '../engine/backend.ts';
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */
 export type ParentMessage =
-  | { type: 'start'; payload: TrainJobPayload; settings: { backend: BackendPreference; dataDir: string } }
+  | { type: 'start'; payload: TrainJobPayload; settings: { backend: BackendPreference; dataDir: string; datasetMirror?: string } }
   | { type: 'cancel' }
   | { type: 'interrupt' };
 

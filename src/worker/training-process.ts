@@ -38,9 +38,11 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     const backend = await initBackend(settings.backend);
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend } } });
     const outcome = await runTraining(
-      { runId: payload.runId, spec: payload.spec as unknown as RunSpec },
+      { runId: payload.runId, spec: payload.spec as unknown as RunSpec, dataset: payload.dataset },
       {
         artifacts: openArtifactStore({ dataDir: settings.dataDir }),
+        dataDir: settings.dataDir,
+        datasetMirror: settings.datasetMirror,
         emit: (event) => void send({ type: 'event', event }),
         cancel: cancel.signal,
         interrupt: interrupt.signal,

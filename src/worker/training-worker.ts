@@ -29,7 +29,7 @@ export async function startTrainingWorker(config: Config, log: Logger): Promise<
     (job, token, signal) =>
       processTrainJob(job, token, signal, {
         publisher,
-        settings: { backend: config.TFJS_BACKEND, dataDir: config.KILN_DATA_DIR },
+        settings: { backend: config.TFJS_BACKEND, dataDir: config.KILN_DATA_DIR, datasetMirror: config.KILN_DATASET_MIRROR },
         shutdown: shutdown.signal,
         log,
       }),

@@ -1,4 +1,4 @@
-import type { RunSpec } from '../../engine/spec/run-spec.ts';
+import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { jsonArrayShape } from '../../engine/spec/validate-run-spec.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -8,8 +8,8 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
  * echoing it back. The stored spec keeps the data itself.
  */
 export function describeSpec(spec: RunSpec): object {
-  const inline = spec.dataset?.inline;
-  if (!inline) return spec;
+  if (!isInline(spec.dataset)) return spec;
+  const inline = spec.dataset.inline;
   const describe = (v: unknown) =>
     Array.isArray(v) ? { shape: jsonArrayShape(v) } : Object.fromEntries(Object.entries(v as object).map(([k, a]) => [k, { shape: jsonArrayShape(a) }]));
   return { ...spec, dataset: { inline: { x: describe(inline.x), y: describe(inline.y) } } };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { JOBS } from '../../queue/contracts.ts';
 import { TERMINAL_STATUSES, type RunStatus } from '../../queue/run-event.ts';
-import type { RunSpec } from '../../engine/spec/run-spec.ts';
+import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
 import { runsRepository } from '../../store/repositories/runs.ts';
 import { recordRunEvent } from '../../store/repositories/run-events.ts';
@@ -24,15 +24,17 @@ export function runsService(app: FastifyInstance) {
   return {
     /** Validates a spec; on dryRun answers its summary, else stores the run and queues it. */
     async create(spec: RunSpec, opts: { dryRun: boolean }) {
-      const checked = validateRunSpec(spec, { maxParams: app.config.KILN_MAX_PARAMS });
+      const dataset = isInline(spec.dataset) ? undefined : await app.datasets.resolveForRun(spec.dataset.id);
+      const checked = validateRunSpec(spec, { maxParams: app.config.KILN_MAX_PARAMS, dataset: dataset?.info });
       if (!checked.ok) throw ApiError.badRequest(checked.errors, 'invalid_spec');
       if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
 
       const id = randomUUID();
-      const datasetSha256 = createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex');
-      const run = await repo.create({ id, name: spec.name, spec, priority: spec.priority ?? 0, datasetSha256 });
+      // A run always names the exact data it trained on.
+      const datasetSha256 = isInline(spec.dataset) ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex') : dataset?.sha256;
+      const run = await repo.create({ id, name: spec.name, spec, priority: spec.priority ?? 0, datasetSha256, datasetId: dataset?.datasetId });
       try {
-        await app.trainingQueue.add(JOBS.train, { runId: id, spec }, { jobId: id, ...(spec.priority ? { priority: spec.priority } : {}) });
+        await app.trainingQueue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, ...(spec.priority ? { priority: spec.priority } : {}) });
       } catch (error) {
         // Nothing half-made: a run that could not be queued is not kept.
         await app.db.prisma.run.delete({ where: { id } }).catch(() => undefined);

@@ -101,7 +101,35 @@ export const InlineDataset = Type.Object(
   Strict,
 );
 
-export const DatasetSpec = InlineDataset;
+export const AugmentSpec = Type.Object(
+  {
+    flipLeftRight: Type.Optional(Type.Boolean()),
+    flipUpDown: Type.Optional(Type.Boolean()),
+    brightness: Type.Optional(Type.Number({ minimum: 0, description: 'max delta, as tf.image.random_brightness' })),
+    contrast: Type.Optional(Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })], { description: '[lower, upper]' })),
+    crop: Type.Optional(Type.Object({ padding: Type.Integer({ minimum: 1 }) }, Strict)),
+    rotation: Type.Optional(Type.Number({ minimum: 0, maximum: 180, description: 'max degrees' })),
+    zoom: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'max fraction' })),
+  },
+  Strict,
+);
+
+/** A registered dataset (by id) or a built-in one (`mnist`), and how to read it. */
+export const DatasetRef = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100 }),
+    preprocess: Type.Optional(Type.Union([Type.Object({ scale: Type.Number() }, Strict), Type.Object({ standardize: Type.Literal(true) }, Strict)])),
+    labels: Type.Optional(Type.Union([Type.Literal('oneHot'), Type.Literal('sparse'), Type.Literal('raw')])),
+    validationSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    testSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    /** Take only the first N training samples (quick experiments). */
+    limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    augment: Type.Optional(AugmentSpec),
+  },
+  Strict,
+);
+
+export const DatasetSpec = Type.Union([InlineDataset, DatasetRef]);
 
 const Mode = Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')]);
 const Monitor = Type.String({ minLength: 1, description: "A metric key such as 'val_loss' or 'val_accuracy'" });
@@ -187,6 +215,9 @@ export type RunSpec = Static<typeof RunSpecSchema>;
 export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
 export type CallbacksSpec = Static<typeof CallbacksSpec>;
+export type DatasetRef = Static<typeof DatasetRef>;
+export type InlineDataset = Static<typeof InlineDataset>;
+export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
 export type LossName = Static<typeof LossName>;
 export type MetricName = Static<typeof MetricName>;

@@ -1,6 +1,6 @@
 import { validateModelSpec, type ModelSummary } from '../model/index.ts';
 import { CompileError, resolveHeads } from '../training/heads.ts';
-import type { RunSpec } from './run-spec.ts';
+import { isInline, type RunSpec } from './run-spec.ts';
 
 export interface SpecIssue {
   path: string;
@@ -25,11 +25,40 @@ function sameShape(expected: (number | null)[], given: number[]): boolean {
   return expected.length === given.length && expected.every((d, i) => d === null || d === given[i]);
 }
 
+const count = (shape: (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+
+/** A dataset given by id against the model: one input and output, sample size, and classes against output units. */
+function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary, heads: ReturnType<typeof resolveHeads>): SpecIssue[] {
+  const errors: SpecIssue[] = [];
+  if (summary.inputs.length !== 1 || summary.outputs.length !== 1) {
+    return [{ path: 'dataset.id', message: 'registered datasets feed models with one input and one output; give several as inline data' }];
+  }
+  const input = summary.inputs[0]!.shape;
+  if (count(input) !== count(info.inputShape)) {
+    errors.push({ path: 'dataset.id', message: `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]` });
+  }
+  const units = summary.outputs[0]!.shape.at(-1);
+  const loss = heads[0]?.lossName;
+  if (info.numClasses && loss === 'categoricalCrossentropy' && units !== info.numClasses) {
+    errors.push({ path: 'model', message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units` });
+  }
+  return errors;
+}
+
 /**
  * Everything the api checks before a run is queued, beyond the JSON schema: the model graph, the
  * compile settings against the model's outputs, and the inline data against its inputs and outputs.
  */
-export function validateRunSpec(spec: RunSpec, opts: { maxParams: number }): { ok: true; summary: ModelSummary } | { ok: false; errors: SpecIssue[] } {
+/** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
+export interface DatasetInfo {
+  inputShape: number[];
+  numClasses?: number;
+}
+
+export function validateRunSpec(
+  spec: RunSpec,
+  opts: { maxParams: number; dataset?: DatasetInfo },
+): { ok: true; summary: ModelSummary } | { ok: false; errors: SpecIssue[] } {
   const model = validateModelSpec(spec.model, { maxParams: opts.maxParams });
   if (!model.ok) return { ok: false, errors: model.errors.map((e) => ({ path: e.path.startsWith('model') ? e.path : `model.${e.path}`, message: e.message })) };
   const { summary } = model;
@@ -69,13 +98,17 @@ export function validateRunSpec(spec: RunSpec, opts: { maxParams: number }): { o
     });
     return counts;
   };
-  const xCounts = check('x', spec.dataset.inline.x, summary.inputs);
-  const yCounts = check('y', spec.dataset.inline.y, summary.outputs, (i) => heads[i]?.lossName ?? '');
-  const counts = new Set([...xCounts, ...yCounts]);
-  if (counts.size > 1) errors.push({ path: 'dataset.inline', message: `x and y hold different numbers of samples (${[...counts].join(' vs ')})` });
-  const total = xCounts[0] ?? 0;
-  if (total > 0 && Math.floor(total * (1 - spec.fit.validationSplit)) < 1) {
-    errors.push({ path: 'fit.validationSplit', message: `leaves no training samples out of ${total}` });
+  if (isInline(spec.dataset)) {
+    const xCounts = check('x', spec.dataset.inline.x, summary.inputs);
+    const yCounts = check('y', spec.dataset.inline.y, summary.outputs, (i) => heads[i]?.lossName ?? '');
+    const counts = new Set([...xCounts, ...yCounts]);
+    if (counts.size > 1) errors.push({ path: 'dataset.inline', message: `x and y hold different numbers of samples (${[...counts].join(' vs ')})` });
+    const total = xCounts[0] ?? 0;
+    if (total > 0 && Math.floor(total * (1 - spec.fit.validationSplit)) < 1) {
+      errors.push({ path: 'fit.validationSplit', message: `leaves no training samples out of ${total}` });
+    }
+  } else if (opts.dataset) {
+    errors.push(...checkDatasetFit(spec, opts.dataset, summary, heads));
   }
   return errors.length ? { ok: false, errors } : { ok: true, summary };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OutputHead } from './heads.ts';
 import { evaluateData } from './fit.ts';
-import { gatherBatch, type TensorData } from './tensor-data.ts';
+import type { BatchSource } from './batch-source.ts';
 import type { Logs } from './callback.ts';
 
 export interface Evaluation {
@@ -26,21 +26,20 @@ function classesOf(head: OutputHead, yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Te
  * Keras' evaluate on held-out data (loss and every compiled metric), plus, for a single-output
  * classifier, the confusion matrix and per-class precision and recall.
  */
-export function evaluateModel(model: tf.LayersModel, heads: OutputHead[], data: TensorData, batchSize: number): Evaluation {
-  const metrics = evaluateData(model, heads, data, batchSize);
+export async function evaluateModel(model: tf.LayersModel, heads: OutputHead[], data: BatchSource, batchSize: number): Promise<Evaluation> {
+  const metrics = await evaluateData(model, heads, data, batchSize);
   const head = heads[0]!;
   if (heads.length !== 1 || !CLASSIFICATION_LOSSES.has(head.lossName)) return { metrics, samples: data.size };
   const units = model.outputs[0]!.shape.at(-1)!;
   const classes = units === 1 ? 2 : units;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const order = Int32Array.from({ length: data.size }, (_, i) => i);
-  for (let start = 0; start < data.size; start += batchSize) {
+  for await (const { xs, ys } of data.batches({ epoch: 0, startBatch: 0, batchSize, shuffle: false, seed: 0 })) {
     const [truth, predicted] = tf.tidy(() => {
-      const { xs, ys } = gatherBatch(data, order.subarray(start, Math.min(start + batchSize, data.size)));
       const out = model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor;
       const [t, p] = classesOf(head, ys[0]!, out);
       return [t.dataSync(), p.dataSync()];
     });
+    tf.dispose([...xs, ...ys]);
     truth.forEach((t, i) => confusion[t]![predicted[i]!]! += 1);
   }
   const perClass = confusion.map((row, c) => {

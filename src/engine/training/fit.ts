@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Callback, EpochRecord, Logs, StopReason, TrainingContext, TrainingState } from './callback.ts';
 import { createHeadMetrics, forwardLoss, metricKey, type OutputHead } from './heads.ts';
 import { RunningMean, type Metric } from './metrics.ts';
-import { epochOrder, gatherBatch, type TensorData } from './tensor-data.ts';
+import type { BatchSource } from './batch-source.ts';
 import { getLearningRate, setLearningRate } from './optimizer.ts';
 
 export interface FitOptions {
@@ -72,21 +72,23 @@ function sampleWeights(y: tf.Tensor, classWeight: Record<string, number>): tf.Te
 }
 
 /** Loss and metrics of a model over a dataset, batch by batch, without training. */
-export function evaluateData(
+export async function evaluateData(
   model: tf.LayersModel,
   heads: OutputHead[],
-  data: TensorData,
+  data: BatchSource,
   batchSize: number,
   prefix = '',
-): Logs {
+): Promise<Logs> {
   const acc = new PassAccumulator(heads);
-  const order = epochOrder(data.size, false, 0, 0);
-  for (let start = 0; start < data.size; start += batchSize) {
-    tf.tidy(() => {
-      const { xs, ys } = gatherBatch(data, order.subarray(start, Math.min(start + batchSize, data.size)));
-      const { total, perHead, preds } = forwardLoss(model, heads, xs, ys, false);
-      acc.update(total.dataSync()[0]!, perHead.map((l) => l.dataSync()[0]!), ys, preds, xs[0]!.shape[0]!);
-    });
+  for await (const { xs, ys, size } of data.batches({ epoch: 0, startBatch: 0, batchSize, shuffle: false, seed: 0 })) {
+    try {
+      tf.tidy(() => {
+        const { total, perHead, preds } = forwardLoss(model, heads, xs, ys, false);
+        acc.update(total.dataSync()[0]!, perHead.map((l) => l.dataSync()[0]!), ys, preds, size);
+      });
+    } finally {
+      tf.dispose([...xs, ...ys]);
+    }
   }
   return acc.logs(prefix);
 }
@@ -99,8 +101,8 @@ export async function fit(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   heads: OutputHead[],
-  train: TensorData,
-  validation: TensorData | undefined,
+  train: BatchSource,
+  validation: BatchSource | undefined,
   opts: FitOptions,
 ): Promise<FitResult> {
   const batchesPerEpoch = Math.ceil(train.size / opts.batchSize);
@@ -153,12 +155,10 @@ export async function fit(
   for (; currentEpoch < opts.epochs && !stopReason; currentEpoch++) {
     const started = performance.now();
     epochComplete = false;
-    const order = epochOrder(train.size, opts.shuffle, opts.seed, currentEpoch);
     for (const cb of opts.callbacks) await cb.onEpochBegin(currentEpoch, ctx);
-    for (; nextBatch < batchesPerEpoch; ) {
-      const indices = order.subarray(nextBatch * opts.batchSize, Math.min((nextBatch + 1) * opts.batchSize, train.size));
+    const request = { epoch: currentEpoch, startBatch: nextBatch, batchSize: opts.batchSize, shuffle: opts.shuffle, seed: opts.seed };
+    for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
       tf.tidy(() => {
-        const { xs, ys } = gatherBatch(train, indices);
         const weights = opts.classWeight ? sampleWeights(ys[0]!, opts.classWeight) : undefined;
         let kept: { perHead: tf.Scalar[]; preds: tf.Tensor[] } | undefined;
         const { value, grads } = tf.variableGrads(() => {
@@ -167,8 +167,8 @@ export async function fit(
           return out.total;
         }, trainable);
         optimizer.applyGradients(grads);
-        acc.update(value.dataSync()[0]!, kept!.perHead.map((l) => l.dataSync()[0]!), ys, kept!.preds, indices.length);
-        tf.dispose([...kept!.perHead, ...kept!.preds]);
+        acc.update(value.dataSync()[0]!, kept!.perHead.map((l) => l.dataSync()[0]!), ys, kept!.preds, size);
+        tf.dispose([...kept!.perHead, ...kept!.preds, ...xs, ...ys]);
       });
       nextBatch++;
       const logs = acc.logs();
@@ -177,7 +177,7 @@ export async function fit(
     }
     if (nextBatch < batchesPerEpoch) break; // stopped in the middle of the epoch
     const durationMs = performance.now() - started;
-    const logs: Logs = { ...acc.logs(), ...(validation ? evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
+    const logs: Logs = { ...acc.logs(), ...(validation ? await evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
     const record: EpochRecord = {
       epoch: currentEpoch + 1,
       metrics: logs,

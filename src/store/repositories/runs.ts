@@ -11,7 +11,7 @@ const DETAIL_INCLUDE = {
 /** Queries and writes of runs: short methods, no business rules. */
 export function runsRepository(prisma: PrismaClient) {
   return {
-    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string }) {
+    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string; datasetId?: string }) {
       return prisma.run.create({ data: { ...data, status: 'queued' } });
     },
 

@@ -12,5 +12,5 @@ export default fp(
   async (app) => {
     app.decorate('runs', runsService(app));
   },
-  { name: 'runs', dependencies: ['database', 'queue', 'artifacts'] },
+  { name: 'runs', dependencies: ['database', 'queue', 'artifacts', 'datasets'] },
 );

@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin';
+import { Queue, QueueEvents } from 'bullmq';
+import { QUEUES, type IngestJobPayload, type IngestResult } from '../../../queue/contracts.ts';
+import { datasetsRepository } from '../../../store/repositories/datasets.ts';
+import { datasetsService, type DatasetsService } from '../../services/datasets-service.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    datasetQueue: Queue<IngestJobPayload>;
+    datasets: DatasetsService;
+  }
+}
+
+/**
+ * The dataset registry: the ingestion queue, the service, and the reconciler that records each
+ * ingestion's outcome — from the queue's events as they happen, and by a sweep of datasets still
+ * `ingesting` for any outcome the api missed while it was down.
+ */
+export default fp(
+  async (app) => {
+    const queue = new Queue<IngestJobPayload>(QUEUES.datasets, {
+      connection: app.redis,
+      prefix: app.redisKeys.bullPrefix,
+      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+    });
+    app.decorate('datasetQueue', queue);
+    const service = datasetsService(app);
+    app.decorate('datasets', service);
+
+    const settle = async (id: string) => {
+      const job = await queue.getJob(id);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'completed') await service.finish(id, { result: job!.returnvalue as IngestResult });
+      else if (state === 'failed') await service.finish(id, { error: job!.failedReason });
+      else if (state === 'missing') await service.finish(id, { error: 'the ingestion job was lost (was Redis flushed?)' });
+    };
+    const events = new QueueEvents(QUEUES.datasets, { connection: app.redis.duplicate(), prefix: app.redisKeys.bullPrefix });
+    events.on('completed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
+    events.on('failed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
+    const sweep = async () => {
+      for (const { id } of await datasetsRepository(app.db.prisma).listIngesting(new Date(Date.now() - 5000))) await settle(id);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      await events.waitUntilReady();
+      await sweep().catch((err) => app.log.warn({ err }, 'dataset sweep failed'));
+      timer = setInterval(() => void sweep().catch((err) => app.log.warn({ err }, 'dataset sweep failed')), 15_000).unref();
+    });
+    app.addHook('preClose', async () => {
+      clearInterval(timer);
+      await events.close();
+    });
+    app.addHook('onClose', async () => {
+      await queue.close();
+    });
+  },
+  { name: 'datasets', dependencies: ['database', 'redis', 'artifacts', 'multipart'] },
+);

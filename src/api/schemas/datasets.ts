@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import { AnyObject, Nullable } from './common.ts';
+
+export const DatasetStatus = Type.Union([Type.Literal('ingesting'), Type.Literal('ready'), Type.Literal('failed')]);
+
+/** JSON form of POST /datasets: fetch a file from a URL. */
+export const CreateDatasetFromUrl = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    url: Type.String({ minLength: 1, maxLength: 2000 }),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    format: Type.Optional(Type.Union(['idx', 'npy', 'npz', 'csv', 'image-zip'].map((f) => Type.Literal(f)))),
+    labelColumn: Type.Optional(Type.String()),
+    featureColumns: Type.Optional(Type.Array(Type.String())),
+    size: Type.Optional(Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })])),
+    channels: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)])),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedDataset = Type.Object({ id: Type.String(), status: DatasetStatus });
+
+export const DatasetView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  format: Type.String(),
+  status: DatasetStatus,
+  error: Nullable(Type.String()),
+  sha256: Nullable(Type.String()),
+  sizeBytes: Nullable(Type.Number()),
+  samples: Nullable(Type.Record(Type.String(), Type.Integer())),
+  inputShape: Nullable(Type.Array(Type.Integer())),
+  dtype: Nullable(Type.String()),
+  labelKind: Nullable(Type.String()),
+  classes: Nullable(Type.Array(Type.String())),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const SamplesQuery = Type.Object({ n: Type.Integer({ minimum: 1, maximum: 256, default: 16 }) }, { additionalProperties: false });
+
+export const DatasetSamples = Type.Object({ samples: Type.Array(AnyObject) });

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { JOBS, type IngestJobPayload, type IngestResult } from '../../queue/contracts.ts';
+import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
+import { BUILTIN_DATASETS } from '../../datasets/builtin.ts';
+import type { StoredDatasetMeta } from '../../datasets/storage.ts';
+import { assertFetchableUrl, UrlRefusedError } from '../../datasets/url-guard.ts';
+import { datasetsRepository } from '../../store/repositories/datasets.ts';
+import type { DatasetInfo } from '../../engine/spec/validate-run-spec.ts';
+import type { ResolvedDataset } from '../../queue/contracts.ts';
+import { ApiError } from '../errors.ts';
+import { datasetSamples } from './dataset-samples.ts';
+
+type DatasetRow = NonNullable<Awaited<ReturnType<ReturnType<typeof datasetsRepository>['find']>>>;
+
+/** GET /datasets/:id */
+export function datasetView(row: DatasetRow) {
+  const meta = (row.meta ?? {}) as Record<string, any>;
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    status: row.status as 'ready',
+    error: row.error,
+    sha256: row.sha256,
+    sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),
+    samples: meta.samples ?? null,
+    inputShape: meta.inputShape ?? null,
+    dtype: meta.dtype ?? null,
+    labelKind: meta.labelKind ?? null,
+    classes: meta.classes ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A file name safe to use as the last segment of an artifact key. */
+function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (!cleaned || cleaned === '.' || cleaned === '..') throw ApiError.badRequest([{ path: 'files', message: `"${name}" is not a usable file name` }]);
+  return cleaned;
+}
+
+const FORMATS = new Set(['idx', 'npy', 'npz', 'csv', 'image-zip']);
+
+/** Parser options from form fields or JSON (format, CSV columns, image size and channels). */
+function parserOptions(fields: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, any> = {};
+  if (fields.format !== undefined) {
+    if (!FORMATS.has(String(fields.format))) throw ApiError.badRequest([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
+    options.format = String(fields.format);
+  }
+  const csv: Record<string, unknown> = {};
+  if (fields.labelColumn !== undefined) csv.labelColumn = String(fields.labelColumn);
+  if (fields.featureColumns !== undefined) {
+    csv.featureColumns = Array.isArray(fields.featureColumns) ? fields.featureColumns.map(String) : String(fields.featureColumns).split(',').map((s) => s.trim());
+  }
+  if (Object.keys(csv).length) options.csv = csv;
+  const image: Record<string, unknown> = {};
+  if (fields.size !== undefined) {
+    const size = Array.isArray(fields.size) ? fields.size.map(Number) : String(fields.size).split(/[x,]/).map(Number);
+    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) throw ApiError.badRequest([{ path: 'size', message: 'must be two positive integers, e.g. 28x28' }]);
+    image.size = size;
+  }
+  if (fields.channels !== undefined) {
+    const channels = Number(fields.channels);
+    if (channels !== 1 && channels !== 3) throw ApiError.badRequest([{ path: 'channels', message: 'must be 1 or 3' }]);
+    image.channels = channels;
+  }
+  if (Object.keys(image).length) options.imageZip = image;
+  return options;
+}
+
+/** The dataset registry as the api drives it: uploads and URLs in, ingestion queued, reads, deletes. */
+export function datasetsService(app: FastifyInstance) {
+  const repo = datasetsRepository(app.db.prisma);
+  const limits = {
+    maxUncompressedBytes: app.config.KILN_MAX_DATASET_MB * 1024 * 1024,
+    maxFiles: app.config.KILN_MAX_DATASET_FILES,
+    maxDownloadBytes: app.config.KILN_MAX_UPLOAD_MB * 1024 * 1024,
+    allowPrivateUrls: app.config.KILN_ALLOW_PRIVATE_URLS,
+  };
+
+  /** Writes the row and queues its ingestion; on failure removes both the row and any uploads. */
+  async function register(id: string, name: string, source: IngestJobPayload['source'], options: Record<string, unknown>) {
+    const row = await repo.create({ id, name, format: String(options.format ?? 'auto') });
+    try {
+      await app.datasetQueue.add(JOBS.ingest, { datasetId: id, name, source, options, limits }, { jobId: id });
+    } catch (error) {
+      await repo.delete(id).catch(() => undefined);
+      await app.artifacts.deletePrefix(uploadPrefix(id));
+      throw error;
+    }
+    return { id: row.id, status: 'ingesting' as const };
+  }
+
+  return {
+    /** multipart/form-data: one or several files plus fields (name, format, labelColumn, featureColumns, size, channels). */
+    async createFromUpload(request: FastifyRequest) {
+      const id = randomUUID();
+      const fields: Record<string, unknown> = {};
+      const keys: string[] = [];
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            const key = `${uploadPrefix(id)}/${safeFileName(part.filename)}`;
+            await app.artifacts.putStream(key, part.file);
+            if (part.file.truncated) throw new ApiError(413, 'payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
+            keys.push(key);
+          } else {
+            fields[part.fieldname] = part.value;
+          }
+        }
+        if (keys.length === 0) throw ApiError.badRequest([{ path: 'files', message: 'upload at least one file' }]);
+        if (!fields.name || typeof fields.name !== 'string') throw ApiError.badRequest([{ path: 'name', message: 'is required' }]);
+        return await register(id, fields.name, { kind: 'uploads', keys }, parserOptions(fields));
+      } catch (error) {
+        await app.artifacts.deletePrefix(uploadPrefix(id));
+        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new ApiError(413, 'payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
+        }
+        throw error;
+      }
+    },
+
+    async createFromUrl(body: { name: string; url: string; sha256?: string } & Record<string, unknown>) {
+      try {
+        await assertFetchableUrl(body.url, limits.allowPrivateUrls);
+      } catch (error) {
+        if (error instanceof UrlRefusedError) throw ApiError.badRequest([{ path: 'url', message: error.message }]);
+        throw error;
+      }
+      return register(randomUUID(), body.name, { kind: 'url', url: body.url, sha256: body.sha256 }, parserOptions(body));
+    },
+
+    async list() {
+      return { datasets: (await repo.list()).map(datasetView) };
+    },
+
+    async get(id: string) {
+      const row = await repo.find(id);
+      if (!row) throw ApiError.notFound('dataset', id);
+      return datasetView(row);
+    },
+
+    async samples(id: string, n: number) {
+      const row = await repo.find(id);
+      if (!row) throw ApiError.notFound('dataset', id);
+      if (row.status !== 'ready') throw ApiError.conflict(`dataset ${id} is ${row.status}`);
+      return { samples: await datasetSamples(app.artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n) };
+    },
+
+    async remove(id: string) {
+      const row = await repo.find(id);
+      if (!row) throw ApiError.notFound('dataset', id);
+      const active = await repo.countActiveRuns(id);
+      if (active > 0) throw ApiError.conflict(`dataset ${id} is used by ${active} queued or running run(s)`);
+      if (row.status === 'ingesting') throw ApiError.conflict(`dataset ${id} is still being ingested`);
+      await app.artifacts.deletePrefix(datasetPrefix(id));
+      await repo.delete(id);
+    },
+
+    /** Records an ingestion's outcome on the dataset row (called by the reconciler). */
+    async finish(id: string, outcome: { result?: IngestResult; error?: string }) {
+      if (outcome.result) {
+        const { format, sha256, sizeBytes, meta } = outcome.result;
+        await repo.finish(id, { status: 'ready', format, sha256, sizeBytes, meta });
+      } else {
+        await repo.finish(id, { status: 'failed', error: outcome.error ?? 'ingestion failed' });
+      }
+    },
+
+    /** What a run needs to know of the dataset it names: validation facts and where the worker finds it. */
+    async resolveForRun(id: string): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
+      const builtin = BUILTIN_DATASETS[id];
+      if (builtin) return { info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses }, resolved: { kind: 'builtin', name: id } };
+      const row = await repo.find(id);
+      if (!row) throw ApiError.badRequest([{ path: 'dataset.id', message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})` }], 'invalid_spec');
+      if (row.status !== 'ready') throw ApiError.badRequest([{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }], 'invalid_spec');
+      const view = datasetView(row);
+      return {
+        info: { inputShape: view.inputShape ?? [], numClasses: view.classes?.length },
+        resolved: { kind: 'stored', prefix: datasetPrefix(id), sha256: row.sha256 ?? '' },
+        sha256: row.sha256 ?? undefined,
+        datasetId: id,
+      };
+    },
+  };
+}
+
+export type DatasetsService = ReturnType<typeof datasetsService>;

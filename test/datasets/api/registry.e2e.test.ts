@@ -1,0 +1,150 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { createTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { startApi, startWorker, type WorkerProcess } from '../../helpers/processes.ts';
+import { request, waitForRun } from '../../helpers/http.ts';
+import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
+import { npy } from '../fixtures/npy-writer.ts';
+import { encodeJpeg, encodePng } from '../fixtures/image-writer.ts';
+
+const enc = (text: string) => new TextEncoder().encode(text);
+
+describe('dataset registry: uploads in every format, ingestion by a worker, runs on registered data', () => {
+  let env: TestEnvironment;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    env = await createTestEnvironment({ env: { KILN_MAX_UPLOAD_MB: '2', KILN_MAX_DATASET_FILES: '50' } });
+    api = await startApi(env.config);
+    worker = await startWorker(env.env);
+  });
+  after(async () => {
+    await worker?.stop();
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  /** Nothing of a dataset is left in the artifact store (arrays or uploads). */
+  const noResidue = (id: string) => {
+    for (const dir of ['datasets', 'uploads']) assert.ok(!existsSync(join(env.dataDir, 'artifacts', dir, id)), `${dir}/${id} is gone`);
+  };
+
+  test('the two real MNIST files give 10,000 samples of 28×28×1 whose first labels are 7 2 1 0 4 1 4 9 5 9', async () => {
+    const created = await uploadDataset(api.url, await mnistFiles(), { name: 'mnist-t10k' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.status, 'ingesting');
+    const dataset = await waitForDataset(api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    assert.equal(dataset.format, 'idx');
+    assert.deepEqual(dataset.inputShape, [28, 28, 1]);
+    assert.equal(dataset.dtype, 'uint8');
+    assert.equal(Object.values(dataset.samples as Record<string, number>).reduce((a, b) => a + b, 0), 10_000);
+    assert.match(dataset.sha256, /^[0-9a-f]{64}$/);
+    const samples = (await request(api.url, 'GET', `/datasets/${created.body.id}/samples?n=10`)).body.samples;
+    assert.deepEqual(samples.map((s: { label: number }) => s.label), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    assert.match(samples[0].image, /^data:image\/png;base64,/);
+    const list = (await request(api.url, 'GET', '/datasets')).body.datasets;
+    assert.ok(list.some((d: { id: string }) => d.id === created.body.id));
+    assert.ok(!existsSync(join(env.dataDir, 'artifacts', 'uploads', created.body.id)), 'the uploads are removed after ingestion');
+  });
+
+  test('NPZ (x_train, y_train, x_test, y_test) round-trips, and a run trains on it by id', async () => {
+    const x = Array.from({ length: 40 * 4 }, (_, i) => ((i * 7) % 13) / 13 - 0.5 + (Math.floor(i / 4) % 2 ? 1 : -1));
+    const y = Array.from({ length: 40 }, (_, i) => i % 2);
+    const npz = zipSync({ 'x_train.npy': npy('<f4', [32, 4], x.slice(0, 128)), 'y_train.npy': npy('<i8', [32], y.slice(0, 32)), 'x_test.npy': npy('<f4', [8, 4], x.slice(128)), 'y_test.npy': npy('|u1', [8], y.slice(32)) });
+    const created = await uploadDataset(api.url, [{ name: 'blobs.npz', data: npz }], { name: 'blobs' });
+    const dataset = await waitForDataset(api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    assert.deepEqual(dataset.samples, { train: 32, test: 8 });
+    assert.deepEqual(dataset.inputShape, [4]);
+    assert.equal(dataset.dtype, 'float32');
+
+    const run = await request(api.url, 'POST', '/runs', {
+      name: 'on-npz',
+      model: { type: 'sequential', layers: [{ type: 'Dense', units: 8, activation: 'relu', inputShape: [4] }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+      dataset: { id: created.body.id, labels: 'oneHot', validationSplit: 0.25 },
+      compile: { optimizer: { type: 'adam', learningRate: 0.05 }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 3, batchSize: 8 },
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(api.url, run.body.id, ['succeeded', 'failed']);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.epochs.length, 3);
+    assert.equal(typeof done.epochs[0].metrics.val_loss, 'number');
+    assert.equal(done.evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0), 8, 'evaluated on the dataset’s own test split');
+
+    const refused = await request(api.url, 'DELETE', `/datasets/${created.body.id}`);
+    assert.equal(refused.status, 204, 'no queued or running run uses it any more');
+  });
+
+  test('NPY pair, CSV with string labels, and an image ZIP of PNG and JPEG round-trip', async () => {
+    const npyDataset = await uploadDataset(api.url, [{ name: 'x.npy', data: npy('<f8', [3, 2], [1, 2, 3, 4, 5, 6]) }, { name: 'y.npy', data: npy('<i4', [3], [0, 1, 0]) }], { name: 'pair' });
+    const csv = 'height,weight,species\n1.0,2.0,cat\n1.5,2.5,dog\n"2.0",3.0,cat\n';
+    const csvDataset = await uploadDataset(api.url, [{ name: 'animals.csv', data: enc(csv) }], { name: 'animals', labelColumn: 'species' });
+    const red = () => [220, 10, 10] as [number, number, number];
+    const blue = () => [10, 10, 220] as [number, number, number];
+    const zip = zipSync({ 'red/a.png': encodePng(12, 10, red), 'red/b.jpg': encodeJpeg(12, 10, red), 'blue/c.png': encodePng(8, 8, blue) });
+    const zipDataset = await uploadDataset(api.url, [{ name: 'colours.zip', data: zip }], { name: 'colours', size: '6x6', channels: '3' });
+
+    const [a, b, c] = await Promise.all([npyDataset, csvDataset, zipDataset].map((d) => waitForDataset(api.url, d.body.id)));
+    assert.equal(a.status, 'ready', a.error);
+    assert.deepEqual([a.format, a.inputShape, a.samples.train], ['npy', [2], 3]);
+    assert.equal(b.status, 'ready', b.error);
+    assert.deepEqual([b.format, b.inputShape, b.classes], ['csv', [2], ['cat', 'dog']]);
+    assert.equal(c.status, 'ready', c.error);
+    assert.deepEqual([c.format, c.inputShape, c.classes, c.samples.train], ['image-zip', [6, 6, 3], ['blue', 'red'], 3]);
+    const samples = (await request(api.url, 'GET', `/datasets/${c.id}/samples?n=3`)).body.samples;
+    assert.deepEqual(samples.map((s: { className: string }) => s.className).sort(), ['blue', 'red', 'red']);
+  });
+
+  test('bad files end the dataset failed with their reason and leave nothing behind', async () => {
+    const cases: Array<[string, Array<{ name: string; data: Uint8Array }>, Record<string, string>, RegExp]> = [
+      ['wrong IDX magic', [{ name: 'a-idx3-ubyte', data: new Uint8Array([0, 0, 9, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 5]) }, (await mnistFiles())[1]!], {}, /magic|IDX/i],
+      ['a non-numeric CSV cell', [{ name: 'bad.csv', data: enc('a,b,label\n1,2,x\n3,oops,y\n') }], {}, /row 3.*column "b"|column "b".*row 3/],
+      ['a ZIP entry escaping with ..', [{ name: 'evil.zip', data: zipSync({ '../evil/a.png': encodePng(2, 2, () => [0, 0, 0]) }) }], { size: '2x2', channels: '1' }, /\.\./],
+      ['too many ZIP entries', [{ name: 'many.zip', data: zipSync(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`c/${i}.png`, encodePng(2, 2, () => [1, 1, 1])]))) }], { size: '2x2', channels: '1' }, /entries|files/i],
+      ['images and labels of different counts', [{ name: 'x.npy', data: npy('<f4', [3, 2], [1, 2, 3, 4, 5, 6]) }, { name: 'y.npy', data: npy('<i4', [2], [0, 1]) }], {}, /3.*2|2.*3/],
+    ];
+    for (const [what, files, fields, reason] of cases) {
+      const created = await uploadDataset(api.url, files, { name: what, ...fields });
+      assert.equal(created.status, 201, what);
+      const dataset = await waitForDataset(api.url, created.body.id);
+      assert.equal(dataset.status, 'failed', what);
+      assert.match(dataset.error, reason, `${what}: ${dataset.error}`);
+      noResidue(created.body.id);
+    }
+  });
+
+  test('an upload over KILN_MAX_UPLOAD_MB answers 413 and keeps nothing', async () => {
+    const before = await request(api.url, 'GET', '/datasets');
+    const big = await uploadDataset(api.url, [{ name: 'big.npy', data: new Uint8Array(3 * 1024 * 1024) }], { name: 'big' });
+    assert.equal(big.status, 413);
+    assert.match(big.body.error.message, /KILN_MAX_UPLOAD_MB/);
+    assert.equal((await request(api.url, 'GET', '/datasets')).body.datasets.length, before.body.datasets.length);
+    const uploads = join(env.dataDir, 'artifacts', 'uploads');
+    assert.ok(!existsSync(uploads) || readdirSync(uploads).length === 0);
+  });
+
+  test('URLs that are not http(s) or resolve to private addresses are refused at once', async () => {
+    for (const url of ['file:///etc/passwd', 'http://127.0.0.1:6379/', 'http://localhost/x.npz', 'http://10.1.2.3/x.npz']) {
+      const res = await request(api.url, 'POST', '/datasets', { name: 'x', url });
+      assert.equal(res.status, 400, url);
+      assert.equal(res.body.error.details[0].path, 'url');
+    }
+  });
+
+  test('runs naming an unknown or unready dataset are refused with the field named', async () => {
+    const res = await request(api.url, 'POST', '/runs', {
+      model: { type: 'sequential', layers: [{ type: 'Dense', units: 1, inputShape: [4] }] },
+      dataset: { id: 'no-such-dataset' },
+      compile: { optimizer: 'sgd', loss: 'mse' },
+      fit: { epochs: 1 },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.details[0].path, 'dataset.id');
+  });
+});
