@@ -23,6 +23,10 @@ import datasetsRoutes from './routes/datasets/index.ts';
 import healthRoutes from './routes/health/index.ts';
 import runsRoutes from './routes/runs/index.ts';
 import modelsRoutes from './routes/models/index.ts';
+import servingPlugin from './plugins/app/serving.ts';
+import modelRegistryRoutes from './routes/models/registry.ts';
+import predictRoutes from './routes/models/predict.ts';
+import v1Routes from './routes/v1/index.ts';
 
 /**
  * Assembles the api: infrastructure plugins (config, errors, auth, docs, Redis, database, artifacts,
@@ -52,12 +56,16 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(runsPlugin);
   await app.register(eventIngestPlugin);
   await app.register(telemetryPlugin);
+  await app.register(servingPlugin);
 
   await app.register(healthRoutes);
   await app.register(runsRoutes);
   await app.register(modelsRoutes);
   await app.register(runEventsRoutes);
   await app.register(eventsRoutes);
+  await app.register(modelRegistryRoutes);
+  await app.register(predictRoutes);
+  await app.register(v1Routes);
   await app.register(datasetsRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -84,6 +84,10 @@ export function runsService(app: FastifyInstance) {
       if (!TERMINAL_STATUSES.has(run.status as RunStatus)) {
         throw ApiError.conflict(`run ${id} is ${run.status}; cancel it before deleting it`);
       }
+      const model = await app.db.prisma.model.findUnique({ where: { runId: id }, include: { aliases: true } });
+      if (model && model.aliases.length > 0) {
+        throw ApiError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
+      }
       await app.artifacts.deletePrefix(`runs/${id}`);
       await repo.delete(id);
       await app.redis.del(app.redisKeys.eventSeq(id), app.redisKeys.runStream(id));

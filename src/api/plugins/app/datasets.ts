@@ -34,7 +34,10 @@ export default fp(
       else if (state === 'failed') await service.finish(id, { error: job!.failedReason });
       else if (state === 'missing') await service.finish(id, { error: 'the ingestion job was lost (was Redis flushed?)' });
     };
-    const events = new QueueEvents(QUEUES.datasets, { connection: app.redis.duplicate(), prefix: app.redisKeys.bullPrefix });
+    // QueueEvents blocks on its connection, so it gets its own; BullMQ does not close connections it
+    // was handed, so this plugin quits it at shutdown.
+    const eventsConnection = app.redis.duplicate({ connectionName: 'kiln-api-dataset-events' });
+    const events = new QueueEvents(QUEUES.datasets, { connection: eventsConnection, prefix: app.redisKeys.bullPrefix });
     events.on('completed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
     events.on('failed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
     const sweep = async () => {
@@ -49,6 +52,7 @@ export default fp(
     app.addHook('preClose', async () => {
       clearInterval(timer);
       await events.close();
+      await eventsConnection.quit().catch(() => eventsConnection.disconnect());
     });
     app.addHook('onClose', async () => {
       await queue.close();

@@ -1,0 +1,109 @@
+// Serving part: the seed MNIST CNN behind POST /models/:id/predict. Single-instance latency (p50/p99)
+// with one client, and throughput and p99 with 64 concurrent clients, once with micro-batching off
+// (KILN_BATCH_MAX_SIZE=1) and once on (the defaults), in one run. The api runs in this process on
+// Redis and an embedded PGlite; clients are fetch with keep-alive connections.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { buildApp } from '../src/api/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { artifactIOHandler } from '../src/engine/io/artifact-io-handler.ts';
+import { modelSignature } from '../src/engine/model-signature.ts';
+import { compared, type BenchResult } from './lib/results.ts';
+import { percentile } from './lib/percentiles.ts';
+import { buildSeedCnn } from './lib/seed_cnn.ts';
+
+const SINGLE_REQUESTS = 300;
+const CLIENTS = 64;
+const REQUESTS_PER_CLIENT = 20;
+
+interface Measured {
+  p50: number;
+  p99: number;
+  concurrentP99: number;
+  throughput: number;
+  meanBatch: number;
+}
+
+function image(seed: number): number[][][] {
+  let s = seed + 1;
+  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [Math.round(random() * 1000) / 1000]));
+}
+
+/** Starts an api with the given batching settings, registers the seed CNN and measures it. */
+async function measure(batchMaxSize: number): Promise<Measured> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bench-serving-'));
+  const prefix = `kiln-bench-serving-${Date.now().toString(36)}`;
+  const config = loadConfig({ KILN_DATA_DIR: dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_BATCH_MAX_SIZE: String(batchMaxSize) });
+  const app = await buildApp(config, pino({ level: 'warn' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  try {
+    // Built after the api chose the backend, so the weights live where serving runs.
+    const model = buildSeedCnn();
+    const path = `models/${randomUUID()}`;
+    await model.save(artifactIOHandler(app.artifacts, path));
+    const id = randomUUID();
+    await app.db.prisma.model.create({ data: { id, name: 'seed-cnn', version: 1, path, signature: modelSignature(model) as object } });
+    model.dispose();
+
+    const bodies = Array.from({ length: 16 }, (_, i) => JSON.stringify({ instances: [image(i)] }));
+    const predict = async (i: number) => {
+      const started = performance.now();
+      const response = await fetch(`${base}/models/${id}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length] });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`predict answered ${response.status}`);
+      return performance.now() - started;
+    };
+
+    for (let i = 0; i < 30; i++) await predict(i); // load, warm up, and let the JIT settle
+    const single: number[] = [];
+    for (let i = 0; i < SINGLE_REQUESTS; i++) single.push(await predict(i));
+
+    const before = app.serving.batchStats(id)!;
+    const concurrent: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let r = 0; r < REQUESTS_PER_CLIENT; r++) concurrent.push(await predict(c * REQUESTS_PER_CLIENT + r));
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const after = app.serving.batchStats(id)!;
+    return {
+      p50: percentile(single, 50),
+      p99: percentile(single, 99),
+      concurrentP99: percentile(concurrent, 99),
+      throughput: concurrent.length / seconds,
+      meanBatch: (after.instances - before.instances) / (after.batches - before.batches),
+    };
+  } finally {
+    await app.close();
+    const redis = new Redis(config.REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const off = await measure(1);
+  const on = await measure(loadConfig({}).KILN_BATCH_MAX_SIZE);
+  const offName = 'micro-batching off';
+  return [
+    { name: `1 client, p50 latency, ${offName}`, value: off.p50, unit: 'ms' },
+    { name: `1 client, p99 latency, ${offName}`, value: off.p99, unit: 'ms' },
+    compared('1 client, p50 latency, micro-batching on', on.p50, 'ms', { name: offName, value: off.p50 }),
+    compared('1 client, p99 latency, micro-batching on', on.p99, 'ms', { name: offName, value: off.p99 }),
+    { name: `${CLIENTS} clients, throughput, ${offName}`, value: off.throughput, unit: 'predictions/s' },
+    compared(`${CLIENTS} clients, throughput, micro-batching on`, on.throughput, 'predictions/s', { name: offName, value: off.throughput }),
+    { name: `${CLIENTS} clients, p99 latency, ${offName}`, value: off.concurrentP99, unit: 'ms' },
+    compared(`${CLIENTS} clients, p99 latency, micro-batching on`, on.concurrentP99, 'ms', { name: offName, value: off.concurrentP99 }),
+    { name: `${CLIENTS} clients, mean batch size, micro-batching on`, value: on.meanBatch, unit: 'instances' },
+  ];
+}

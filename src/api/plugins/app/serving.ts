@@ -1,0 +1,33 @@
+import fp from 'fastify-plugin';
+import { initBackend } from '../../../engine/backend.ts';
+import { ServingService } from '../../../serving/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    serving: ServingService;
+  }
+}
+
+/**
+ * Model serving for the /models/:id/predict and /v1 routes. The api's TensorFlow.js backend is chosen
+ * here, once, before any model loads; loaded models are freed when the api closes.
+ */
+export default fp(
+  async (app) => {
+    const backend = await initBackend(app.config.TFJS_BACKEND);
+    app.log.info(backend, 'serving backend ready');
+    const serving = new ServingService(
+      app.artifacts,
+      {
+        cacheBytes: app.config.KILN_MODEL_CACHE_MB * 1024 * 1024,
+        batchMaxSize: app.config.KILN_BATCH_MAX_SIZE,
+        batchTimeoutMs: app.config.KILN_BATCH_TIMEOUT_MS,
+        maxInstances: app.config.KILN_PREDICT_MAX_INSTANCES,
+      },
+      app.log,
+    );
+    app.decorate('serving', serving);
+    app.addHook('onClose', async () => serving.close());
+  },
+  { name: 'serving', dependencies: ['config', 'database', 'artifacts'] },
+);

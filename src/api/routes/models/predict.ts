@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findModel, formatPredictions, ServingError, type PredictBody } from '../../../serving/index.ts';
+import { errorResponses } from '../../schemas/common.ts';
+import { ModelRefParams, PredictBody as PredictBodySchema, PredictQuery, PredictResponse } from '../../schemas/serving.ts';
+
+const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413) };
+
+/**
+ * GET and POST /models/:id/predict. `:id` is a model reference: `<id>`, `<name>` (its latest version),
+ * `<name>@<version>` or `<name>@<alias>`, so a client pinned to `digits@production` follows the alias.
+ */
+const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const predict = async (ref: string, body: PredictBody, topK: number | undefined) => {
+    const record = app.serving.loadedRecord(ref) ?? (await findModel(app.db.prisma, ref));
+    const result = await app.serving.predict(record, body);
+    return {
+      model: { id: record.id, name: record.name, version: record.version },
+      predictions: formatPredictions(result.outputs, result.heads, result.count, topK),
+    };
+  };
+
+  app.get(
+    '/models/:id/predict',
+    {
+      schema: {
+        summary: 'Predict for instances given in the query (?instances=<URL-encoded JSON array>)',
+        tags: ['serving'],
+        params: ModelRefParams,
+        querystring: PredictQuery,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const { instances, topK } = request.query;
+      if (instances === undefined) throw ServingError.invalidInput('query.instances is required: a URL-encoded JSON array of instances');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(instances);
+      } catch (error) {
+        throw ServingError.invalidInput(`query.instances is not valid JSON: ${(error as Error).message}`);
+      }
+      return predict(request.params.id, { instances: parsed }, topK);
+    },
+  );
+
+  app.post(
+    '/models/:id/predict',
+    {
+      schema: {
+        summary: 'Predict: {"instances": [...]} (row format) or {"inputs": {...}} (columnar), as TensorFlow Serving takes them',
+        tags: ['serving'],
+        params: ModelRefParams,
+        querystring: PredictQuery,
+        body: PredictBodySchema,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const hasInstances = body.instances !== undefined;
+      if (hasInstances === (body.inputs !== undefined)) {
+        throw ServingError.invalidInput(hasInstances ? 'give either instances or inputs, not both' : 'instances (row format) or inputs (columnar format) is required');
+      }
+      return predict(request.params.id, hasInstances ? { instances: body.instances } : { inputs: body.inputs }, body.topK ?? request.query.topK);
+    },
+  );
+};
+
+export default predictRoutes;

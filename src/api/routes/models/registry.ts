@@ -1,0 +1,165 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../../errors.ts';
+import { findModel, parseModelRef } from '../../../serving/index.ts';
+import { errorResponses } from '../../schemas/common.ts';
+import { AliasBody, AliasParams, AliasView, ListModelsQuery, ModelDetail, ModelList, ModelRefParams } from '../../schemas/serving.ts';
+
+/**
+ * The model registry: list versions, read one, point aliases (`production`) at versions, and delete
+ * versions no alias points at. Model references are explained in src/serving/model-refs.ts.
+ */
+const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const prisma = app.db.prisma;
+
+  app.get(
+    '/models',
+    {
+      schema: {
+        summary: 'List registered models, newest first (?name= for the versions of one model)',
+        tags: ['models'],
+        querystring: ListModelsQuery,
+        response: { 200: ModelList, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const { name, limit, cursor } = request.query;
+      const rows = await prisma.model.findMany({
+        where: name ? { name } : {},
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        include: { aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
+      });
+      const page = rows.slice(0, limit);
+      return {
+        models: page.map((m) => ({
+          id: m.id,
+          name: m.name,
+          version: m.version,
+          runId: m.runId,
+          aliases: m.aliases.map((a) => a.alias),
+          createdAt: m.createdAt.toISOString(),
+        })),
+        nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+      };
+    },
+  );
+
+  app.get(
+    '/models/:id',
+    {
+      schema: {
+        summary: 'A registered model: signature, labels, preprocessing, aliases, source run, evaluation, files',
+        tags: ['models'],
+        params: ModelRefParams,
+        response: { 200: ModelDetail, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = await findModel(prisma, request.params.id).catch(() => {
+        throw ApiError.notFound('model', request.params.id);
+      });
+      const model = await prisma.model.findUnique({
+        where: { id },
+        include: { run: { include: { evaluation: true } }, aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
+      });
+      if (!model) throw ApiError.notFound('model', request.params.id);
+      const files = (await app.artifacts.list(model.path)).map((key) => key.slice(model.path.length + 1));
+      return {
+        id: model.id,
+        name: model.name,
+        version: model.version,
+        runId: model.runId,
+        signature: model.signature as object,
+        labels: (model.labels as string[] | null) ?? null,
+        preprocessing: (model.preprocessing as object | null) ?? null,
+        aliases: model.aliases.map((a) => a.alias),
+        serving: app.serving.state(model.id) ?? ('unloaded' as const),
+        createdAt: model.createdAt.toISOString(),
+        evaluation: (model.run?.evaluation?.metrics as object | undefined) ?? null,
+        files,
+      };
+    },
+  );
+
+  app.put(
+    '/models/:name/aliases/:alias',
+    {
+      schema: {
+        summary: 'Point an alias (e.g. production) at a version; clients using <name>@<alias> follow it',
+        tags: ['models'],
+        params: AliasParams,
+        body: AliasBody,
+        response: { 200: AliasView, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { name, alias } = request.params;
+      const { version } = request.body;
+      const model = await prisma.model.findUnique({ where: { name_version: { name, version } }, select: { id: true } });
+      if (!model) throw ApiError.notFound('model version', `${name}@${version}`);
+      // A version deleted between the check and the upsert fails the foreign key; answer 404 for that too.
+      const row = await prisma.modelAlias
+        .upsert({ where: { name_alias: { name, alias } }, create: { name, alias, version }, update: { version } })
+        .catch((error: { code?: string }) => {
+          if (error.code === 'P2003') throw ApiError.notFound('model version', `${name}@${version}`);
+          throw error;
+        });
+      return { name, alias, version: row.version, modelId: model.id, updatedAt: row.updatedAt.toISOString() };
+    },
+  );
+
+  app.delete(
+    '/models/:name/aliases/:alias',
+    {
+      schema: { summary: 'Remove an alias', tags: ['models'], params: AliasParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } },
+    },
+    async (request, reply) => {
+      const { name, alias } = request.params;
+      const { count } = await prisma.modelAlias.deleteMany({ where: { name, alias } });
+      if (count === 0) throw ApiError.notFound('alias', `${name}@${alias}`);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/models/:id',
+    {
+      schema: {
+        summary: 'Delete a model version (by id or <name>@<version>) and its files; refused while an alias points at it',
+        tags: ['models'],
+        params: ModelRefParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const ref = parseModelRef(request.params.id);
+      // Deleting "the latest" or "whatever production is" by accident is too easy: name one version.
+      if (!('version' in ref) && !('idOrName' in ref)) {
+        throw ApiError.badRequest([{ path: 'params.id', message: 'name one version: an id or <name>@<version>, not an alias' }]);
+      }
+      const model =
+        'version' in ref
+          ? await prisma.model.findUnique({ where: { name_version: { name: ref.name, version: ref.version } } })
+          : await prisma.model.findUnique({ where: { id: ref.idOrName } });
+      if (!model) throw ApiError.notFound('model', request.params.id);
+      const aliases = await prisma.modelAlias.findMany({ where: { name: model.name, version: model.version }, select: { alias: true } });
+      const refuse = (names: string[]) =>
+        new ApiError(409, 'conflict', `${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, {
+          aliases: names,
+        });
+      if (aliases.length) throw refuse(aliases.map((a) => a.alias));
+      // The foreign key (ON DELETE RESTRICT) catches an alias set between the check and the delete.
+      await prisma.model.delete({ where: { id: model.id } }).catch((error: { code?: string }) => {
+        if (error.code === 'P2003' || error.code === 'P2014') throw refuse([]);
+        throw error;
+      });
+      app.serving.unload(model.id);
+      await app.artifacts.deletePrefix(model.path);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default registryRoutes;

@@ -1,0 +1,202 @@
+import { decodeImage } from '../datasets/formats/index.ts';
+import type { ModelSignature } from '../engine/model-signature.ts';
+import { ServingError } from './errors.ts';
+import { imageGeometry, preprocessingFor } from './preprocessing.ts';
+import type { DecodedBatch, InputPreprocessing, Preprocessing } from './types.ts';
+
+/** A predict request body in either of TensorFlow Serving's two forms. */
+export type PredictBody = { instances: unknown } | { inputs: unknown };
+
+interface InputPlan {
+  name: string;
+  dtype: string;
+  /** Shape of one row; `null` dims are taken from the first instance. */
+  rowShape: (number | null)[];
+  pre: InputPreprocessing;
+  image?: { size: [number, number]; channels: 1 | 3 };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isB64 = (v: unknown): v is { b64: string } => isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
+
+/** The shape a JSON value has (following first elements), for "given" in error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number') return 'a number (shape [])';
+  if (isB64(value)) return 'a base64 image';
+  if (!Array.isArray(value)) return value === null ? 'null' : `a ${typeof value === 'object' ? 'object' : typeof value}`;
+  const shape: number[] = [];
+  let v: unknown = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  return `shape [${shape.join(', ')}]`;
+}
+
+const formatShape = (shape: (number | null)[]) => `[${shape.map((d) => d ?? 'any').join(', ')}]`;
+
+/**
+ * Turns a predict body (row format `instances` or columnar `inputs`) into one float buffer per model
+ * input, validating rank, shape, type and finiteness, decoding `{"b64": ...}` images and applying the
+ * model's recorded preprocessing. Errors say what was expected and what was given.
+ */
+export function decodeInputs(
+  body: PredictBody,
+  signature: ModelSignature,
+  preprocessing: Preprocessing | null,
+  maxInstances: number,
+): DecodedBatch & { rowShapes: number[][] } {
+  const plans: InputPlan[] = signature.inputs.map((input) => {
+    const pre = preprocessingFor(preprocessing, input.name);
+    const rowShape = input.shape.slice(1);
+    return { name: input.name, dtype: input.dtype, rowShape, pre, image: imageGeometry(rowShape, pre) };
+  });
+  const columns = 'instances' in body ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
+  const count = columns[0]!.values.length;
+  if (count > maxInstances) throw ServingError.tooManyInstances(count, maxInstances);
+  if (count === 0) throw ServingError.invalidInput('no instances given: send at least one');
+  const rowShapes: number[][] = [];
+  const inputs = plans.map((plan, i) => {
+    const { values, path } = columns[i]!;
+    if (values.length !== count) {
+      throw ServingError.invalidInput(`input "${plan.name}" has ${values.length} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`);
+    }
+    const rowShape = concreteShape(plan, values[0], `${path(0)}`);
+    rowShapes.push(rowShape);
+    const rowSize = rowShape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(count * rowSize);
+    for (let r = 0; r < count; r++) writeRow(values[r], plan, rowShape, out, r * rowSize, path(r));
+    return out;
+  });
+  return { count, inputs, rowShapes };
+}
+
+interface Column {
+  values: unknown[];
+  path: (row: number) => string;
+}
+
+/** Row format: each instance is the value of the only input, or an object naming every input. */
+function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
+  if (!Array.isArray(instances)) throw ServingError.invalidInput(`instances must be a JSON array of instances, given ${describeValue(instances)}`);
+  const named = plans.length > 1 || instances.some((instance) => isPlainObject(instance) && !isB64(instance));
+  if (!named) return [{ values: instances, path: (r) => `instances[${r}]` }];
+  instances.forEach((instance, r) => {
+    if (!isPlainObject(instance) || isB64(instance)) {
+      throw ServingError.invalidInput(`instances[${r}]: expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
+    }
+    checkNames(Object.keys(instance), plans, `instances[${r}]`);
+  });
+  return plans.map((plan) => ({
+    values: instances.map((instance) => (instance as Record<string, unknown>)[plan.name]),
+    path: (r) => `instances[${r}].${plan.name}`,
+  }));
+}
+
+/** Columnar format: one batch-major value for the only input, or an object of them by input name. */
+function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
+  const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs));
+  if (!named) {
+    if (!Array.isArray(inputs)) throw ServingError.invalidInput(`inputs must be an array with one row per instance, given ${describeValue(inputs)}`);
+    return [{ values: inputs, path: (r) => `inputs[${r}]` }];
+  }
+  if (!isPlainObject(inputs)) {
+    throw ServingError.invalidInput(`inputs must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
+  }
+  checkNames(Object.keys(inputs), plans, 'inputs');
+  return plans.map((plan) => {
+    const values = inputs[plan.name];
+    if (!Array.isArray(values)) throw ServingError.invalidInput(`inputs.${plan.name} must be an array with one row per instance, given ${describeValue(values)}`);
+    return { values, path: (r: number) => `inputs.${plan.name}[${r}]` };
+  });
+}
+
+function checkNames(given: string[], plans: InputPlan[], where: string): void {
+  const expected = plans.map((p) => p.name);
+  const unknown = given.filter((name) => !expected.includes(name));
+  const missing = expected.filter((name) => !given.includes(name));
+  if (unknown.length || missing.length) {
+    throw ServingError.invalidInput(
+      `${where}: expected the inputs ${expected.map((n) => `"${n}"`).join(', ')}, given ${given.map((n) => `"${n}"`).join(', ') || 'none'}` +
+        (missing.length ? ` (missing ${missing.join(', ')})` : '') +
+        (unknown.length ? ` (unknown ${unknown.join(', ')})` : ''),
+      { expected, given },
+    );
+  }
+}
+
+/** The row shape with `null` dims filled from the first instance (all others must then match it). */
+function concreteShape(plan: InputPlan, first: unknown, path: string): number[] {
+  if (plan.rowShape.every((d) => d !== null)) return plan.rowShape as number[];
+  if (isB64(first)) throw ServingError.invalidInput(`${path}: input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+  const shape: number[] = [];
+  let v: unknown = first;
+  for (const d of plan.rowShape) {
+    if (!Array.isArray(v)) break;
+    shape.push(d ?? v.length);
+    v = v[0];
+  }
+  if (shape.length !== plan.rowShape.length) throw shapeError(plan, plan.rowShape, first, path);
+  return shape;
+}
+
+function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown, path: string): ServingError {
+  return ServingError.invalidInput(
+    `${path}: input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${describeValue(given)}`,
+    { input: plan.name, expected: rowShape, given: describeValue(given) },
+  );
+}
+
+function writeRow(value: unknown, plan: InputPlan, rowShape: number[], out: Float32Array, offset: number, path: string): void {
+  const scale = plan.pre.scale ?? 1;
+  const shift = plan.pre.offset ?? 0;
+  if (isB64(value)) {
+    if (!plan.image) throw ServingError.invalidInput(`${path}: input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+    const pixels = decodeB64Image(value.b64, plan.image, path);
+    if (pixels.length !== rowShape.reduce((a, b) => a * b, 1)) {
+      throw ServingError.invalidInput(`${path}: the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
+    }
+    for (let i = 0; i < pixels.length; i++) out[offset + i] = pixels[i]! * scale + shift;
+    return;
+  }
+  const integer = plan.dtype === 'int32';
+  // Walks the nested arrays against the expected shape, writing in row-major order.
+  const walk = (v: unknown, dim: number, at: number, where: string): void => {
+    if (dim === rowShape.length) {
+      if (typeof v !== 'number') {
+        throw ServingError.invalidInput(`${where}: expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
+      }
+      if (!Number.isFinite(v)) throw ServingError.invalidInput(`${where}: ${v} is not a finite number`);
+      if (integer && !Number.isInteger(v)) throw ServingError.invalidInput(`${where}: input "${plan.name}" is int32, given ${v}`);
+      const x = Math.fround(v * scale + shift);
+      if (!Number.isFinite(x)) throw ServingError.invalidInput(`${where}: ${v} is out of float32 range`);
+      out[at] = x;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== rowShape[dim]) throw shapeError(plan, rowShape, value, path);
+    const stride = strides(rowShape)[dim]!;
+    for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, at + i * stride, `${where}[${i}]`);
+  };
+  walk(value, 0, offset, path);
+}
+
+const strideCache = new Map<string, number[]>();
+function strides(shape: number[]): number[] {
+  const key = shape.join(',');
+  let s = strideCache.get(key);
+  if (!s) {
+    s = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    strideCache.set(key, s);
+  }
+  return s;
+}
+
+function decodeB64Image(b64: string, geometry: { size: [number, number]; channels: 1 | 3 }, path: string): Uint8Array {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length === 0) throw ServingError.invalidInput(`${path}.b64: empty or not base64`);
+  try {
+    return decodeImage(bytes, geometry);
+  } catch (error) {
+    throw ServingError.invalidInput(`${path}.b64: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,73 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { ModelSignature } from '../engine/model-signature.ts';
+import { ServingError } from './errors.ts';
+import type { Labels, Preprocessing, ServedModelRecord } from './types.ts';
+
+/**
+ * How clients name a model in Kiln's own routes:
+ * - `<id>`: one version by its id;
+ * - `<name>`: the latest version of that name;
+ * - `<name>@<n>`: version n;
+ * - `<name>@<alias>`: the version the alias points at (e.g. `digits@production`).
+ * An id is tried before a name, so a name that looks like an id is still reachable as `<name>@<n>`.
+ */
+export type ModelRef = { idOrName: string } | { name: string; version: number } | { name: string; alias: string };
+
+/** Splits a reference at its last `@`: digits name a version, anything else an alias. */
+export function parseModelRef(ref: string): ModelRef {
+  const at = ref.lastIndexOf('@');
+  if (at <= 0 || at === ref.length - 1) return { idOrName: ref };
+  const name = ref.slice(0, at);
+  const suffix = ref.slice(at + 1);
+  return /^\d+$/.test(suffix) ? { name, version: Number(suffix) } : { name, alias: suffix };
+}
+
+type ModelRow = {
+  id: string;
+  name: string;
+  version: number;
+  path: string;
+  signature: unknown;
+  labels: unknown;
+  preprocessing: unknown;
+};
+
+/** The serving view of a Model row. */
+export function toServedRecord(row: ModelRow): ServedModelRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    path: row.path,
+    signature: row.signature as ModelSignature,
+    labels: (row.labels as Labels | null) ?? null,
+    preprocessing: (row.preprocessing as Preprocessing | null) ?? null,
+  };
+}
+
+/** Looks a reference up in the registry; a reference that names nothing is a 404. */
+export async function findModel(prisma: PrismaClient, ref: string): Promise<ServedModelRecord> {
+  const parsed = parseModelRef(ref);
+  let row: ModelRow | null;
+  if ('idOrName' in parsed) {
+    row =
+      (await prisma.model.findUnique({ where: { id: parsed.idOrName } })) ??
+      (await prisma.model.findFirst({ where: { name: parsed.idOrName }, orderBy: { version: 'desc' } }));
+  } else {
+    row = await findVersion(prisma, parsed.name, 'version' in parsed ? { version: parsed.version } : { alias: parsed.alias });
+  }
+  if (!row) throw ServingError.modelNotFound(ref);
+  return toServedRecord(row);
+}
+
+/** A version of a name: by number, by alias, or the latest when neither is given. */
+export async function findVersion(prisma: PrismaClient, name: string, which: { version?: number; alias?: string }): Promise<ModelRow | null> {
+  let version = which.version;
+  if (which.alias !== undefined) {
+    const alias = await prisma.modelAlias.findUnique({ where: { name_alias: { name, alias: which.alias } } });
+    if (!alias) return null;
+    version = alias.version;
+  }
+  if (version === undefined) return prisma.model.findFirst({ where: { name }, orderBy: { version: 'desc' } });
+  return prisma.model.findUnique({ where: { name_version: { name, version } } });
+}

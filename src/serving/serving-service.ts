@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs';
+// Registers Kiln's custom layer classes, which tf.loadLayersModel needs to read models that use them.
+import '../engine/model/index.ts';
+import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import { artifactIOHandler } from '../engine/io/artifact-io-handler.ts';
+import { modelSignature, type ModelSignature } from '../engine/model-signature.ts';
+import { decodeInputs, type PredictBody } from './decode-inputs.ts';
+import { describeHeads, type OutputHead } from './format-predictions.ts';
+import { MicroBatcher, type BatchRequest } from './micro-batcher.ts';
+import { ModelCache, type Loaded } from './model-cache.ts';
+import type { OutputRows, ServedModelRecord } from './types.ts';
+
+export interface ServingOptions {
+  cacheBytes: number;
+  batchMaxSize: number;
+  batchTimeoutMs: number;
+  maxInstances: number;
+}
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** A model in memory, warmed up, with its own micro-batcher. */
+interface LoadedModel {
+  record: ServedModelRecord;
+  model: tf.LayersModel;
+  signature: ModelSignature;
+  /** The activation of each output's layer, to tell classifiers apart. */
+  outputActivations: Array<string | undefined>;
+  batcher: MicroBatcher;
+}
+
+/** One request's answer: its rows of every output, and how each output reads as a classification. */
+export interface PredictResult {
+  count: number;
+  outputs: OutputRows[];
+  heads: OutputHead[];
+}
+
+/**
+ * Serving: loads registered models from the artifact store into a byte-bounded LRU cache (warmed up
+ * before first use, disposed when evicted or deleted), validates and decodes inputs, and runs them
+ * through the model's micro-batcher.
+ */
+export class ServingService {
+  private readonly cache: ModelCache<LoadedModel>;
+
+  constructor(
+    private readonly artifacts: ArtifactStore,
+    readonly options: ServingOptions,
+    private readonly log: Logger,
+  ) {
+    this.cache = new ModelCache<LoadedModel>({
+      maxBytes: options.cacheBytes,
+      dispose: (loaded, id) => {
+        loaded.model.dispose();
+        this.log.info({ modelId: id }, 'model unloaded');
+      },
+      onEvict: (id, bytes) => this.log.info({ modelId: id, bytes }, 'model evicted from the serving cache'),
+    });
+  }
+
+  /**
+   * Predicts for a body in row (`instances`) or columnar (`inputs`) form. The input is checked against
+   * the registered signature before the model is loaded, so bad requests never cost a load; a model
+   * that is still loading makes the request wait for it, not fail.
+   */
+  async predict(record: ServedModelRecord, body: PredictBody): Promise<PredictResult> {
+    const decoded = decodeInputs(body, record.signature, record.preprocessing, this.options.maxInstances);
+    const lease = await this.cache.acquire(record.id, () => this.load(record));
+    try {
+      const outputs = await lease.value.batcher.submit(decoded);
+      const heads = describeHeads(
+        lease.value.signature.outputs.map((o, i) => ({ ...o, activation: lease.value.outputActivations[i] })),
+        record.labels,
+      );
+      return { count: decoded.count, outputs, heads };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Loads a model now (e.g. before reporting it ready); resolves once it is warmed up. */
+  async warm(record: ServedModelRecord): Promise<void> {
+    (await this.cache.acquire(record.id, () => this.load(record))).release();
+  }
+
+  /**
+   * The registry row of a loaded model, by id, so requests that name a loaded model by id skip the
+   * database. Rows do not change once registered (a deleted one is unloaded at once).
+   */
+  loadedRecord(id: string): ServedModelRecord | undefined {
+    return this.cache.peek(id)?.record;
+  }
+
+  /** 'loading', 'ready', or undefined when the model is not in memory. */
+  state(id: string): 'loading' | 'ready' | undefined {
+    return this.cache.state(id);
+  }
+
+  /** Drops a model from memory (it was deleted); its tensors are freed once running requests end. */
+  unload(id: string): void {
+    this.cache.remove(id);
+  }
+
+  /** Batches run and instances in them for a loaded model (undefined when it is not loaded). */
+  batchStats(id: string): { batches: number; instances: number } | undefined {
+    const stats = this.cache.peek(id)?.batcher.stats;
+    return stats ? { ...stats } : undefined;
+  }
+
+  /** Bytes of weights in memory, and how many models. */
+  stats(): { bytes: number; models: number } {
+    return { bytes: this.cache.usedBytes, models: this.cache.size };
+  }
+
+  close(): void {
+    this.cache.clear();
+  }
+
+  private async load(record: ServedModelRecord): Promise<Loaded<LoadedModel>> {
+    const started = performance.now();
+    const model = await tf.loadLayersModel(artifactIOHandler(this.artifacts, record.path));
+    try {
+      // Names come from the registered signature (a loaded Sequential reports no output names), shapes and dtypes from the model.
+      const own = modelSignature(model);
+      const signature: ModelSignature = {
+        inputs: own.inputs.map((t, i) => ({ ...t, name: record.signature.inputs[i]?.name ?? t.name ?? `input_${i}` })),
+        outputs: own.outputs.map((t, i) => ({ ...t, name: record.signature.outputs[i]?.name ?? t.name ?? `output_${i}` })),
+      };
+      const loaded: LoadedModel = {
+        record,
+        model,
+        signature,
+        // From each output tensor's source layer: a loaded Sequential has neither outputLayers nor outputNames.
+        outputActivations: model.outputs.map((t) => t.sourceLayer.getConfig().activation as string | undefined),
+        batcher: new MicroBatcher((batch) => runBatch(model, signature, batch), {
+          maxSize: this.options.batchMaxSize,
+          timeoutMs: this.options.batchTimeoutMs,
+        }),
+      };
+      // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.
+      await runBatch(model, signature, zeros(signature));
+      const bytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
+      this.log.info({ modelId: record.id, name: record.name, version: record.version, bytes, ms: Math.round(performance.now() - started) }, 'model loaded');
+      return { value: loaded, bytes };
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+}
+
+/** One row of zeros per input (free dims as 1), for the warm-up predict. */
+function zeros(signature: ModelSignature): BatchRequest {
+  const rowShapes = signature.inputs.map((i) => i.shape.slice(1).map((d) => d ?? 1));
+  return { count: 1, rowShapes, inputs: rowShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1))) };
+}
+
+/** Runs one batch through the model and reads every output back, freeing all tensors it made. */
+async function runBatch(model: tf.LayersModel, signature: ModelSignature, batch: BatchRequest): Promise<OutputRows[]> {
+  const outputs = tf.tidy(() => {
+    const xs = batch.inputs.map((data, i) => tf.tensor(data, [batch.count, ...batch.rowShapes[i]!], signature.inputs[i]!.dtype as tf.DataType));
+    const y = model.predict(xs.length === 1 ? xs[0]! : xs);
+    return Array.isArray(y) ? y : [y];
+  });
+  try {
+    const data = await Promise.all(outputs.map((t) => t.data()));
+    return outputs.map((t, i) => ({
+      name: signature.outputs[i]!.name,
+      rowShape: t.shape.slice(1),
+      data: data[i] instanceof Float32Array ? data[i] : Float32Array.from(data[i] as ArrayLike<number>),
+    }));
+  } finally {
+    tf.dispose(outputs);
+  }
+}

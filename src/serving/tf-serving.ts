@@ -1,0 +1,84 @@
+import type { ModelSignature } from '../engine/model-signature.ts';
+import type { PredictBody } from './decode-inputs.ts';
+import { ServingError } from './errors.ts';
+import { nest } from './format-predictions.ts';
+import type { OutputRows } from './types.ts';
+
+/** The one signature Kiln models have, under TensorFlow Serving's default name. */
+export const DEFAULT_SIGNATURE = 'serving_default';
+
+/**
+ * Checks a TensorFlow Serving predict body: exactly one of `instances` (row format) or `inputs`
+ * (columnar), and `signature_name` absent or `serving_default`. Messages follow TF Serving's wording.
+ */
+export function parseTfServingRequest(body: unknown): { body: PredictBody; format: 'row' | 'columnar' } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw ServingError.invalidInput('JSON Value: the request body must be a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  const signature = b.signature_name;
+  if (signature !== undefined && signature !== DEFAULT_SIGNATURE) {
+    throw new ServingError(400, 'invalid_input', `Serving signature name: "${String(signature)}" not found in signature def`);
+  }
+  const hasInstances = 'instances' in b;
+  const hasInputs = 'inputs' in b;
+  if (hasInstances === hasInputs) {
+    throw ServingError.invalidInput(hasInstances ? 'Not allowed to specify both "instances" and "inputs" keys' : 'Missing "instances" or "inputs" key');
+  }
+  return hasInstances ? { body: { instances: b.instances }, format: 'row' } : { body: { inputs: b.inputs }, format: 'columnar' };
+}
+
+/**
+ * TF Serving's response: row format answers `{"predictions": [...]}` (a value per instance with one
+ * output, an object by output name with several); columnar answers `{"outputs": ...}` (the batch
+ * tensor, or an object of them by output name).
+ */
+export function formatTfServingResponse(outputs: OutputRows[], count: number, format: 'row' | 'columnar'): object {
+  if (format === 'columnar') {
+    const tensors = outputs.map((o) => nest(o.data, [count, ...o.rowShape]));
+    return { outputs: outputs.length === 1 ? tensors[0] : Object.fromEntries(outputs.map((o, i) => [o.name, tensors[i]])) };
+  }
+  const size = (o: OutputRows) => o.rowShape.reduce((a, b) => a * b, 1);
+  const predictions = Array.from({ length: count }, (_, i) => {
+    const rows = outputs.map((o) => nest(o.data, o.rowShape, i * size(o)));
+    return outputs.length === 1 ? rows[0] : Object.fromEntries(outputs.map((o, k) => [o.name, rows[k]]));
+  });
+  return { predictions };
+}
+
+/** GET /v1/models/:name: one status per version, as TF Serving's ModelVersionStatus. */
+export function versionStatusBody(versions: Array<{ version: number; state: 'START' | 'LOADING' | 'AVAILABLE' }>): object {
+  return {
+    model_version_status: versions.map(({ version, state }) => ({
+      version: String(version),
+      state,
+      status: { error_code: 'OK', error_message: '' },
+    })),
+  };
+}
+
+const DTYPES: Record<string, string> = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL', string: 'DT_STRING' };
+
+function tensorInfo(t: { name: string; shape: (number | null)[]; dtype: string }) {
+  return {
+    dtype: DTYPES[t.dtype] ?? 'DT_INVALID',
+    tensor_shape: { dim: t.shape.map((d) => ({ size: String(d ?? -1), name: '' })), unknown_rank: false },
+    // TF Serving names the graph tensor, which is the layer's output 0.
+    name: `${t.name}:0`,
+  };
+}
+
+/** GET /v1/models/:name/metadata: the model spec and its one signature def, as TF Serving answers it. */
+export function metadataBody(name: string, version: number, signature: ModelSignature): object {
+  const byName = (list: ModelSignature['inputs']) => Object.fromEntries(list.map((t) => [t.name, tensorInfo(t)]));
+  return {
+    model_spec: { name, signature_name: '', version: String(version) },
+    metadata: {
+      signature_def: {
+        signature_def: {
+          [DEFAULT_SIGNATURE]: { inputs: byName(signature.inputs), outputs: byName(signature.outputs), method_name: 'tensorflow/serving/predict' },
+        },
+      },
+    },
+  };
+}

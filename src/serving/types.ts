@@ -1,0 +1,44 @@
+import type { ModelSignature } from '../engine/model-signature.ts';
+
+/** How raw values become one input of the model, as the training data was prepared. */
+export interface InputPreprocessing {
+  /** Multiplies every value (e.g. 1/255 for pixels). */
+  scale?: number;
+  /** Added after scaling. */
+  offset?: number;
+  /** Size and channels base64 images are decoded and resized to; else taken from the input's shape. */
+  image?: { size: [number, number]; channels: 1 | 3 };
+}
+
+/**
+ * What the Model row's `preprocessing` column holds: either one record for every input, or one per
+ * input name under `inputs` (for multi-input models).
+ */
+export type Preprocessing = InputPreprocessing & { inputs?: Record<string, InputPreprocessing> };
+
+/** Class names: one list for every classifier output, or one list per output name. */
+export type Labels = string[] | Record<string, string[]>;
+
+/** The registry row the serving path needs. */
+export interface ServedModelRecord {
+  id: string;
+  name: string;
+  version: number;
+  path: string;
+  signature: ModelSignature;
+  labels: Labels | null;
+  preprocessing: Preprocessing | null;
+}
+
+/** A decoded request: for each model input (in the model's order) a flat float buffer of `count` rows. */
+export interface DecodedBatch {
+  count: number;
+  inputs: Float32Array[];
+}
+
+/** One model output of one batch: a flat buffer and the shape of one row. */
+export interface OutputRows {
+  name: string;
+  rowShape: number[];
+  data: Float32Array;
+}
