@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { RunEventDraft } from '../queue/run-event.ts';
-import { RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
+import { isInline, RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
 import { Value } from '@sinclair/typebox/value';
 import { buildModel } from './model/index.ts';
 import { resolveHeads, CompileError } from './training/heads.ts';
@@ -46,7 +46,13 @@ export interface TrainingEnvironment {
 }
 
 export type TrainingOutcome =
-  | { status: 'succeeded'; model: { path: string; signature: ModelSignature }; epochs: number; stoppedEarly: boolean }
+  | {
+      status: 'succeeded';
+      /** Where the model is, its signature, and what serving needs to treat raw inputs as training did. */
+      model: { path: string; signature: ModelSignature; labels?: string[]; preprocessing?: { scale: number } };
+      epochs: number;
+      stoppedEarly: boolean;
+    }
   | { status: 'canceled' }
   | { status: 'interrupted' };
 
@@ -127,7 +133,12 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     await model.save(artifactIOHandler(env.artifacts, modelPath));
     return {
       status: 'succeeded',
-      model: { path: modelPath, signature: modelSignature(model) },
+      model: {
+        path: modelPath,
+        signature: modelSignature(model),
+        ...(data.classes ? { labels: data.classes } : {}),
+        ...(!isInline(spec.dataset) && spec.dataset.preprocess && 'scale' in spec.dataset.preprocess ? { preprocessing: { scale: spec.dataset.preprocess.scale } } : {}),
+      },
       epochs: lastEpoch(result.history),
       stoppedEarly: result.stopReason === 'early-stopping',
     };

@@ -94,10 +94,23 @@ async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
 }
 
 /** A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). */
-async function registerModel(tx: Tx, run: { id: string; name: string | null }, model: { path: string; signature: object }): Promise<void> {
+async function registerModel(
+  tx: Tx,
+  run: { id: string; name: string | null },
+  model: { path: string; signature: object; labels?: string[]; preprocessing?: object },
+): Promise<void> {
   const name = run.name ?? `run-${run.id.slice(0, 8)}`;
   const latest = await tx.model.findFirst({ where: { name }, orderBy: { version: 'desc' }, select: { version: true } });
   await tx.model.create({
-    data: { id: randomUUID(), name, version: (latest?.version ?? 0) + 1, runId: run.id, path: model.path, signature: model.signature },
+    data: {
+      id: randomUUID(),
+      name,
+      version: (latest?.version ?? 0) + 1,
+      runId: run.id,
+      path: model.path,
+      signature: model.signature,
+      ...(model.labels ? { labels: model.labels } : {}),
+      ...(model.preprocessing ? { preprocessing: model.preprocessing } : {}),
+    },
   });
 }

@@ -101,6 +101,35 @@ describe('dataset registry: uploads in every format, ingestion by a worker, runs
     assert.deepEqual(samples.map((s: { className: string }) => s.className).sort(), ['blue', 'red', 'red']);
   });
 
+  test('an image dataset → a run → a model that answers base64 PNGs with the class names, preprocessed as in training', async () => {
+    const red = () => [230, 20, 20] as [number, number, number];
+    const blue = () => [20, 20, 230] as [number, number, number];
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 12; i++) {
+      entries[`red/${i}.png`] = encodePng(6, 6, red);
+      entries[`blue/${i}.png`] = encodePng(6, 6, blue);
+    }
+    const created = await uploadDataset(api.url, [{ name: 'colours.zip', data: zipSync(entries) }], { name: 'colour-classes', size: '6x6', channels: '3' });
+    assert.equal((await waitForDataset(api.url, created.body.id)).status, 'ready');
+    const run = await request(api.url, 'POST', '/runs', {
+      name: 'colour-classifier',
+      model: { type: 'sequential', layers: [{ type: 'Flatten', inputShape: [6, 6, 3] }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+      dataset: { id: created.body.id, preprocess: { scale: 1 / 255 } },
+      compile: { optimizer: { type: 'adam', learningRate: 0.1 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 10, batchSize: 8 },
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(api.url, run.body.id, ['succeeded', 'failed']);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const model = (await request(api.url, 'GET', `/models/${done.modelId}`)).body;
+    assert.deepEqual(model.labels, ['blue', 'red']);
+    assert.deepEqual(model.preprocessing, { scale: 1 / 255 });
+    const b64 = Buffer.from(encodePng(6, 6, red)).toString('base64');
+    const answer = await request(api.url, 'POST', `/models/${done.modelId}/predict`, { instances: [{ b64 }] });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.predictions[0].label, 'red');
+  });
+
   test('bad files end the dataset failed with their reason and leave nothing behind', async () => {
     const cases: Array<[string, Array<{ name: string; data: Uint8Array }>, Record<string, string>, RegExp]> = [
       ['wrong IDX magic', [{ name: 'a-idx3-ubyte', data: new Uint8Array([0, 0, 9, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 5]) }, (await mnistFiles())[1]!], {}, /magic|IDX/i],
