@@ -31,12 +31,13 @@ async function connect(url: string, onEvent: (event: { seq: number; data: { sent
 /** Publishes `count` events, `perTick` at a time, and returns each receipt's latency in ms. */
 async function measure(base: string, publisher: EventPublisher, runId: string, subscribers: number, count: number, perTick: number) {
   const latencies: number[] = [];
+  const socketsHolder: { sockets: WebSocket[] } = { sockets: [] };
   let received = 0;
   const done = new Promise<void>((resolve) => {
     const check = () => received >= subscribers * count && resolve();
     void Promise.all(
       Array.from({ length: subscribers }, () =>
-        connect(`${base}/runs/${runId}/events?since=999999999`, (event) => {
+        connect(`${base}/runs/${runId}/events?since=1`, (event) => {
           if (event.data.sentAt === undefined) return;
           latencies.push(performance.timeOrigin + performance.now() - event.data.sentAt);
           received++;
@@ -45,7 +46,6 @@ async function measure(base: string, publisher: EventPublisher, runId: string, s
       ),
     ).then((sockets) => (socketsHolder.sockets = sockets));
   });
-  const socketsHolder: { sockets: WebSocket[] } = { sockets: [] };
   while (socketsHolder.sockets.length < subscribers) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300)); // let every subscription reach the hub
   const started = performance.now();
