@@ -5,8 +5,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+import type { startApi, WorkerProcess } from '../helpers/processes.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { parseEventFile } from '../../src/engine/tensorboard/event-file-reader.ts';
@@ -25,12 +26,12 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
   let env: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
   let worker: WorkerProcess;
+  let stack: Stack;
   let run: any;
 
   before(async () => {
-    env = await createTestEnvironment();
-    api = await startApi(env.config);
-    worker = await startWorker(env.env);
+    stack = await startStack();
+    ({ env, api, worker } = stack);
     const spec = denseRunSpec({ epochs: 4, samples: 120 });
     const created = await request(api.url, 'POST', '/runs', {
       ...spec,
@@ -45,11 +46,7 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
     run = await waitForRun(api.url, created.body.id, ['succeeded', 'failed']);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
   });
-  after(async () => {
-    await worker?.stop();
-    await api?.close();
-    await env?.cleanup();
-  });
+  after(() => stack?.stop());
 
   test('the evaluation on the test split has loss, metrics, a confusion matrix and per-class precision and recall', () => {
     const evaluation = run.evaluation;

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+import type { startApi, WorkerProcess } from '../helpers/processes.ts';
 import { request, waitFor, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 
@@ -9,18 +10,14 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
   let env: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
   let worker: WorkerProcess;
+  let stack: Stack;
 
   before(async () => {
-    env = await createTestEnvironment({ database: 'postgresql' });
-    api = await startApi(env.config);
-    worker = await startWorker(env.env);
+    stack = await startStack({ database: 'postgresql' });
+    ({ env, api, worker } = stack);
   });
 
-  after(async () => {
-    await worker?.stop();
-    await api?.close();
-    await env?.cleanup();
-  });
+  after(() => stack?.stop());
 
   test('a submitted run trains to the end, lists every epoch and registers a model', async () => {
     const created = await request(api.url, 'POST', '/runs', denseRunSpec({ epochs: 3 }));

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../helpers/stack.ts';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
 import { request, waitForRun } from '../helpers/http.ts';
@@ -13,17 +14,13 @@ describe('GET /runs/:id/events with a real worker', () => {
   let env: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
   let worker: WorkerProcess;
+  let stack: Stack;
 
   before(async () => {
-    env = await createTestEnvironment();
-    api = await startApi(env.config);
-    worker = await startWorker(env.env);
+    stack = await startStack();
+    ({ env, api, worker } = stack);
   });
-  after(async () => {
-    await worker?.stop();
-    await api?.close();
-    await env?.cleanup();
-  });
+  after(() => stack?.stop());
 
   test('a client that disconnects after epoch 1 of 4 and reconnects with since gets exactly the missed events', async () => {
     const { body } = await request(api.url, 'POST', '/runs', slowRun(4));

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { createTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
-import { startApi, startWorker, type WorkerProcess } from '../../helpers/processes.ts';
+import { startStack, type Stack } from '../../helpers/stack.ts';
+import type { TestEnvironment } from '../../helpers/environment.ts';
+import type { startApi, WorkerProcess } from '../../helpers/processes.ts';
 import { request, waitForRun } from '../../helpers/http.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { npy } from '../fixtures/npy-writer.ts';
@@ -16,17 +17,13 @@ describe('dataset registry: uploads in every format, ingestion by a worker, runs
   let env: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
   let worker: WorkerProcess;
+  let stack: Stack;
 
   before(async () => {
-    env = await createTestEnvironment({ env: { KILN_MAX_UPLOAD_MB: '2', KILN_MAX_DATASET_FILES: '50' } });
-    api = await startApi(env.config);
-    worker = await startWorker(env.env);
+    stack = await startStack({ env: { KILN_MAX_UPLOAD_MB: '2', KILN_MAX_DATASET_FILES: '50' } });
+    ({ env, api, worker } = stack);
   });
-  after(async () => {
-    await worker?.stop();
-    await api?.close();
-    await env?.cleanup();
-  });
+  after(() => stack?.stop());
 
   /** Nothing of a dataset is left in the artifact store (arrays or uploads). */
   const noResidue = (id: string) => {
