@@ -5,15 +5,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config/config.ts';
+import { loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './lib/logger.ts';
 import { assertRedisReachable } from './queue/redis.ts';
 import { onShutdownSignal } from './lib/shutdown.ts';
 import { buildApp } from './api/app.ts';
+import { EXIT_MISCONFIGURED } from './worker/exit-codes.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker/main.ts', import.meta.url));
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
   await assertRedisReachable(config.REDIS_URL);
@@ -29,11 +30,17 @@ await app.listen({ port: config.PORT, host: config.HOST });
 const workers = new Set<ChildProcess>();
 let stopping = false;
 function startWorker(slot: number): void {
-  const child = fork(WORKER_MAIN, [], { execArgv: ['--import', 'tsx'] });
+  // One metrics port per local worker, counting up from KILN_METRICS_PORT.
+  const metricsPort = config.KILN_METRICS_PORT ? config.KILN_METRICS_PORT + slot : 0;
+  const child = fork(WORKER_MAIN, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, KILN_METRICS_PORT: String(metricsPort) } });
   workers.add(child);
   child.on('exit', (code, signal) => {
     workers.delete(child);
     if (stopping) return;
+    if (code === EXIT_MISCONFIGURED) {
+      log.error({ slot }, 'worker refused to start (see its message above); not restarting it');
+      return;
+    }
     log.warn({ slot, code, signal }, 'worker process exited; starting another');
     setTimeout(() => startWorker(slot), 1000).unref();
   });

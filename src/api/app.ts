@@ -6,6 +6,8 @@ import { ErrorResponse } from './schemas/common.ts';
 import configPlugin from './plugins/infra/config.ts';
 import errorHandler from './plugins/infra/error-handler.ts';
 import authPlugin from './plugins/infra/auth.ts';
+import metricsPlugin from './plugins/infra/metrics.ts';
+import metricsRoutes from './routes/metrics/index.ts';
 import swaggerPlugin from './plugins/infra/swagger.ts';
 import redisPlugin from './plugins/infra/redis.ts';
 import databasePlugin from './plugins/infra/database.ts';
@@ -45,6 +47,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(configPlugin, { config });
   await app.register(errorHandler);
   await app.register(authPlugin);
+  await app.register(metricsPlugin);
   await app.register(swaggerPlugin);
   await app.register(databasePlugin);
   await app.register(redisPlugin);
@@ -59,6 +62,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(servingPlugin);
 
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(runsRoutes);
   await app.register(modelsRoutes);
   await app.register(runEventsRoutes);

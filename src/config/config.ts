@@ -52,6 +52,25 @@ export const ConfigSchema = Type.Object({
   KILN_BATCH_TIMEOUT_MS: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
   /** Most instances one predict request may carry (413 beyond). */
   KILN_PREDICT_MAX_INSTANCES: Type.Integer({ minimum: 1, default: 1024 }),
+  /** Where checkpoints, models and datasets live: `fs` (a directory under KILN_DATA_DIR) or `s3` (a bucket shared by every machine). */
+  KILN_ARTIFACT_STORE: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
+  KILN_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
+  KILN_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  /** For S3-compatible servers (MinIO, Ceph, R2, ...); unset for AWS. */
+  KILN_S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Bucket in the path rather than the host name (MinIO and most self-hosted servers want this). */
+  KILN_S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  /** Unset both to use the AWS SDK's default credential chain (AWS_* variables, profile, instance role). */
+  KILN_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  KILN_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Key prefix inside the bucket, so several installations can share one. */
+  KILN_S3_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_./-]+$' })),
+  /** Worker: refuse to take jobs unless TensorFlow runs on a GPU (set on GPU machines, so a broken CUDA install is loud). */
+  KILN_REQUIRE_GPU: Type.Boolean({ default: false }),
+  /** Worker: training jobs one worker process runs at once (each in its own child process); 1 per GPU. */
+  KILN_WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */
+  KILN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -78,5 +97,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const reason = allowed?.every((v) => v !== undefined) ? `expected one of ${allowed.join(', ')}` : firstError.message;
     throw new ConfigError(`Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`);
   }
-  return converted as Config;
+  const config = converted as Config;
+  if (config.KILN_ARTIFACT_STORE === 's3' && !config.KILN_S3_BUCKET) {
+    throw new ConfigError('Invalid environment variable KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3');
+  }
+  if (!config.KILN_S3_ACCESS_KEY_ID !== !config.KILN_S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('Invalid environment variables KILN_S3_ACCESS_KEY_ID / KILN_S3_SECRET_ACCESS_KEY: set both or neither');
+  }
+  return config;
 }

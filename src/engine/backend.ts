@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -7,6 +8,8 @@ export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export interface BackendInfo {
   backend: string;
   device: string;
+  /** True only when TensorFlow runs on an NVIDIA GPU (KILN_REQUIRE_GPU checks this). */
+  gpu: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -22,7 +25,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
     if (native) {
       await tf.setBackend('tensorflow');
       await tf.ready();
-      return { backend: 'tensorflow', device: native };
+      return { backend: 'tensorflow', ...native };
     }
     if (preference === 'tensorflow') {
       throw new Error('TFJS_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads here');
@@ -36,7 +39,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
       registerWasmTrainingKernels();
       if (await tf.setBackend('wasm')) {
         await tf.ready();
-        return { backend: 'wasm', device: 'cpu (wasm, 1 thread)' };
+        return { backend: 'wasm', device: 'cpu (wasm, 1 thread)', gpu: false };
       }
     } catch (error) {
       if (preference === 'wasm') throw error;
@@ -44,18 +47,30 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
   }
   await tf.setBackend('cpu');
   await tf.ready();
-  return { backend: 'cpu', device: 'cpu (javascript)' };
+  return { backend: 'cpu', device: 'cpu (javascript)', gpu: false };
 }
 
-/** Returns a description of the native device when a tfjs-node package loads, else undefined. */
-function loadNativeBinding(): string | undefined {
+/** Describes the native device when a tfjs-node package loads, else undefined. */
+function loadNativeBinding(): { device: string; gpu: boolean } | undefined {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       require(pkg);
-      return pkg.endsWith('-gpu') ? 'gpu (CUDA via libtensorflow)' : 'cpu (libtensorflow)';
     } catch {
-      // not installed or libtensorflow missing: try the next one
+      continue; // not installed or libtensorflow missing: try the next one
     }
+    if (!pkg.endsWith('-gpu')) return { device: 'cpu (libtensorflow)', gpu: false };
+    // libtensorflow's GPU build quietly runs on the CPU when it sees no GPU (no driver, or a container
+    // started without the NVIDIA runtime): say so rather than claim a GPU.
+    const gpus = nvidiaGpus();
+    return gpus > 0
+      ? { device: `gpu (CUDA via libtensorflow, ${gpus} NVIDIA GPU${gpus > 1 ? 's' : ''} visible)`, gpu: true }
+      : { device: 'cpu (libtensorflow GPU build, but no NVIDIA GPU is visible)', gpu: false };
   }
   return undefined;
+}
+
+/** NVIDIA GPUs the driver exposes to this process (0 without a driver or without the container runtime). */
+function nvidiaGpus(): number {
+  const dir = '/proc/driver/nvidia/gpus';
+  return existsSync(dir) ? readdirSync(dir).length : 0;
 }

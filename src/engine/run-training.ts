@@ -15,6 +15,7 @@ import { CheckpointStore } from './training/checkpoint-store.ts';
 import { artifactIOHandler } from './io/artifact-io-handler.ts';
 import { ProgressCallback } from './callbacks/progress.ts';
 import { StopSignalCallback } from './callbacks/stop-signal.ts';
+import { MaxRuntimeCallback } from './callbacks/max-runtime.ts';
 import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
 import { userCallbacks } from './callbacks/index.ts';
 import { evaluateModel } from './training/evaluate.ts';
@@ -54,7 +55,9 @@ export type TrainingOutcome =
       stoppedEarly: boolean;
     }
   | { status: 'canceled' }
-  | { status: 'interrupted' };
+  | { status: 'interrupted' }
+  /** fit.maxRuntimeSeconds ran out; the latest checkpoint holds where it stopped. */
+  | { status: 'timeout'; maxRuntimeSeconds: number; epochs: number };
 
 /** The artifact-store prefix of everything one run writes. */
 export const runPrefix = (runId: string) => `runs/${runId}`;
@@ -105,6 +108,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     const callbacks: Callback[] = [
       new StopSignalCallback(env.cancel, 'canceled'),
       new StopSignalCallback(env.interrupt, 'interrupted'),
+      ...(spec.fit.maxRuntimeSeconds ? [new MaxRuntimeCallback(spec.fit.maxRuntimeSeconds)] : []),
       new ProgressCallback(env.emit, env.maxBatchEventsPerSec),
       ...userCallbacks(spec.callbacks, { artifacts: env.artifacts, prefix, checkpoints, emit: env.emit }),
       new LatestCheckpointCallback(checkpoints, (saved) => env.emit({ type: 'checkpoint', data: { ...saved } })),
@@ -127,6 +131,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     });
     if (result.stopReason === 'canceled') return { status: 'canceled' };
     if (result.stopReason === 'interrupted') return { status: 'interrupted' };
+    if (result.stopReason === 'timeout') return { status: 'timeout', maxRuntimeSeconds: spec.fit.maxRuntimeSeconds!, epochs: lastEpoch(result.history) };
 
     if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) } });
     const modelPath = `${prefix}/model`;

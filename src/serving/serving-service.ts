@@ -17,6 +17,9 @@ export interface ServingOptions {
   maxInstances: number;
 }
 
+/** Told of every predict call (for the api's latency histograms); `ok` is false when it threw. */
+export type PredictObserver = (record: ServedModelRecord, seconds: number, ok: boolean) => void;
+
 interface Logger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -51,6 +54,7 @@ export class ServingService {
     private readonly artifacts: ArtifactStore,
     readonly options: ServingOptions,
     private readonly log: Logger,
+    private readonly observe: PredictObserver = () => {},
   ) {
     this.cache = new ModelCache<LoadedModel>({
       maxBytes: options.cacheBytes,
@@ -68,6 +72,18 @@ export class ServingService {
    * that is still loading makes the request wait for it, not fail.
    */
   async predict(record: ServedModelRecord, body: PredictBody): Promise<PredictResult> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await this.predictTimed(record, body);
+      ok = true;
+      return result;
+    } finally {
+      this.observe(record, (performance.now() - started) / 1000, ok);
+    }
+  }
+
+  private async predictTimed(record: ServedModelRecord, body: PredictBody): Promise<PredictResult> {
     const decoded = decodeInputs(body, record.signature, record.preprocessing, this.options.maxInstances);
     const lease = await this.cache.acquire(record.id, () => this.load(record));
     try {

@@ -5,6 +5,7 @@
 import { UnrecoverableError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config/config.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
+import { artifactStoreSettings } from '../artifacts/from-config.ts';
 import { parseIngestJobPayload } from '../queue/contracts.ts';
 import { ingestDataset, IngestError } from '../datasets/ingest.ts';
 import { DatasetFormatError } from '../datasets/formats/index.ts';
@@ -16,7 +17,7 @@ const config = loadConfig();
 export default async function processIngestJob(job: SandboxedJob) {
   const payload = parseIngestJobPayload(job.data);
   try {
-    return await ingestDataset(payload, openArtifactStore({ dataDir: config.KILN_DATA_DIR }));
+    return await ingestDataset(payload, openArtifactStore(artifactStoreSettings(config)));
   } catch (error) {
     // Bad data stays bad: fail at once with the reason. Anything else (a network blip) is retried.
     if (error instanceof DatasetFormatError || error instanceof IngestError || error instanceof UrlRefusedError) {

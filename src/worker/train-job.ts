@@ -6,17 +6,19 @@ import { parseTrainJobPayload } from '../queue/contracts.ts';
 import type { EventPublisher } from '../queue/event-publisher.ts';
 import type { RunEventDraft, RunError } from '../queue/run-event.ts';
 import type { TrainingOutcome } from '../engine/run-training.ts';
-import type { BackendPreference } from '../engine/backend.ts';
-import type { ChildMessage, ParentMessage } from './training-process-protocol.ts';
+import type { ChildMessage, ParentMessage, TrainingSettings } from './training-process-protocol.ts';
+import type { WorkerMetrics } from './metrics.ts';
 
 const TRAINING_PROCESS = fileURLToPath(new URL('./training-process.ts', import.meta.url));
 
 export interface TrainJobDeps {
   publisher: EventPublisher;
-  settings: { backend: BackendPreference; dataDir: string; datasetMirror?: string };
+  settings: TrainingSettings;
   /** Fires when this worker shuts down; the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
   log: Logger;
+  /** This worker's Prometheus metrics (jobs, durations, samples/s). */
+  metrics?: WorkerMetrics;
 }
 
 type ChildResult =
@@ -35,6 +37,7 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
   const log = deps.log.child({ runId: payload.runId, jobId: job.id, attempt });
   const publish = orderedPublisher(deps.publisher, payload.runId, log);
   log.info('training job started');
+  const tracked = deps.metrics?.jobStarted(payload.runId);
 
   const child = fork(TRAINING_PROCESS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const tell = (m: ParentMessage) => {
@@ -46,9 +49,10 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
   deps.shutdown.addEventListener('abort', onShutdown, { once: true });
   let result: ChildResult;
   try {
-    const supervised = superviseChild(child, (event) =>
-      publish(event.type === 'status' ? { ...event, data: { ...event.data, attempt } } : event),
-    );
+    const supervised = superviseChild(child, (event) => {
+      tracked?.observe(event);
+      publish(event.type === 'status' ? { ...event, data: { ...event.data, attempt } } : event);
+    });
     tell({ type: 'start', payload, settings: deps.settings });
     if (signal?.aborted) onCancel();
     if (deps.shutdown.aborted) onShutdown();
@@ -59,7 +63,14 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   await publish.drain();
-  return settle(job, token, attempt, result, publish, log);
+  try {
+    const settled = await settle(job, token, attempt, result, publish, log);
+    tracked?.end(settled.status);
+    return settled;
+  } catch (error) {
+    tracked?.end(error instanceof WaitingError ? 'interrupted' : error instanceof UnrecoverableError ? 'failed' : 'retried');
+    throw error;
+  }
 }
 
 async function settle(
@@ -79,6 +90,14 @@ async function settle(
       await job.moveToWait(token);
       log.info('training interrupted by shutdown; job handed back to the queue');
       throw new WaitingError();
+    }
+    if (outcome.status === 'timeout') {
+      // Out of time is final: retrying would only run out of time again.
+      const error: RunError = { code: 'timeout', message: `the run reached fit.maxRuntimeSeconds (${outcome.maxRuntimeSeconds} s) after ${outcome.epochs} complete epoch(s); its last checkpoint is kept` };
+      publish({ type: 'status', data: { status: 'failed', error } });
+      await publish.drain();
+      log.warn({ error }, 'training timed out');
+      throw new UnrecoverableError(error.message);
     }
     publish({ type: 'status', data: outcome.status === 'succeeded' ? { status: 'succeeded', model: outcome.model, epochs: outcome.epochs, stoppedEarly: outcome.stoppedEarly } : { status: 'canceled' } });
     await publish.drain();

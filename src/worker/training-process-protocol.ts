@@ -2,10 +2,19 @@ import type { RunEventDraft, RunError } from '../queue/run-event.ts';
 import type { TrainJobPayload } from '../queue/contracts.ts';
 import type { TrainingOutcome } from '../engine/run-training.ts';
 import type { BackendPreference } from '../engine/backend.ts';
+import type { ArtifactStoreSettings } from '../artifacts/index.ts';
+
+/** What a worker tells the training process about its machine (plain data: it crosses the IPC channel). */
+export interface TrainingSettings {
+  backend: BackendPreference;
+  dataDir: string;
+  datasetMirror?: string;
+  artifacts: ArtifactStoreSettings;
+}
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */
 export type ParentMessage =
-  | { type: 'start'; payload: TrainJobPayload; settings: { backend: BackendPreference; dataDir: string; datasetMirror?: string } }
+  | { type: 'start'; payload: TrainJobPayload; settings: TrainingSettings }
   | { type: 'cancel' }
   | { type: 'interrupt' };
 

@@ -40,7 +40,7 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     const outcome = await runTraining(
       { runId: payload.runId, spec: payload.spec as unknown as RunSpec, dataset: payload.dataset },
       {
-        artifacts: openArtifactStore({ dataDir: settings.dataDir }),
+        artifacts: openArtifactStore(settings.artifacts),
         dataDir: settings.dataDir,
         datasetMirror: settings.datasetMirror,
         emit: (event) => void send({ type: 'event', event }),

@@ -7,6 +7,8 @@ import { redisKeys } from '../queue/keys.ts';
 import { createRedis } from '../queue/redis.ts';
 import { EventPublisher } from '../queue/event-publisher.ts';
 import { processTrainJob } from './train-job.ts';
+import { artifactStoreSettings } from '../artifacts/from-config.ts';
+import type { WorkerMetrics } from './metrics.ts';
 
 export interface TrainingWorker {
   /** Ordered shutdown: stop taking jobs, checkpoint running ones at a batch boundary, hand them back, disconnect. */
@@ -15,7 +17,7 @@ export interface TrainingWorker {
 }
 
 /** Starts a BullMQ worker for training jobs, with its cancel listener and event publisher. */
-export async function startTrainingWorker(config: Config, log: Logger): Promise<TrainingWorker> {
+export async function startTrainingWorker(config: Config, log: Logger, metrics?: WorkerMetrics): Promise<TrainingWorker> {
   const keys = redisKeys(config.KILN_QUEUE_PREFIX);
   const connection = createRedis(config.REDIS_URL, 'kiln-worker');
   const publisherRedis = createRedis(config.REDIS_URL, 'kiln-worker-events');
@@ -29,14 +31,21 @@ export async function startTrainingWorker(config: Config, log: Logger): Promise<
     (job, token, signal) =>
       processTrainJob(job, token, signal, {
         publisher,
-        settings: { backend: config.TFJS_BACKEND, dataDir: config.KILN_DATA_DIR, datasetMirror: config.KILN_DATASET_MIRROR },
+        settings: {
+          backend: config.TFJS_BACKEND,
+          dataDir: config.KILN_DATA_DIR,
+          datasetMirror: config.KILN_DATASET_MIRROR,
+          artifacts: artifactStoreSettings(config),
+        },
         shutdown: shutdown.signal,
         log,
+        metrics,
       }),
     {
       connection,
       prefix: keys.bullPrefix,
-      concurrency: 1,
+      // Each job trains in its own child process, so N jobs use N cores (or share one GPU).
+      concurrency: config.KILN_WORKER_CONCURRENCY,
       lockDuration: config.KILN_LOCK_DURATION_MS,
       stalledInterval: config.KILN_LOCK_DURATION_MS,
       maxStalledCount: config.KILN_JOB_ATTEMPTS,
@@ -56,7 +65,7 @@ export async function startTrainingWorker(config: Config, log: Logger): Promise<
 
   void worker.run();
   await worker.waitUntilReady();
-  log.info({ prefix: keys.bullPrefix, backend: config.TFJS_BACKEND }, 'worker ready');
+  log.info({ prefix: keys.bullPrefix, concurrency: config.KILN_WORKER_CONCURRENCY, artifacts: config.KILN_ARTIFACT_STORE }, 'worker ready');
 
   return {
     worker,

@@ -28,8 +28,37 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ KILN_API_TOKEN: 'short' }, /KILN_API_TOKEN/],
+    [{ KILN_ARTIFACT_STORE: 'gcs' }, /KILN_ARTIFACT_STORE="gcs".*fs, s3/],
+    [{ KILN_ARTIFACT_STORE: 's3' }, /KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3/],
+    [{ KILN_ARTIFACT_STORE: 's3', KILN_S3_BUCKET: 'b1k', KILN_S3_ACCESS_KEY_ID: 'id' }, /KILN_S3_SECRET_ACCESS_KEY: set both or neither/],
+    [{ KILN_S3_ENDPOINT: 'minio:9000' }, /KILN_S3_ENDPOINT/],
+    [{ KILN_WORKER_CONCURRENCY: '0' }, /KILN_WORKER_CONCURRENCY/],
+    [{ KILN_REQUIRE_GPU: 'maybe' }, /KILN_REQUIRE_GPU/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
   }
+});
+
+test('KILN_ARTIFACT_STORE=s3 with its settings selects an S3 store with exactly those settings', async () => {
+  const { artifactStoreSettings } = await import('../../src/artifacts/from-config.ts');
+  const config = loadConfig({
+    KILN_ARTIFACT_STORE: 's3',
+    KILN_S3_BUCKET: 'kiln-artifacts',
+    KILN_S3_ENDPOINT: 'http://minio:9000',
+    KILN_S3_FORCE_PATH_STYLE: 'true',
+    KILN_S3_ACCESS_KEY_ID: 'minio',
+    KILN_S3_SECRET_ACCESS_KEY: 'minio-secret',
+    KILN_S3_PREFIX: 'prod',
+  });
+  assert.deepEqual(artifactStoreSettings(config).s3, {
+    bucket: 'kiln-artifacts',
+    region: 'us-east-1',
+    endpoint: 'http://minio:9000',
+    forcePathStyle: true,
+    accessKeyId: 'minio',
+    secretAccessKey: 'minio-secret',
+    prefix: 'prod',
+  });
+  assert.equal(artifactStoreSettings(loadConfig({})).kind, 'fs');
 });

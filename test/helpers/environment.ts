@@ -34,6 +34,8 @@ export async function createTestEnvironment(opts: { database?: 'postgresql' | 'p
     HOST: '127.0.0.1',
     KILN_LOCK_DURATION_MS: '3000',
     KILN_SHUTDOWN_TIMEOUT_MS: '30000',
+    // Several workers share this machine in tests: no fixed metrics port (a test that wants one sets it).
+    KILN_METRICS_PORT: '0',
     ...opts.env,
   };
   let dbName: string | undefined;

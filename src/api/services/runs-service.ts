@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { JOBS } from '../../queue/contracts.ts';
+import { bullPriority } from '../../queue/priority.ts';
 import { TERMINAL_STATUSES, type RunStatus } from '../../queue/run-event.ts';
 import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
@@ -34,7 +35,7 @@ export function runsService(app: FastifyInstance) {
       const datasetSha256 = isInline(spec.dataset) ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex') : dataset?.sha256;
       const run = await repo.create({ id, name: spec.name, spec, priority: spec.priority ?? 0, datasetSha256, datasetId: dataset?.datasetId });
       try {
-        await app.trainingQueue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, ...(spec.priority ? { priority: spec.priority } : {}) });
+        await app.trainingQueue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, priority: bullPriority(spec.priority) });
       } catch (error) {
         // Nothing half-made: a run that could not be queued is not kept.
         await app.db.prisma.run.delete({ where: { id } }).catch(() => undefined);

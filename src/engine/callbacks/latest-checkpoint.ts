@@ -3,7 +3,8 @@ import type { CheckpointStore, SavedCheckpoint } from '../training/checkpoint-st
 
 /**
  * Writes the `latest` checkpoint at the end of every epoch, and at a batch boundary when the worker
- * is shutting down, so that a retried job resumes where this one stopped.
+ * is shutting down or the run is out of time, so that a retried job resumes where this one stopped
+ * and a timed-out run keeps its last state.
  */
 export class LatestCheckpointCallback extends Callback {
   readonly name = 'latest-checkpoint';
@@ -21,7 +22,7 @@ export class LatestCheckpointCallback extends Callback {
   }
 
   override async onBatchEnd(_e: number, _b: number, _l: Logs, ctx: TrainingContext): Promise<void> {
-    if (ctx.stopReason === 'interrupted') await this.save(ctx);
+    if (ctx.stopReason === 'interrupted' || ctx.stopReason === 'timeout') await this.save(ctx);
   }
 
   override async onEpochEnd(_e: number, _l: Logs, _r: unknown, ctx: TrainingContext): Promise<void> {

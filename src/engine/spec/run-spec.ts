@@ -1,5 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** The highest `priority` a run may ask for. */
+export const MAX_RUN_PRIORITY = 1000;
+
 /**
  * The run spec of POST /runs, declared once: Fastify validates requests with it, OpenAPI documents
  * it, and the engine reads the same types. Deep checks of the model graph (layer arguments, shapes)
@@ -79,6 +82,8 @@ export const FitSpec = Type.Object(
     shuffle: Type.Boolean({ default: true }),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     classWeight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
+    /** Training time allowed, over every attempt (SageMaker's StoppingCondition); the run then stops at a batch boundary, keeps a checkpoint and fails with reason `timeout`. */
+    maxRuntimeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
   },
   Strict,
 );
@@ -206,7 +211,8 @@ export const RunSpecSchema = Type.Object(
     compile: CompileSpec,
     fit: FitSpec,
     callbacks: Type.Optional(CallbacksSpec),
-    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    /** 0 (the default) to 1000; queued runs with a higher priority start first, equal ones in submission order. */
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUN_PRIORITY })),
   },
   { ...Strict, $id: 'RunSpec' },
 );

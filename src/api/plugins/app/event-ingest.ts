@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { EventStreamConsumer } from '../../../queue/event-stream-consumer.ts';
 import { recordRunEvent } from '../../../store/repositories/run-events.ts';
 import { RunReconciler } from '../../services/run-reconciler.ts';
+import { TERMINAL_STATUSES, type RunStatus } from '../../../queue/run-event.ts';
 
 /**
  * Persists what workers report: reads the event stream (consumer group shared by api replicas)
@@ -12,10 +13,19 @@ export default fp(
     const redis = app.redis.duplicate({ connectionName: 'kiln-api-events' });
     const consumer = new EventStreamConsumer(redis, app.redisKeys, async (event) => {
       const result = await recordRunEvent(app.db.prisma, event);
+      if (result === 'duplicate') return;
+      app.metrics.eventLagSeconds.observe(Math.max(0, (Date.now() - Date.parse(event.time)) / 1000));
       if (result === 'applied' && event.type === 'status') {
-        app.log.info({ runId: event.runId, seq: event.seq, status: (event.data as { status: string }).status }, 'run status');
+        const status = (event.data as { status: RunStatus }).status;
+        app.log.info({ runId: event.runId, seq: event.seq, status }, 'run status');
+        if (TERMINAL_STATUSES.has(status)) await recordRunEnd(event.runId, status);
       }
     }, app.log);
+    async function recordRunEnd(runId: string, status: RunStatus) {
+      app.metrics.runsFinished.inc({ status });
+      const run = await app.db.prisma.run.findUnique({ where: { id: runId }, select: { startedAt: true, finishedAt: true } });
+      if (run?.startedAt && run.finishedAt) app.metrics.runDurationSeconds.observe({ status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+    }
     const reconciler = new RunReconciler(app);
     app.addHook('onReady', async () => {
       await consumer.start();
@@ -28,5 +38,5 @@ export default fp(
       await redis.quit().catch(() => redis.disconnect());
     });
   },
-  { name: 'event-ingest', dependencies: ['database', 'redis', 'queue'] },
+  { name: 'event-ingest', dependencies: ['database', 'redis', 'queue', 'metrics'] },
 );

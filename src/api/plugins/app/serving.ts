@@ -25,9 +25,10 @@ export default fp(
         maxInstances: app.config.KILN_PREDICT_MAX_INSTANCES,
       },
       app.log,
+      (record, seconds, ok) => app.metrics.predictSeconds.observe({ model: `${record.name}:${record.version}`, outcome: ok ? 'ok' : 'error' }, seconds),
     );
     app.decorate('serving', serving);
     app.addHook('onClose', async () => serving.close());
   },
-  { name: 'serving', dependencies: ['config', 'database', 'artifacts'] },
+  { name: 'serving', dependencies: ['config', 'database', 'artifacts', 'metrics'] },
 );

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { openArtifactStore, type ArtifactStore } from '../../../artifacts/index.ts';
+import { artifactStoreSettings } from '../../../artifacts/from-config.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +11,7 @@ declare module 'fastify' {
 /** The artifact store the api reads models and checkpoints from (workers write them). */
 export default fp(
   async (app) => {
-    app.decorate('artifacts', openArtifactStore({ dataDir: app.config.KILN_DATA_DIR }));
+    app.decorate('artifacts', openArtifactStore(artifactStoreSettings(app.config)));
   },
   { name: 'artifacts', dependencies: ['config'] },
 );

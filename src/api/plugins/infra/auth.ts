@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { ApiError } from '../../errors.ts';
 
-const OPEN_ROUTES = new Set(['/healthz']);
+// Probes and scrapers carry no token: liveness, readiness (container HEALTHCHECKs) and Prometheus.
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -11,7 +12,7 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * With KILN_API_TOKEN set, every route but /healthz needs `Authorization: Bearer <token>`.
+ * With KILN_API_TOKEN set, every route but /healthz, /readyz and /metrics needs `Authorization: Bearer <token>`.
  * WebSocket upgrades may pass `?token=` instead, since browsers cannot set headers on them.
  * Checked in onRequest, so a refused WebSocket is never opened.
  */
