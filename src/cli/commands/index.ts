@@ -1,0 +1,34 @@
+import type { Command } from '../command.ts';
+import { cancelCommand } from './cancel.ts';
+import { datasetsCommand, datasetsUploadCommand } from './datasets.ts';
+import { logsCommand } from './logs.ts';
+import { modelsCommand, modelsDownloadCommand } from './models.ts';
+import { predictCommand } from './predict.ts';
+import { runCommand, watchCommand } from './run.ts';
+import { runsCommand } from './runs.ts';
+import { showCommand } from './show.ts';
+import { validateCommand } from './validate.ts';
+
+/** Every command, in the order `kiln --help` lists them. */
+export const COMMANDS: Command[] = [
+  runCommand,
+  validateCommand,
+  watchCommand,
+  runsCommand,
+  showCommand,
+  logsCommand,
+  cancelCommand,
+  datasetsCommand,
+  datasetsUploadCommand,
+  modelsCommand,
+  modelsDownloadCommand,
+  predictCommand,
+];
+
+/** The command named by the first one or two words of argv, and the arguments after them. */
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const two = COMMANDS.find((c) => c.name === `${argv[0]} ${argv[1]}`);
+  if (two) return { command: two, rest: argv.slice(2) };
+  const one = COMMANDS.find((c) => c.name === argv[0]);
+  return one ? { command: one, rest: argv.slice(1) } : undefined;
+}

@@ -1,0 +1,251 @@
+// The real `kiln` binary against a real api and worker: every command a user types, end to end.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { MNIST_DIR, MNIST_FILES } from '../helpers/datasets.ts';
+import { waitForRun } from '../helpers/http.ts';
+import { startDropProxy } from './drop-proxy.ts';
+import { kiln, startKiln } from './run-kiln.ts';
+
+const TOKEN = 'cli-test-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+/** The end line of an epoch as Keras prints it, with validation metrics. */
+const EPOCH_LINE = /^(\d+)\/\1 \[={30}\] - \d+s \d+(ms|us|s)\/step - \d+ samples\/s - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4}$/;
+
+/** A small MNIST classifier on an uploaded dataset, as a user would write it in YAML. */
+const specYaml = (datasetId: string) => `# trained on part of the MNIST test set the test uploaded
+name: cli-digits
+model:
+  type: sequential
+  layers:
+    - {type: Flatten, inputShape: [28, 28, 1]}
+    - {type: Dense, units: 32, activation: relu}
+    - {type: Dense, units: 10, activation: softmax}
+dataset:
+  id: ${datasetId}
+  preprocess: {scale: 0.00392156862745098}
+  labels: sparse
+  limit: 2000
+  validationSplit: 0.2
+  testSplit: 0.2
+compile:
+  optimizer: {type: adam, learning_rate: 0.01}
+  loss: sparse_categorical_crossentropy
+  metrics: [accuracy]
+fit:
+  epochs: 5
+  batch_size: 32
+  seed: 7
+`;
+
+describe('the kiln command against a running api and worker', () => {
+  let stack: Stack;
+  let dir: string;
+  let env: Record<string, string>;
+  let datasetId: string;
+  let spec: string;
+  let runId: string;
+  let modelId: string;
+
+  before(async () => {
+    stack = await startStack({ env: { KILN_API_TOKEN: TOKEN } });
+    dir = await mkdtemp(join(tmpdir(), 'kiln-cli-'));
+    env = { KILN_URL: stack.api.url, KILN_API_TOKEN: TOKEN };
+  });
+  after(async () => {
+    await stack?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('datasets upload: the real MNIST IDX files become a ready dataset of 10,000 28×28×1 images', async () => {
+    const files = MNIST_FILES.map((f) => join(MNIST_DIR, f));
+    const plain = await kiln(['datasets', 'upload', ...files, '--name', 'mnist-t10k'], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /Status\s+ready/);
+    assert.match(plain.stdout, /Samples\s+test 10,000/);
+    assert.match(plain.stdout, /Input shape\s+\[28, 28, 1\] uint8/);
+    datasetId = /^Dataset\s+(\S+)/m.exec(plain.stdout)![1]!;
+
+    const listed = await kiln(['datasets', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const dataset = JSON.parse(listed.stdout).datasets.find((d: { id: string }) => d.id === datasetId);
+    assert.deepEqual([dataset.name, dataset.format, dataset.status, dataset.samples], ['mnist-t10k', 'idx', 'ready', { test: 10_000 }]);
+    spec = join(dir, 'digits.yaml');
+    await writeFile(spec, specYaml(datasetId));
+  });
+
+  test('validate prints the Keras summary of the spec, queueing nothing', async () => {
+    const { code, stdout, stderr } = await kiln(['validate', spec], env);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Model: "sequential"/);
+    assert.match(stdout, /dense \(Dense\)\s+\(None, 32\)\s+25,120/);
+    assert.match(stdout, /Total params: 25,450 \(99\.41 KB\)/);
+    const runs = await kiln(['runs', '--json'], env);
+    assert.deepEqual(JSON.parse(runs.stdout).runs, []);
+  });
+
+  test('run --watch (stdout not a terminal): one plain line per epoch with validation metrics, then exit code 0', async () => {
+    const { code, stdout, stderr } = await kiln(['run', spec, '--watch', '--set', 'fit.epochs=2'], env);
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    assert.doesNotMatch(stdout, /[\r\x1b]/, 'no redrawn progress lines in a log');
+    const lines = stdout.split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith('Epoch ')), ['Epoch 1/2', 'Epoch 2/2'], '--set fit.epochs=2 took effect');
+    const epochLines = lines.filter((l) => EPOCH_LINE.test(l));
+    assert.equal(epochLines.length, 2, stdout);
+    assert.ok(epochLines.every((l) => l.startsWith('40/40 ')), '1,200 training samples in batches of 32');
+    assert.ok(lines.indexOf('Epoch 2/2') > lines.indexOf(epochLines[0]!), 'each epoch line follows its header');
+    assert.match(stdout, /^Evaluation on 400 test samples - loss: \d+\.\d{4} - accuracy: \d\.\d{4}$/m);
+    assert.match(stdout, /^Succeeded$/m);
+    runId = /^Run (\S+) queued$/m.exec(stdout)![1]!;
+    modelId = /^Model: (\S+)/m.exec(stdout)![1]!;
+  });
+
+  test('show draws the epochs, the evaluation and a confusion matrix that adds up to the test split', async () => {
+    const { code, stdout, stderr } = await kiln(['show', runId], env);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /Status\s+succeeded/);
+    assert.match(stdout, new RegExp(`Model\\s+${modelId}`));
+    assert.match(stdout, /^epoch\s+loss\s+accuracy\s+val_loss\s+val_accuracy\s+lr\s+time\s+samples\/s$/m);
+    assert.match(stdout, /^Evaluation on 400 test samples - loss/m);
+    const matrix = stdout.split('\n').slice(stdout.split('\n').findIndex((l) => l.startsWith('true\\pred')));
+    assert.match(matrix[0]!, /^true\\pred(\s+\d){10}$/);
+    const rows = matrix.slice(1, 11).map((l) => l.replace(/[░▒▓█]/g, '').trim().split(/\s+/).map(Number));
+    assert.deepEqual(rows.map((r) => r[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(rows.flatMap((r) => r.slice(1)).reduce((a, b) => a + b, 0), 400);
+
+    const json = JSON.parse((await kiln(['show', runId, '--json'], env)).stdout);
+    assert.deepEqual([json.status, json.epochs.length, json.modelId], ['succeeded', 2, modelId]);
+
+    const succeeded = await kiln(['runs', '--status', 'succeeded'], env);
+    assert.match(succeeded.stdout, new RegExp(`^${runId}\\s+cli-digits\\s+succeeded`, 'm'));
+    const failed = await kiln(['runs', '--status', 'failed,canceled'], env);
+    assert.equal(failed.stdout.trim(), 'No runs.');
+    const logs = await kiln(['logs', runId], env);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(logs.stdout.match(/epoch\s+epoch \d\/2/g)?.length, 2);
+    assert.match(logs.stdout, /status\s+succeeded\n$/);
+  });
+
+  test('predict from PNG files: real digits from the dataset, top 3 classes with bars', async () => {
+    const response = await fetch(`${stack.api.url}/datasets/${datasetId}/samples?n=5`, { headers: auth });
+    const samples = ((await response.json()) as { samples: Array<{ label: number; image: string }> }).samples;
+    const files = await Promise.all(
+      samples.map(async (s, i) => {
+        const file = join(dir, `digit-${i}.png`);
+        await writeFile(file, Buffer.from(s.image.split(',')[1]!, 'base64'));
+        return file;
+      }),
+    );
+    const { code, stdout, stderr } = await kiln(['predict', modelId, '--input', files[0]!, ...files.slice(1), '--top', '3'], env);
+    assert.equal(code, 0, stderr);
+    const heads = [...stdout.matchAll(/^digit-(\d)\.png → (\d)$/gm)];
+    assert.equal(heads.length, 5, stdout);
+    const right = heads.filter(([, i, predicted]) => Number(predicted) === samples[Number(i)]!.label).length;
+    assert.ok(right >= 3, `${right} of 5 digits recognised:\n${stdout}`);
+    const bars = stdout.split('\n').filter((l) => /^ {2}\d {2}[█▉▊▋▌▍▎▏ ]{30} {2} *\d+\.\d%$/.test(l));
+    assert.equal(bars.length, 15, `3 bars per image:\n${stdout}`);
+
+    const json = await kiln(['predict', modelId, '--input', files[0]!, '--top', '3', '--json'], env);
+    const answer = JSON.parse(json.stdout);
+    assert.equal(answer.model.id, modelId);
+    assert.equal(answer.predictions[0].topK.length, 3);
+  });
+
+  test('models lists the registered model; models download unpacks it in TensorFlow.js layers format', async () => {
+    const listed = await kiln(['models'], env);
+    assert.match(listed.stdout, new RegExp(`^${modelId}\\s+cli-digits\\s+1\\s+${runId}`, 'm'));
+    const out = join(dir, 'model');
+    const { code, stdout, stderr } = await kiln(['models', 'download', 'cli-digits@1', '-o', out], env);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /cli-digits v1 → /);
+    const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    assert.equal(model.format, 'layers-model');
+    assert.ok((await readFile(join(out, model.weightsManifest[0].paths[0]))).length > 25_450 * 4 - 1, 'every weight is there');
+  });
+
+  test('a spec with errors exits non-zero, naming each field as the api did', async () => {
+    const bad = join(dir, 'bad.json');
+    const model = { type: 'sequential', layers: [{ type: 'Dense', units: 2, inputShape: [2] }] };
+    await writeFile(bad, JSON.stringify({ model, dataset: { inline: { x: [[0, 1]], y: [[1, 0]] } }, compile: { optimizer: 'adam', loss: 'mse' }, fit: { epochs: 0 } }));
+    const plain = await kiln(['run', bad, '--watch'], env);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /refused the request \(400 invalid_request\)/);
+    assert.match(plain.stderr, /^ {2}fit\.epochs: .+$/m);
+    const viaSet = await kiln(['validate', spec, '--set', 'model.layers.1.units=-4', '--json'], env);
+    assert.equal(viaSet.code, 1);
+    const { error } = JSON.parse(viaSet.stderr);
+    assert.equal(error.status, 400);
+    assert.deepEqual(error.details.map((d: { path: string }) => d.path), ['model.layers[1].units'], 'the field the --set broke');
+    const plainSet = await kiln(['validate', spec, '--set', 'model.layers.1.units=-4'], env);
+    assert.match(plainSet.stderr, /^ {2}model\.layers\[1\]\.units: .*units must be an integer >= 1, got -4$/m);
+    const unreadable = await kiln(['run', join(dir, 'missing.yaml')], env);
+    assert.equal(unreadable.code, 2);
+    assert.match(unreadable.stderr, /cannot read .*missing\.yaml/);
+  });
+
+  test('a server that cannot be reached and a bad token get their own message and exit code', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const down = await kiln(['runs'], { ...env, KILN_URL: `http://127.0.0.1:${closedPort}` });
+    assert.equal(down.code, 3);
+    assert.match(down.stderr, new RegExp(`cannot reach the Kiln server at http://127.0.0.1:${closedPort} \\(ECONNREFUSED\\)`));
+    const refused = await kiln(['runs', '--token', 'not-the-token'], env);
+    assert.equal(refused.code, 4);
+    assert.match(refused.stderr, /invalid API token.*--token or set KILN_API_TOKEN/);
+    const watchRefused = await kiln(['watch', runId], { ...env, KILN_API_TOKEN: 'not-the-token' });
+    assert.equal(watchRefused.code, 4, 'the WebSocket refusal too');
+    const missing = await kiln(['show', 'no-such-run'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /run no-such-run does not exist/);
+  });
+
+  test('watch reconnects with since when the connection drops, showing every epoch once', async () => {
+    const proxy = await startDropProxy(stack.api.url);
+    try {
+      const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=4', '--set', 'dataset.limit=6000'], { ...env, KILN_URL: proxy.url });
+      await watcher.waitFor(/^Epoch 2\/4$/m);
+      assert.ok(proxy.dropAll() > 0, 'a connection was cut');
+      const { code, stdout, stderr } = await watcher.done;
+      assert.equal(code, 0, `${stdout}\n${stderr}`);
+      assert.match(stderr, /connection lost .*; reconnecting from event \d+/);
+      const lines = stdout.split('\n');
+      assert.deepEqual(lines.filter((l) => l.startsWith('Epoch ')), ['Epoch 1/4', 'Epoch 2/4', 'Epoch 3/4', 'Epoch 4/4']);
+      assert.equal(lines.filter((l) => EPOCH_LINE.test(l)).length, 4, stdout);
+      assert.equal(lines.filter((l) => l === 'Succeeded').length, 1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('Ctrl-C asks whether to cancel or detach; answering c cancels the run and exits non-zero', async () => {
+    const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=200', '--set', 'dataset.limit=6000'], env, { stdin: 'pipe' });
+    await watcher.waitFor(/^Epoch 2\/200$/m);
+    const id = /^Run (\S+) queued$/m.exec(watcher.stdout())![1]!;
+    watcher.child.kill('SIGINT');
+    await watcher.waitFor(/Cancel run .* \(c\), detach .* \(d\)/, 'stderr');
+    watcher.child.stdin!.end('c\n');
+    const { code, stdout } = await watcher.done;
+    assert.equal(code, 1);
+    assert.match(stdout, /^Canceled$/m);
+    assert.equal((await waitForRun(stack.api.url, id, ['canceled'], 30_000, auth)).status, 'canceled');
+  });
+
+  test('Ctrl-C with nobody to answer detaches: the run goes on and kiln exits 130', async () => {
+    const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=3'], env);
+    await watcher.waitFor(/^Epoch 1\/3$/m);
+    const id = /^Run (\S+) queued$/m.exec(watcher.stdout())![1]!;
+    watcher.child.kill('SIGINT');
+    const { code, stderr } = await watcher.done;
+    assert.equal(code, 130);
+    assert.match(stderr, new RegExp(`Detached; run ${id} goes on`));
+    assert.equal((await waitForRun(stack.api.url, id, ['succeeded', 'failed', 'canceled'], 60_000, auth)).status, 'succeeded');
+  });
+});
