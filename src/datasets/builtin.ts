@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -87,8 +87,10 @@ export async function loadBuiltinDataset(name: string, opts: BuiltinSourceOption
       if (actual !== sums.get(file.name)) {
         throw new ChecksumMismatchError(`${name}/${file.name}: sha256 is ${actual}, expected ${sums.get(file.name)}; the file was refused`);
       }
-      await writeFile(`${cached}.partial`, bytes);
-      await rename(`${cached}.partial`, cached);
+      // A name of this process's own: several workers may share one data directory and download at once.
+      const partial = `${cached}.${process.pid}-${randomUUID()}.partial`;
+      await writeFile(partial, bytes);
+      await rename(partial, cached);
     }
     files.push({ name: file.name, data: bytes });
   }

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { RunEventDraft } from '../queue/run-event.ts';
-import { isInline, RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
+import { RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
 import { Value } from '@sinclair/typebox/value';
 import { buildModel } from './model/index.ts';
 import { resolveHeads, CompileError } from './training/heads.ts';
 import { createOptimizer } from './training/optimizer.ts';
 import { openRunData, type RunData } from './training/run-data.ts';
+import type { Preprocessing } from './data/preprocess.ts';
 import type { ResolvedDataset } from '../queue/contracts.ts';
 import { fit } from './training/fit.ts';
 import type { Callback, EpochRecord } from './training/callback.ts';
@@ -50,7 +51,7 @@ export type TrainingOutcome =
   | {
       status: 'succeeded';
       /** Where the model is, its signature, and what serving needs to treat raw inputs as training did. */
-      model: { path: string; signature: ModelSignature; labels?: string[]; preprocessing?: { scale: number } };
+      model: { path: string; signature: ModelSignature; labels?: string[]; preprocessing?: ServingPreprocessing };
       epochs: number;
       stoppedEarly: boolean;
     }
@@ -142,7 +143,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
         path: modelPath,
         signature: modelSignature(model),
         ...(data.classes ? { labels: data.classes } : {}),
-        ...(!isInline(spec.dataset) && spec.dataset.preprocess && 'scale' in spec.dataset.preprocess ? { preprocessing: { scale: spec.dataset.preprocess.scale } } : {}),
+        ...servingPreprocessing(data.preprocess),
       },
       epochs: lastEpoch(result.history),
       stoppedEarly: result.stopReason === 'early-stopping',
@@ -154,6 +155,15 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked > 0) env.emit({ type: 'log', data: { level: 'warn', message: `${leaked} tensors were not freed after training` } });
   }
+}
+
+/** What serving must do to raw inputs to match training: the scale, or the training set's per-feature statistics. */
+export type ServingPreprocessing = { scale: number } | { mean: number[]; std: number[] };
+
+function servingPreprocessing(p: Preprocessing | undefined): { preprocessing?: ServingPreprocessing } {
+  if (p?.kind === 'scale') return { preprocessing: { scale: p.scale } };
+  if (p?.kind === 'standardize') return { preprocessing: { mean: Array.from(p.mean), std: Array.from(p.std) } };
+  return {};
 }
 
 function lastEpoch(history: EpochRecord[]): number {

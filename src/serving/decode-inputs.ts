@@ -148,6 +148,15 @@ function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown
 }
 
 function writeRow(value: unknown, plan: InputPlan, rowShape: number[], out: Float32Array, offset: number, path: string): void {
+  writeValues(value, plan, rowShape, out, offset, path);
+  const { mean, std } = plan.pre;
+  if (mean && std) {
+    // As training did it (engine/data/preprocess.ts): the statistics of the training set, per feature.
+    for (let k = 0; k < mean.length; k++) out[offset + k] = (out[offset + k]! - mean[k]!) / std[k]!;
+  }
+}
+
+function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: Float32Array, offset: number, path: string): void {
   const scale = plan.pre.scale ?? 1;
   const shift = plan.pre.offset ?? 0;
   if (isB64(value)) {

@@ -6,6 +6,12 @@ export interface InputPreprocessing {
   scale?: number;
   /** Added after scaling. */
   offset?: number;
+  /**
+   * Per-feature standardization (`preprocess: {standardize: true}`): the training set's mean and std of
+   * each value of a row, in row-major order; applied as (x - mean) / std after scale and offset.
+   */
+  mean?: number[];
+  std?: number[];
   /** Size and channels base64 images are decoded and resized to; else taken from the input's shape. */
   image?: { size: [number, number]; channels: 1 | 3 };
 }

@@ -4,6 +4,7 @@ import { readStoredDataset } from '../../datasets/storage.ts';
 import type { ParsedDataset, Split } from '../../datasets/formats/types.ts';
 import type { ResolvedDataset } from '../../queue/contracts.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
+import type { Preprocessing } from '../data/preprocess.ts';
 import { SpecError } from '../errors.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../spec/run-spec.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
@@ -17,6 +18,8 @@ export interface RunData {
   test?: BatchSource;
   /** Class names, when the dataset has them (for predictions later). */
   classes?: string[];
+  /** How raw inputs were transformed (standardization statistics included), so serving can do the same. */
+  preprocess?: Preprocessing;
   dispose(): Promise<void>;
 }
 
@@ -107,6 +110,7 @@ function streamedData(spec: RunSpec, ref: DatasetRef, parsed: ParsedDataset, mod
     validation: validation && source(validation, false),
     test: test && source(test, false),
     classes: parsed.classes,
+    preprocess,
     async dispose() {
       await prefetchWorker?.close();
     },

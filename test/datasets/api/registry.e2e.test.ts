@@ -10,6 +10,9 @@ import { request, waitForRun } from '../../helpers/http.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { npy } from '../fixtures/npy-writer.ts';
 import { encodeJpeg, encodePng } from '../fixtures/image-writer.ts';
+import * as tf from '@tensorflow/tfjs';
+import { artifactIOHandler } from '../../../src/engine/io/artifact-io-handler.ts';
+import { FsArtifactStore } from '../../../src/artifacts/fs-artifact-store.ts';
 
 const enc = (text: string) => new TextEncoder().encode(text);
 
@@ -125,6 +128,54 @@ describe('dataset registry: uploads in every format, ingestion by a worker, runs
     const answer = await request(api.url, 'POST', `/models/${done.modelId}/predict`, { instances: [{ b64 }] });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body.predictions[0].label, 'red');
+  });
+
+  test('a run trains on an NPY pair; a CSV model trained with standardize serves raw rows standardized as in training', async () => {
+    // NPY: x float64 [n, 2], y int32 [n]; a separable two-class problem.
+    const n = 40;
+    const xs = Array.from({ length: n }, (_, i) => [i % 2 ? 1 + (i % 5) / 10 : -1 - (i % 5) / 10, (i % 7) / 10]);
+    const npyDataset = await uploadDataset(api.url, [{ name: 'x.npy', data: npy('<f8', [n, 2], xs.flat()) }, { name: 'y.npy', data: npy('<i4', [n], xs.map((_, i) => i % 2)) }], { name: 'npy-train' });
+    // CSV: features with large offsets (height in cm, weight in kg), where standardization matters.
+    const rows = Array.from({ length: n }, (_, i) => [i % 2 ? 180 + (i % 9) : 160 + (i % 9), i % 2 ? 85 + (i % 5) : 60 + (i % 5), i % 2 ? 'dog' : 'cat'] as const);
+    const csv = `height,weight,species\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+    const csvDataset = await uploadDataset(api.url, [{ name: 'animals.csv', data: enc(csv) }], { name: 'animals-std' });
+    const [npyReady, csvReady] = await Promise.all([npyDataset, csvDataset].map((d) => waitForDataset(api.url, d.body.id)));
+    assert.equal(npyReady.status, 'ready', npyReady.error);
+    assert.equal(csvReady.status, 'ready', csvReady.error);
+
+    const runOn = (datasetId: string, preprocess?: object) =>
+      request(api.url, 'POST', '/runs', {
+        model: { type: 'sequential', layers: [{ type: 'Dense', units: 2, activation: 'softmax', inputShape: [2] }] },
+        dataset: { id: datasetId, ...(preprocess ? { preprocess } : {}) },
+        compile: { optimizer: { type: 'adam', learningRate: 0.1 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+        fit: { epochs: 5, batchSize: 8, seed: 3 },
+      });
+    const [npyRun, csvRun] = await Promise.all([runOn(npyReady.id), runOn(csvReady.id, { standardize: true })]);
+    const [npyDone, csvDone] = await Promise.all([npyRun, csvRun].map((r) => waitForRun(api.url, r.body.id, ['succeeded', 'failed'])));
+    assert.equal(npyDone.status, 'succeeded', JSON.stringify(npyDone.error));
+    assert.equal(csvDone.status, 'succeeded', JSON.stringify(csvDone.error));
+
+    // The model records the training set's per-feature statistics (population std), as float32.
+    const model = (await request(api.url, 'GET', `/models/${csvDone.modelId}`)).body;
+    const column = (k: number) => rows.map((r) => r[k] as number);
+    const mean = [0, 1].map((k) => column(k).reduce((a, b) => a + b, 0) / n);
+    const std = [0, 1].map((k) => Math.sqrt(column(k).reduce((a, b) => a + (b - mean[k]!) ** 2, 0) / n));
+    assert.deepEqual(model.preprocessing, { mean: mean.map(Math.fround), std: std.map(Math.fround) });
+    assert.deepEqual(model.labels, ['cat', 'dog']);
+
+    // Raw rows through the api equal the saved model's in-process predict on standardized rows.
+    const raw = [[165, 62], [183, 87], [172, 74]];
+    const answer = await request(api.url, 'POST', `/models/${csvDone.modelId}/predict`, { instances: raw });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const local = await tf.loadLayersModel(artifactIOHandler(new FsArtifactStore(join(env.dataDir, 'artifacts')), `runs/${csvDone.id}/model`));
+    const standardized = tf.tensor(raw.map((r) => r.map((v, k) => (v - Math.fround(mean[k]!)) / Math.fround(std[k]!))));
+    const expected = (local.predict(standardized) as tf.Tensor).arraySync() as number[][];
+    standardized.dispose();
+    local.dispose();
+    answer.body.predictions.forEach((p: { values: number[] }, i: number) =>
+      p.values.forEach((v, c) => assert.ok(Math.abs(v - expected[i]![c]!) < 1e-5, `instance ${i} class ${c}: ${v} vs ${expected[i]![c]}`)),
+    );
+    assert.deepEqual(answer.body.predictions.map((p: { label: string }) => p.label), ['cat', 'dog', expected[2]![1]! > 0.5 ? 'dog' : 'cat']);
   });
 
   test('bad files end the dataset failed with their reason and leave nothing behind', async () => {
