@@ -29,6 +29,7 @@ import servingPlugin from './plugins/app/serving.ts';
 import modelRegistryRoutes from './routes/models/registry.ts';
 import predictRoutes from './routes/models/predict.ts';
 import v1Routes from './routes/v1/index.ts';
+import dashboardPlugin from './plugins/app/dashboard.ts';
 
 /**
  * Assembles the api: infrastructure plugins (config, errors, auth, docs, Redis, database, artifacts,
@@ -48,6 +49,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(errorHandler);
   await app.register(authPlugin);
   await app.register(metricsPlugin);
+  await app.register(dashboardPlugin); // before every other route: it must know their paths to never shadow them
   await app.register(swaggerPlugin);
   await app.register(databasePlugin);
   await app.register(redisPlugin);

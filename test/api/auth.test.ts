@@ -25,7 +25,7 @@ describe('token auth', () => {
   });
 
   test('with KILN_API_TOKEN set, requests without the bearer token are refused with 401', async () => {
-    for (const url of ['/runs', '/runs/x', '/readyz', '/docs/json']) {
+    for (const url of ['/runs', '/runs/x', '/models', '/datasets', '/docs/json']) {
       const res = await withToken.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 401, url);
       assert.equal(res.json().error.code, 'unauthorized');
@@ -35,6 +35,13 @@ describe('token auth', () => {
     assert.match(wrong.json().error.message, /invalid/);
     const post = await withToken.inject({ method: 'POST', url: '/runs', payload: {} });
     assert.equal(post.statusCode, 401, 'auth is checked before validation');
+  });
+
+  test('probes and the Prometheus scrape need no token: /healthz, /readyz and /metrics', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      const res = await withToken.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+    }
   });
 
   test('the right token is let in, and /healthz stays open', async () => {

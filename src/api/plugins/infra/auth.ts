@@ -5,6 +5,13 @@ import { ApiError } from '../../errors.ts';
 // Probes and scrapers carry no token: liveness, readiness (container HEALTHCHECKs) and Prometheus.
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answered without a token: the dashboard's page and assets (the page then asks for the token). */
+    public?: boolean;
+  }
+}
+
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -12,7 +19,8 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * With KILN_API_TOKEN set, every route but /healthz, /readyz and /metrics needs `Authorization: Bearer <token>`.
+ * With KILN_API_TOKEN set, every route but /healthz, /readyz, /metrics and the dashboard's static files (routes whose
+ * config says `public`) needs `Authorization: Bearer <token>`.
  * WebSocket upgrades may pass `?token=` instead, since browsers cannot set headers on them.
  * Checked in onRequest, so a refused WebSocket is never opened.
  */
@@ -22,7 +30,7 @@ export default fp(
     if (!expected) return;
     app.addHook('onRequest', async (request) => {
       const path = request.url.split('?')[0]!;
-      if (OPEN_ROUTES.has(path)) return;
+      if (OPEN_ROUTES.has(path) || request.routeOptions.config.public) return;
       const header = request.headers.authorization;
       const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
       const queryToken =

@@ -1,0 +1,120 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api } from '../api/client.ts';
+import { isTerminal, type RunListItem, type RunView } from '../api/types.ts';
+import { Chart } from '../components/Chart.tsx';
+import { ErrorNote } from '../components/Notice.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { bestMetric, metricNames } from '../lib/run-metrics.ts';
+import { href, navigate } from '../lib/router.ts';
+
+/** Two or more runs' curves of one metric on one chart, epoch by epoch. */
+export function ComparePage({ ids }: { ids: string[] }) {
+  const [views, setViews] = useState<RunView[]>([]);
+  const [recent, setRecent] = useState<RunListItem[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [metric, setMetric] = useState('');
+
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      try {
+        const loaded = await Promise.all(ids.map((id) => api<RunView>('GET', `/runs/${encodeURIComponent(id)}`)));
+        if (live) setViews(loaded);
+        return loaded.some((v) => !isTerminal(v.status));
+      } catch (e) {
+        if (live) setError(e);
+        return false;
+      }
+    };
+    // Runs still training are re-read every few seconds.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loop = async () => {
+      if ((await load()) && live) timer = setTimeout(loop, 3000);
+    };
+    void loop();
+    api<{ runs: RunListItem[] }>('GET', '/runs?limit=50')
+      .then((r) => live && setRecent(r.runs))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [ids.join(',')]);
+
+  const names = useMemo(() => [...new Set(views.flatMap((v) => metricNames(v.epochs)))], [views]);
+  const chosen = metric || (names.includes('val_loss') ? 'val_loss' : (names[0] ?? 'loss'));
+  const data = useMemo(() => {
+    const xs = [...new Set(views.flatMap((v) => v.epochs.map((e) => e.epoch)))].sort((a, b) => a - b);
+    return [xs, ...views.map((v) => xs.map((x) => v.epochs.find((e) => e.epoch === x)?.metrics[chosen] ?? null))];
+  }, [views, chosen]);
+  const series = useMemo(() => views.map((v) => ({ label: v.name ?? v.id.slice(0, 8) })), [views]);
+  const setIds = (next: string[]) => navigate(`#/compare?ids=${next.join(',')}`);
+
+  return (
+    <section aria-labelledby="compare-title">
+      <div class="page-head">
+        <h1 id="compare-title">Compare runs</h1>
+        <label>
+          Metric
+          <select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)}>
+            {names.map((n) => (
+              <option value={n}>{n}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote error={error} />
+      {views.length > 0 && <Chart name="compare" title={`${chosen} by epoch`} xLabel="epoch" series={series} data={data} />}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">Epochs</th>
+              <th scope="col">Best</th>
+              <th scope="col">
+                <span class="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {views.map((v) => {
+              const best = bestMetric(v.spec, v.epochs);
+              return (
+                <tr>
+                  <td>
+                    <a href={href('runs', v.id)}>{v.name ?? v.id.slice(0, 8)}</a>
+                  </td>
+                  <td>
+                    <StatusBadge status={v.status} />
+                  </td>
+                  <td>{v.epochs.length}</td>
+                  <td>{best ? `${best.name} ${best.value.toFixed(4)}` : '—'}</td>
+                  <td>
+                    <button type="button" class="small ghost" onClick={() => setIds(ids.filter((id) => id !== v.id))}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <label>
+        Add a run
+        <select onChange={(e) => e.currentTarget.value && setIds([...ids, e.currentTarget.value])} value="">
+          <option value="">choose…</option>
+          {recent
+            .filter((r) => !ids.includes(r.id))
+            .map((r) => (
+              <option value={r.id}>
+                {r.name ?? r.id.slice(0, 8)} ({r.status})
+              </option>
+            ))}
+        </select>
+      </label>
+    </section>
+  );
+}

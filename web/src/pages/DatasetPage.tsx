@@ -1,0 +1,88 @@
+import { useEffect } from 'preact/hooks';
+import type { Dataset, DatasetSample } from '../api/types.ts';
+import { ErrorNote } from '../components/Notice.tsx';
+import { formatBytes, formatTime } from '../lib/format.ts';
+import { useApi } from '../lib/use-api.ts';
+
+/** One dataset: its metadata and a grid of samples (images) or their values. */
+export function DatasetPage({ id }: { id: string }) {
+  const { data: dataset, error, reload } = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
+  const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined);
+  useEffect(() => {
+    if (dataset?.status !== 'ingesting') return;
+    const timer = setTimeout(reload, 1000);
+    return () => clearTimeout(timer);
+  }, [dataset]);
+  if (error) return <ErrorNote error={error} />;
+  if (!dataset) return <p aria-busy="true">Loading dataset…</p>;
+  const labelOf = (s: DatasetSample) => s.className ?? (Array.isArray(s.label) ? s.label.join(',') : s.label !== undefined ? (dataset.classes?.[s.label] ?? String(s.label)) : '');
+  const images = samples?.samples.filter((s) => typeof s.image === 'string') ?? [];
+
+  return (
+    <article aria-labelledby="dataset-title">
+      <div class="page-head">
+        <h1 id="dataset-title">{dataset.name}</h1>
+        <span class={`badge status-${dataset.status}`}>{dataset.status}</span>
+      </div>
+      {dataset.error && <p class="error-note">{dataset.error}</p>}
+      <dl class="facts">
+        <div>
+          <dt>Format</dt>
+          <dd>{dataset.format}</dd>
+        </div>
+        <div>
+          <dt>Samples</dt>
+          <dd>{dataset.samples ? Object.entries(dataset.samples).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ') : '—'}</dd>
+        </div>
+        <div>
+          <dt>Input</dt>
+          <dd>
+            {dataset.inputShape?.join('×') ?? '—'} {dataset.dtype ?? ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Labels</dt>
+          <dd>{dataset.classes ? dataset.classes.join(', ') : (dataset.labelKind ?? '—')}</dd>
+        </div>
+        <div>
+          <dt>Size</dt>
+          <dd>{formatBytes(dataset.sizeBytes)}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatTime(dataset.createdAt)}</dd>
+        </div>
+        <div class="wide">
+          <dt>sha256</dt>
+          <dd class="mono">{dataset.sha256 ?? '—'}</dd>
+        </div>
+        <div class="wide">
+          <dt>id</dt>
+          <dd class="mono">{dataset.id}</dd>
+        </div>
+      </dl>
+      <ErrorNote error={samplesError} />
+      {images.length > 0 && (
+        <section aria-labelledby="samples-title">
+          <h2 id="samples-title">Samples</h2>
+          <ul class="sample-grid" data-testid="sample-grid">
+            {images.map((s, i) => (
+              <li>
+                <img src={s.image} alt={`sample ${i + 1}, label ${labelOf(s)}`} width={56} height={56} />
+                <span>{labelOf(s)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {samples && !images.length && samples.samples.length > 0 && (
+        <section aria-labelledby="samples-title">
+          <h2 id="samples-title">Samples</h2>
+          <pre class="code" tabIndex={0}>
+            {samples.samples.map((s) => JSON.stringify(s)).join('\n')}
+          </pre>
+        </section>
+      )}
+    </article>
+  );
+}

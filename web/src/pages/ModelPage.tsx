@@ -1,0 +1,109 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.ts';
+import type { ModelDetail } from '../api/types.ts';
+import { ErrorNote } from '../components/Notice.tsx';
+import { TryModel } from '../components/TryModel.tsx';
+import { formatNumber, formatTime } from '../lib/format.ts';
+import { useApi } from '../lib/use-api.ts';
+import { href } from '../lib/router.ts';
+
+const shapeText = (shape: Array<number | null>) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
+
+/** One model version: signature, labels, aliases, evaluation, and a panel to try it. */
+export function ModelPage({ id }: { id: string }) {
+  const { data: model, error, reload } = useApi<ModelDetail>(`/models/${encodeURIComponent(id)}`);
+  const [alias, setAlias] = useState('production');
+  const [aliasError, setAliasError] = useState<unknown>();
+  if (error) return <ErrorNote error={error} />;
+  if (!model) return <p aria-busy="true">Loading model…</p>;
+
+  const pointAlias = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api('PUT', `/models/${encodeURIComponent(model.name)}/aliases/${encodeURIComponent(alias)}`, { version: model.version });
+      setAliasError(undefined);
+      reload();
+    } catch (err) {
+      setAliasError(err);
+    }
+  };
+
+  return (
+    <article aria-labelledby="model-title" data-model-id={model.id}>
+      <div class="page-head">
+        <div>
+          <h1 id="model-title">
+            {model.name} <span class="muted">v{model.version}</span>
+          </h1>
+          <p class="muted mono">{model.id}</p>
+        </div>
+        <div class="actions">
+          {model.aliases.map((a) => (
+            <span class="badge alias">@{a}</span>
+          ))}
+          <span class={`badge serving-${model.serving}`} title="whether the model is loaded for serving">
+            {model.serving}
+          </span>
+        </div>
+      </div>
+      <div class="two-columns">
+        <section class="card" aria-labelledby="try-title">
+          <h2 id="try-title">Try it</h2>
+          <TryModel model={model} />
+        </section>
+        <section aria-labelledby="about-title">
+          <h2 id="about-title">About</h2>
+          <dl class="facts">
+            <div>
+              <dt>Source run</dt>
+              <dd>{model.runId ? <a href={href('runs', model.runId)}>{model.runId.slice(0, 8)}</a> : '—'}</dd>
+            </div>
+            <div>
+              <dt>Created</dt>
+              <dd>{formatTime(model.createdAt)}</dd>
+            </div>
+            {model.signature.inputs.map((t) => (
+              <div>
+                <dt>input {t.name}</dt>
+                <dd>
+                  {shapeText(t.shape)} {t.dtype}
+                </dd>
+              </div>
+            ))}
+            {model.signature.outputs.map((t) => (
+              <div>
+                <dt>output {t.name}</dt>
+                <dd>
+                  {shapeText(t.shape)} {t.dtype}
+                </dd>
+              </div>
+            ))}
+            {model.labels && (
+              <div class="wide">
+                <dt>Labels</dt>
+                <dd>{model.labels.join(', ')}</dd>
+              </div>
+            )}
+            {Object.entries(model.evaluation ?? {}).map(([k, v]) => (
+              <div>
+                <dt>test {k}</dt>
+                <dd>{formatNumber(v)}</dd>
+              </div>
+            ))}
+          </dl>
+          <form class="row" onSubmit={pointAlias}>
+            <label>
+              Alias
+              <input name="alias" value={alias} pattern="[A-Za-z][A-Za-z0-9_.\-]*" onInput={(e) => setAlias(e.currentTarget.value)} />
+            </label>
+            <button type="submit">Point @{alias || '…'} at v{model.version}</button>
+          </form>
+          <ErrorNote error={aliasError} />
+          <p class="muted">
+            Files: {model.files.join(', ')} · predict at <code>/models/{model.name}@{model.version}/predict</code>
+          </p>
+        </section>
+      </div>
+    </article>
+  );
+}
