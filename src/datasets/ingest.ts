@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { IngestJobPayload, IngestResult } from '../queue/contracts.ts';
-import { parseDataset, type ParseDatasetOptions } from './formats/index.ts';
+import { parseDatasetLazily, type ParseDatasetOptions } from './formats/index.ts';
 import type { DatasetFile } from './formats/types.ts';
 import { describeDataset, writeStoredDataset } from './storage.ts';
 import { assertFetchableUrl } from './url-guard.ts';
@@ -51,7 +51,8 @@ export async function ingestDataset(payload: IngestJobPayload, store: ArtifactSt
     }
     const limits = { maxUncompressedBytes: payload.limits.maxUncompressedBytes, maxFiles: payload.limits.maxFiles };
     const options = payload.options as ParseDatasetOptions;
-    const parsed = parseDataset(files, { ...options, limits, imageZip: { ...options.imageZip, ...limits } });
+    // Image ZIPs decode while their arrays are written: a large set is never whole in memory.
+    const parsed = parseDatasetLazily(files, { ...options, limits, imageZip: { ...options.imageZip, ...limits } });
     const meta = await writeStoredDataset(store, prefix, parsed);
     return { format: parsed.format, sha256, sizeBytes: files.reduce((n, f) => n + f.data.byteLength, 0), meta: { ...meta, ...describeDataset(meta) } };
   } catch (error) {

@@ -1,5 +1,10 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
-import type { DType, NdArray, ParsedDataset, Split } from './formats/types.ts';
+import type { DatasetFormat, DType, FileArray, LazyArray, LazyDataset, NdArray, ParsedDataset, Split } from './formats/types.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
 export interface StoredDatasetMeta {
@@ -8,21 +13,65 @@ export interface StoredDatasetMeta {
   classes?: string[];
 }
 
+/** A split as training opens it: labels in memory, features in memory or (when large) in a local file. */
+export interface OpenedSplit {
+  x: NdArray | FileArray;
+  y: NdArray;
+}
+
 const SPLITS = ['train', 'test'] as const;
 const ARRAY_TYPES = { uint8: Uint8Array, int32: Int32Array, float32: Float32Array } as const;
+const ELEMENT_BYTES = { uint8: 1, int32: 4, float32: 4 } as const;
+/** Pieces written to the store are gathered to this size (images are a few KB each); a few are in flight at once. */
+const WRITE_CHUNK_BYTES = 256 * 1024;
+
+const byteLength = (spec: { dtype: DType; shape: number[] }) => spec.shape.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[spec.dtype];
 
 function bytesOf(array: NdArray): Uint8Array {
   return new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
 }
 
-/** Stores a parsed dataset as raw little-endian arrays under a prefix, meta.json last. */
-export async function writeStoredDataset(store: ArtifactStore, prefix: string, parsed: ParsedDataset): Promise<StoredDatasetMeta> {
-  const meta: StoredDatasetMeta = { format: parsed.format, splits: {}, ...(parsed.classes ? { classes: parsed.classes } : {}) };
+/** Gathers small pieces into WRITE_CHUNK_BYTES chunks, checking the total is what the shape declares. */
+function* gathered(key: string, array: LazyArray): Generator<Uint8Array> {
+  const expected = byteLength(array);
+  let buffer = new Uint8Array(WRITE_CHUNK_BYTES);
+  let filled = 0;
+  let total = 0;
+  for (const piece of array.chunks()) {
+    total += piece.byteLength;
+    if (total > expected) throw new Error(`${key}: more than the ${expected} bytes its shape [${array.shape}] holds`);
+    let from = 0;
+    while (from < piece.byteLength) {
+      const n = Math.min(piece.byteLength - from, WRITE_CHUNK_BYTES - filled);
+      buffer.set(piece.subarray(from, from + n), filled);
+      filled += n;
+      from += n;
+      if (filled === WRITE_CHUNK_BYTES) {
+        yield buffer;
+        // A fresh buffer: the one yielded may still be queued for writing.
+        buffer = new Uint8Array(WRITE_CHUNK_BYTES);
+        filled = 0;
+      }
+    }
+  }
+  if (total !== expected) throw new Error(`${key}: ${total} bytes written, its shape [${array.shape}] holds ${expected}`);
+  if (filled > 0) yield buffer.subarray(0, filled);
+}
+
+async function putArray(store: ArtifactStore, key: string, array: NdArray | LazyArray): Promise<void> {
+  if ('data' in array) await store.put(key, bytesOf(array));
+  // Readable.from pulls the next chunk only when the store is ready for it: at most a few chunks in memory.
+  else await store.putStream(key, Readable.from(gathered(key, array), { objectMode: false, highWaterMark: 1 }));
+}
+
+/** Stores a dataset as raw little-endian arrays under a prefix, meta.json last. Streamed arrays are written as they come. */
+export async function writeStoredDataset(store: ArtifactStore, prefix: string, dataset: ParsedDataset | LazyDataset): Promise<StoredDatasetMeta> {
+  const meta: StoredDatasetMeta = { format: dataset.format, splits: {}, ...(dataset.classes ? { classes: dataset.classes } : {}) };
   for (const name of SPLITS) {
-    const split = parsed.splits[name];
+    const split = dataset.splits[name];
     if (!split) continue;
-    await store.put(`${prefix}/${name}.x.bin`, bytesOf(split.x));
-    await store.put(`${prefix}/${name}.y.bin`, bytesOf(split.y));
+    await putArray(store, `${prefix}/${name}.x.bin`, split.x);
+    await putArray(store, `${prefix}/${name}.y.bin`, split.y);
     meta.splits[name] = { x: { dtype: split.x.dtype, shape: split.x.shape }, y: { dtype: split.y.dtype, shape: split.y.shape } };
   }
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
@@ -37,15 +86,51 @@ async function readArray(store: ArtifactStore, key: string, spec: { dtype: DType
   return { dtype: spec.dtype, shape: spec.shape, data: new ARRAY_TYPES[spec.dtype](aligned.buffer) };
 }
 
-/** Reads a stored dataset back. */
+async function readMeta(store: ArtifactStore, prefix: string): Promise<StoredDatasetMeta> {
+  return JSON.parse((await store.get(`${prefix}/meta.json`)).toString('utf8')) as StoredDatasetMeta;
+}
+
+/** Reads a stored dataset back, every array in memory. */
 export async function readStoredDataset(store: ArtifactStore, prefix: string): Promise<ParsedDataset & { meta: StoredDatasetMeta }> {
-  const meta = JSON.parse((await store.get(`${prefix}/meta.json`)).toString('utf8')) as StoredDatasetMeta;
+  const meta = await readMeta(store, prefix);
   const splits: { train?: Split; test?: Split } = {};
   for (const name of SPLITS) {
     const spec = meta.splits[name];
     if (spec) splits[name] = { x: await readArray(store, `${prefix}/${name}.x.bin`, spec.x), y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y) };
   }
   return { format: meta.format as ParsedDataset['format'], splits, classes: meta.classes, meta };
+}
+
+export interface OpenStoredOptions {
+  /** Features larger than this many bytes stay on disk (default: always in memory). */
+  inMemoryLimitBytes?: number;
+  /** A local directory for those features: the store may be remote, and rows are read by position. */
+  localDir: string;
+}
+
+/**
+ * Opens a stored dataset for training: labels in memory; each split's features in memory when small, else
+ * streamed into a local file under localDir, to be read a row at a time (the caller removes localDir).
+ */
+export async function openStoredDataset(store: ArtifactStore, prefix: string, opts: OpenStoredOptions): Promise<{ format: DatasetFormat; splits: Partial<Record<'train' | 'test', OpenedSplit>>; classes?: string[] }> {
+  const meta = await readMeta(store, prefix);
+  const splits: Partial<Record<'train' | 'test', OpenedSplit>> = {};
+  for (const name of SPLITS) {
+    const spec = meta.splits[name];
+    if (!spec) continue;
+    const key = `${prefix}/${name}.x.bin`;
+    let x: NdArray | FileArray;
+    if (byteLength(spec.x) <= (opts.inMemoryLimitBytes ?? Infinity)) {
+      x = await readArray(store, key, spec.x);
+    } else {
+      await mkdir(opts.localDir, { recursive: true });
+      const path = join(opts.localDir, `${name}.x.bin`);
+      await pipeline(await store.getStream(key), createWriteStream(path));
+      x = { dtype: spec.x.dtype, shape: spec.x.shape, path };
+    }
+    splits[name] = { x, y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y) };
+  }
+  return { format: meta.format as DatasetFormat, splits, classes: meta.classes };
 }
 
 /** What GET /datasets/:id reports about stored data. */

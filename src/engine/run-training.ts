@@ -38,6 +38,8 @@ export interface TrainingEnvironment {
   /** KILN_DATA_DIR (built-in datasets are cached there) and KILN_DATASET_MIRROR. */
   dataDir?: string;
   datasetMirror?: string;
+  /** Stored features larger than this stay on disk during training (default 256 MB). */
+  inMemoryDatasetBytes?: number;
   emit(event: RunEventDraft): void;
   /** Fires when the user cancels the run. */
   cancel: AbortSignal;
@@ -96,8 +98,11 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       job.dataset,
       { inputNames: model.inputNames, outputNames: model.outputNames, inputShape: model.inputs[0]!.shape.slice(1) as number[], outputUnits: model.outputs[0]!.shape.at(-1) as number },
       heads,
-      { artifacts: env.artifacts, dataDir: env.dataDir ?? './data', datasetMirror: env.datasetMirror },
+      { artifacts: env.artifacts, dataDir: env.dataDir ?? './data', datasetMirror: env.datasetMirror, inMemoryDatasetBytes: env.inMemoryDatasetBytes },
     );
+    if (data.datasetSha256) {
+      env.emit({ type: 'log', data: { level: 'info', message: `training data loaded, sha256 ${data.datasetSha256}`, datasetSha256: data.datasetSha256 } });
+    }
     optimizer = createOptimizer(spec.compile.optimizer);
 
     const checkpoints = new CheckpointStore(env.artifacts, prefix);

@@ -35,6 +35,9 @@ export type DatasetErrorCode =
   | 'IMAGE_ZIP_LAYOUT'
   | 'IMAGE_ZIP_EMPTY'
   | 'IMAGE_UNDECODABLE'
+  | 'TAR_CORRUPT'
+  | 'PICKLE_UNSUPPORTED'
+  | 'CIFAR_LAYOUT'
   | 'INVALID_OPTION';
 
 /** A problem with the user's data (not a bug in Kiln): safe to show to the user as-is. */

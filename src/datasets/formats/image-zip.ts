@@ -54,12 +54,31 @@ function labelByFolders(zipName: string, entries: ZipEntryInfo[]): LabelledImage
   });
 }
 
+/** One split of an image ZIP, its images decoded only as they are read. */
+export interface ImageZipSplit {
+  /** [n, h, w, c]. */
+  shape: [number, number, number, number];
+  /** Class index of each image, in the order images() yields them. */
+  labels: Int32Array;
+  /** Decodes the split's images one at a time, each a fresh h * w * c uint8 array (nothing else is kept). */
+  images(): Generator<Uint8Array>;
+}
+
+/** An image ZIP read as far as its directory and first image: enough to know every shape and label. */
+export interface ImageZipContents {
+  classes: string[];
+  splits: Partial<Record<SplitName, ImageZipSplit>>;
+}
+
+// Entries inflated per pass: a few MB of encoded images, so memory stays bounded however many there are.
+const INFLATE_BATCH_BYTES = 8 * 1024 * 1024;
+
 /**
- * Parses a ZIP of images in class folders into uint8 [n, h, w, c] images and int32 labels indexing the sorted
- * class names. Entry count and total size are checked from the central directory before anything is inflated,
- * and images are decoded one at a time into the preallocated output.
+ * Opens a ZIP of images in class folders: labels index the sorted class names. Entry count and total size
+ * are checked from the central directory before anything is inflated; images are decoded lazily, one at a
+ * time, so a large set can be written out as it is decoded without ever being whole in memory.
  */
-export function parseImageZip(file: DatasetFile, options: ImageZipOptions = {}): ParsedDataset {
+export function openImageZip(file: DatasetFile, options: ImageZipOptions = {}): ImageZipContents {
   const channels = options.channels ?? 3;
   const allEntries = listZipEntries(file.name, file.data, options);
   const images = labelByFolders(file.name, allEntries.filter((e) => isImageEntry(e.name)));
@@ -76,23 +95,38 @@ export function parseImageZip(file: DatasetFile, options: ImageZipOptions = {}):
   validateImageShape(shape);
   const pixelsPerImage = size[0] * size[1] * channels;
 
-  const splits: ParsedDataset['splits'] = {};
+  const splits: ImageZipContents['splits'] = {};
   for (const split of ['train', 'test'] as const) {
     const members = images.filter((i) => i.split === split);
     if (members.length === 0) continue;
-    const x = new Uint8Array(members.length * pixelsPerImage);
-    const y = Int32Array.from(members, (m) => classIndex.get(m.className)!);
-    let index = 0;
-    for (const { name, data } of readZipEntries(file.name, file.data, members.map((m) => m.entry))) {
-      decodeImageInto(data, shape, x.subarray(index * pixelsPerImage, (index + 1) * pixelsPerImage), `${file.name}: ${name}`);
-      index++;
-    }
     splits[split] = {
-      x: { dtype: 'uint8', shape: [members.length, size[0], size[1], channels], data: x },
-      y: { dtype: 'int32', shape: [members.length], data: y },
+      shape: [members.length, size[0], size[1], channels],
+      labels: Int32Array.from(members, (m) => classIndex.get(m.className)!),
+      *images() {
+        const entries = members.map((m) => m.entry);
+        for (const { name, data } of readZipEntries(file.name, file.data, entries, INFLATE_BATCH_BYTES)) {
+          const pixels = new Uint8Array(pixelsPerImage);
+          decodeImageInto(data, shape, pixels, `${file.name}: ${name}`);
+          yield pixels;
+        }
+      },
     };
   }
-  return { format: 'image-zip', splits, classes };
+  return { classes, splits };
+}
+
+/** Parses a ZIP of images in class folders into uint8 [n, h, w, c] images and int32 labels, all in memory. */
+export function parseImageZip(file: DatasetFile, options: ImageZipOptions = {}): ParsedDataset {
+  const contents = openImageZip(file, options);
+  const splits: ParsedDataset['splits'] = {};
+  for (const [name, split] of Object.entries(contents.splits) as Array<[SplitName, ImageZipSplit]>) {
+    const pixelsPerImage = split.shape[1] * split.shape[2] * split.shape[3];
+    const x = new Uint8Array(split.shape[0] * pixelsPerImage);
+    let index = 0;
+    for (const image of split.images()) x.set(image, pixelsPerImage * index++);
+    splits[name] = { x: { dtype: 'uint8', shape: split.shape, data: x }, y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels } };
+  }
+  return { format: 'image-zip', splits, classes: contents.classes };
 }
 
 function firstImageSize(file: DatasetFile, entry: ZipEntryInfo, maxPixels?: number): [number, number] {

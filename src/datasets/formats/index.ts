@@ -1,11 +1,13 @@
+import { parseCifarArchive } from './cifar.ts';
 import { parseCsv, type CsvOptions } from './csv.ts';
 import { detectFormat } from './detect.ts';
 import { DatasetFormatError } from './errors.ts';
 import { parseIdx } from './idx.ts';
-import { parseImageZip, type ImageZipOptions } from './image-zip.ts';
+import { openImageZip, parseImageZip, type ImageZipOptions } from './image-zip.ts';
 import type { SizeLimits } from './limits.ts';
 import { parseNpyFiles, parseNpz } from './npz.ts';
-import type { DatasetFile, DatasetFormat, ParsedDataset } from './types.ts';
+import type { ImageZipSplit } from './image-zip.ts';
+import type { DatasetFile, DatasetFormat, LazyDataset, ParsedDataset } from './types.ts';
 
 export type { CsvOptions } from './csv.ts';
 export type { ImageZipOptions } from './image-zip.ts';
@@ -17,7 +19,7 @@ export { detectFormat, detectFileFormat } from './detect.ts';
 export { decodeImage } from './image-decode.ts';
 export { parseCsv } from './csv.ts';
 export { parseIdx, parseIdxFile } from './idx.ts';
-export { parseImageZip } from './image-zip.ts';
+export { openImageZip, parseImageZip, type ImageZipContents, type ImageZipSplit } from './image-zip.ts';
 export { parseNpy } from './npy.ts';
 export { parseNpz, parseNpyFiles } from './npz.ts';
 
@@ -43,15 +45,36 @@ export function parseDataset(files: DatasetFile[], options: ParseDatasetOptions 
       return parseNpz(files, options.limits);
     case 'csv':
       return parseCsv(files, options.csv);
-    case 'image-zip': {
-      if (files.length !== 1) {
-        throw new DatasetFormatError(
-          'INVALID_OPTION',
-          `an image dataset is one ZIP of class folders, got ${files.length} files: ${files.map((f) => f.name).join(', ')}`,
-          { files: files.map((f) => f.name) },
-        );
-      }
-      return parseImageZip(files[0]!, { ...options.limits, ...options.imageZip });
-    }
+    case 'image-zip':
+      return parseImageZip(theOneZip(files), { ...options.limits, ...options.imageZip });
+    case 'cifar':
+      return parseCifarArchive(files, options.limits);
   }
+}
+
+function theOneZip(files: DatasetFile[]): DatasetFile {
+  if (files.length !== 1) {
+    throw new DatasetFormatError(
+      'INVALID_OPTION',
+      `an image dataset is one ZIP of class folders, got ${files.length} files: ${files.map((f) => f.name).join(', ')}`,
+      { files: files.map((f) => f.name) },
+    );
+  }
+  return files[0]!;
+}
+
+/**
+ * Like parseDataset, but an image ZIP's images are not decoded here: its x arrays yield them one at a time,
+ * so they can be written out as they are decoded (its directory, labels and first image are read now, so
+ * layout errors still surface at once).
+ */
+export function parseDatasetLazily(files: DatasetFile[], options: ParseDatasetOptions = {}): LazyDataset {
+  const format = options.format ?? detectFormat(files, { ...options.limits, ...options.imageZip });
+  if (format !== 'image-zip') return parseDataset(files, { ...options, format });
+  const contents = openImageZip(theOneZip(files), { ...options.limits, ...options.imageZip });
+  const splits: LazyDataset['splits'] = {};
+  for (const [name, split] of Object.entries(contents.splits) as Array<['train' | 'test', ImageZipSplit]>) {
+    splits[name] = { x: { dtype: 'uint8', shape: split.shape, chunks: () => split.images() }, y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels } };
+  }
+  return { format, splits, classes: contents.classes };
 }

@@ -1,5 +1,6 @@
 /** Formats Kiln can read a dataset from. */
-export type DatasetFormat = 'idx' | 'npy' | 'npz' | 'csv' | 'image-zip';
+/** `cifar` (cifar-10-python.tar.gz) is only read when named: it is never detected. */
+export type DatasetFormat = 'idx' | 'npy' | 'npz' | 'csv' | 'image-zip' | 'cifar';
 
 /** Element types of parsed tensors; wider numpy/IDX types are narrowed to these. */
 export type DType = 'uint8' | 'int32' | 'float32';
@@ -17,6 +18,28 @@ export interface NdArray {
   shape: number[];
   data: Uint8Array | Int32Array | Float32Array;
 }
+
+/**
+ * A dense row-major array kept in a local file (raw little-endian, no header) instead of memory: a
+ * large set's features, read a row at a time.
+ */
+export interface FileArray {
+  dtype: DType;
+  shape: number[];
+  path: string;
+}
+
+/** An array whose bytes (little-endian, row-major) are produced in order, piece by piece: never whole in memory. */
+export interface LazyArray {
+  dtype: DType;
+  shape: number[];
+  chunks(): Iterable<Uint8Array>;
+}
+
+/** A parsed dataset whose features may be lazy (an image ZIP's images, decoded as they are read). */
+export type LazyDataset = Omit<ParsedDataset, 'splits'> & {
+  splits: Partial<Record<SplitName, { x: NdArray | LazyArray; y: NdArray }>>;
+};
 
 /** Inputs and targets of one split; x.shape[0] === y.shape[0]. */
 export interface Split {

@@ -14,8 +14,11 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
 
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'open') plans.set(request.stream, fromWorkerPlan(request.plan));
-  else if (request.type === 'close') plans.delete(request.stream);
-  else {
+  else if (request.type === 'close') {
+    // A file-backed store opened its file in this thread: close it with its stream.
+    plans.get(request.stream)?.store.close();
+    plans.delete(request.stream);
+  } else {
     const plan = plans.get(request.stream);
     try {
       // Answered all the same, so the main thread's count of outstanding requests stays exact.

@@ -1,8 +1,10 @@
-import type { NdArray } from '../../datasets/formats/types.ts';
+import type { FileArray, NdArray } from '../../datasets/formats/types.ts';
+import { FileRows } from './file-rows.ts';
 
 /** The plain data behind a SampleStore: what crosses into the prefetch worker (class methods do not). */
-export interface SampleSource {
-  x: NdArray;
+export interface SampleSource<X extends NdArray | FileArray = NdArray | FileArray> {
+  /** Features in memory, or in a local file read a row at a time (large sets). */
+  x: X;
   y: NdArray;
   /** Rows of x/y this store exposes, in order; absent = every row. */
   indices?: Int32Array;
@@ -34,7 +36,7 @@ function toShared(data: Data): Data {
  * Samples of one split (or a subset of its rows, for train/validation/test splits), read one at a
  * time into caller-owned Float32Arrays so building a batch allocates nothing per sample.
  */
-export class SampleStore {
+export class SampleStore<X extends NdArray | FileArray = NdArray | FileArray> {
   readonly size: number;
   /** Shape of one sample's features (x.shape without the leading sample axis). */
   readonly featureShape: number[];
@@ -42,11 +44,13 @@ export class SampleStore {
   /** Shape of one sample's stored label (y.shape without the leading sample axis). */
   readonly labelShape: number[];
   readonly labelSize: number;
-  readonly x: NdArray;
+  readonly x: X;
   readonly y: NdArray;
   readonly indices?: Int32Array;
+  /** Reader of file-backed features; shared with subsets, which read the same file. */
+  private readonly fileRows?: FileRows;
 
-  constructor(source: SampleSource) {
+  constructor(source: SampleSource<X>, fileRows?: FileRows) {
     const { x, y, indices } = source;
     const rows = x.shape[0] ?? 0;
     if (y.shape[0] !== rows) throw new Error(`x has ${rows} samples but y has ${y.shape[0]}`);
@@ -59,6 +63,7 @@ export class SampleStore {
     this.featureSize = product(this.featureShape);
     this.labelShape = y.shape.slice(1);
     this.labelSize = product(this.labelShape);
+    if ('path' in x) this.fileRows = fileRows ?? new FileRows(x as FileArray);
   }
 
   /** Row of x/y holding the store's i-th sample. */
@@ -68,9 +73,13 @@ export class SampleStore {
 
   /** Writes sample i's features, converted to float32, into out[offset .. offset + featureSize). */
   copyFeatures(i: number, out: Float32Array, offset: number): void {
+    if (this.fileRows) {
+      out.set(this.fileRows.row(this.row(i)), offset);
+      return;
+    }
     const start = this.row(i) * this.featureSize;
     // TypedArray.set converts element types natively: no intermediate array, no JS loop.
-    out.set(this.x.data.subarray(start, start + this.featureSize), offset);
+    out.set((this.x as NdArray).data.subarray(start, start + this.featureSize), offset);
   }
 
   /** Writes sample i's label values, as stored, into out[offset .. offset + labelSize). */
@@ -85,16 +94,23 @@ export class SampleStore {
   }
 
   /** A store over some of this store's samples (positions are this store's indices, not raw rows). */
-  subset(positions: Int32Array): SampleStore {
+  subset(positions: Int32Array): SampleStore<X> {
     if (positions.some((p) => p < 0 || p >= this.size)) throw new Error(`subset positions must lie in [0, ${this.size})`);
-    return new SampleStore({ x: this.x, y: this.y, indices: positions.map((p) => this.row(p)) });
+    return new SampleStore({ x: this.x, y: this.y, indices: positions.map((p) => this.row(p)) }, this.fileRows);
+  }
+
+  /** Closes a file-backed store's file (its subsets share it); in-memory stores hold nothing to close. */
+  close(): void {
+    this.fileRows?.close();
   }
 
   /**
    * The store's data in shared memory, copied once per dataset array (not per store, epoch or worker),
-   * so every prefetch worker reads the same bytes. The row indices are small and simply posted.
+   * so every prefetch worker reads the same bytes. The row indices are small and simply posted; a
+   * file-backed store posts its file's path, and the worker reads the file itself.
    */
-  sharedSource(): SampleSource {
-    return { x: { ...this.x, data: toShared(this.x.data) }, y: { ...this.y, data: toShared(this.y.data) }, indices: this.indices };
+  sharedSource(): SampleSource<X> {
+    const x = ('path' in this.x ? this.x : { ...this.x, data: toShared(this.x.data) }) as X;
+    return { x, y: { ...this.y, data: toShared(this.y.data) }, indices: this.indices };
   }
 }

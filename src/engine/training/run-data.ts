@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { loadBuiltinDataset } from '../../datasets/builtin.ts';
-import { readStoredDataset } from '../../datasets/storage.ts';
-import type { ParsedDataset, Split } from '../../datasets/formats/types.ts';
+import { openStoredDataset, type OpenedSplit } from '../../datasets/storage.ts';
 import type { ResolvedDataset } from '../../queue/contracts.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
@@ -20,6 +22,8 @@ export interface RunData {
   classes?: string[];
   /** How raw inputs were transformed (standardization statistics included), so serving can do the same. */
   preprocess?: Preprocessing;
+  /** The sha256 of a built-in dataset's files as loaded, for the run to record (the api cannot know it). */
+  datasetSha256?: string;
   dispose(): Promise<void>;
 }
 
@@ -27,6 +31,20 @@ export interface RunDataDeps {
   artifacts: ArtifactStore;
   dataDir: string;
   datasetMirror?: string;
+  /**
+   * A stored split whose features take more bytes than this is not loaded: it is copied to a file under
+   * dataDir/tmp and read a row at a time (default 256 MB).
+   */
+  inMemoryDatasetBytes?: number;
+}
+
+/** Past this, a stored dataset's features stay on disk during training. */
+export const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
+
+/** What streamedData trains on: a stored dataset as opened, or a built-in one. */
+interface OpenedDataset {
+  splits: Partial<Record<'train' | 'test', OpenedSplit>>;
+  classes?: string[];
 }
 
 interface ModelIO {
@@ -40,11 +58,9 @@ interface ModelIO {
 export async function openRunData(spec: RunSpec, resolved: ResolvedDataset | undefined, model: ModelIO, heads: OutputHead[], deps: RunDataDeps): Promise<RunData> {
   if (isInline(spec.dataset)) return inlineData(spec, model);
   if (!resolved) throw new SpecError(`dataset "${spec.dataset.id}" was not resolved by the api`, 'dataset.id');
-  const parsed =
-    resolved.kind === 'stored'
-      ? await readStoredDataset(deps.artifacts, resolved.prefix)
-      : await loadBuiltinDataset(resolved.name, { dataDir: deps.dataDir, mirror: deps.datasetMirror });
-  return streamedData(spec, spec.dataset, parsed, model, heads);
+  if (resolved.kind === 'stored') return storedData(spec, spec.dataset, resolved.prefix, model, heads, deps);
+  const builtin = await loadBuiltinDataset(resolved.name, { dataDir: deps.dataDir, mirror: deps.datasetMirror });
+  return { ...streamedData(spec, spec.dataset, builtin, model, heads), datasetSha256: builtin.sha256 };
 }
 
 function inlineData(spec: RunSpec, model: ModelIO): RunData {
@@ -72,6 +88,26 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
   };
 }
 
+/** A stored dataset: large features are read from a local copy, removed again by dispose(). */
+async function storedData(spec: RunSpec, ref: DatasetRef, prefix: string, model: ModelIO, heads: OutputHead[], deps: RunDataDeps): Promise<RunData> {
+  const localDir = join(resolve(deps.dataDir), 'tmp', `run-data-${randomUUID()}`);
+  const removeLocal = () => rm(localDir, { recursive: true, force: true });
+  try {
+    const opened = await openStoredDataset(deps.artifacts, prefix, { localDir, inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES });
+    const data = streamedData(spec, ref, opened, model, heads);
+    return {
+      ...data,
+      async dispose() {
+        await data.dispose();
+        await removeLocal();
+      },
+    };
+  } catch (error) {
+    await removeLocal();
+    throw error;
+  }
+}
+
 /** Row indices [from, to) as an index list. */
 const range = (from: number, to: number) => Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
@@ -80,18 +116,18 @@ function labelEncoding(ref: DatasetRef, head: OutputHead, outputUnits: number): 
   return kind === 'oneHot' ? { kind, numClasses: outputUnits } : { kind };
 }
 
-function streamedData(spec: RunSpec, ref: DatasetRef, parsed: ParsedDataset, model: ModelIO, heads: OutputHead[]): RunData {
+function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, model: ModelIO, heads: OutputHead[]): RunData {
   if (model.inputNames.length !== 1 || heads.length !== 1) {
     throw new SpecError('registered datasets feed models with one input and one output; use inline data for several', 'model');
   }
-  const trainSplit: Split | undefined = parsed.splits.train ?? parsed.splits.test;
+  const trainSplit: OpenedSplit | undefined = parsed.splits.train ?? parsed.splits.test;
   if (!trainSplit) throw new SpecError(`dataset "${ref.id}" holds no samples`, 'dataset.id');
   const rows = Math.min(trainSplit.x.shape[0]!, ref.limit ?? Infinity);
   // The dataset's own test split is the test set; else the last testSplit of its rows, as Keras' validation_split does.
   const heldOutTest = parsed.splits.train && parsed.splits.test ? 0 : Math.floor(rows * (ref.testSplit ?? 0));
   const trainRows = rows - heldOutTest;
   const valRows = Math.floor(trainRows * (ref.validationSplit ?? spec.fit.validationSplit));
-  const store = (split: Split, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
+  const store = (split: OpenedSplit, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
   const train = store(trainSplit, range(0, trainRows - valRows));
   const validation = valRows > 0 ? store(trainSplit, range(trainRows - valRows, trainRows)) : undefined;
   const test = parsed.splits.train && parsed.splits.test ? store(parsed.splits.test, range(0, parsed.splits.test.x.shape[0]!)) : heldOutTest > 0 ? store(trainSplit, range(trainRows, rows)) : undefined;
@@ -113,6 +149,8 @@ function streamedData(spec: RunSpec, ref: DatasetRef, parsed: ParsedDataset, mod
     preprocess,
     async dispose() {
       await prefetchWorker?.close();
+      // File-backed stores hold their file open.
+      for (const s of [train, validation, test]) s?.close();
     },
   };
 }

@@ -61,6 +61,12 @@ async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: n
         update: { metrics: data.metrics, confusion: data.confusion, perClass: data.perClass },
       });
       return;
+    case 'log':
+      // A built-in dataset's sha256 is known only once a worker has loaded (and verified) its files.
+      if (typeof data.datasetSha256 === 'string') {
+        await tx.run.updateMany({ where: { id: run.id, datasetSha256: null }, data: { datasetSha256: data.datasetSha256 } });
+      }
+      return;
     default:
       return;
   }

@@ -15,6 +15,6 @@ export function classLabels(n: number, classes: number): NdArray {
 }
 
 /** A store of n 8×8×c images labelled with `classes` cycling classes. */
-export function imageStore(n = 40, c = 1, classes = 10): SampleStore {
+export function imageStore(n = 40, c = 1, classes = 10) {
   return new SampleStore({ x: images(n, 8, 8, c), y: classLabels(n, classes) });
 }
