@@ -69,6 +69,11 @@ export const ConfigSchema = Type.Object({
   KILN_REQUIRE_GPU: Type.Boolean({ default: false }),
   /** Worker: training jobs one worker process runs at once (each in its own child process); 1 per GPU. */
   KILN_WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /**
+   * Worker: threads one training job uses on the wasm and cpu backends (data-parallel replicas, gradients
+   * averaged every step); the native backend spreads over the cores itself. Set it to the cores per job.
+   */
+  KILN_TRAINING_THREADS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */
   KILN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
 });

@@ -47,6 +47,11 @@ export interface TrainingEnvironment {
   interrupt: AbortSignal;
   /** Upper bound of batch events per second (default 4; the last batch of an epoch is always reported). */
   maxBatchEventsPerSec?: number;
+  /**
+   * KILN_TRAINING_THREADS: data-parallel replicas of the model, one thread each, sharing every batch
+   * (default 1). Used on the wasm and cpu backends; the native backend spreads over the cores itself.
+   */
+  replicas?: number;
 }
 
 export type TrainingOutcome =
@@ -127,6 +132,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       classWeight: spec.fit.classWeight,
       callbacks,
       initialState,
+      replicas: dataParallelReplicas(env),
       rng: {
         state: () => rng.state(),
         restore: (s) => {
@@ -160,6 +166,16 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked > 0) env.emit({ type: 'log', data: { level: 'warn', message: `${leaked} tensors were not freed after training` } });
   }
+}
+
+/** The replica count to train with: threads only pay off on the single-threaded backends. */
+function dataParallelReplicas(env: TrainingEnvironment): number {
+  const wanted = env.replicas ?? 1;
+  if (wanted <= 1) return 1;
+  const backend = tf.getBackend();
+  if (backend === 'wasm' || backend === 'cpu') return wanted;
+  env.emit({ type: 'log', data: { level: 'info', message: `training on one thread: replicas (${wanted}) are for the wasm and cpu backends, not '${backend}'` } });
+  return 1;
 }
 
 /** What serving must do to raw inputs to match training: the scale, or the training set's per-feature statistics. */

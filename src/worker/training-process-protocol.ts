@@ -10,6 +10,8 @@ export interface TrainingSettings {
   dataDir: string;
   datasetMirror?: string;
   artifacts: ArtifactStoreSettings;
+  /** KILN_TRAINING_THREADS: data-parallel replicas of one job's model (wasm and cpu backends). */
+  trainingThreads: number;
 }
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */

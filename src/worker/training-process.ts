@@ -36,12 +36,16 @@ process.on('message', (message: ParentMessage) => {
 async function start({ payload, settings }: Extract<ParentMessage, { type: 'start' }>): Promise<void> {
   try {
     const backend = await initBackend(settings.backend);
-    await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend } } });
+    // Replicas run on the single-threaded backends only (run-training.ts); say how many threads train.
+    const threads = settings.trainingThreads > 1 && (backend.backend === 'wasm' || backend.backend === 'cpu') ? settings.trainingThreads : 1;
+    const device = threads > 1 ? `cpu (${backend.backend}, ${threads} threads)` : backend.device;
+    await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
     const outcome = await runTraining(
       { runId: payload.runId, spec: payload.spec as unknown as RunSpec, dataset: payload.dataset },
       {
         artifacts: openArtifactStore(settings.artifacts),
         dataDir: settings.dataDir,
+        replicas: settings.trainingThreads,
         datasetMirror: settings.datasetMirror,
         emit: (event) => void send({ type: 'event', event }),
         cancel: cancel.signal,

@@ -36,6 +36,7 @@ export async function startTrainingWorker(config: Config, log: Logger, metrics?:
           dataDir: config.KILN_DATA_DIR,
           datasetMirror: config.KILN_DATASET_MIRROR,
           artifacts: artifactStoreSettings(config),
+          trainingThreads: config.KILN_TRAINING_THREADS,
         },
         shutdown: shutdown.signal,
         log,

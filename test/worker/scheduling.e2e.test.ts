@@ -86,6 +86,29 @@ describe('scheduling', () => {
     assert.equal(job?.attemptsMade, 1);
   });
 
+  test('KILN_TRAINING_THREADS=2: the run trains on two threads and gives the single-thread losses', async () => {
+    const spec = denseRunSpec({ name: 'threads', epochs: 3, samples: 200, batchSize: 16 });
+    type Trained = Omit<RunView, 'epochs'> & { device: string; epochs: Array<{ metrics: Record<string, number> }> };
+    const results: Trained[] = [];
+    for (const threads of ['1', '2']) {
+      const worker = await startWorker({ ...env.env, KILN_TRAINING_THREADS: threads });
+      const id = await submit(spec);
+      results.push(await waitForRun(api.url, id, ['succeeded', 'failed'], 120_000));
+      await worker.stop();
+    }
+    const [one, two] = results as [Trained, Trained];
+    assert.equal(two.status, 'succeeded', JSON.stringify(two.error));
+    assert.equal(one.device, 'cpu (wasm, 1 thread)');
+    assert.equal(two.device, 'cpu (wasm, 2 threads)');
+    one.epochs.forEach((epoch, i) => {
+      for (const key of ['loss', 'val_loss']) {
+        const a = epoch.metrics[key]!;
+        const b = two.epochs[i]!.metrics[key]!;
+        assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `epoch ${i + 1} ${key}: ${a} vs ${b}`);
+      }
+    });
+  });
+
   test('a spec with an out-of-range maxRuntimeSeconds or priority is refused naming the field', async () => {
     const spec = denseRunSpec();
     const tooShort = await request(api.url, 'POST', '/runs', { ...spec, fit: { ...spec.fit, maxRuntimeSeconds: 0 } });

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../lib/ts-worker.ts';
 import type { EpochPlan, HostBatch } from './prepare-batch.ts';
 import { toWorkerPlan } from './worker-plan.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
@@ -11,18 +12,9 @@ export function livePrefetchWorkers(): number {
   return live.size;
 }
 
-/**
- * Starts the thread. Running from TypeScript sources (tsx), a Worker given a .ts entry fails on Node 20
- * even with execArgv ['--import', 'tsx'] (ERR_UNKNOWN_FILE_EXTENSION, tsx issue #354), so a small
- * bootstrap registers tsx inside the worker first, then imports the entry.
- */
 function spawn(): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './prefetch-worker.ts' : './prefetch-worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return startModuleWorker(new URL(fromSource ? './prefetch-worker.ts' : './prefetch-worker.js', import.meta.url));
 }
 
 /** A batch requested from the worker; forgotten once it has both arrived and been taken. */

@@ -4,6 +4,8 @@ import { createHeadMetrics, forwardLoss, metricKey, type OutputHead } from './he
 import { RunningMean, type Metric } from './metrics.ts';
 import type { BatchSource } from './batch-source.ts';
 import { getLearningRate, setLearningRate } from './optimizer.ts';
+import { localTrainStep, type TrainStep } from './train-step.ts';
+import { parallelTrainStep } from './parallel/parallel-step.ts';
 
 export interface FitOptions {
   epochs: number;
@@ -16,6 +18,12 @@ export interface FitOptions {
   initialState?: TrainingState;
   /** Captures and restores the state of the random generator behind dropout. */
   rng?: { state(): unknown; restore(state: unknown): void };
+  /**
+   * Data-parallel replicas (KILN_TRAINING_THREADS): each global batch is split by rows over this many
+   * copies of the model, one per thread, and their gradients are averaged (see parallel/README.md).
+   * wasm and cpu backends only. Default 1: the whole batch on this thread.
+   */
+  replicas?: number;
 }
 
 export interface FitResult {
@@ -61,14 +69,6 @@ class PassAccumulator {
     this.headLoss.forEach((h, i) => h.restore(s[`head:${i}`] ?? []));
     for (const m of this.metrics.flat()) m.restore(s[`metric:${m.name}`] ?? []);
   }
-}
-
-function sampleWeights(y: tf.Tensor, classWeight: Record<string, number>): tf.Tensor {
-  const labels = y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.reshape(y, [-1]), 'int32');
-  const maxClass = Math.max(...Object.keys(classWeight).map(Number));
-  const table = new Float32Array(maxClass + 1).fill(1);
-  for (const [k, w] of Object.entries(classWeight)) table[Number(k)] = w;
-  return tf.gather(tf.tensor1d(table), tf.clipByValue(labels, 0, maxClass));
 }
 
 /** Loss and metrics of a model over a dataset, batch by batch, without training. */
@@ -119,7 +119,6 @@ export async function fit(
     for (const cb of opts.callbacks) if (cb.name in state.callbacks) cb.setState(state.callbacks[cb.name]);
     if (state.rng !== undefined) opts.rng?.restore(state.rng);
   }
-  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
   const ctx: TrainingContext = {
     model,
@@ -151,47 +150,54 @@ export async function fit(
     }),
   };
 
-  for (const cb of opts.callbacks) await cb.onTrainBegin(ctx);
-  for (; currentEpoch < opts.epochs && !stopReason; currentEpoch++) {
-    const started = performance.now();
-    epochComplete = false;
-    for (const cb of opts.callbacks) await cb.onEpochBegin(currentEpoch, ctx);
-    const request = { epoch: currentEpoch, startBatch: nextBatch, batchSize: opts.batchSize, shuffle: opts.shuffle, seed: opts.seed };
-    for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
-      tf.tidy(() => {
-        const weights = opts.classWeight ? sampleWeights(ys[0]!, opts.classWeight) : undefined;
-        let kept: { perHead: tf.Scalar[]; preds: tf.Tensor[] } | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = forwardLoss(model, heads, xs, ys, true, weights);
-          kept = { perHead: out.perHead.map((t) => tf.keep(t)), preds: out.preds.map((t) => tf.keep(t)) };
-          return out.total;
-        }, trainable);
-        optimizer.applyGradients(grads);
-        acc.update(value.dataSync()[0]!, kept!.perHead.map((l) => l.dataSync()[0]!), ys, kept!.preds, size);
-        tf.dispose([...kept!.perHead, ...kept!.preds, ...xs, ...ys]);
-      });
-      nextBatch++;
-      const logs = acc.logs();
-      for (const cb of opts.callbacks) await cb.onBatchEnd(currentEpoch, nextBatch - 1, logs, ctx);
-      if (stopReason) break;
+  // Replica threads start before the first callback; `finally` stops them whatever happens after.
+  const step: TrainStep =
+    (opts.replicas ?? 1) > 1
+      ? await parallelTrainStep(model, optimizer, heads, { replicas: opts.replicas!, classWeight: opts.classWeight })
+      : localTrainStep(model, optimizer, heads, opts.classWeight);
+  try {
+    for (const cb of opts.callbacks) await cb.onTrainBegin(ctx);
+    for (; currentEpoch < opts.epochs && !stopReason; currentEpoch++) {
+      const started = performance.now();
+      epochComplete = false;
+      for (const cb of opts.callbacks) await cb.onEpochBegin(currentEpoch, ctx);
+      const request = { epoch: currentEpoch, startBatch: nextBatch, batchSize: opts.batchSize, shuffle: opts.shuffle, seed: opts.seed };
+      for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
+        try {
+          const { loss, perHead, preds } = await step.run(xs, ys, size);
+          try {
+            acc.update(loss, perHead, ys, preds, size);
+          } finally {
+            tf.dispose(preds);
+          }
+        } finally {
+          tf.dispose([...xs, ...ys]);
+        }
+        nextBatch++;
+        const logs = acc.logs();
+        for (const cb of opts.callbacks) await cb.onBatchEnd(currentEpoch, nextBatch - 1, logs, ctx);
+        if (stopReason) break;
+      }
+      if (nextBatch < batchesPerEpoch) break; // stopped in the middle of the epoch
+      const durationMs = performance.now() - started;
+      const logs: Logs = { ...acc.logs(), ...(validation ? await evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
+      const record: EpochRecord = {
+        epoch: currentEpoch + 1,
+        metrics: logs,
+        lr: getLearningRate(optimizer),
+        durationMs: Math.round(durationMs),
+        samplesPerSec: train.size / (durationMs / 1000),
+      };
+      history.push(record);
+      epochComplete = true;
+      for (const cb of opts.callbacks) await cb.onEpochEnd(currentEpoch, logs, record, ctx);
+      nextBatch = 0;
+      acc = new PassAccumulator(heads);
     }
-    if (nextBatch < batchesPerEpoch) break; // stopped in the middle of the epoch
-    const durationMs = performance.now() - started;
-    const logs: Logs = { ...acc.logs(), ...(validation ? await evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
-    const record: EpochRecord = {
-      epoch: currentEpoch + 1,
-      metrics: logs,
-      lr: getLearningRate(optimizer),
-      durationMs: Math.round(durationMs),
-      samplesPerSec: train.size / (durationMs / 1000),
-    };
-    history.push(record);
-    epochComplete = true;
-    for (const cb of opts.callbacks) await cb.onEpochEnd(currentEpoch, logs, record, ctx);
-    nextBatch = 0;
-    acc = new PassAccumulator(heads);
+    epochComplete = false; // the loop's increment already moved currentEpoch past the last epoch
+    for (const cb of opts.callbacks) await cb.onTrainEnd(ctx);
+    return { history, stopReason };
+  } finally {
+    await step.close();
   }
-  epochComplete = false; // the loop's increment already moved currentEpoch past the last epoch
-  for (const cb of opts.callbacks) await cb.onTrainEnd(ctx);
-  return { history, stopReason };
 }

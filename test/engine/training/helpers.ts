@@ -7,7 +7,7 @@ import type { RunEventDraft } from '../../../src/queue/run-event.ts';
 import type { RunSpec } from '../../../src/engine/spec/run-spec.ts';
 
 /** Runs the engine in-process on a temporary artifact store, collecting its events. */
-export async function train(spec: unknown, opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number } = {}) {
+export async function train(spec: unknown, opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number; replicas?: number } = {}) {
   const store = opts.store ?? new FsArtifactStore(await mkdtemp(join(tmpdir(), 'kiln-engine-')));
   const events: RunEventDraft[] = [];
   const interrupt = new AbortController();
@@ -24,6 +24,7 @@ export async function train(spec: unknown, opts: { runId?: string; store?: FsArt
       cancel: new AbortController().signal,
       interrupt: interrupt.signal,
       maxBatchEventsPerSec: Infinity,
+      replicas: opts.replicas,
     },
   );
   return {

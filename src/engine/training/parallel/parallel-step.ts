@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchGradients } from '../gradients.ts';
+import type { OutputHead } from '../heads.ts';
+import { trainableVariables, type TrainStep } from '../train-step.ts';
+import { averageGradients, averageState, type ReplicaGradients } from './gradient-average.ts';
+import { fromHost, hostRows, readFlat, transfers, writeFlat } from './host-tensors.ts';
+import type { ReplicaReply, ReplicaRequest } from './protocol.ts';
+import { ReplicaThread } from './replica-thread.ts';
+import { shardRows } from './shards.ts';
+
+type GradientsReply = Extract<ReplicaReply, { type: 'gradients' }>;
+
+export interface ParallelStepOptions {
+  /** Replicas in all, this thread included (so replicas - 1 threads start). At least 2. */
+  replicas: number;
+  classWeight?: Record<string, number>;
+}
+
+/**
+ * A data-parallel step: every global batch is split by rows over `replicas` copies of the model —
+ * this thread's and one per replica thread, each on its own backend instance (own wasm heap, own
+ * core) — and the row-weighted average of their gradients goes through this thread's optimizer,
+ * so the update is the full batch's. Before each step the replicas receive this thread's weights:
+ * one optimizer, one set of weights, so checkpoints, learning-rate changes and resumed runs work as
+ * with one replica. Resolves once every replica has built the model; close() stops the threads.
+ */
+export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, heads: OutputHead[], opts: ParallelStepOptions): Promise<TrainStep> {
+  if (!Number.isInteger(opts.replicas) || opts.replicas < 2) throw new Error(`a parallel step needs an integer count of at least 2 replicas, got ${opts.replicas}`);
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    throw new Error(`data-parallel replicas run on the wasm or cpu backend, not '${backend}' (which uses every core by itself)`);
+  }
+  const threads = Array.from({ length: opts.replicas - 1 }, () => new ReplicaThread());
+  const close = async () => void (await Promise.all(threads.map((t) => t.close())));
+  try {
+    const init: ReplicaRequest = {
+      type: 'init',
+      backend,
+      topology: model.toJSON(null, false),
+      heads: heads.map((h) => ({ name: h.name, lossName: h.lossName, weight: h.weight })),
+      classWeight: opts.classWeight,
+    };
+    const replies = await Promise.all(threads.map((t) => t.request(init)));
+    const expected = JSON.stringify([model.trainableWeights.map((w) => w.shape), model.nonTrainableWeights.map((w) => w.shape)]);
+    for (const reply of replies) {
+      const got = reply.type === 'ready' ? JSON.stringify([reply.trainableShapes, reply.stateShapes]) : reply.type;
+      if (got !== expected) throw new Error(`a replica rebuilt the model with other weights: ${got}, expected ${expected}`);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const trainable = trainableVariables(model);
+  return {
+    async run(xs, ys, size) {
+      const shards = shardRows(size, opts.replicas);
+      const weights = readFlat(model.trainableWeights);
+      const stateBefore = readFlat(model.nonTrainableWeights);
+      const xValues = xs.map((t) => t.dataSync() as Float32Array | Int32Array);
+      const yValues = ys.map((t) => t.dataSync() as Float32Array | Int32Array);
+      // Send the other shards first, so the replica threads work while this thread does its own.
+      const remote = shards.slice(1).map((shard) => {
+        const request: Extract<ReplicaRequest, { type: 'step' }> = {
+          type: 'step',
+          trainable: weights.slice(),
+          state: stateBefore.slice(),
+          xs: xs.map((t, i) => hostRows(t, xValues[i]!, shard.start, shard.rows)),
+          ys: ys.map((t, i) => hostRows(t, yValues[i]!, shard.start, shard.rows)),
+          rngSeed: String(Math.random()),
+        };
+        const reply = threads[shard.replica - 1]!.request(request, transfers(request.trainable, request.state, request.xs, request.ys));
+        reply.catch(() => {}); // awaited below; this only keeps an early local failure from leaving it unhandled
+        return reply as Promise<GradientsReply>;
+      });
+      const own = shards[0]!;
+      const local = tf.tidy(() => {
+        const slice = (ts: tf.Tensor[]) => (shards.length === 1 ? ts : ts.map((t) => t.slice(0, own.rows)));
+        return batchGradients(model, heads, trainable, slice(xs), slice(ys), opts.classWeight);
+      });
+      try {
+        const replies = await Promise.all(remote);
+        const stateAfter = readFlat(model.nonTrainableWeights);
+        const rows = [own.rows, ...shards.slice(1).map((s) => s.rows)];
+        const preds = tf.tidy(() => {
+          const gradients: ReplicaGradients[] = [{ rows: own.rows, tensors: local.grads }, ...replies.map((r, k) => ({ rows: rows[k + 1]!, flat: r.grads, present: r.present }))];
+          optimizer.applyGradients(averageGradients(trainable, gradients));
+          return local.preds.map((p, h) => (replies.length === 0 ? p.clone() : tf.concat([p, ...replies.map((r) => fromHost(r.preds[h]!))], 0)));
+        });
+        const merged = averageState(stateBefore, [{ rows: own.rows, state: stateAfter }, ...replies.map((r, k) => ({ rows: rows[k + 1]!, state: r.state }))]);
+        if (merged) writeFlat(model.nonTrainableWeights, merged);
+        const weighted = (values: number[]) => values.reduce((sum, v, k) => sum + (rows[k]! / size) * v, 0);
+        return {
+          loss: weighted([local.loss.dataSync()[0]!, ...replies.map((r) => r.loss)]),
+          perHead: heads.map((_, h) => weighted([local.perHead[h]!.dataSync()[0]!, ...replies.map((r) => r.perHead[h]!)])),
+          preds,
+        };
+      } finally {
+        tf.dispose([local.loss, ...local.perHead, ...local.preds, ...Object.values(local.grads)]);
+      }
+    },
+    close,
+  };
+}
