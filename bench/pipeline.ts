@@ -1,7 +1,8 @@
 // Input pipeline throughput: one epoch of 10,000 synthetic MNIST-like images (uint8 28×28×1, batch
 // 128), with and without augmentation, built in this thread (prefetch 0) or ahead in a worker
 // (prefetch 2). Alone, and under a consumer that is busy per batch as a training step would be:
-// there prefetching should hide the augmentation cost.
+// there prefetching should hide the augmentation cost. Then the real thing: the seed CNN's training
+// step on wasm fed by the pipeline, timing how long it waits for each batch with and without prefetch.
 import {
   createBatchStream,
   epochOrder,
@@ -12,6 +13,7 @@ import {
   type BatchStreamOptions,
 } from '../src/engine/data/index.ts';
 import { compared, type BenchResult } from './lib/results.ts';
+import { trainerWait } from './lib/trainer-wait.ts';
 
 const SAMPLES = 10_000;
 const BATCH = 128;
@@ -49,7 +51,7 @@ async function best(runs: number, opts: BatchStreamOptions, stepMs: number): Pro
   return top;
 }
 
-/** Runs the pipeline benchmark: samples/s without and with augmentation, prefetch 0 vs 2. */
+/** Runs the pipeline benchmark: samples/s without and with augmentation, prefetch 0 vs 2; then the seed CNN's wait for input. */
 export async function run(): Promise<BenchResult[]> {
   const store = syntheticMnist();
   const base: BatchStreamOptions = {
@@ -91,6 +93,7 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await prefetchWorker.close();
   }
+  results.push(...(await trainerWait(AUGMENT)));
   return results;
 }
 

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { readIdxGz } from './idx.ts';
 
-const MNIST_DIR = fileURLToPath(new URL('../../../shared/datasets/mnist/', import.meta.url));
+export const MNIST_DIR = fileURLToPath(new URL('../../../shared/datasets/mnist/', import.meta.url));
 
 export interface MnistSet {
   count: number;
