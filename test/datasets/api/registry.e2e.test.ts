@@ -105,9 +105,10 @@ describe('dataset registry: uploads in every format, ingestion by a worker, runs
     const red = () => [230, 20, 20] as [number, number, number];
     const blue = () => [20, 20, 230] as [number, number, number];
     const entries: Record<string, Uint8Array> = {};
+    // PNG and JPEG, at sizes other than the declared 6x6: each is decoded and resized.
     for (let i = 0; i < 12; i++) {
-      entries[`red/${i}.png`] = encodePng(6, 6, red);
-      entries[`blue/${i}.png`] = encodePng(6, 6, blue);
+      entries[`red/${i}.${i % 2 ? 'jpg' : 'png'}`] = i % 2 ? encodeJpeg(9, 7, red) : encodePng(6, 6, red);
+      entries[`blue/${i}.${i % 2 ? 'png' : 'jpeg'}`] = i % 2 ? encodePng(8, 8, blue) : encodeJpeg(6, 6, blue);
     }
     const created = await uploadDataset(api.url, [{ name: 'colours.zip', data: zipSync(entries) }], { name: 'colour-classes', size: '6x6', channels: '3' });
     assert.equal((await waitForDataset(api.url, created.body.id)).status, 'ready');
