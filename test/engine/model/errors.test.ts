@@ -127,18 +127,15 @@ test('shared layer applied to an input that needs other weights', () => {
   assertOneError(spec, 'model.layers[1].inputs', /layer "d2" \(Dense\): shares "d1" but its input \[6\] needs different weights/);
 });
 
-test('a model over maxParams is rejected quickly, without allocating its weights', () => {
+test('a model over maxParams is rejected without allocating its weights', () => {
   // 20000 x 4000 Dense = 80M parameters = 320 MB of float32 if it were built.
   const huge = seq({ type: 'Dense', name: 'big', units: 4000, inputShape: [20000] });
   const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-  const started = performance.now();
   const errors = errorsOf(huge);
-  const elapsed = performance.now() - started;
   const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heapBefore;
   assert.equal(errors.length, 1);
   assert.equal(errors[0].path, 'model');
   assert.match(errors[0].message, /has 80,004,000 parameters, over the limit of 50,000,000; the largest is layer "big" \(Dense\)/);
-  assert.ok(elapsed < 200, `validation took ${elapsed} ms`);
   assert.ok(grown < 20 * 1024 * 1024, `validation grew memory by ${grown} bytes`);
   // The caller's limit applies; MNIST (130,890 params) fits the default but not 100k.
   assert.ok(validateModelSpec(mnistSequential).ok);
