@@ -16,6 +16,7 @@ import { CheckpointStore } from './training/checkpoint-store.ts';
 import { artifactIOHandler } from './io/artifact-io-handler.ts';
 import { ProgressCallback } from './callbacks/progress.ts';
 import { StopSignalCallback } from './callbacks/stop-signal.ts';
+import { usableReplicas } from './training/parallel/replicas.ts';
 import { MaxRuntimeCallback } from './callbacks/max-runtime.ts';
 import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
 import { userCallbacks } from './callbacks/index.ts';
@@ -171,9 +172,9 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
 /** The replica count to train with: threads only pay off on the single-threaded backends. */
 function dataParallelReplicas(env: TrainingEnvironment): number {
   const wanted = env.replicas ?? 1;
-  if (wanted <= 1) return 1;
   const backend = tf.getBackend();
-  if (backend === 'wasm' || backend === 'cpu') return wanted;
+  const replicas = usableReplicas(wanted, backend);
+  if (replicas === wanted) return replicas;
   env.emit({ type: 'log', data: { level: 'info', message: `training on one thread: replicas (${wanted}) are for the wasm and cpu backends, not '${backend}'` } });
   return 1;
 }

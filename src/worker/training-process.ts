@@ -4,6 +4,7 @@
  * It exits when its parent goes away, so a killed worker leaves no orphan training.
  */
 import { initBackend } from '../engine/backend.ts';
+import { usableReplicas } from '../engine/training/parallel/replicas.ts';
 import { runTraining } from '../engine/run-training.ts';
 import { SpecError } from '../engine/errors.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
@@ -36,8 +37,8 @@ process.on('message', (message: ParentMessage) => {
 async function start({ payload, settings }: Extract<ParentMessage, { type: 'start' }>): Promise<void> {
   try {
     const backend = await initBackend(settings.backend);
-    // Replicas run on the single-threaded backends only (run-training.ts); say how many threads train.
-    const threads = settings.trainingThreads > 1 && (backend.backend === 'wasm' || backend.backend === 'cpu') ? settings.trainingThreads : 1;
+    // Say how many threads train: replicas run on the single-threaded backends only.
+    const threads = usableReplicas(settings.trainingThreads, backend.backend);
     const device = threads > 1 ? `cpu (${backend.backend}, ${threads} threads)` : backend.device;
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
     const outcome = await runTraining(

@@ -7,6 +7,7 @@ import { fromHost, hostRows, readFlat, transfers, writeFlat } from './host-tenso
 import type { ReplicaReply, ReplicaRequest } from './protocol.ts';
 import { ReplicaThread } from './replica-thread.ts';
 import { shardRows } from './shards.ts';
+import { replicasRunOn } from './replicas.ts';
 
 type GradientsReply = Extract<ReplicaReply, { type: 'gradients' }>;
 
@@ -27,7 +28,7 @@ export interface ParallelStepOptions {
 export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, heads: OutputHead[], opts: ParallelStepOptions): Promise<TrainStep> {
   if (!Number.isInteger(opts.replicas) || opts.replicas < 2) throw new Error(`a parallel step needs an integer count of at least 2 replicas, got ${opts.replicas}`);
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') {
+  if (!replicasRunOn(backend)) {
     throw new Error(`data-parallel replicas run on the wasm or cpu backend, not '${backend}' (which uses every core by itself)`);
   }
   const threads = Array.from({ length: opts.replicas - 1 }, () => new ReplicaThread());
