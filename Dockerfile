@@ -20,12 +20,13 @@ ARG TFJS_VERSION=4.22.0
 FROM ${NODE_IMAGE} AS node
 
 # build: every dependency, dev ones included. `npm ci` runs the postinstall script, which generates the
-# Prisma client (src/generated) and builds the dashboard with vite (web/dist).
+# Prisma client (src/generated/prisma), assembles Kiln's wasm kernels with wabt (src/generated/wasm) and
+# builds the dashboard with vite (web/dist).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY . .
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
-RUN test -f web/dist/index.html && test -d src/generated \
+RUN test -f web/dist/index.html && test -d src/generated/prisma && test -f src/generated/wasm/filter_grad.wasm \
  || { echo "npm ci did not produce web/dist/index.html and src/generated (see package.json postinstall)" >&2; exit 1; }
 
 # prod-deps: the production dependencies only. No install scripts: the root postinstall needs the dev

@@ -1,8 +1,9 @@
-// Filter gradient of Conv2D as one XNNPACK matrix product per batch chunk:
+// Filter gradient of Conv2D. NHWC with out channels a multiple of 8 goes to Kiln's SIMD kernel
+// (filter_grad_simd.ts). Everything else: one XNNPACK matrix product per batch chunk,
 // dW[(kh,kw,ci), co] = patches^T @ dy, with patches^T built by a JS im2col pass.
-// Measured on the seed CNN against the alternatives: one big XNNPACK convolution over transposed
-// tensors (layer 1: 20 ms vs 16 ms; layer 2: 39 ms vs 36 ms) and dy^T @ patches, which packs the
-// patches instead of dy (layer 1: 18 ms; layer 2: 75 ms).
+// Measured on the seed CNN against the alternatives for that product: one big XNNPACK convolution
+// over transposed tensors (layer 1: 20 ms vs 16 ms; layer 2: 39 ms vs 36 ms) and dy^T @ patches,
+// which packs the patches instead of dy (layer 1: 18 ms; layer 2: 75 ms).
 import {
   backend_util,
   type Conv2DBackpropFilterAttrs,
@@ -11,6 +12,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { forEachBatchChunk } from './batch_chunks.ts';
+import { filterGradSimd, simdFilterGradApplies } from './filter_grad_simd.ts';
 import { im2colTransposed, patchGeometry } from './im2col.ts';
 import { disposeIntermediates, float32View, runWasmKernel, type KernelArgs, type WasmBackend } from './wasm_backend.ts';
 
@@ -28,6 +30,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
     x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
+  if (simdFilterGradApplies(info)) return filterGradSimd(backend, x, dy, info);
   const channelsLast = info.dataFormat === 'channelsLast';
   const { batchSize, outChannels } = info;
   const patchRows = info.filterHeight * info.filterWidth * info.inChannels;

@@ -10,6 +10,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise_backprop_
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise_backprop_input.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max_pool_grad.ts';
+import { loadSimdKernels } from './simd/kernels.ts';
 import { sumConfig } from './sum.ts';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum.ts';
 
@@ -41,6 +42,7 @@ function replace(config: KernelConfig): void {
 /** Installs Kiln's training kernels for the 'wasm' backend; safe to call more than once, before or after tf.setBackend('wasm'). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
+  loadSimdKernels(); // fails here, at start-up, if `npm install` did not assemble them
   // Replaced built-ins stay reachable as the fallback for cases the fast paths skip.
   const builtin = (name: string): KernelFunc => {
     const kernel = getKernel(name, 'wasm');

@@ -7,6 +7,8 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** The Emscripten module; `asm.memory` is the heap every tensor lives in. */
+  wasm: { asm: { memory: WebAssembly.Memory } };
 }
 
 /** Arguments every kernelFunc receives from the tfjs engine. */
@@ -41,4 +43,9 @@ export function float32View(backend: WasmBackend, info: TensorInfo): Float32Arra
 /** Frees intermediate tensors a kernel created and does not return. */
 export function disposeIntermediates(backend: WasmBackend, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/** Byte offset of a tensor's data in the backend's heap (what Kiln's own wasm kernels take as a pointer). */
+export function heapOffset(backend: WasmBackend, info: TensorInfo): number {
+  return backend.typedArrayFromHeap(info).byteOffset;
 }
