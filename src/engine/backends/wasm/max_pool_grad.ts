@@ -1,8 +1,10 @@
-// MaxPoolGrad is memory-bound: one pass over each pooling window in JS straight over the wasm
-// heap (argmax per channel, then scatter dy) beats the built-in C++ kernel, which rescans every
-// window once per input pixel.
+// MaxPoolGrad is memory-bound: one pass over each pooling window straight over the wasm heap
+// (argmax per channel, then scatter dy) beats the built-in C++ kernel, which rescans every window
+// once per input pixel. 2x2 stride-2 windows with channels a multiple of 4 go to Kiln's SIMD kernel
+// (simd/max_pool_grad.wat), four channels at a time; the rest runs the JS loops below.
 import { backend_util, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
-import { float32View, type KernelArgs, type WasmBackend } from './wasm_backend.ts';
+import { maxPoolGradKernel } from './simd/kernels.ts';
+import { float32View, heapOffset, type KernelArgs, type WasmBackend } from './wasm_backend.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -17,11 +19,20 @@ export function maxPoolGrad(args: KernelArgs): TensorInfo {
   const x = float32View(backend, input);
   const dyValues = float32View(backend, dy);
   const dxValues = float32View(backend, dx);
-  dxValues.fill(0);
 
   const fullWindows2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 &&
     info.strideWidth === 2 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
     outHeight * 2 <= inHeight && outWidth * 2 <= inWidth;
+  if (fullWindows2x2 && channels % 4 === 0 && batchSize * outHeight * outWidth > 0) {
+    // The kernel writes every value inside a window; only a last odd row or column needs zeroing.
+    if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) dxValues.fill(0);
+    maxPoolGradKernel(backend).route2x2(
+      heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx),
+      batchSize, inHeight, inWidth, channels, outHeight, outWidth,
+    );
+    return dx;
+  }
+  dxValues.fill(0);
   if (fullWindows2x2) {
     routeMax2x2(x, dyValues, dxValues, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return dx;

@@ -80,11 +80,36 @@ for (const [name, pool] of [['MaxPool', tf.maxPool], ['AvgPool', tf.avgPool]] as
   });
 }
 
-test('MaxPool 2x2 stride 2 gradient (the fast path) matches cpu on the seed CNN shapes, with relu-like ties', async () => {
+test('MaxPool 2x2 stride 2 gradient (the fast paths) matches cpu on the seed CNN shapes, with relu-like ties', async () => {
   const failures: string[] = [];
-  for (const xShape of [[2, 26, 26, 8], [2, 11, 11, 8], [1, 2, 2, 1]] as const) {
+  // SIMD kernel (channels a multiple of 4; even and odd sizes) and the JS loop (other channel counts).
+  for (const xShape of [[2, 26, 26, 8], [2, 11, 11, 8], [3, 7, 6, 4], [1, 2, 2, 1], [2, 5, 6, 3]] as const) {
     const c: PoolCase = { seed: `fast-2x2-${xShape[1]}`, xShape: [...xShape], filterSize: [2, 2], strides: [2, 2], pad: 'valid', ties: true };
     failures.push(...(await compareBackends(JSON.stringify(c), gradientViaTape(c, tf.maxPool))));
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('MaxPool 2x2 stride 2 gradient routes like cpu when windows hold NaN and -Infinity', async () => {
+  const failures: string[] = [];
+  for (const xShape of [[2, 6, 6, 8], [2, 5, 7, 3]] as const) {
+    const rng = makeRng(`special-${xShape[3]}`);
+    const xValues = randomValues(rng, [...xShape]).map((v) => {
+      const r = rng();
+      return r < 0.15 ? Number.NaN : r < 0.35 ? -Infinity : v;
+    });
+    // One window of -Infinity only and one of NaN only: no input gets that window's gradient.
+    for (const [value, base] of [[-Infinity, 0], [Number.NaN, 2 * xShape[3]]] as const) {
+      for (const at of [0, xShape[3], xShape[2] * xShape[3], (xShape[2] + 1) * xShape[3]]) {
+        for (let c = 0; c < xShape[3]; c++) xValues[base + at + c] = value;
+      }
+    }
+    const outShape = [xShape[0], Math.floor(xShape[1] / 2), Math.floor(xShape[2] / 2), xShape[3]];
+    const dyValues = randomValues(makeRng(`special-dy-${xShape[3]}`), outShape);
+    const attrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid', dimRoundingMode: 'floor' };
+    failures.push(...(await compareBackends(`special ${xShape}`, () => [
+      tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(dyValues, outShape), input: tf.tensor4d(xValues, [...xShape]), output: tf.zeros(outShape) }, attrs) as tf.Tensor,
+    ])));
   }
   assert.deepEqual(failures, []);
 });

@@ -15,33 +15,61 @@ export interface FilterGradKernel {
   ): void;
 }
 
-const BUILT = new URL('../../../../generated/wasm/filter_grad.wasm', import.meta.url);
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, FilterGradKernel>();
+/** The exports of max_pool_grad.wat. */
+export interface MaxPoolGradKernel {
+  route2x2(
+    x: number, dy: number, dx: number,
+    samples: number, inHeight: number, inWidth: number, channels: number,
+    outHeight: number, outWidth: number,
+  ): void;
+}
+
+const MODULES = ['filter_grad', 'max_pool_grad'] as const;
+type ModuleName = (typeof MODULES)[number];
+
+const compiled = new Map<ModuleName, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, Map<ModuleName, unknown>>();
+
+function builtPath(name: ModuleName): string {
+  return fileURLToPath(new URL(`../../../../generated/wasm/${name}.wasm`, import.meta.url));
+}
 
 /**
- * Compiles the assembled module (once per thread). Called when the kernels are registered, so a
+ * Compiles the assembled modules (once per thread). Called when the kernels are registered, so a
  * missing build fails the worker at start, not a run in the middle of training.
  */
 export function loadSimdKernels(): void {
-  if (compiled) return;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(fileURLToPath(BUILT));
-  } catch (error) {
-    throw new Error(`Kiln's wasm kernels are not built (${fileURLToPath(BUILT)} is missing): run \`npm run build:wasm\``, { cause: error });
+  for (const name of MODULES) {
+    if (compiled.has(name)) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(builtPath(name));
+    } catch (error) {
+      throw new Error(`Kiln's wasm kernels are not built (${builtPath(name)} is missing): run \`npm run build:wasm\``, { cause: error });
+    }
+    compiled.set(name, new WebAssembly.Module(bytes));
   }
-  compiled = new WebAssembly.Module(bytes);
+}
+
+function exportsFor<T>(name: ModuleName, backend: WasmBackend): T {
+  const memory = backend.wasm.asm.memory;
+  let byName = instances.get(memory);
+  if (!byName) instances.set(memory, (byName = new Map()));
+  let kernel = byName.get(name);
+  if (!kernel) {
+    loadSimdKernels();
+    kernel = new WebAssembly.Instance(compiled.get(name)!, { env: { memory } }).exports;
+    byName.set(name, kernel);
+  }
+  return kernel as T;
 }
 
 /** The filter-gradient kernel bound to this backend's heap. */
 export function filterGradKernel(backend: WasmBackend): FilterGradKernel {
-  const memory = backend.wasm.asm.memory;
-  let kernel = instances.get(memory);
-  if (!kernel) {
-    loadSimdKernels();
-    kernel = new WebAssembly.Instance(compiled!, { env: { memory } }).exports as unknown as FilterGradKernel;
-    instances.set(memory, kernel);
-  }
-  return kernel;
+  return exportsFor<FilterGradKernel>('filter_grad', backend);
+}
+
+/** The 2x2 max-pool gradient kernel bound to this backend's heap. */
+export function maxPoolGradKernel(backend: WasmBackend): MaxPoolGradKernel {
+  return exportsFor<MaxPoolGradKernel>('max_pool_grad', backend);
 }
