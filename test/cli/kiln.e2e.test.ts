@@ -2,10 +2,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { npy } from '../datasets/fixtures/npy-writer.ts';
 import { MNIST_DIR, MNIST_FILES } from '../helpers/datasets.ts';
 import { waitForRun } from '../helpers/http.ts';
 import { startDropProxy } from './drop-proxy.ts';
@@ -52,7 +55,8 @@ describe('the kiln command against a running api and worker', () => {
   let modelId: string;
 
   before(async () => {
-    stack = await startStack({ env: { KILN_API_TOKEN: TOKEN } });
+    // Loopback stands in for a remote host for `datasets fetch`: that is what KILN_ALLOW_PRIVATE_URLS allows.
+    stack = await startStack({ env: { KILN_API_TOKEN: TOKEN, KILN_ALLOW_PRIVATE_URLS: '1' } });
     dir = await mkdtemp(join(tmpdir(), 'kiln-cli-'));
     env = { KILN_URL: stack.api.url, KILN_API_TOKEN: TOKEN };
   });
@@ -247,5 +251,46 @@ describe('the kiln command against a running api and worker', () => {
     assert.equal(code, 130);
     assert.match(stderr, new RegExp(`Detached; run ${id} goes on`));
     assert.equal((await waitForRun(stack.api.url, id, ['succeeded', 'failed', 'canceled'], 60_000, auth)).status, 'succeeded');
+  });
+
+  test('datasets fetch registers a URL; aliases, and deleting models, runs and datasets, each with its refusal', async () => {
+    const npz = zipSync({ 'x.npy': npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), 'y.npy': npy('<i4', [4], [0, 1, 0, 1]) });
+    const server = createHttpServer((req, res) => (req.url === '/data.npz' ? res.end(Buffer.from(npz)) : res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/data.npz`;
+      const fetched = await kiln(['datasets', 'fetch', url, '--name', 'remote-npz'], env);
+      assert.equal(fetched.code, 0, fetched.stderr);
+      assert.match(fetched.stdout, /^Status\s+ready$/m);
+      assert.match(fetched.stdout, /^Input shape\s+\[2\] float32$/m);
+      const remoteId = /^Dataset\s+(\S+)\s+\(remote-npz\)$/m.exec(fetched.stdout)![1]!;
+      const unchecked = await kiln(['datasets', 'fetch', url, '--name', 'bad', '--sha256', '0'.repeat(64)], env);
+      assert.equal(unchecked.code, 1, 'a checksum mismatch ends the dataset failed');
+      assert.match(unchecked.stdout, /^Error\s+.*checksum mismatch/m);
+
+      assert.equal((await kiln(['datasets', 'delete', remoteId], env)).code, 0);
+      const gone = await kiln(['datasets', remoteId], env);
+      assert.equal(gone.code, 1);
+      assert.match(gone.stderr, /does not exist/);
+    } finally {
+      server.close();
+    }
+
+    const aliased = await kiln(['models', 'alias', 'cli-digits', 'production', '1'], env);
+    assert.equal(aliased.code, 0, aliased.stderr);
+    assert.equal(aliased.stdout.trim(), 'cli-digits@production → v1');
+    assert.match((await kiln(['models', 'cli-digits@production'], env)).stdout, new RegExp(`^Model\\s+cli-digits v1  \\(${modelId}\\)$`, 'm'));
+    const refused = await kiln(['models', 'delete', 'cli-digits@1'], env);
+    assert.equal(refused.code, 1, 'a version an alias points at is kept');
+    assert.match(refused.stderr, /alias/);
+    assert.equal((await kiln(['models', 'unalias', 'cli-digits', 'production'], env)).code, 0);
+    assert.equal((await kiln(['models', 'delete', 'cli-digits@1'], env)).code, 0);
+    assert.equal((await kiln(['models', modelId], env)).code, 1);
+    assert.equal((await kiln(['models', 'alias', 'cli-digits', 'production', 'one'], env)).code, 2);
+
+    const deleted = await kiln(['runs', 'delete', runId], env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout.trim(), `Run ${runId} deleted`);
+    assert.equal((await kiln(['show', runId], env)).code, 1);
   });
 });

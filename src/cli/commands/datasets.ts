@@ -1,9 +1,10 @@
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { str, type Command, type CommandContext } from '../command.ts';
+import { firstArg, str, type Command, type CommandContext } from '../command.ts';
 import { CliError, usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { deleteCommand } from './delete.ts';
 import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
 import type { DatasetView } from '../api-types.ts';
@@ -66,16 +67,42 @@ export const datasetsUploadCommand: Command = {
     }
     if (!ctx.json) ctx.stderr.write(`Uploading ${positionals.length} file(s)…\n`);
     const created = await ctx.client.request<{ id: string; status: string }>('POST', '/datasets', { body: form });
-    if (values['no-wait']) {
-      if (ctx.json) ctx.printJson(created);
-      else ctx.print(`Dataset ${created.id} ${created.status}`);
-      return EXIT.ok;
-    }
-    if (!ctx.json) ctx.stderr.write(`Dataset ${created.id} ingesting…\n`);
-    const dataset = await waitForIngestion(ctx, created.id);
-    return showDataset(ctx, dataset);
+    return settle(ctx, created, values['no-wait'] === true);
   },
 };
+
+export const datasetsFetchCommand: Command = {
+  name: 'datasets fetch',
+  usage: 'kiln datasets fetch URL --name NAME [--sha256 HEX] [--no-wait]',
+  summary: 'Register a dataset the api downloads from a URL (checked against --sha256 when given) and wait until it is ingested',
+  options: { name: { type: 'string', short: 'n' }, sha256: { type: 'string' }, 'no-wait': { type: 'boolean' } },
+  async run(ctx, { values, positionals }) {
+    const url = firstArg(positionals, this.usage);
+    const name = str(values, 'name');
+    if (!name) throw usageError('--name is required: the name the dataset is listed under');
+    const created = await ctx.client.request<{ id: string; status: string }>('POST', '/datasets', { json: { name, url, sha256: str(values, 'sha256') } });
+    return settle(ctx, created, values['no-wait'] === true);
+  },
+};
+
+export const datasetsDeleteCommand = deleteCommand({
+  name: 'datasets delete',
+  usage: 'kiln datasets delete ID',
+  summary: 'Delete a dataset and its files (refused while a queued or running run uses it)',
+  noun: 'Dataset',
+  path: (id) => `/datasets/${encodeURIComponent(id)}`,
+});
+
+/** After registering: print the new dataset right away (--no-wait), or wait for ingestion and show it. */
+async function settle(ctx: CommandContext, created: { id: string; status: string }, noWait: boolean): Promise<number> {
+  if (noWait) {
+    if (ctx.json) ctx.printJson(created);
+    else ctx.print(`Dataset ${created.id} ${created.status}`);
+    return EXIT.ok;
+  }
+  if (!ctx.json) ctx.stderr.write(`Dataset ${created.id} ingesting…\n`);
+  return showDataset(ctx, await waitForIngestion(ctx, created.id));
+}
 
 async function getDataset(ctx: CommandContext, id: string) {
   return ctx.client.request<DatasetView>('GET', `/datasets/${encodeURIComponent(id)}`);

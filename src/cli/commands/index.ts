@@ -1,11 +1,11 @@
 import type { Command } from '../command.ts';
 import { cancelCommand } from './cancel.ts';
-import { datasetsCommand, datasetsUploadCommand } from './datasets.ts';
+import { datasetsCommand, datasetsDeleteCommand, datasetsFetchCommand, datasetsUploadCommand } from './datasets.ts';
 import { logsCommand } from './logs.ts';
-import { modelsCommand, modelsDownloadCommand } from './models.ts';
+import { modelsAliasCommand, modelsCommand, modelsDeleteCommand, modelsDownloadCommand, modelsUnaliasCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
 import { runCommand, watchCommand } from './run.ts';
-import { runsCommand } from './runs.ts';
+import { runsCommand, runsDeleteCommand } from './runs.ts';
 import { showCommand } from './show.ts';
 import { validateCommand } from './validate.ts';
 
@@ -18,10 +18,16 @@ export const COMMANDS: Command[] = [
   showCommand,
   logsCommand,
   cancelCommand,
+  runsDeleteCommand,
   datasetsCommand,
   datasetsUploadCommand,
+  datasetsFetchCommand,
+  datasetsDeleteCommand,
   modelsCommand,
   modelsDownloadCommand,
+  modelsAliasCommand,
+  modelsUnaliasCommand,
+  modelsDeleteCommand,
   predictCommand,
 ];
 

@@ -1,5 +1,7 @@
 import { firstArg, str, type Command } from '../command.ts';
+import { usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { deleteCommand } from './delete.ts';
 import { formatMetrics } from '../render/progress.ts';
 import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
@@ -67,3 +69,42 @@ export const modelsDownloadCommand: Command = {
     return EXIT.ok;
   },
 };
+
+export const modelsAliasCommand: Command = {
+  name: 'models alias',
+  usage: 'kiln models alias NAME ALIAS VERSION',
+  summary: 'Point an alias (e.g. production) at a version; NAME@ALIAS then predicts with it',
+  async run(ctx, { positionals }) {
+    const [name, alias, version] = positionals;
+    if (!name || !alias || !version) throw usageError(`name the model, the alias and the version: ${this.usage}`);
+    if (!/^\d+$/.test(version)) throw usageError(`VERSION ${version}: expected a version number`);
+    const answer = await ctx.client.request<{ name: string; alias: string; version: number }>(
+      'PUT', `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { json: { version: Number(version) } },
+    );
+    if (ctx.json) ctx.printJson(answer);
+    else ctx.print(`${answer.name}@${answer.alias} → v${answer.version}`);
+    return EXIT.ok;
+  },
+};
+
+export const modelsUnaliasCommand: Command = {
+  name: 'models unalias',
+  usage: 'kiln models unalias NAME ALIAS',
+  summary: 'Remove an alias',
+  async run(ctx, { positionals }) {
+    const [name, alias] = positionals;
+    if (!name || !alias) throw usageError(`name the model and the alias: ${this.usage}`);
+    await ctx.client.request('DELETE', `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`);
+    if (ctx.json) ctx.printJson({ name, alias, deleted: true });
+    else ctx.print(`${name}@${alias} removed`);
+    return EXIT.ok;
+  },
+};
+
+export const modelsDeleteCommand = deleteCommand({
+  name: 'models delete',
+  usage: 'kiln models delete MODEL',
+  summary: 'Delete one model version (an id or NAME@VERSION) and its files; refused while an alias points at it',
+  noun: 'Model',
+  path: modelPath,
+});

@@ -1,4 +1,5 @@
 import { list, str, type Command } from '../command.ts';
+import { deleteCommand } from './delete.ts';
 import { usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../render/table.ts';
@@ -32,3 +33,11 @@ export const runsCommand: Command = {
     return EXIT.ok;
   },
 };
+
+export const runsDeleteCommand = deleteCommand({
+  name: 'runs delete',
+  usage: 'kiln runs delete RUN',
+  summary: 'Delete a finished run and its artifacts (a queued or running one: cancel it first)',
+  noun: 'Run',
+  path: (id) => `/runs/${encodeURIComponent(id)}`,
+});
