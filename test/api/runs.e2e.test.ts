@@ -53,6 +53,13 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
     const page2 = await request(api.url, 'GET', `/runs?limit=1&status=succeeded&cursor=${page1.body.nextCursor}`);
     assert.equal(page2.body.runs.length, 1);
     assert.notEqual(page2.body.runs[0].id, second.body.id);
+    // Each entry carries what a runs table shows, so it needs no request per run: the dataset
+    // (null for inline data) and the best value of the metric the run is judged by.
+    const first = (await request(api.url, 'GET', `/runs/${page2.body.runs[0].id}`)).body;
+    const valAccuracy = first.epochs.map((e: { metrics: Record<string, number> }) => e.metrics.val_accuracy);
+    assert.deepEqual(page2.body.runs[0].best, { name: 'val_accuracy', value: Math.max(...valAccuracy) });
+    assert.deepEqual(first.best, page2.body.runs[0].best);
+    assert.equal(page2.body.runs[0].datasetId, null);
     const none = await request(api.url, 'GET', '/runs?status=running');
     assert.deepEqual(none.body.runs, []);
   });

@@ -265,6 +265,12 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   });
 
   step('the runs table follows status live, compares runs on one chart, and deletes', async () => {
+    // The list answers carry each run's dataset and best metric: the table fetches no run one by one.
+    const runFetches: string[] = [];
+    const countRunFetches = (r: { url(): string }) => {
+      if (/\/runs\/[^/?]+$/.test(new URL(r.url()).pathname)) runFetches.push(r.url());
+    };
+    page.on('request', countRunFetches);
     await go('runs');
     await page.locator(`tr[data-run-id="${runId}"]`).waitFor();
     // A second run, started by another client: its row appears and reaches succeeded without a reload.
@@ -276,6 +282,8 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     const firstRow = page.locator(`tr[data-run-id="${runId}"]`);
     assert.match(await firstRow.innerText(), /e2e-digits\s+succeeded\s+digits-t10k\s/, 'name, status and dataset (by name)');
     await firstRow.getByText(/val_accuracy \d/).waitFor();
+    page.off('request', countRunFetches);
+    assert.deepEqual(runFetches, [], 'no GET /runs/:id from the runs table');
 
     await page.getByLabel('Status').selectOption('succeeded');
     await page.getByLabel('Name', { exact: true }).fill('second');

@@ -56,6 +56,10 @@ export const RunView = Type.Object({
   evaluation: Nullable(AnyObject),
   modelId: Nullable(Type.String()),
   error: Nullable(AnyObject),
+  /** The registered or built-in dataset; null for inline data. */
+  datasetId: Nullable(Type.String()),
+  /** The metric the run is judged by (first compiled metric on validation, else loss) and its best value. */
+  best: Nullable(Type.Object({ name: Type.String(), value: Type.Number() })),
 });
 
 export const RunListItem = Type.Object({
@@ -68,6 +72,10 @@ export const RunListItem = Type.Object({
   backend: Nullable(Type.String()),
   modelId: Nullable(Type.String()),
   error: Nullable(AnyObject),
+  /** The registered or built-in dataset; null for inline data. */
+  datasetId: Nullable(Type.String()),
+  /** The metric the run is judged by (first compiled metric on validation, else loss) and its best value. */
+  best: Nullable(Type.Object({ name: Type.String(), value: Type.Number() })),
 });
 
 export const ListRunsQuery = Type.Object(

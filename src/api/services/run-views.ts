@@ -1,5 +1,6 @@
 import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { jsonArrayShape } from '../../engine/spec/validate-run-spec.ts';
+import { bestMetric, datasetId } from './run-metrics.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -40,8 +41,8 @@ export function runView(run: RunRow & {
   };
 }
 
-/** An entry of GET /runs */
-export function runListItem(run: RunRow & { model: { id: string } | null }) {
+/** An entry of GET /runs: enough for a runs table (dataset, best metric) without fetching each run. */
+export function runListItem(run: RunRow & { model: { id: string } | null; epochs: { metrics: unknown }[] }) {
   return {
     id: run.id,
     name: run.name,
@@ -52,6 +53,8 @@ export function runListItem(run: RunRow & { model: { id: string } | null }) {
     backend: run.backend,
     modelId: run.model?.id ?? null,
     error: (run.error as object | null) ?? null,
+    datasetId: datasetId(run.spec as RunSpec),
+    best: bestMetric(run.spec as RunSpec, run.epochs),
   };
 }
 

@@ -39,7 +39,8 @@ export function runsRepository(prisma: PrismaClient) {
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: opts.limit,
-        include: { model: { select: { id: true } } },
+        // Epoch metrics give each entry its best metric, so a runs table needs no request per run.
+        include: { model: { select: { id: true } }, epochs: { select: { metrics: true } } },
       });
     },
 

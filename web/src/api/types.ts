@@ -19,6 +19,10 @@ export interface RunListItem {
   backend: string | null;
   modelId: string | null;
   error: { code?: string; message?: string } | null;
+  /** The registered or built-in dataset; null for inline data. */
+  datasetId: string | null;
+  /** The metric the run is judged by (first compiled metric on validation, else loss) and its best value. */
+  best: { name: string; value: number } | null;
 }
 
 export interface EpochView {

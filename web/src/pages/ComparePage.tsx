@@ -4,7 +4,7 @@ import { isTerminal, type RunListItem, type RunView } from '../api/types.ts';
 import { Chart } from '../components/Chart.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { bestMetric, metricNames } from '../lib/run-metrics.ts';
+import { metricNames } from '../lib/run-metrics.ts';
 import { href, navigate } from '../lib/router.ts';
 
 /** Two or more runs' curves of one metric on one chart, epoch by epoch. */
@@ -80,7 +80,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
           </thead>
           <tbody>
             {views.map((v) => {
-              const best = bestMetric(v.spec, v.epochs);
+              const best = v.best;
               return (
                 <tr>
                   <td>

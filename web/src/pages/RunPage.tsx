@@ -100,7 +100,7 @@ export function RunPage({ id }: { id: string }) {
       <dl class="facts">
         <div>
           <dt>Dataset</dt>
-          <dd>{view.spec.dataset?.id && datasetNames[view.spec.dataset.id] ? <a href={href('datasets', view.spec.dataset.id)}>{datasetName(view.spec, datasetNames)}</a> : datasetName(view.spec)}</dd>
+          <dd>{view.datasetId && datasetNames[view.datasetId] ? <a href={href('datasets', view.datasetId)}>{datasetName(view.datasetId, datasetNames)}</a> : datasetName(view.datasetId)}</dd>
         </div>
         <div>
           <dt>Backend</dt>

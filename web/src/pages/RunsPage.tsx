@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import { followAllRuns } from '../api/run-events.ts';
-import { isTerminal, RUN_STATUSES, type RunListItem, type RunView } from '../api/types.ts';
+import { isTerminal, RUN_STATUSES, type RunListItem } from '../api/types.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { formatDuration, formatTime } from '../lib/format.ts';
-import { bestMetric, datasetName } from '../lib/run-metrics.ts';
+import { datasetName } from '../lib/run-metrics.ts';
 import { href, navigate } from '../lib/router.ts';
 import { useDatasetNames } from '../lib/use-api.ts';
 
@@ -14,7 +14,6 @@ export function RunsPage() {
   const [status, setStatus] = useState('');
   const [nameFilter, setNameFilter] = useState('');
   const [runs, setRuns] = useState<RunListItem[]>([]);
-  const [details, setDetails] = useState<Record<string, RunView>>({});
   const [error, setError] = useState<unknown>();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [now, setNow] = useState(Date.now());
@@ -30,11 +29,6 @@ export function RunsPage() {
       setError(e);
     }
   };
-  // The list has no dataset or metrics: each run's view fills them in (finished runs only once).
-  const loadDetail = (id: string) =>
-    api<RunView>('GET', `/runs/${id}`)
-      .then((view) => setDetails((d) => ({ ...d, [id]: view })))
-      .catch(() => undefined);
   /** Coalesces bursts of events for one key into one reload. */
   const soon = (key: string, fn: () => void, ms = 300) => {
     clearTimeout(timers.current.get(key));
@@ -42,18 +36,13 @@ export function RunsPage() {
   };
 
   useEffect(() => void loadList(), [status]);
-  useEffect(() => {
-    for (const run of runs) {
-      const known = details[run.id];
-      if (!known || known.status !== run.status) void loadDetail(run.id);
-    }
-  }, [runs]);
   useEffect(
     () =>
       followAllRuns(
         (event) => {
+          // Each list entry carries its dataset and best metric: one list request per burst of events.
           if (event.type === 'status') soon('list', loadList);
-          if (event.type === 'epoch' || event.type === 'status') soon(event.runId, () => loadDetail(event.runId), 500);
+          if (event.type === 'epoch') soon('list', loadList, 500);
         },
         () => void loadList(),
       ),
@@ -134,8 +123,7 @@ export function RunsPage() {
           </thead>
           <tbody>
             {shown.map((run) => {
-              const view = details[run.id];
-              const best = view ? bestMetric(view.spec, view.epochs) : undefined;
+              const best = run.best;
               const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
               return (
                 <tr data-run-id={run.id} data-status={run.status}>
@@ -148,7 +136,7 @@ export function RunsPage() {
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
-                  <td>{datasetName(view?.spec, datasetNames)}</td>
+                  <td>{datasetName(run.datasetId, datasetNames)}</td>
                   <td class="wide-only">{run.backend ?? '—'}</td>
                   <td>{best ? `${best.name} ${best.value.toFixed(4)}` : '—'}</td>
                   <td>{run.startedAt ? formatDuration(end - Date.parse(run.startedAt)) : '—'}</td>

@@ -1,0 +1,22 @@
+import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
+
+/**
+ * The metric a run is judged by and its best value so far: the first compiled metric on validation,
+ * else on training, else val_loss, else loss. Lower is better for losses and errors, higher for the
+ * rest. Null before the first epoch.
+ */
+export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
+  const rows = epochs.map((e) => e.metrics as Record<string, unknown>);
+  const keys = new Set(rows.flatMap((m) => Object.keys(m)));
+  const compiled = (Array.isArray(spec.compile?.metrics) ? spec.compile.metrics : []).map(String);
+  const name = [...compiled.flatMap((m) => [`val_${m}`, m]), 'val_loss', 'loss'].find((k) => keys.has(k));
+  if (!name) return null;
+  const values = rows.map((m) => m[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (!values.length) return null;
+  return { name, value: /loss|error/.test(name) ? Math.min(...values) : Math.max(...values) };
+}
+
+/** The registered or built-in dataset a run trains on; null for data inline in the spec. */
+export function datasetId(spec: RunSpec): string | null {
+  return isInline(spec.dataset) ? null : spec.dataset.id;
+}
