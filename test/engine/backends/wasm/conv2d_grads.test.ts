@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { inputGradStrategy } from '../../../../src/engine/backends/wasm/conv2d_backprop_input.ts';
 import { simdFilterGradApplies } from '../../../../src/engine/backends/wasm/filter_grad_simd.ts';
+import { simdCol2imApplies } from '../../../../src/engine/backends/wasm/input_grad_by_col2im.ts';
 import { compareBackends, intBetween, makeRng, pick, randomValues, setUpBackends, type Rng } from './parity.ts';
 
 before(setUpBackends);
@@ -24,7 +25,7 @@ function randomCase(rng: Rng, seed: string): ConvCase {
   const kw = intBetween(rng, 1, 4);
   const h = intBetween(rng, kh, 11);
   const w = intBetween(rng, kw, 11);
-  const inChannels = pick(rng, [1, 2, 3, 8, 17]);
+  const inChannels = pick(rng, [1, 2, 3, 4, 8, 16, 17]);
   const outChannels = pick(rng, [1, 4, 8, 9, 16, 24]);
   const strides: [number, number] = [pick(rng, [1, 2]), pick(rng, [1, 2])];
   const pad: Pad = pick(rng, ['same', 'valid', 'explicit'] as const) === 'explicit'
@@ -53,17 +54,22 @@ test('Conv2D input and filter gradients on wasm match cpu on 60 random shapes', 
   const failures: string[] = [];
   const strategies = { conv: 0, col2im: 0 };
   const filterPaths = { simd: 0, im2col: 0 };
+  let simdScatters = 0;
   for (let i = 0; i < 60; i++) {
     const seed = `conv2d-${i}`;
     const c = randomCase(makeRng(seed), seed);
     const info = backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
-    strategies[inputGradStrategy(info)]++;
+    const strategy = inputGradStrategy(info);
+    strategies[strategy]++;
+    if (strategy === 'col2im' && simdCol2imApplies(info)) simdScatters++;
     filterPaths[simdFilterGradApplies(info) ? 'simd' : 'im2col']++;
     failures.push(...(await compareBackends(JSON.stringify(c), convGradients(c))));
   }
   assert.deepEqual(failures, []);
   // Both input-gradient formulations must have been exercised by the random shapes.
   assert.ok(strategies.conv >= 10 && strategies.col2im >= 10, JSON.stringify(strategies));
+  // Of the col2im ones, some scatter with the SIMD kernel (channels a multiple of 4), some in JS.
+  assert.ok(simdScatters >= 3 && strategies.col2im - simdScatters >= 3, `${simdScatters} SIMD scatters of ${strategies.col2im}`);
   // And both filter-gradient paths: Kiln's SIMD kernel (out channels a multiple of 8) and im2col.
   assert.ok(filterPaths.simd >= 10 && filterPaths.im2col >= 10, JSON.stringify(filterPaths));
 });

@@ -24,7 +24,16 @@ export interface MaxPoolGradKernel {
   ): void;
 }
 
-const MODULES = ['filter_grad', 'max_pool_grad'] as const;
+/** The exports of col2im.wat. */
+export interface Col2imKernel {
+  add(
+    cols: number, dx: number, offsets: number, taps: number, channels: number,
+    samples: number, rows: number, columns: number,
+    colStep: number, rowSkip: number, sampleSkip: number,
+  ): void;
+}
+
+const MODULES = ['filter_grad', 'max_pool_grad', 'col2im'] as const;
 type ModuleName = (typeof MODULES)[number];
 
 const compiled = new Map<ModuleName, WebAssembly.Module>();
@@ -72,4 +81,9 @@ export function filterGradKernel(backend: WasmBackend): FilterGradKernel {
 /** The 2x2 max-pool gradient kernel bound to this backend's heap. */
 export function maxPoolGradKernel(backend: WasmBackend): MaxPoolGradKernel {
   return exportsFor<MaxPoolGradKernel>('max_pool_grad', backend);
+}
+
+/** The col2im scatter-add kernel bound to this backend's heap. */
+export function col2imKernel(backend: WasmBackend): Col2imKernel {
+  return exportsFor<Col2imKernel>('col2im', backend);
 }
