@@ -13,8 +13,7 @@ export function livePrefetchWorkers(): number {
 }
 
 function spawn(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return startModuleWorker(new URL(fromSource ? './prefetch-worker.ts' : './prefetch-worker.js', import.meta.url));
+  return startModuleWorker(new URL('./prefetch-worker.ts', import.meta.url));
 }
 
 /** A batch requested from the worker; forgotten once it has both arrived and been taken. */

@@ -61,7 +61,6 @@ export interface RunView extends RunListItem {
 export interface RunSpecView {
   name?: string;
   dataset?: { id?: string; inline?: unknown };
-  compile?: { metrics?: string[] };
   fit?: { epochs?: number };
   [key: string]: unknown;
 }

@@ -2,6 +2,7 @@
 // multiple of 8. When the convolution pads, x is zero-padded first, so that every tap is in bounds
 // and each patch row is one constant byte offset from an output position's base in x.
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import { tapExtent } from './im2col.ts';
 import { filterGradKernel } from './simd/kernels.ts';
 import { disposeIntermediates, float32View, heapOffset, runWasmKernel, type WasmBackend } from './wasm_backend.ts';
 
@@ -34,11 +35,10 @@ export function filterGradSimd(backend: WasmBackend, x: TensorInfo, dy: TensorIn
   }
 
   // Pad x so that the taps of every output position are in bounds.
-  const needHeight = (outHeight - 1) * info.strideHeight + (filterHeight - 1) * info.dilationHeight + 1;
-  const needWidth = (outWidth - 1) * info.strideWidth + (filterWidth - 1) * info.dilationWidth + 1;
+  const reach = tapExtent(info);
   const { top, left } = info.padInfo;
-  const bottom = Math.max(0, needHeight - top - info.inHeight);
-  const right = Math.max(0, needWidth - left - info.inWidth);
+  const bottom = Math.max(0, reach.height - top - info.inHeight);
+  const right = Math.max(0, reach.width - left - info.inWidth);
   const padded = top || left || bottom || right
     ? runWasmKernel('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }, backend)
     : x;

@@ -34,6 +34,17 @@ export function patchGeometry(info: backend_util.Conv2DInfo, count: number): Pat
 }
 
 /**
+ * Rows and columns of the (padded) input that the taps of every output position reach: from the
+ * first tap of the first position to the last tap of the last one.
+ */
+export function tapExtent(info: backend_util.Conv2DInfo): { height: number; width: number } {
+  return {
+    height: (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1,
+    width: (info.outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1,
+  };
+}
+
+/**
  * Writes patches^T into `out` as a [kh*kw*ci, batch*OH*OW] row-major matrix (zeros where a tap
  * falls in the padding). `x` holds samples [firstSample, firstSample+batch) of a [ci, N, H, W]
  * tensor with `totalBatch` samples.

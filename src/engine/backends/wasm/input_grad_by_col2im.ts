@@ -6,7 +6,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
 import { forEachBatchChunk } from './batch_chunks.ts';
 import { col2imAdd } from './col2im.ts';
-import { patchGeometry } from './im2col.ts';
+import { patchGeometry, tapExtent } from './im2col.ts';
 import { col2imKernel } from './simd/kernels.ts';
 import { disposeIntermediates, float32View, heapOffset, runWasmKernel, type WasmBackend } from './wasm_backend.ts';
 
@@ -18,10 +18,9 @@ const NO_TRANSPOSE = { transposeA: false, transposeB: false };
  * copy of dx, cropped afterwards, measured no faster than the JS loop for 'same' convolutions.)
  */
 export function simdCol2imApplies(info: backend_util.Conv2DInfo): boolean {
-  const needHeight = (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
-  const needWidth = (info.outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;
+  const reach = tapExtent(info);
   return info.inChannels % 4 === 0 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
-    needHeight <= info.inHeight && needWidth <= info.inWidth;
+    reach.height <= info.inHeight && reach.width <= info.inWidth;
 }
 
 /** dx of an NHWC convolution computed as a matrix product plus col2im. */

@@ -11,8 +11,7 @@ export function liveReplicaThreads(): number {
 }
 
 function spawn(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return startModuleWorker(new URL(fromSource ? './replica-worker.ts' : './replica-worker.js', import.meta.url));
+  return startModuleWorker(new URL('./replica-worker.ts', import.meta.url));
 }
 
 /**
