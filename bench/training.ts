@@ -1,10 +1,12 @@
 // Training throughput of the seed MNIST CNN: a full 8,000-sample pass on wasm, 2 batches on cpu, and
-// the same pass through the engine's training step with 1 and with 2 data-parallel replicas.
+// the same pass through the engine's training step with 1 replica and with 2 (balanced by speed, and split evenly).
 // Throughput is steady-state: the first WARM_UP_BATCHES are not timed, since V8 compiles the wasm and
 // JS kernels to optimised code during a run's first few batches; how long they took is printed too.
 import * as tf from '@tensorflow/tfjs';
 import { resolveHeads } from '../src/engine/training/heads.ts';
 import { parallelTrainStep } from '../src/engine/training/parallel/parallel-step.ts';
+import { ShardBalancer } from '../src/engine/training/parallel/shard-balancer.ts';
+import { shardRows } from '../src/engine/training/parallel/shards.ts';
 import { localTrainStep, type TrainStep } from '../src/engine/training/train-step.ts';
 import type { CompileSpec } from '../src/engine/spec/run-spec.ts';
 import { useBackend, type BackendName } from './lib/backends.ts';
@@ -54,11 +56,15 @@ interface EngineStep {
   close(): Promise<void>;
 }
 
-async function engineStep(replicas: number, data: MnistSet): Promise<EngineStep> {
+/** How a multi-replica step splits its batches: as fit does (by measured speed) or always evenly. */
+type Split = 'balanced' | 'even';
+
+async function engineStep(replicas: number, data: MnistSet, split: Split = 'balanced'): Promise<EngineStep> {
   const model = buildSeedCnn();
   const optimizer = tf.train.adam(0.001);
   const heads = resolveHeads(model.outputNames, { loss: 'categoricalCrossentropy' } as CompileSpec);
-  const step: TrainStep = replicas > 1 ? await parallelTrainStep(model, optimizer, heads, { replicas }) : localTrainStep(model, optimizer, heads);
+  const planner = split === 'even' ? { split: (rows: number) => shardRows(rows, replicas), record() {} } : new ShardBalancer(replicas);
+  const step: TrainStep = replicas > 1 ? await parallelTrainStep(model, optimizer, heads, { replicas, planner }) : localTrainStep(model, optimizer, heads);
   return {
     async run(start, size) {
       const started = performance.now();
@@ -81,23 +87,25 @@ interface StepFigures extends Throughput {
 }
 
 /**
- * Samples/s of the engine step with 1 and with 2 data-parallel replicas, side by side: both steps
- * live at once and take turns, STEP_CHUNK batches each, over a full pass each. Taking turns puts a
- * burst of load from the machine's other tenants on both alike; the median batch time is reported
- * with the whole pass's wall-clock rate. Thread start-up and the warm-up batches are not timed.
+ * Samples/s of the engine step with 1 replica, 2 balanced by speed (as fit runs them) and 2 split
+ * evenly, side by side: all live at once and take turns, STEP_CHUNK batches each, over a full pass
+ * each. Taking turns puts a burst of load from the machine's other tenants on all alike; the median
+ * batch time is reported with the whole pass's wall-clock rate. Thread start-up and the warm-up
+ * batches are not timed.
  */
 async function engineStepThroughput(data: MnistSet, samples: number): Promise<StepFigures[]> {
   await useBackend('wasm');
-  const steps = [await engineStep(1, data)];
+  const configs: [number, Split][] = [[1, 'balanced'], [2, 'balanced'], [2, 'even']];
+  const steps: EngineStep[] = [];
   try {
-    steps.push(await engineStep(2, data));
-    const warmUpMs = [0, 0];
+    for (const [replicas, split] of configs) steps.push(await engineStep(replicas, data, split));
+    const warmUpMs = steps.map(() => 0);
     for (const [k, step] of steps.entries()) {
       for (let i = 0; i < WARM_UP_BATCHES; i++) warmUpMs[k]! += await step.run(i * BATCH, BATCH);
     }
-    const batchMs: number[][] = [[], []];
-    const wallMs = [0, 0];
-    const cpuMicros = [0, 0];
+    const batchMs: number[][] = steps.map(() => []);
+    const wallMs = steps.map(() => 0);
+    const cpuMicros = steps.map(() => 0);
     for (let chunk = 0; chunk < samples; chunk += STEP_CHUNK * BATCH) {
       for (const [k, step] of steps.entries()) {
         const cpuStarted = process.cpuUsage(); // every thread of the process: the replicas' work included
@@ -125,7 +133,7 @@ async function engineStepThroughput(data: MnistSet, samples: number): Promise<St
 export async function runTraining(): Promise<BenchResult[]> {
   const data = loadMnistTest(WASM_SAMPLES);
   const wasm = await throughput('wasm', data, WASM_SAMPLES);
-  const [oneReplica, twoReplicas] = await engineStepThroughput(data, WASM_SAMPLES);
+  const [oneReplica, twoReplicas, twoEven] = await engineStepThroughput(data, WASM_SAMPLES);
   const cpu = await throughput('cpu', data, CPU_BATCHES * BATCH);
   await tf.setBackend('wasm');
   return [
@@ -137,8 +145,11 @@ export async function runTraining(): Promise<BenchResult[]> {
     { name: `wasm seed CNN engine step, 1 replica (batch ${BATCH}, median batch)`, value: oneReplica!.median, unit: 'samples/s' },
     // The goal is x1.7 on 2 cores.
     compared(`wasm seed CNN engine step, 2 replicas (batch ${BATCH}, median batch)`, twoReplicas!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
+    // What balancing by speed gains over an even split of every batch.
+    compared(`wasm seed CNN engine step, 2 replicas split evenly (batch ${BATCH}, median batch)`, twoEven!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
     { name: `wasm seed CNN engine step, 1 replica (${WASM_SAMPLES} samples, wall clock)`, value: oneReplica!.wall, unit: 'samples/s' },
     compared(`wasm seed CNN engine step, 2 replicas (${WASM_SAMPLES} samples, wall clock)`, twoReplicas!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
+    compared(`wasm seed CNN engine step, 2 replicas split evenly (${WASM_SAMPLES} samples, wall clock)`, twoEven!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
     { name: `wasm seed CNN engine step, 2 replicas, first ${WARM_UP_BATCHES} batches (untimed warm-up)`, value: twoReplicas!.warmUpMs, unit: 'ms' },
     // Less distorted by other load: x1.00 would mean replicas cost no CPU beyond the work itself.
     { name: 'wasm seed CNN engine step per CPU-second, 1 replica', value: oneReplica!.cpu, unit: 'samples/cpu-s' },

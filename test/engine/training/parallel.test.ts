@@ -10,8 +10,12 @@ import type { BatchSource } from '../../../src/engine/training/batch-source.ts';
 import { tensorDataSource } from '../../../src/engine/training/batch-source.ts';
 import { fit } from '../../../src/engine/training/fit.ts';
 import { resolveHeads } from '../../../src/engine/training/heads.ts';
+import { parallelTrainStep } from '../../../src/engine/training/parallel/parallel-step.ts';
 import { liveReplicaThreads } from '../../../src/engine/training/parallel/replica-thread.ts';
+import type { ShardPlanner } from '../../../src/engine/training/parallel/shard-balancer.ts';
+import { shardRowsByWeight } from '../../../src/engine/training/parallel/shards.ts';
 import { tensorDataFromJson } from '../../../src/engine/training/tensor-data.ts';
+import { localTrainStep } from '../../../src/engine/training/train-step.ts';
 import { train } from './helpers.ts';
 
 before(async () => {
@@ -216,4 +220,46 @@ test("with BatchNormalization, the replicas' moving means merge into the full ba
   assertClose(await movingMean(two, 'two'), expected, 'moving mean');
   await one.cleanup();
   await two.cleanup();
+});
+
+test('however the batches are split over the replicas, steps match one replica: uneven and changing splits', async () => {
+  // Balancing by speed moves rows between replicas from step to step; the update must not depend on it.
+  const data = imageData(24);
+  const xs = tf.tensor4d(data.x.flat(3), [24, 8, 8, 1]);
+  const ys = tf.tensor2d(data.y);
+  const build = () => buildModel(cnnSpec.model, { seed: 3 });
+  const [single, split] = [build(), build()];
+  const heads = resolveHeads(single.outputNames, cnnSpec.compile as never);
+  const [optSingle, optSplit] = [tf.train.adam(0.01), tf.train.adam(0.01)];
+  const splits = [[5, 1], [1, 5], [1, 1], [1, 100]];
+  const planned: number[][] = [];
+  let step = 0;
+  const planner: ShardPlanner = {
+    split: (rows) => {
+      const shards = shardRowsByWeight(rows, splits[step++ % splits.length]!);
+      planned.push(shards.map((s) => s.rows));
+      return shards;
+    },
+    record() {},
+  };
+  const one = localTrainStep(single, optSingle, heads);
+  const two = await parallelTrainStep(split, optSplit, heads, { replicas: 2, planner });
+  try {
+    for (let k = 0; k < 4; k++) {
+      const [a, b] = [await one.run([xs], [ys], 24), await two.run([xs], [ys], 24)];
+      assertClose([b.loss], [a.loss], `loss at step ${k}`);
+      assertClose(Array.from(b.preds[0]!.dataSync()), Array.from(a.preds[0]!.dataSync()), `predictions at step ${k}`);
+      tf.dispose([...a.preds, ...b.preds]);
+    }
+    assert.deepEqual(planned, [[20, 4], [4, 20], [12, 12], [1, 23]]);
+    const weights = (m: tf.LayersModel) => m.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    assertClose(weights(split), weights(single), 'weights after 4 steps');
+    assert.notDeepEqual(weights(single), weights(build()), 'training moved the weights');
+  } finally {
+    await two.close();
+    tf.dispose([xs, ys]);
+    [single, split].forEach((m) => m.dispose());
+    [optSingle, optSplit].forEach((o) => o.dispose());
+  }
+  assert.equal(liveReplicaThreads(), 0);
 });

@@ -6,7 +6,7 @@ import { averageGradients, averageState, type ReplicaGradients } from './gradien
 import { fromHost, hostRows, readFlat, transfers, writeFlat } from './host-tensors.ts';
 import type { ReplicaReply, ReplicaRequest } from './protocol.ts';
 import { ReplicaThread } from './replica-thread.ts';
-import { shardRows } from './shards.ts';
+import { ShardBalancer, type ShardPlanner } from './shard-balancer.ts';
 import { replicasRunOn } from './replicas.ts';
 
 type GradientsReply = Extract<ReplicaReply, { type: 'gradients' }>;
@@ -15,6 +15,8 @@ export interface ParallelStepOptions {
   /** Replicas in all, this thread included (so replicas - 1 threads start). At least 2. */
   replicas: number;
   classWeight?: Record<string, number>;
+  /** How batches are split over the replicas; by default by each replica's measured speed (ShardBalancer). */
+  planner?: ShardPlanner;
 }
 
 /**
@@ -53,9 +55,10 @@ export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Opt
   }
 
   const trainable = trainableVariables(model);
+  const planner = opts.planner ?? new ShardBalancer(opts.replicas);
   return {
     async run(xs, ys, size) {
-      const shards = shardRows(size, opts.replicas);
+      const shards = planner.split(size);
       const weights = readFlat(model.trainableWeights);
       const stateBefore = readFlat(model.nonTrainableWeights);
       const xValues = xs.map((t) => t.dataSync() as Float32Array | Int32Array);
@@ -75,12 +78,15 @@ export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Opt
         return reply as Promise<GradientsReply>;
       });
       const own = shards[0]!;
+      const ownStarted = performance.now();
       const local = tf.tidy(() => {
         const slice = (ts: tf.Tensor[]) => (shards.length === 1 ? ts : ts.map((t) => t.slice(0, own.rows)));
         return batchGradients(model, heads, trainable, slice(xs), slice(ys), opts.classWeight);
       });
+      planner.record(0, own.rows, performance.now() - ownStarted);
       try {
         const replies = await Promise.all(remote);
+        replies.forEach((r, k) => planner.record(shards[k + 1]!.replica, shards[k + 1]!.rows, r.ms));
         const stateAfter = readFlat(model.nonTrainableWeights);
         const rows = [own.rows, ...shards.slice(1).map((s) => s.rows)];
         const preds = tf.tidy(() => {

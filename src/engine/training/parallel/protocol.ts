@@ -57,5 +57,7 @@ export type ReplicaReply =
       preds: HostTensor[];
       /** The non-trainable weights after the forward pass (moving statistics updated by this shard). */
       state: Float32Array;
+      /** Wall-clock ms the replica spent on the step, from receiving it to replying (for balancing). */
+      ms: number;
     }
   | { type: 'failed'; message: string };

@@ -43,6 +43,7 @@ async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise
 
 function step(request: Extract<ReplicaRequest, { type: 'step' }>): void {
   if (!replica) throw new Error('replica stepped before init');
+  const started = performance.now();
   const { model, heads, trainable, classWeight } = replica;
   writeFlat(model.trainableWeights, request.trainable);
   writeFlat(model.nonTrainableWeights, request.state);
@@ -63,8 +64,10 @@ function step(request: Extract<ReplicaRequest, { type: 'step' }>): void {
       perHead: out.perHead.map((l) => l.dataSync()[0]!),
       preds: out.preds.map(toHost),
       state: readFlat(model.nonTrainableWeights),
+      ms: 0,
     };
   });
+  message!.ms = performance.now() - started;
   reply(message!, transfers(message!.grads, message!.preds, message!.state));
 }
 
