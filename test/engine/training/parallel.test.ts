@@ -131,24 +131,37 @@ const equivalenceCases = [
   ['dense model in batches of 22', { ...denseSpec, fit: { ...denseSpec.fit, batchSize: 22 } }, 3],
 ] as const;
 
-for (const [name, spec, replicas] of equivalenceCases) {
-  test(`${replicas} replicas train the ${name} as 1 does: same losses, metrics and final weights`, async () => {
-    const one = await train(spec, { runId: 'one', replicas: 1 });
-    const two = await train(spec, { runId: 'two', replicas });
-    assert.equal(two.outcome.status, 'succeeded', two.logs.join('\n'));
-    assert.equal(liveReplicaThreads(), 0);
-    assert.equal(batchLosses(two).length, one.events.filter((e) => e.type === 'batch').length);
-    assertClose(batchLosses(two), batchLosses(one), 'running loss per batch');
-    for (const key of Object.keys(one.epochs[0]!.metrics)) {
-      assertClose(two.epochs.map((e) => e.metrics[key]!), one.epochs.map((e) => e.metrics[key]!), `${key} per epoch`);
-    }
-    assertClose(await weightsOf(two.store, 'runs/two/model'), await weightsOf(one.store, 'runs/one/model'), 'final weights');
-    // Training must actually have moved: equal results from untouched weights would prove nothing.
-    assert.ok(one.epochs.at(-1)!.metrics.loss! < one.epochs[0]!.metrics.loss!, 'loss went down');
-    await one.cleanup();
-    await two.cleanup();
-  });
+/** Trains `spec` with one replica and with `replicas`, and asserts the same losses, metrics and final weights. */
+async function assertTrainsAsOne(spec: unknown, replicas: number): Promise<void> {
+  const one = await train(spec, { runId: 'one', replicas: 1 });
+  const two = await train(spec, { runId: 'two', replicas });
+  assert.equal(two.outcome.status, 'succeeded', two.logs.join('\n'));
+  assert.equal(liveReplicaThreads(), 0);
+  assert.equal(batchLosses(two).length, one.events.filter((e) => e.type === 'batch').length);
+  assertClose(batchLosses(two), batchLosses(one), 'running loss per batch');
+  for (const key of Object.keys(one.epochs[0]!.metrics)) {
+    assertClose(two.epochs.map((e) => e.metrics[key]!), one.epochs.map((e) => e.metrics[key]!), `${key} per epoch`);
+  }
+  assertClose(await weightsOf(two.store, 'runs/two/model'), await weightsOf(one.store, 'runs/one/model'), 'final weights');
+  // Training must actually have moved: equal results from untouched weights would prove nothing.
+  assert.ok(one.epochs.at(-1)!.metrics.loss! < one.epochs[0]!.metrics.loss!, 'loss went down');
+  await one.cleanup();
+  await two.cleanup();
 }
+
+for (const [name, spec, replicas] of equivalenceCases) {
+  test(`${replicas} replicas train the ${name} as 1 does: same losses, metrics and final weights`, () => assertTrainsAsOne(spec, replicas));
+}
+
+test('on the cpu backend too, 2 replicas train the dense model as 1 does', async () => {
+  // The exchange reads tensors differently per backend: views of the heap on wasm, dataSync elsewhere.
+  await initBackend('cpu');
+  try {
+    await assertTrainsAsOne(denseSpec, 2);
+  } finally {
+    await initBackend('wasm');
+  }
+});
 
 test('a 2-replica run interrupted mid-epoch resumes from its checkpoint and ends where a 1-replica run does', async () => {
   const straight = await train(cnnSpec, { runId: 'straight', replicas: 1 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { tensorFrom } from './host-tensors.ts';
 
 /** One replica's gradients for a step: as tensors (the training thread's own) or as a flat host array. */
 export type ReplicaGradients =
@@ -19,7 +20,7 @@ export function averageGradients(trainable: tf.Variable[], replicas: ReplicaGrad
   trainable.forEach((v, j) => {
     const parts: tf.Tensor[] = [];
     for (const r of replicas) {
-      const grad = 'tensors' in r ? r.tensors[v.name] : r.present[j] ? tf.tensor(r.flat.subarray(offset, offset + v.size), v.shape, 'float32') : undefined;
+      const grad = 'tensors' in r ? r.tensors[v.name] : r.present[j] ? tensorFrom(r.flat.subarray(offset, offset + v.size), v.shape, 'float32') : undefined;
       if (grad) parts.push(r.rows === batchRows ? grad : tf.mul(grad, r.rows / batchRows));
     }
     offset += v.size;

@@ -1,10 +1,13 @@
-// Messages between the training thread and a replica thread. Typed arrays travel as transfers, so a
-// step moves each buffer once and copies nothing.
+// Messages between the training thread and a replica thread. The values themselves (weights,
+// rows, gradients, predictions) live in shared buffers, set up once and rewritten in place every
+// step; messages carry only shapes and scalars, and a buffer when one is first made or outgrown.
+// Whoever writes a buffer allocates it. Steps strictly alternate (the training thread writes, the
+// replica reads and writes its answers, the training thread reads them), so no buffer is ever
+// written while the other side reads it.
 
-/** A tensor as plain data: its values, shape and dtype. */
-export interface HostTensor {
-  data: Float32Array | Int32Array;
-  shape: number[];
+/** A shared buffer of float32 or int32 values. */
+export interface SharedSlot {
+  buffer: SharedArrayBuffer;
   dtype: 'float32' | 'int32';
 }
 
@@ -25,15 +28,18 @@ export type ReplicaRequest =
       topology: unknown;
       heads: HeadConfig[];
       classWeight?: Record<string, number>;
+      /** Every trainable weight, concatenated in model.trainableWeights order, rewritten before each step (shared by all replicas). */
+      weights: SharedSlot;
+      /** Every non-trainable weight (BatchNormalization's moving statistics), in model.nonTrainableWeights order, likewise. */
+      state: SharedSlot;
     }
   | {
       type: 'step';
-      /** Every trainable weight, concatenated in model.trainableWeights order: the replica starts each step from these. */
-      trainable: Float32Array;
-      /** Every non-trainable weight (BatchNormalization's moving statistics), in model.nonTrainableWeights order. */
-      state: Float32Array;
-      xs: HostTensor[];
-      ys: HostTensor[];
+      /** Shapes of this shard's model inputs and targets; their rows are at the front of the input slots. */
+      xShapes: number[][];
+      yShapes: number[][];
+      /** The replica's input slots (xs, then ys), sent when first made or replaced by larger ones. */
+      inputs?: SharedSlot[];
       /** Seeds the replica's Math.random for this step (Dropout), drawn from the run's generator. */
       rngSeed: string;
     };
@@ -45,18 +51,21 @@ export type ReplicaReply =
       /** Shapes of the replica's trainable and non-trainable weights, checked against the training thread's model. */
       trainableShapes: number[][];
       stateShapes: number[][];
+      /** Where the replica writes its gradients (trainable order; zeros where not `present`) each step. */
+      grads: SharedSlot;
+      /** Where it writes its non-trainable weights after each forward pass (moving statistics updated by its shard). */
+      state: SharedSlot;
     }
   | {
       type: 'gradients';
-      /** Gradients of the shard's mean loss, concatenated in trainable order; zeros where `present` is false. */
-      grads: Float32Array;
       /** Whether the loss reached each trainable variable (a missing gradient leaves the variable untouched). */
       present: boolean[];
       loss: number;
       perHead: number[];
-      preds: HostTensor[];
-      /** The non-trainable weights after the forward pass (moving statistics updated by this shard). */
-      state: Float32Array;
+      /** Shapes of the predictions, one per output, at the front of the prediction slots. */
+      predShapes: number[][];
+      /** The prediction slots, sent when first made or replaced by larger ones. */
+      preds?: SharedSlot[];
       /** Wall-clock ms the replica spent on the step, from receiving it to replying (for balancing). */
       ms: number;
     }

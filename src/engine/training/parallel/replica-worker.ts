@@ -12,8 +12,8 @@ import type { OutputHead } from '../heads.ts';
 import { lossFunction } from '../losses.ts';
 import { trainableVariables } from '../train-step.ts';
 import type { LossName } from '../../spec/run-spec.ts';
-import { fromHost, readFlat, toHost, transfers, writeFlat } from './host-tensors.ts';
-import type { ReplicaReply, ReplicaRequest } from './protocol.ts';
+import { allocateSlot, copyFlat, slotFor, slotView, tensorFrom, valuesOf, writeFlat } from './host-tensors.ts';
+import type { ReplicaReply, ReplicaRequest, SharedSlot } from './protocol.ts';
 
 const port = parentPort!;
 
@@ -22,55 +22,87 @@ interface Replica {
   heads: OutputHead[];
   trainable: tf.Variable[];
   classWeight?: Record<string, number>;
+  /** Written by the training thread: the weights every step starts from, and this replica's rows. */
+  weights: Float32Array;
+  state: Float32Array;
+  inputs: SharedSlot[];
+  /** Written here: gradients, moving statistics and predictions. */
+  grads: Float32Array;
+  stateOut: Float32Array;
+  preds: SharedSlot[];
 }
 let replica: Replica | undefined;
 
-function reply(message: ReplicaReply, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+function reply(message: ReplicaReply): void {
+  port.postMessage(message);
 }
+
+const elementsOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise<void> {
   await initBackend(request.backend);
   const model = await tf.models.modelFromJSON({ modelTopology: request.topology as tf.io.ModelJSON['modelTopology'] });
   const heads = request.heads.map((h) => ({ ...h, lossName: h.lossName as LossName, loss: lossFunction(h.lossName as LossName), metricNames: [] }));
-  replica = { model, heads, trainable: trainableVariables(model), classWeight: request.classWeight };
+  const count = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + elementsOf(w.shape as number[]), 0);
+  const [grads, stateOut] = [allocateSlot('float32', count(model.trainableWeights)), allocateSlot('float32', count(model.nonTrainableWeights))];
+  replica = {
+    model,
+    heads,
+    trainable: trainableVariables(model),
+    classWeight: request.classWeight,
+    weights: slotView(request.weights, count(model.trainableWeights)) as Float32Array,
+    state: slotView(request.state, count(model.nonTrainableWeights)) as Float32Array,
+    inputs: [],
+    grads: slotView(grads, count(model.trainableWeights)) as Float32Array,
+    stateOut: slotView(stateOut, count(model.nonTrainableWeights)) as Float32Array,
+    preds: [],
+  };
   reply({
     type: 'ready',
     trainableShapes: model.trainableWeights.map((w) => w.shape as number[]),
     stateShapes: model.nonTrainableWeights.map((w) => w.shape as number[]),
+    grads,
+    state: stateOut,
   });
 }
 
 function step(request: Extract<ReplicaRequest, { type: 'step' }>): void {
   if (!replica) throw new Error('replica stepped before init');
   const started = performance.now();
-  const { model, heads, trainable, classWeight } = replica;
-  writeFlat(model.trainableWeights, request.trainable);
-  writeFlat(model.nonTrainableWeights, request.state);
-  // Dropout draws from Math.random: one seed per step from the run's generator keeps runs repeatable.
+  const r = replica;
+  if (request.inputs) r.inputs = request.inputs;
+  writeFlat(r.model.trainableWeights, r.weights);
+  writeFlat(r.model.nonTrainableWeights, r.state);
+  // Dropout draws from Math.random: one seed per step from the run's generator.
   Math.random = seedrandom(request.rngSeed);
   let message: Extract<ReplicaReply, { type: 'gradients' }> | undefined;
   tf.tidy(() => {
-    const xs = request.xs.map(fromHost);
-    const ys = request.ys.map(fromHost);
-    const out = batchGradients(model, heads, trainable, xs, ys, classWeight);
-    const present = trainable.map((v) => out.grads[v.name] !== undefined);
-    const grads = readFlat(trainable.map((v, i) => ({ read: () => (present[i] ? out.grads[v.name]! : tf.zerosLike(v)) })));
+    const shapes = [...request.xShapes, ...request.yShapes];
+    const tensors = shapes.map((shape, i) => tensorFrom(slotView(r.inputs[i]!, elementsOf(shape)), shape, r.inputs[i]!.dtype));
+    const out = batchGradients(r.model, r.heads, r.trainable, tensors.slice(0, request.xShapes.length), tensors.slice(request.xShapes.length), r.classWeight);
+    const present = r.trainable.map((v) => out.grads[v.name] !== undefined);
+    copyFlat(r.trainable.map((v, i) => ({ shape: v.shape, read: () => (present[i] ? out.grads[v.name]! : tf.zerosLike(v)) })), r.grads);
+    copyFlat(r.model.nonTrainableWeights, r.stateOut);
+    let grown = false;
+    r.preds = out.preds.map((p, h) => {
+      const slot = slotFor(r.preds[h], 'float32', p.size);
+      grown ||= slot !== r.preds[h];
+      slotView(slot, p.size).set(valuesOf(p));
+      return slot;
+    });
     message = {
       type: 'gradients',
-      grads,
       present,
       loss: out.loss.dataSync()[0]!,
       perHead: out.perHead.map((l) => l.dataSync()[0]!),
-      preds: out.preds.map(toHost),
-      state: readFlat(model.nonTrainableWeights),
+      predShapes: out.preds.map((p) => p.shape),
+      preds: grown ? r.preds : undefined,
       ms: 0,
     };
   });
   message!.ms = performance.now() - started;
-  reply(message!, transfers(message!.grads, message!.preds, message!.state));
+  reply(message!);
 }
-
 port.on('message', (request: ReplicaRequest) => {
   // Requests arrive one at a time (the training thread awaits each reply), so init finishes before any step.
   const work = request.type === 'init' ? init(request) : Promise.resolve().then(() => step(request));
