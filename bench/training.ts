@@ -1,5 +1,6 @@
 // Training throughput of the seed MNIST CNN: a full 8,000-sample pass on wasm, 2 batches on cpu, and
-// the same pass through the engine's training step with 1 replica and with 2 (balanced by speed, and split evenly).
+// the same pass through the engine's training step with 1 replica and with 2 (balanced by speed, and
+// split evenly), beside the ceiling for 2: bare gradients on 2 threads in lockstep against 1.
 // Throughput is steady-state: the first WARM_UP_BATCHES are not timed, since V8 compiles the wasm and
 // JS kernels to optimised code during a run's first few batches; how long they took is printed too.
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +11,7 @@ import { shardRows } from '../src/engine/training/parallel/shards.ts';
 import { localTrainStep, type TrainStep } from '../src/engine/training/train-step.ts';
 import type { CompileSpec } from '../src/engine/spec/run-spec.ts';
 import { useBackend, type BackendName } from './lib/backends.ts';
+import { bareGradientStep } from './lib/bare-gradients.ts';
 import { batchAt, trainBatch } from './lib/batches.ts';
 import { loadMnistTest, type MnistSet } from './lib/mnist.ts';
 import { compared, type BenchResult } from './lib/results.ts';
@@ -86,44 +88,57 @@ interface StepFigures extends Throughput {
   median: number;
 }
 
+/** The bare-gradient threads (lib/bare-gradients.ts) as steps: their own fixed batch, whatever rows they are given. */
+async function bareStep(threads: number): Promise<EngineStep> {
+  const step = await bareGradientStep(BATCH, threads, WARM_UP_BATCHES);
+  return { run: () => step.run(), close: () => step.close() };
+}
+
 /**
- * Samples/s of the engine step with 1 replica, 2 balanced by speed (as fit runs them) and 2 split
- * evenly, side by side: all live at once and take turns, STEP_CHUNK batches each, over a full pass
- * each. Taking turns puts a burst of load from the machine's other tenants on all alike; the median
- * batch time is reported with the whole pass's wall-clock rate. Thread start-up and the warm-up
- * batches are not timed.
+ * Samples/s of each step, side by side: all live at once and take turns, STEP_CHUNK batches each,
+ * over a full pass each. Taking turns puts a burst of load from the machine's other tenants on all
+ * alike; the median batch time is reported with the whole pass's wall-clock rate. Thread start-up
+ * and the warm-up batches are not timed.
+ */
+async function sideBySide(steps: EngineStep[], samples: number): Promise<StepFigures[]> {
+  const warmUpMs = steps.map(() => 0);
+  for (const [k, step] of steps.entries()) {
+    for (let i = 0; i < WARM_UP_BATCHES; i++) warmUpMs[k]! += await step.run(i * BATCH, BATCH);
+  }
+  const batchMs: number[][] = steps.map(() => []);
+  const wallMs = steps.map(() => 0);
+  const cpuMicros = steps.map(() => 0);
+  for (let chunk = 0; chunk < samples; chunk += STEP_CHUNK * BATCH) {
+    for (const [k, step] of steps.entries()) {
+      const cpuStarted = process.cpuUsage(); // every thread of the process: the replicas' work included
+      for (let start = chunk; start < Math.min(samples, chunk + STEP_CHUNK * BATCH); start += BATCH) {
+        const ms = await step.run(start, Math.min(BATCH, samples - start));
+        batchMs[k]!.push(ms);
+        wallMs[k]! += ms;
+      }
+      const cpu = process.cpuUsage(cpuStarted);
+      cpuMicros[k]! += cpu.user + cpu.system;
+    }
+  }
+  return steps.map((_, k) => ({
+    median: BATCH / (median(batchMs[k]!) / 1000),
+    wall: samples / (wallMs[k]! / 1000),
+    cpu: samples / (cpuMicros[k]! / 1e6),
+    warmUpMs: warmUpMs[k]!,
+  }));
+}
+
+/**
+ * The engine step with 1 replica, 2 balanced by speed (as fit runs them) and 2 split evenly, and
+ * the ceiling for 2 (bare gradients on 1 thread and on 2 in lockstep), side by side.
  */
 async function engineStepThroughput(data: MnistSet, samples: number): Promise<StepFigures[]> {
   await useBackend('wasm');
-  const configs: [number, Split][] = [[1, 'balanced'], [2, 'balanced'], [2, 'even']];
   const steps: EngineStep[] = [];
   try {
-    for (const [replicas, split] of configs) steps.push(await engineStep(replicas, data, split));
-    const warmUpMs = steps.map(() => 0);
-    for (const [k, step] of steps.entries()) {
-      for (let i = 0; i < WARM_UP_BATCHES; i++) warmUpMs[k]! += await step.run(i * BATCH, BATCH);
-    }
-    const batchMs: number[][] = steps.map(() => []);
-    const wallMs = steps.map(() => 0);
-    const cpuMicros = steps.map(() => 0);
-    for (let chunk = 0; chunk < samples; chunk += STEP_CHUNK * BATCH) {
-      for (const [k, step] of steps.entries()) {
-        const cpuStarted = process.cpuUsage(); // every thread of the process: the replicas' work included
-        for (let start = chunk; start < Math.min(samples, chunk + STEP_CHUNK * BATCH); start += BATCH) {
-          const ms = await step.run(start, Math.min(BATCH, samples - start));
-          batchMs[k]!.push(ms);
-          wallMs[k]! += ms;
-        }
-        const cpu = process.cpuUsage(cpuStarted);
-        cpuMicros[k]! += cpu.user + cpu.system;
-      }
-    }
-    return steps.map((_, k) => ({
-      median: BATCH / (median(batchMs[k]!) / 1000),
-      wall: samples / (wallMs[k]! / 1000),
-      cpu: samples / (cpuMicros[k]! / 1e6),
-      warmUpMs: warmUpMs[k]!,
-    }));
+    steps.push(await engineStep(1, data), await engineStep(2, data, 'balanced'), await engineStep(2, data, 'even'));
+    steps.push(await bareStep(1), await bareStep(2));
+    return await sideBySide(steps, samples);
   } finally {
     await Promise.all(steps.map((s) => s.close()));
   }
@@ -133,7 +148,7 @@ async function engineStepThroughput(data: MnistSet, samples: number): Promise<St
 export async function runTraining(): Promise<BenchResult[]> {
   const data = loadMnistTest(WASM_SAMPLES);
   const wasm = await throughput('wasm', data, WASM_SAMPLES);
-  const [oneReplica, twoReplicas, twoEven] = await engineStepThroughput(data, WASM_SAMPLES);
+  const [oneReplica, twoReplicas, twoEven, bareOne, bareTwo] = await engineStepThroughput(data, WASM_SAMPLES);
   const cpu = await throughput('cpu', data, CPU_BATCHES * BATCH);
   await tf.setBackend('wasm');
   return [
@@ -147,6 +162,9 @@ export async function runTraining(): Promise<BenchResult[]> {
     compared(`wasm seed CNN engine step, 2 replicas (batch ${BATCH}, median batch)`, twoReplicas!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
     // What balancing by speed gains over an even split of every batch.
     compared(`wasm seed CNN engine step, 2 replicas split evenly (batch ${BATCH}, median batch)`, twoEven!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
+    // The ceiling: 2 threads computing bare gradients in lockstep (no exchange, no optimizer) vs 1.
+    { name: `wasm seed CNN bare gradients, 1 thread (batch ${BATCH}, median batch)`, value: bareOne!.median, unit: 'samples/s' },
+    compared(`wasm seed CNN bare gradients, 2 threads in lockstep (batch ${BATCH}, median batch)`, bareTwo!.median, 'samples/s', { name: '1 thread', value: bareOne!.median }),
     { name: `wasm seed CNN engine step, 1 replica (${WASM_SAMPLES} samples, wall clock)`, value: oneReplica!.wall, unit: 'samples/s' },
     compared(`wasm seed CNN engine step, 2 replicas (${WASM_SAMPLES} samples, wall clock)`, twoReplicas!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
     compared(`wasm seed CNN engine step, 2 replicas split evenly (${WASM_SAMPLES} samples, wall clock)`, twoEven!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),

@@ -49,3 +49,23 @@ test('the balancer splits evenly until timed, then gives the faster replica more
   // A last batch shorter than the replica count still goes to the first replicas, one row each.
   assert.deepEqual(new ShardBalancer(3).split(2).map((s) => s.rows), [1, 1]);
 });
+
+test('one slow step does not move the split; a lasting change of pace does', () => {
+  const balancer = new ShardBalancer(2);
+  for (let step = 0; step < 8; step++) [0, 1].forEach((r) => balancer.record(r, 64, 40));
+  assert.deepEqual(balancer.split(128).map((s) => s.rows), [64, 64]);
+  balancer.record(0, 64, 120); // a burst of load from another tenant
+  balancer.record(1, 64, 40);
+  assert.deepEqual(balancer.split(128).map((s) => s.rows), [64, 64], 'a single spike is ignored');
+  for (let step = 0; step < 4; step++) [0, 1].forEach((r) => balancer.record(r, 64, r === 0 ? 80 : 40));
+  const [slow, fast] = balancer.split(128).map((s) => s.rows);
+  assert.ok(slow! < 50 && fast! > 78, `replica 0 now twice as slow: ${slow} + ${fast}`);
+});
+
+test('paces within 10 % of each other split evenly: noise does not move rows', () => {
+  const balancer = new ShardBalancer(2);
+  for (let step = 0; step < 8; step++) [0, 1].forEach((r) => balancer.record(r, 64, r === 0 ? 40 : 43.5));
+  assert.deepEqual(balancer.split(128).map((s) => s.rows), [64, 64]);
+  for (let step = 0; step < 8; step++) [0, 1].forEach((r) => balancer.record(r, 64, r === 0 ? 40 : 46));
+  assert.deepEqual(balancer.split(128).map((s) => s.rows), [68, 60], '15 % slower: rows move');
+});
