@@ -3,6 +3,7 @@ import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { assertRedisReachable } from '../queue/redis.ts';
 import { startTrainingWorker } from './training-worker.ts';
+import { sweepScratch } from './train-job.ts';
 import { startIngestWorker } from './ingest-worker.ts';
 import { onShutdownSignal } from '../lib/shutdown.ts';
 import { gpuRequirementProblem, probeDevice } from './device.ts';
@@ -25,6 +26,8 @@ if (problem) {
   process.exit(EXIT_MISCONFIGURED);
 }
 
+// Scratch left by a worker that died with its training processes (a killed container, a crash).
+await sweepScratch(config.KILN_DATA_DIR, log);
 const metrics = new WorkerMetrics(device.device);
 const metricsServer = config.KILN_METRICS_PORT ? await metrics.listen(config.KILN_METRICS_PORT, log) : undefined;
 const ingest = await startIngestWorker(config, log);

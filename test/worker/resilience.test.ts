@@ -6,6 +6,12 @@ import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.
 import { request, waitFor, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { scratchRoot } from '../../src/engine/data/scratch-dirs.ts';
 
 /** Status events of a run, in order, as stored. */
 async function statusEvents(api: Awaited<ReturnType<typeof startApi>>, runId: string) {
@@ -79,6 +85,25 @@ describe('workers: blocking jobs, crashes and shutdown', () => {
     assert.equal(run.attempt, 2);
     const logs = (await statusEvents(api, body.id)).filter((e) => e.type === 'log').map((e) => (e.data as { message: string }).message);
     assert.ok(logs.includes('resuming from checkpoint at epoch 3, batch 0'), logs.join('\n'));
+  });
+
+  test('scratch left by training processes that died is removed when a worker starts and after each job it runs', async () => {
+    // A dataset too big for memory is copied to a scratch directory, which a killed process leaves behind.
+    const dead = () => spawnSync(process.execPath, ['-e', '']).pid!;
+    const root = scratchRoot(env.dataDir);
+    const [beforeStart, duringJob] = [join(root, `run-data-${dead()}-${randomUUID()}`), join(root, `run-data-${dead()}-${randomUUID()}`)];
+    const live = join(root, `run-data-${process.pid}-${randomUUID()}`);
+    for (const dir of [beforeStart, live]) await mkdir(dir, { recursive: true });
+    const worker = await startWorker(env.env);
+    workers.push(worker);
+    assert.equal(existsSync(beforeStart), false, 'swept when the worker started');
+    await mkdir(duringJob, { recursive: true });
+    const { body } = await request(api.url, 'POST', '/runs', denseRunSpec({ epochs: 1, samples: 32, batchSize: 8 }));
+    const run = await waitForRun(api.url, body.id, ['succeeded', 'failed'], 60_000);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    await waitFor(async () => !existsSync(duringJob), 10_000, 'the sweep after the job');
+    assert.ok(existsSync(live), "a running process's scratch stays");
+    assert.match(worker.output(), /removed scratch directories left by training processes that died/);
   });
 
   test('SIGTERM lets the running batch finish, checkpoints, hands the job back; another worker resumes it', async () => {

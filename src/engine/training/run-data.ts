@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { loadBuiltinDataset } from '../../datasets/builtin.ts';
 import { openStoredDataset, type OpenedSplit } from '../../datasets/storage.ts';
 import type { ResolvedDataset } from '../../queue/contracts.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
+import { scratchDir } from '../data/scratch-dirs.ts';
 import { SpecError } from '../errors.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../spec/run-spec.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
@@ -33,7 +32,7 @@ export interface RunDataDeps {
   datasetMirror?: string;
   /**
    * A stored split whose features take more bytes than this is not loaded: it is copied to a file under
-   * dataDir/tmp and read a row at a time (default 256 MB).
+   * dataDir/tmp (a scratch directory, see scratch-dirs.ts) and read a row at a time (default 256 MB).
    */
   inMemoryDatasetBytes?: number;
 }
@@ -90,7 +89,7 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
 
 /** A stored dataset: large features are read from a local copy, removed again by dispose(). */
 async function storedData(spec: RunSpec, ref: DatasetRef, prefix: string, model: ModelIO, heads: OutputHead[], deps: RunDataDeps): Promise<RunData> {
-  const localDir = join(resolve(deps.dataDir), 'tmp', `run-data-${randomUUID()}`);
+  const localDir = scratchDir(deps.dataDir, 'run-data');
   const removeLocal = () => rm(localDir, { recursive: true, force: true });
   try {
     const opened = await openStoredDataset(deps.artifacts, prefix, { localDir, inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES });
