@@ -9,7 +9,11 @@ import type { SharedSlot } from './protocol.ts';
 
 export type HostValues = Float32Array | Int32Array;
 
-const elementsOf = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+/** How many values a tensor of `shape` holds. */
+export const elementsOf = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+
+/** How many values a list of weights holds in all (the length of their flat copy). */
+export const valuesIn = (weights: { shape: tf.Shape }[]) => weights.reduce((n, w) => n + elementsOf(w.shape), 0);
 
 /** A shared buffer for `elements` values (at least one, so a model without state still gets a slot). */
 export function allocateSlot(dtype: SharedSlot['dtype'], elements: number): SharedSlot {
@@ -69,7 +73,7 @@ export function copyFlat(variables: { shape: tf.Shape; read(): tf.Tensor }[], ta
 
 /** Every variable's values, concatenated in order (a fresh copy). */
 export function readFlat(variables: { shape: tf.Shape; read(): tf.Tensor }[]): Float32Array {
-  const flat = new Float32Array(variables.reduce((n, v) => n + elementsOf(v.shape), 0));
+  const flat = new Float32Array(valuesIn(variables));
   copyFlat(variables, flat);
   return flat;
 }

@@ -56,7 +56,7 @@ export class ReplicaThread {
   }
 
   /** Sends a request and resolves with the thread's reply (rejects if it failed or died). */
-  request(message: ReplicaRequest, transfer: ArrayBuffer[] = []): Promise<ReplicaReply> {
+  request(message: ReplicaRequest): Promise<ReplicaReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('a replica thread takes one request at a time'));
     return new Promise((resolve, reject) => {
@@ -64,10 +64,10 @@ export class ReplicaThread {
       this.worker.ref();
       // Post right away when we can: the caller computes its own shard synchronously next, and a
       // message deferred to a microtask would only leave after that, serialising the replicas.
-      if (this.isListening) this.worker.postMessage(message, transfer);
+      if (this.isListening) this.worker.postMessage(message);
       else {
         void this.listening.then(() => {
-          if (this.pending?.resolve === resolve) this.worker.postMessage(message, transfer);
+          if (this.pending?.resolve === resolve) this.worker.postMessage(message);
         });
       }
     });

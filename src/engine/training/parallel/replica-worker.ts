@@ -12,7 +12,7 @@ import type { OutputHead } from '../heads.ts';
 import { lossFunction } from '../losses.ts';
 import { trainableVariables } from '../train-step.ts';
 import type { LossName } from '../../spec/run-spec.ts';
-import { allocateSlot, copyFlat, slotFor, slotView, tensorFrom, valuesOf, writeFlat } from './host-tensors.ts';
+import { allocateSlot, copyFlat, elementsOf, slotFor, slotView, tensorFrom, valuesIn, valuesOf, writeFlat } from './host-tensors.ts';
 import type { ReplicaReply, ReplicaRequest, SharedSlot } from './protocol.ts';
 
 const port = parentPort!;
@@ -37,24 +37,21 @@ function reply(message: ReplicaReply): void {
   port.postMessage(message);
 }
 
-const elementsOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
 async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise<void> {
   await initBackend(request.backend);
   const model = await tf.models.modelFromJSON({ modelTopology: request.topology as tf.io.ModelJSON['modelTopology'] });
   const heads = request.heads.map((h) => ({ ...h, lossName: h.lossName as LossName, loss: lossFunction(h.lossName as LossName), metricNames: [] }));
-  const count = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + elementsOf(w.shape as number[]), 0);
-  const [grads, stateOut] = [allocateSlot('float32', count(model.trainableWeights)), allocateSlot('float32', count(model.nonTrainableWeights))];
+  const [grads, stateOut] = [allocateSlot('float32', valuesIn(model.trainableWeights)), allocateSlot('float32', valuesIn(model.nonTrainableWeights))];
   replica = {
     model,
     heads,
     trainable: trainableVariables(model),
     classWeight: request.classWeight,
-    weights: slotView(request.weights, count(model.trainableWeights)) as Float32Array,
-    state: slotView(request.state, count(model.nonTrainableWeights)) as Float32Array,
+    weights: slotView(request.weights, valuesIn(model.trainableWeights)) as Float32Array,
+    state: slotView(request.state, valuesIn(model.nonTrainableWeights)) as Float32Array,
     inputs: [],
-    grads: slotView(grads, count(model.trainableWeights)) as Float32Array,
-    stateOut: slotView(stateOut, count(model.nonTrainableWeights)) as Float32Array,
+    grads: slotView(grads, valuesIn(model.trainableWeights)) as Float32Array,
+    stateOut: slotView(stateOut, valuesIn(model.nonTrainableWeights)) as Float32Array,
     preds: [],
   };
   reply({
