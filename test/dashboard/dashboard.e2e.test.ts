@@ -308,6 +308,26 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     assert.equal((await request(origin, 'GET', `/runs/${created.body.id}`, undefined, auth)).status, 404);
   });
 
+  step('the compare page follows a running run over its event stream, without re-reading it', async () => {
+    // Seconds an epoch: polling every 3 s, as the page once did, would read the run again and again.
+    const created = await request(origin, 'POST', '/runs', denseRunSpec({ name: 'live-compare', epochs: 4, samples: 2048, batchSize: 1, units: 64 }), auth);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    const reads: string[] = [];
+    const countReads = (r: { url(): string }) => {
+      if (new URL(r.url()).pathname === `/runs/${id}`) reads.push(r.url());
+    };
+    page.on('request', countReads);
+    await go(`compare?ids=${runId},${id}`);
+    const row = page.locator('tbody tr:not(.u-series)', { hasText: 'live-compare' });
+    await row.locator('[data-status=running]').waitFor({ timeout: 60_000 });
+    await row.locator('[data-status=succeeded]').waitFor({ timeout: 90_000 });
+    page.off('request', countReads);
+    assert.ok(reads.length <= 2, `while it trained the run was read ${reads.length} times (once, and once as it ended)`);
+    await row.locator('td').nth(2).getByText(/^4$/).waitFor();
+    await row.getByText(/\w+ \d+\.\d{4}/).waitFor(); // its best metric, read once the run ended
+  });
+
   step('phone width and dark mode: nothing overflows the screen sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
-import { isTerminal, type RunListItem, type RunView } from '../api/types.ts';
+import { followRun } from '../api/run-events.ts';
+import { isTerminal, type EpochView, type RunEvent, type RunListItem, type RunStatus, type RunView } from '../api/types.ts';
 import { Chart } from '../components/Chart.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { mergeEpochs } from '../lib/live-run.ts';
 import { metricNames } from '../lib/run-metrics.ts';
 import { href, navigate } from '../lib/router.ts';
 
@@ -16,28 +18,41 @@ export function ComparePage({ ids }: { ids: string[] }) {
 
   useEffect(() => {
     let live = true;
-    const load = async () => {
-      try {
-        const loaded = await Promise.all(ids.map((id) => api<RunView>('GET', `/runs/${encodeURIComponent(id)}`)));
-        if (live) setViews(loaded);
-        return loaded.some((v) => !isTerminal(v.status));
-      } catch (e) {
-        if (live) setError(e);
-        return false;
+    const stops: (() => void)[] = [];
+    const read = (id: string) => api<RunView>('GET', `/runs/${encodeURIComponent(id)}`);
+    const update = (id: string, change: (view: RunView) => RunView) => live && setViews((vs) => vs.map((v) => (v.id === id ? change(v) : v)));
+    // The stream can be ahead of the database (the api stores what it relays), so a read right after
+    // the final status may still say running: read until it agrees, keeping what the stream told.
+    const readFinal = async (id: string, tries = 20): Promise<void> => {
+      const view = await read(id);
+      if (!isTerminal(view.status) && tries > 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (live) return readFinal(id, tries - 1);
       }
+      update(id, (v) => ({ ...view, status: v.status, epochs: mergeEpochs(view.epochs, v.epochs) }));
     };
-    // Runs still training are re-read every few seconds.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const loop = async () => {
-      if ((await load()) && live) timer = setTimeout(loop, 3000);
+    // Runs still training follow their event stream: epochs and status as they come, then one more
+    // read once the run ends, for the figures the server works out (its best metric).
+    const follow = (id: string) => (event: RunEvent) => {
+      if (event.type === 'epoch') update(id, (v) => ({ ...v, epochs: mergeEpochs(v.epochs, [event.data as unknown as EpochView]) }));
+      if (event.type !== 'status') return;
+      const status = event.data.status as RunStatus;
+      update(id, (v) => ({ ...v, status }));
+      if (isTerminal(status)) void readFinal(id).catch(() => undefined);
     };
-    void loop();
+    Promise.all(ids.map(read))
+      .then((loaded) => {
+        if (!live) return;
+        setViews(loaded);
+        for (const view of loaded) if (!isTerminal(view.status)) stops.push(followRun(view.id, follow(view.id)));
+      })
+      .catch((e) => live && setError(e));
     api<{ runs: RunListItem[] }>('GET', '/runs?limit=50')
       .then((r) => live && setRecent(r.runs))
       .catch(() => undefined);
     return () => {
       live = false;
-      clearTimeout(timer);
+      for (const stop of stops) stop();
     };
   }, [ids.join(',')]);
 
