@@ -3,7 +3,7 @@ import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { assertRedisReachable } from '../queue/redis.ts';
 import { startTrainingWorker } from './training-worker.ts';
-import { sweepScratch } from './train-job.ts';
+import { sweepScratch } from './scratch-sweep.ts';
 import { startIngestWorker } from './ingest-worker.ts';
 import { onShutdownSignal } from '../lib/shutdown.ts';
 import { gpuRequirementProblem, probeDevice } from './device.ts';

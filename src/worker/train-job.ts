@@ -6,7 +6,7 @@ import { parseTrainJobPayload } from '../queue/contracts.ts';
 import type { EventPublisher } from '../queue/event-publisher.ts';
 import type { RunEventDraft, RunError } from '../queue/run-event.ts';
 import type { TrainingOutcome } from '../engine/run-training.ts';
-import { sweepOrphanedScratch } from '../engine/data/scratch-dirs.ts';
+import { sweepScratch } from './scratch-sweep.ts';
 import type { ChildMessage, ParentMessage, TrainingSettings } from './training-process-protocol.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
@@ -73,16 +73,6 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
   } catch (error) {
     tracked?.end(error instanceof WaitingError ? 'interrupted' : error instanceof UnrecoverableError ? 'failed' : 'retried');
     throw error;
-  }
-}
-
-/** Removes scratch directories of processes that are gone; a failure to is logged, never fails the job. */
-export async function sweepScratch(dataDir: string, log: Logger): Promise<void> {
-  try {
-    const removed = await sweepOrphanedScratch(dataDir);
-    if (removed.length > 0) log.info({ removed }, 'removed scratch directories left by training processes that died');
-  } catch (error) {
-    log.warn({ err: error }, 'could not sweep scratch directories');
   }
 }
 

@@ -9,6 +9,7 @@ import { extractTar } from '../untar.ts';
 import type { ModelDetail, ModelListItem } from '../api-types.ts';
 
 const modelPath = (ref: string) => `/models/${encodeURIComponent(ref)}`;
+const aliasPath = (name: string, alias: string) => `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`;
 const shape = (s: unknown[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
 
 export const modelsCommand: Command = {
@@ -78,9 +79,7 @@ export const modelsAliasCommand: Command = {
     const [name, alias, version] = positionals;
     if (!name || !alias || !version) throw usageError(`name the model, the alias and the version: ${this.usage}`);
     if (!/^\d+$/.test(version)) throw usageError(`VERSION ${version}: expected a version number`);
-    const answer = await ctx.client.request<{ name: string; alias: string; version: number }>(
-      'PUT', `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { json: { version: Number(version) } },
-    );
+    const answer = await ctx.client.request<{ name: string; alias: string; version: number }>('PUT', aliasPath(name, alias), { json: { version: Number(version) } });
     if (ctx.json) ctx.printJson(answer);
     else ctx.print(`${answer.name}@${answer.alias} → v${answer.version}`);
     return EXIT.ok;
@@ -94,7 +93,7 @@ export const modelsUnaliasCommand: Command = {
   async run(ctx, { positionals }) {
     const [name, alias] = positionals;
     if (!name || !alias) throw usageError(`name the model and the alias: ${this.usage}`);
-    await ctx.client.request('DELETE', `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`);
+    await ctx.client.request('DELETE', aliasPath(name, alias));
     if (ctx.json) ctx.printJson({ name, alias, deleted: true });
     else ctx.print(`${name}@${alias} removed`);
     return EXIT.ok;

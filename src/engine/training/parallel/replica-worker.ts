@@ -41,17 +41,18 @@ async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise
   await initBackend(request.backend);
   const model = await tf.models.modelFromJSON({ modelTopology: request.topology as tf.io.ModelJSON['modelTopology'] });
   const heads = request.heads.map((h) => ({ ...h, lossName: h.lossName as LossName, loss: lossFunction(h.lossName as LossName), metricNames: [] }));
-  const [grads, stateOut] = [allocateSlot('float32', valuesIn(model.trainableWeights)), allocateSlot('float32', valuesIn(model.nonTrainableWeights))];
+  const [trainableCount, stateCount] = [valuesIn(model.trainableWeights), valuesIn(model.nonTrainableWeights)];
+  const [grads, stateOut] = [allocateSlot('float32', trainableCount), allocateSlot('float32', stateCount)];
   replica = {
     model,
     heads,
     trainable: trainableVariables(model),
     classWeight: request.classWeight,
-    weights: slotView(request.weights, valuesIn(model.trainableWeights)) as Float32Array,
-    state: slotView(request.state, valuesIn(model.nonTrainableWeights)) as Float32Array,
+    weights: slotView(request.weights, trainableCount) as Float32Array,
+    state: slotView(request.state, stateCount) as Float32Array,
     inputs: [],
-    grads: slotView(grads, valuesIn(model.trainableWeights)) as Float32Array,
-    stateOut: slotView(stateOut, valuesIn(model.nonTrainableWeights)) as Float32Array,
+    grads: slotView(grads, trainableCount) as Float32Array,
+    stateOut: slotView(stateOut, stateCount) as Float32Array,
     preds: [],
   };
   reply({
