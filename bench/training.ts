@@ -165,6 +165,11 @@ export async function runTraining(): Promise<BenchResult[]> {
     // The ceiling: 2 threads computing bare gradients in lockstep (no exchange, no optimizer) vs 1.
     { name: `wasm seed CNN bare gradients, 1 thread (batch ${BATCH}, median batch)`, value: bareOne!.median, unit: 'samples/s' },
     compared(`wasm seed CNN bare gradients, 2 threads in lockstep (batch ${BATCH}, median batch)`, bareTwo!.median, 'samples/s', { name: '1 thread', value: bareOne!.median }),
+    // How close the engine's 2 replicas come to that ceiling (x1.00: exchange and optimizer cost nothing).
+    compared('wasm seed CNN engine step, 2 replicas against the ceiling (median batch)', twoReplicas!.median / oneReplica!.median, 'x', {
+      name: 'ceiling',
+      value: bareTwo!.median / bareOne!.median,
+    }),
     { name: `wasm seed CNN engine step, 1 replica (${WASM_SAMPLES} samples, wall clock)`, value: oneReplica!.wall, unit: 'samples/s' },
     compared(`wasm seed CNN engine step, 2 replicas (${WASM_SAMPLES} samples, wall clock)`, twoReplicas!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
     compared(`wasm seed CNN engine step, 2 replicas split evenly (${WASM_SAMPLES} samples, wall clock)`, twoEven!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),

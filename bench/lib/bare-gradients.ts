@@ -12,10 +12,21 @@ export interface BareGradientStep {
   close(): Promise<void>;
 }
 
+/** The worker's next message (after posting `request`, if any); rejects if the thread fails first. */
 function reply<T>(worker: Worker, request?: GradientThreadRequest): Promise<T> {
   return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
+    // Both listeners go once either fires: one step per batch would otherwise pile up an 'error'
+    // listener per step (Node warns past 10).
+    const onMessage = (message: T) => {
+      worker.off('error', onError);
+      resolve(message);
+    };
+    const onError = (error: Error) => {
+      worker.off('message', onMessage);
+      reject(error);
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
     if (request) worker.postMessage(request);
   });
 }
