@@ -328,6 +328,43 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await row.getByText(/\w+ \d+\.\d{4}/).waitFor(); // its best metric, read once the run ended
   });
 
+  step('a model version and a dataset are deleted from their pages; an alias or a running run holds them back', async () => {
+    const run = await request(origin, 'GET', `/runs/${runId}`, undefined, auth);
+    const modelId = run.body.modelId as string;
+    assert.ok(modelId, 'the run registered a model');
+    await go(`models/${modelId}`);
+    await page.getByRole('button', { name: 'Point @production at v1' }).click();
+    const remove = page.getByRole('button', { name: 'Remove @production' });
+    await remove.waitFor();
+
+    // While @production points at it, the version stays, and the page says what to do.
+    await page.getByRole('button', { name: 'Delete v1' }).click();
+    await page.getByRole('alert').getByText('move the alias first').waitFor();
+    assert.equal((await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status, 200, 'the version is kept');
+    await shot('model-delete-refused');
+
+    await remove.click();
+    await remove.waitFor({ state: 'detached' });
+    assert.equal((await request(origin, 'GET', '/models/e2e-digits@production', undefined, auth)).status, 404, 'the alias is gone');
+    await page.getByRole('button', { name: 'Delete v1' }).click();
+    await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
+    assert.equal((await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status, 404, 'the version is gone');
+
+    // A run that uses the dataset holds it back until the run ends.
+    const holding = await request(origin, 'POST', '/runs', { ...tinyCnnSpec(datasetId), name: 'holds-dataset', fit: { epochs: 50, batchSize: 32 } }, auth);
+    assert.equal(holding.status, 201, JSON.stringify(holding.body));
+    await go(`datasets/${datasetId}`);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('alert').getByText('queued or running run').waitFor();
+    assert.equal((await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status, 200, 'the dataset is kept');
+    assert.equal((await request(origin, 'POST', `/runs/${holding.body.id}/cancel`, undefined, auth)).status, 202);
+    await waitForRun(origin, holding.body.id, ['canceled'], 60_000, auth);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
+    await page.locator(`tr[data-dataset-id="${datasetId}"]`).waitFor({ state: 'detached' });
+    assert.equal((await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status, 404, 'the dataset is gone');
+  });
+
   step('phone width and dark mode: nothing overflows the screen sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,12 +1,15 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api/client.ts';
 import type { Dataset, DatasetSample } from '../api/types.ts';
 import { ErrorNote } from '../components/Notice.tsx';
 import { formatBytes, formatTime } from '../lib/format.ts';
+import { href, navigate } from '../lib/router.ts';
 import { useApi } from '../lib/use-api.ts';
 
-/** One dataset: its metadata and a grid of samples (images) or their values. */
+/** One dataset: its metadata, a grid of samples (images) or their values, and delete. */
 export function DatasetPage({ id }: { id: string }) {
   const { data: dataset, error, reload } = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
+  const [deleteError, setDeleteError] = useState<unknown>();
   const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined);
   useEffect(() => {
     if (dataset?.status !== 'ingesting') return;
@@ -17,13 +20,29 @@ export function DatasetPage({ id }: { id: string }) {
   if (!dataset) return <p aria-busy="true">Loading dataset…</p>;
   const labelOf = (s: DatasetSample) => s.className ?? (Array.isArray(s.label) ? s.label.join(',') : s.label !== undefined ? (dataset.classes?.[s.label] ?? String(s.label)) : '');
   const images = samples?.samples.filter((s) => typeof s.image === 'string') ?? [];
+  // The api refuses (409) while a queued or running run uses the dataset: its message says so.
+  const remove = async () => {
+    if (!confirm(`Delete dataset ${dataset.name} and its files?`)) return;
+    try {
+      await api('DELETE', `/datasets/${encodeURIComponent(dataset.id)}`);
+      navigate(href('datasets'));
+    } catch (err) {
+      setDeleteError(err);
+    }
+  };
 
   return (
     <article aria-labelledby="dataset-title">
       <div class="page-head">
         <h1 id="dataset-title">{dataset.name}</h1>
-        <span class={`badge status-${dataset.status}`}>{dataset.status}</span>
+        <div class="actions">
+          <span class={`badge status-${dataset.status}`}>{dataset.status}</span>
+          <button type="button" class="danger" onClick={remove}>
+            Delete
+          </button>
+        </div>
       </div>
+      <ErrorNote error={deleteError} />
       {dataset.error && <p class="error-note">{dataset.error}</p>}
       <dl class="facts">
         <div>

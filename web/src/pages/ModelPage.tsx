@@ -5,26 +5,41 @@ import { ErrorNote } from '../components/Notice.tsx';
 import { TryModel } from '../components/TryModel.tsx';
 import { formatNumber, formatTime } from '../lib/format.ts';
 import { useApi } from '../lib/use-api.ts';
-import { href } from '../lib/router.ts';
+import { href, navigate } from '../lib/router.ts';
 
 const shapeText = (shape: Array<number | null>) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
-/** One model version: signature, labels, aliases, evaluation, and a panel to try it. */
+/** One model version: signature, labels, aliases (point, remove), evaluation, a panel to try it, delete. */
 export function ModelPage({ id }: { id: string }) {
   const { data: model, error, reload } = useApi<ModelDetail>(`/models/${encodeURIComponent(id)}`);
   const [alias, setAlias] = useState('production');
   const [aliasError, setAliasError] = useState<unknown>();
+  const [deleteError, setDeleteError] = useState<unknown>();
   if (error) return <ErrorNote error={error} />;
   if (!model) return <p aria-busy="true">Loading model…</p>;
 
-  const pointAlias = async (e: Event) => {
-    e.preventDefault();
+  const aliasPath = (name: string) => `/models/${encodeURIComponent(model.name)}/aliases/${encodeURIComponent(name)}`;
+  const changeAlias = async (request: () => Promise<unknown>) => {
     try {
-      await api('PUT', `/models/${encodeURIComponent(model.name)}/aliases/${encodeURIComponent(alias)}`, { version: model.version });
+      await request();
       setAliasError(undefined);
       reload();
     } catch (err) {
       setAliasError(err);
+    }
+  };
+  const pointAlias = (e: Event) => {
+    e.preventDefault();
+    return changeAlias(() => api('PUT', aliasPath(alias), { version: model.version }));
+  };
+  // The api refuses (409) while an alias points at this version, and says which: shown as it is.
+  const deleteVersion = async () => {
+    if (!confirm(`Delete ${model.name} v${model.version} and its files?`)) return;
+    try {
+      await api('DELETE', `/models/${encodeURIComponent(model.id)}`);
+      navigate(href('models'));
+    } catch (err) {
+      setDeleteError(err);
     }
   };
 
@@ -39,13 +54,22 @@ export function ModelPage({ id }: { id: string }) {
         </div>
         <div class="actions">
           {model.aliases.map((a) => (
-            <span class="badge alias">@{a}</span>
+            <span class="badge alias">
+              @{a}
+              <button type="button" class="badge-remove" aria-label={`Remove @${a}`} title={`Remove @${a}`} onClick={() => changeAlias(() => api('DELETE', aliasPath(a)))}>
+                ×
+              </button>
+            </span>
           ))}
           <span class={`badge serving-${model.serving}`} title="whether the model is loaded for serving">
             {model.serving}
           </span>
+          <button type="button" class="danger" onClick={deleteVersion}>
+            Delete v{model.version}
+          </button>
         </div>
       </div>
+      <ErrorNote error={deleteError} />
       <div class="two-columns">
         <section class="card" aria-labelledby="try-title">
           <h2 id="try-title">Try it</h2>
