@@ -350,6 +350,20 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
     assert.equal((await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status, 404, 'the version is gone');
 
+    // The run's page, its model gone, shows none and settles: nothing left to wait for.
+    const runReads: string[] = [];
+    const countRunReads = (r: { url(): string }) => {
+      if (new URL(r.url()).pathname === `/runs/${runId}`) runReads.push(r.url());
+    };
+    page.on('request', countRunReads);
+    await go(`runs/${runId}`);
+    await page.locator('article.run[data-status=succeeded]').waitFor();
+    await page.locator('.log li', { hasText: 'status: succeeded' }).waitFor(); // its events replayed
+    await page.waitForTimeout(2000); // a page still waiting for the model re-read the run every 700 ms
+    page.off('request', countRunReads);
+    assert.equal(await page.getByTestId('model-link').count(), 0, 'no link to the deleted model');
+    assert.equal(runReads.length, 1, 'the run was read once: its replayed events are not news');
+
     // A run that uses the dataset holds it back until the run ends.
     const holding = await request(origin, 'POST', '/runs', { ...tinyCnnSpec(datasetId), name: 'holds-dataset', fit: { epochs: 50, batchSize: 32 } }, auth);
     assert.equal(holding.status, 201, JSON.stringify(holding.body));

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useReducer, useState } from 'preact/hooks';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import { followRun } from '../api/run-events.ts';
-import { isTerminal, type ModelDetail, type RunView } from '../api/types.ts';
+import { isTerminal, type ModelDetail, type RunStatus, type RunView } from '../api/types.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { RunCharts } from '../components/RunCharts.tsx';
@@ -13,6 +13,9 @@ import { datasetName } from '../lib/run-metrics.ts';
 import { useApi, useDatasetNames } from '../lib/use-api.ts';
 import { href, navigate } from '../lib/router.ts';
 
+/** How far along a run is: its events replay oldest first, so an older status never counts as news. */
+const progress = (status: RunStatus) => (status === 'queued' ? 0 : status === 'running' ? 1 : 2);
+
 /** One run: live curves, batch progress, evaluation, checkpoints, spec and log. */
 export function RunPage({ id }: { id: string }) {
   const { data: view, error, reload } = useApi<RunView>(`/runs/${encodeURIComponent(id)}`);
@@ -22,27 +25,22 @@ export function RunPage({ id }: { id: string }) {
   const datasetNames = useDatasetNames();
   const { data: model } = useApi<ModelDetail>(view?.modelId ? `/models/${view.modelId}` : undefined);
 
-  useEffect(
-    () =>
-      followRun(
-        id,
-        (event) => {
-          dispatch(event);
-          // The final status brings the model id, timings and the stored evaluation.
-          if (event.type === 'status' || event.type === 'evaluation') reload();
-        },
-        setConnected,
-      ),
-    [id],
-  );
+  useEffect(() => followRun(id, dispatch, setConnected), [id]);
 
-  // Live events can arrive before the api has stored their effect (the model it registered): re-read until it has.
-  const awaitingModel = (live.status ?? view?.status) === 'succeeded' && view?.status !== undefined && !view.modelId;
+  // When the stream moves the run on, the stored run (timings, error and, once it has succeeded, the
+  // model it registered: one transaction server-side) is read again at once, then every 700 ms while
+  // the api has not stored that status yet. A run that had ended when the page opened replays its
+  // events without a single re-read, and one whose model was since deleted waits for nothing.
+  const behind = live.status !== undefined && view !== undefined && progress(live.status) > progress(view.status);
+  const rereads = useRef(0);
   useEffect(() => {
-    if (!awaitingModel) return;
-    const timer = setTimeout(reload, 700);
+    if (!behind) {
+      rereads.current = 0;
+      return;
+    }
+    const timer = setTimeout(reload, rereads.current++ === 0 ? 0 : 700);
     return () => clearTimeout(timer);
-  }, [awaitingModel, view]);
+  }, [behind, view]);
 
   const epochs = useMemo(() => mergeEpochs(view?.epochs ?? [], live.epochs), [view?.epochs, live.epochs]);
   const checkpoints = useMemo(() => mergeCheckpoints(view?.checkpoints ?? [], live.checkpoints), [view?.checkpoints, live.checkpoints]);
