@@ -61,7 +61,7 @@ export function metricKey(head: OutputHead, metric: string, heads: OutputHead[])
 
 /** Fresh accumulators for every head's metrics. */
 export function createHeadMetrics(heads: OutputHead[]): Metric[][] {
-  return heads.map((head) => head.metricNames.map((m) => createMetric(m, head.lossName, metricKey(head, m, heads))));
+  return heads.map((head) => head.metricNames.map((m) => createMetric(m, metricKey(head, m, heads))));
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LossName, MetricName } from '../spec/run-spec.ts';
+import type { MetricName } from '../spec/run-spec.ts';
 
 /**
  * A metric that accumulates over an epoch the way Keras' stateful metrics do: means are weighted by
@@ -82,18 +82,26 @@ function sparseAccuracy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.cast(tf.equal(tf.cast(tf.reshape(yTrue, predicted.shape), 'int32'), predicted), 'float32');
 }
 
-/** Keras resolves "accuracy" by the loss: binary, sparse or categorical accuracy. */
-function resolveAccuracy(loss: LossName): (t: tf.Tensor, p: tf.Tensor) => tf.Tensor {
-  if (loss === 'binaryCrossentropy') return (t, p) => tf.metrics.binaryAccuracy(t, p);
-  if (loss === 'sparseCategoricalCrossentropy') return sparseAccuracy;
-  return (t, p) => tf.metrics.categoricalAccuracy(t, p);
+/**
+ * "accuracy" as Keras resolves it (compile_utils, by the shapes of labels and predictions, whatever
+ * the loss): one output unit → binary accuracy (threshold 0.5); labels of lower rank than the
+ * predictions, or of one column against several → sparse; otherwise categorical. Resolving by the
+ * loss instead made a 1-unit output trained with mse report categorical accuracy, which is 1.0 for
+ * any prediction (argmax over one unit).
+ */
+function keraslikeAccuracy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  const predLast = yPred.shape[yPred.rank - 1];
+  const trueLast = yTrue.shape[yTrue.rank - 1];
+  if (predLast === 1) return tf.metrics.binaryAccuracy(yTrue, yPred);
+  if (yTrue.rank < yPred.rank || (trueLast === 1 && predLast! > 1)) return sparseAccuracy(yTrue, yPred);
+  return tf.metrics.categoricalAccuracy(yTrue, yPred);
 }
 
 /** Builds a fresh accumulator for a metric name; `displayName` is the key it reports under. */
-export function createMetric(name: MetricName, loss: LossName, displayName: string): Metric {
+export function createMetric(name: MetricName, displayName: string): Metric {
   switch (name) {
     case 'accuracy':
-      return new MeanMetric(displayName, resolveAccuracy(loss));
+      return new MeanMetric(displayName, keraslikeAccuracy);
     case 'categoricalAccuracy':
       return new MeanMetric(displayName, (t, p) => tf.metrics.categoricalAccuracy(t, p));
     case 'sparseCategoricalAccuracy':
