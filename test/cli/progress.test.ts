@@ -22,6 +22,11 @@ test('metrics: 4 decimals, scientific when tiny, loss first, validation metrics 
   assert.deepEqual(ordered, ['loss', 'accuracy', 'mae', 'val_loss', 'val_accuracy']);
 });
 
+test('a diverged metric (null in JSON, NaN or Infinity in memory) prints as Keras prints it, and keeps its place', () => {
+  assert.deepEqual([null, NaN, Infinity, -Infinity].map(formatMetricValue), ['nan', 'nan', 'inf', '-inf']);
+  assert.deepEqual(orderMetrics({ accuracy: 0.5, loss: null }), [['loss', null], ['accuracy', 0.5]]);
+});
+
 test('a batch line has the bar, ETA, samples/s and the running metrics; the last batch has no ETA', () => {
   const line = batchLine({ batch: 12, batches: 50, metrics: { accuracy: 0.8125, loss: 0.41234 }, samplesPerSec: 640.4, etaSeconds: 3.2 });
   assert.equal(line, '12/50 [======>.......................] - ETA: 3s - 640 samples/s - loss: 0.4123 - accuracy: 0.8125');

@@ -33,7 +33,9 @@ export const ModelSummarySchema = Type.Object(
 
 export const EpochView = Type.Object({
   epoch: Type.Integer(),
-  metrics: Type.Record(Type.String(), Type.Number()),
+  // null where training produced no finite number (a diverged loss: NaN or Infinity, which JSON
+  // cannot carry). A plain Number schema made the serializer answer 0, a perfect loss, instead.
+  metrics: Type.Record(Type.String(), Nullable(Type.Number())),
   lr: Nullable(Type.Number()),
   durationMs: Type.Integer(),
   samplesPerSec: Nullable(Type.Number()),

@@ -1,9 +1,11 @@
+import { resolveMode } from '../../engine/callbacks/monitor.ts';
 import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 
 /**
  * The metric a run is judged by and its best value so far: the first compiled metric on validation,
- * else on training, else val_loss, else loss. Lower is better for losses and errors, higher for the
- * rest. Null before the first epoch.
+ * else on training, else val_loss, else loss. Better is decided as the callbacks' mode 'auto' does
+ * (higher for accuracy-like metrics, lower for losses and errors such as mae and mse). Null before
+ * the first epoch.
  */
 export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
   const rows = epochs.map((e) => e.metrics as Record<string, unknown>);
@@ -13,7 +15,7 @@ export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { nam
   if (!name) return null;
   const values = rows.map((m) => m[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (!values.length) return null;
-  return { name, value: /loss|error/.test(name) ? Math.min(...values) : Math.max(...values) };
+  return { name, value: resolveMode(name, 'auto') === 'min' ? Math.min(...values) : Math.max(...values) };
 }
 
 /** The registered or built-in dataset a run trains on; null for data inline in the spec. */

@@ -52,20 +52,22 @@ export function formatStepTime(secondsPerStep: number): string {
 }
 
 /** A metric value as Keras prints it: 4 decimals, or scientific notation when tiny. */
-export function formatMetricValue(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+export function formatMetricValue(value: number | null): string {
+  // JSON carries a diverged NaN or Infinity as null: Keras prints those as nan.
+  if (value === null || Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   return Math.abs(value) > 1e-3 || value === 0 ? value.toFixed(4) : value.toExponential(4);
 }
 
 /** Keras' order: loss, the other training metrics, then val_loss and the other validation metrics. */
-export function orderMetrics(metrics: Record<string, number>): Array<[string, number]> {
-  const entries = Object.entries(metrics).filter(([, v]) => typeof v === 'number');
-  const rank = ([key]: [string, number]) => (key.startsWith('val_') ? 2 : 0) + (key === 'loss' || key === 'val_loss' ? 0 : 1);
+export function orderMetrics(metrics: Record<string, number | null>): Array<[string, number | null]> {
+  const entries = Object.entries(metrics).filter(([, v]) => typeof v === 'number' || v === null);
+  const rank = ([key]: [string, number | null]) => (key.startsWith('val_') ? 2 : 0) + (key === 'loss' || key === 'val_loss' ? 0 : 1);
   return entries.map((e, i) => [e, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([e]) => e);
 }
 
 /** ` - loss: 0.3012 - accuracy: 0.8750` */
-export const formatMetrics = (metrics: Record<string, number>) =>
+export const formatMetrics = (metrics: Record<string, number | null>) =>
   orderMetrics(metrics)
     .map(([k, v]) => ` - ${k}: ${formatMetricValue(v)}`)
     .join('');

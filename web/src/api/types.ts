@@ -27,7 +27,8 @@ export interface RunListItem {
 
 export interface EpochView {
   epoch: number;
-  metrics: Record<string, number>;
+  /** null: no finite value (a diverged loss). */
+  metrics: Record<string, number | null>;
   lr: number | null;
   durationMs: number;
   samplesPerSec: number | null;
