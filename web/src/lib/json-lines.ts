@@ -20,6 +20,14 @@ export function fieldLines(text: string): Map<string, number> {
     i++;
     return JSON.parse(`"${out}"`) as string;
   };
+  // After a member: a comma, or the container's close (left for the loop to take). Anything else,
+  // the end of the text included, is not JSON: stop there. Without this check an unclosed `[` or a
+  // `]` typed as `}` left every loop below spinning in place, and the editor froze its tab.
+  const next = (close: string) => {
+    skip();
+    if (text[i] === ',') i++;
+    else if (text[i] !== close) throw new Error(`expected , or ${close}`);
+  };
   const value = (path: string) => {
     skip();
     const c = text[i];
@@ -34,10 +42,9 @@ export function fieldLines(text: string): Map<string, number> {
         const child = path ? `${path}.${key}` : key;
         lines.set(child, keyLine);
         skip();
-        i++; // colon
+        if (text[i++] !== ':') throw new Error('expected :');
         value(child);
-        skip();
-        if (text[i] === ',') i++;
+        next('}');
       }
     } else if (c === '[') {
       i++;
@@ -47,13 +54,14 @@ export function fieldLines(text: string): Map<string, number> {
         const child = `${path}[${index}]`;
         lines.set(child, line);
         value(child);
-        skip();
-        if (text[i] === ',') i++;
+        next(']');
       }
     } else if (c === '"') {
       string();
     } else {
+      const start = i;
       while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+      if (i === start) throw new Error('expected a value');
     }
   };
   try {
