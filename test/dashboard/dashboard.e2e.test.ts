@@ -108,6 +108,11 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   step('the page asks for the token, then shows the runs', async () => {
     await page.goto(`${origin}/`);
     await page.getByRole('dialog').waitFor();
+    // Dismissed, the dialog stays closed: the page does not re-read, get 401 and ask again at once.
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getByRole('dialog').count(), 0, 'the dialog stays dismissed');
+    await page.getByRole('button', { name: 'Set the API token' }).click();
     await page.getByRole('textbox', { name: 'Token' }).fill(TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('table', { name: 'Runs' }).waitFor();
@@ -306,6 +311,23 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await second.getByRole('button', { name: 'Delete' }).click();
     await second.waitFor({ state: 'detached' });
     assert.equal((await request(origin, 'GET', `/runs/${created.body.id}`, undefined, auth)).status, 404);
+
+    // The deleted run's page says so and does not keep knocking on its event stream.
+    const sockets: string[] = [];
+    const countSockets = (ws: { url(): string }) => sockets.push(ws.url());
+    page.on('websocket', countSockets);
+    await go(`runs/${created.body.id}`);
+    await page.getByRole('alert').getByText('does not exist').waitFor();
+    await page.waitForTimeout(3000);
+    page.off('websocket', countSockets);
+    assert.deepEqual(sockets, [], 'no event stream opened for a run that does not exist');
+    // Compared with a deleted run, the run that exists still shows, and the missing one can be removed.
+    await go(`compare?ids=${runId},${created.body.id}`);
+    await page.locator('tbody tr:not(.u-series)', { hasText: 'e2e-digits' }).waitFor();
+    const missing = page.locator(`[data-missing-run="${created.body.id}"]`);
+    await missing.getByText('does not exist').waitFor();
+    await missing.getByRole('button', { name: 'Remove' }).click();
+    await page.waitForURL(new RegExp(`ids=${runId}$`));
   });
 
   step('the compare page follows a running run over its event stream, without re-reading it', async () => {
@@ -380,9 +402,12 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   });
 
   step('phone width and dark mode: nothing overflows the screen sideways', async () => {
+    // A name of 100 characters without a space, as a script might make one.
+    const long = await request(origin, 'POST', '/runs', denseRunSpec({ name: `sweep_${'x'.repeat(94)}`, epochs: 1 }), auth);
+    assert.equal(long.status, 201, JSON.stringify(long.body));
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const hash of ['runs', `runs/${runId}`, 'new', 'datasets']) {
+    for (const hash of ['runs', `runs/${runId}`, `runs/${long.body.id}`, `compare?ids=${runId},${long.body.id}`, 'new', 'datasets']) {
       await go(hash);
       await page.locator('main h1').first().waitFor();
       const { overflow, culprits } = await page.evaluate(() => {

@@ -63,9 +63,9 @@ function App() {
       </header>
       {askToken && (
         <TokenForm
-          onDone={() => {
+          onDone={(saved) => {
             setAskToken(false);
-            setGeneration((g) => g + 1);
+            if (saved) setGeneration((g) => g + 1);
             // Focus goes back where the dialog was opened from, not to the top of the page.
             tokenButton.current?.focus();
           }}

@@ -11,10 +11,14 @@ export function followRun(runId: string, onEvent: (event: RunEvent) => void, onC
   let stopped = false;
   let socket: WebSocket | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  const backoff = new Backoff(1000);
 
   const connect = () => {
     socket = new WebSocket(socketUrl(`/runs/${encodeURIComponent(runId)}/events`, { since }));
-    socket.onopen = () => onConnection?.(true);
+    socket.onopen = () => {
+      backoff.opened();
+      onConnection?.(true);
+    };
     socket.onmessage = (message) => {
       const event = JSON.parse(String(message.data)) as RunEvent;
       if (typeof event.seq !== 'number' || event.seq <= since) return;
@@ -24,7 +28,7 @@ export function followRun(runId: string, onEvent: (event: RunEvent) => void, onC
     socket.onclose = (close) => {
       onConnection?.(false);
       // 1000: the run finished and every event was sent.
-      if (!stopped && close.code !== 1000) retry = setTimeout(connect, 1000);
+      if (!stopped && close.code !== 1000) retry = setTimeout(connect, backoff.next());
     };
   };
   connect();
@@ -44,9 +48,11 @@ export function followAllRuns(onEvent: (event: RunEvent) => void, onReconnect: (
   let socket: WebSocket | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let first = true;
+  const backoff = new Backoff(2000);
   const connect = () => {
     socket = new WebSocket(socketUrl('/events'));
     socket.onopen = () => {
+      backoff.opened();
       socket!.send(JSON.stringify({ subscribe: '*' }));
       if (!first) onReconnect();
       first = false;
@@ -56,7 +62,7 @@ export function followAllRuns(onEvent: (event: RunEvent) => void, onReconnect: (
       if (typeof event.seq === 'number' && event.runId) onEvent(event);
     };
     socket.onclose = () => {
-      if (!stopped) retry = setTimeout(connect, 2000);
+      if (!stopped) retry = setTimeout(connect, backoff.next());
     };
   };
   connect();
@@ -65,4 +71,26 @@ export function followAllRuns(onEvent: (event: RunEvent) => void, onReconnect: (
     clearTimeout(retry);
     socket?.close();
   };
+}
+
+/**
+ * Delay before reconnecting: `base` after a socket that was open dropped (the api restarting),
+ * doubling up to 30 s while connections are refused outright (a run that does not exist, a token
+ * the api rejects), where retrying every second only fills the console with errors.
+ */
+class Backoff {
+  private refused = 0;
+  private wasOpen = false;
+  constructor(private readonly base: number) {}
+  opened(): void {
+    this.wasOpen = true;
+    this.refused = 0;
+  }
+  next(): number {
+    if (this.wasOpen) {
+      this.wasOpen = false;
+      return this.base;
+    }
+    return Math.min(30_000, this.base * 2 ** this.refused++);
+  }
 }

@@ -17,9 +17,10 @@ function zeros(shape: Array<number | null>): unknown {
 
 /**
  * Sends inputs to /models/:id/predict and shows the answer: a drawing pad for 28×28 grayscale
- * image models, a JSON box for every model.
+ * image models, a JSON box for every model. `onPredicted` runs after each answer (the page re-reads
+ * the model: a first prediction loads it for serving).
  */
-export function TryModel({ model }: { model: ModelDetail }) {
+export function TryModel({ model, onPredicted }: { model: ModelDetail; onPredicted?: () => void }) {
   const input = model.signature.inputs[0]!;
   const drawable = model.signature.inputs.length === 1 && isDigitInput(input.shape);
   const example = model.signature.inputs.length === 1 ? { instances: [zeros(input.shape.slice(1))] } : { instances: [Object.fromEntries(model.signature.inputs.map((i) => [i.name, zeros(i.shape.slice(1))]))] };
@@ -34,6 +35,7 @@ export function TryModel({ model }: { model: ModelDetail }) {
       const answer = await api<{ predictions: Array<Prediction | Record<string, Prediction>> }>('POST', `/models/${encodeURIComponent(model.id)}/predict`, { ...body, topK: TOP_K });
       setPrediction(answer.predictions[0]);
       setError(undefined);
+      onPredicted?.();
     } catch (e) {
       setError(e);
     } finally {

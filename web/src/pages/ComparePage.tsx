@@ -14,6 +14,8 @@ export function ComparePage({ ids }: { ids: string[] }) {
   const [views, setViews] = useState<RunView[]>([]);
   const [recent, setRecent] = useState<RunListItem[]>([]);
   const [error, setError] = useState<unknown>();
+  /** Runs of the address that could not be read (deleted, or a wrong id): named, each with a Remove. */
+  const [missing, setMissing] = useState<{ id: string; error: unknown }[]>([]);
   const [metric, setMetric] = useState('');
 
   useEffect(() => {
@@ -40,10 +42,13 @@ export function ComparePage({ ids }: { ids: string[] }) {
       update(id, (v) => ({ ...v, status }));
       if (isTerminal(status)) void readFinal(id).catch(() => undefined);
     };
-    Promise.all(ids.map(read))
-      .then((loaded) => {
+    // One run that cannot be read must not blank the others: each read stands on its own.
+    Promise.allSettled(ids.map(read))
+      .then((results) => {
         if (!live) return;
+        const loaded = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
         setViews(loaded);
+        setMissing(results.flatMap((r, k) => (r.status === 'rejected' ? [{ id: ids[k]!, error: r.reason }] : [])));
         for (const view of loaded) if (!isTerminal(view.status)) stops.push(followRun(view.id, follow(view.id)));
       })
       .catch((e) => live && setError(e));
@@ -79,6 +84,14 @@ export function ComparePage({ ids }: { ids: string[] }) {
         </label>
       </div>
       <ErrorNote error={error} />
+      {missing.map((m) => (
+        <div class="row" data-missing-run={m.id}>
+          <ErrorNote error={m.error} />
+          <button type="button" class="small ghost" onClick={() => setIds(ids.filter((id) => id !== m.id))}>
+            Remove
+          </button>
+        </div>
+      ))}
       {views.length > 0 && <Chart name="compare" title={`${chosen} by epoch`} xLabel="epoch" series={series} data={data} />}
       <div class="table-wrap">
         <table>

@@ -23,6 +23,7 @@ export function ModelPage({ id }: { id: string }) {
     try {
       await request();
       setAliasError(undefined);
+      setDeleteError(undefined); // a refusal because of an alias may no longer hold
       reload();
     } catch (err) {
       setAliasError(err);
@@ -73,7 +74,8 @@ export function ModelPage({ id }: { id: string }) {
       <div class="two-columns">
         <section class="card" aria-labelledby="try-title">
           <h2 id="try-title">Try it</h2>
-          <TryModel model={model} />
+          {/* A first prediction loads the model: re-read it then, so the serving badge says so. */}
+          <TryModel model={model} onPredicted={model.serving === 'ready' ? undefined : reload} />
         </section>
         <section aria-labelledby="about-title">
           <h2 id="about-title">About</h2>
@@ -118,7 +120,7 @@ export function ModelPage({ id }: { id: string }) {
           <form class="row" onSubmit={pointAlias}>
             <label>
               Alias
-              <input name="alias" value={alias} pattern="[A-Za-z][A-Za-z0-9_.\-]*" onInput={(e) => setAlias(e.currentTarget.value)} />
+              <input name="alias" required value={alias} pattern="[A-Za-z][A-Za-z0-9_.\-]*" onInput={(e) => setAlias(e.currentTarget.value)} />
             </label>
             <button type="submit">Point @{alias || '…'} at v{model.version}</button>
           </form>

@@ -16,6 +16,15 @@ import { href, navigate } from '../lib/router.ts';
 /** How far along a run is: its events replay oldest first, so an older status never counts as news. */
 const progress = (status: RunStatus) => (status === 'queued' ? 0 : status === 'running' ? 1 : 2);
 
+/** Why a run shows no evaluation (yet). */
+function evaluationNote(status: RunStatus, spec: RunView['spec']): string {
+  const dataset = (spec as { dataset?: { testSplit?: number; test_split?: number } }).dataset;
+  const testSplit = dataset?.testSplit ?? dataset?.test_split;
+  if (!isTerminal(status)) return 'After training, on the test split.';
+  if (status !== 'succeeded') return `No evaluation: the run ${status === 'failed' ? 'failed' : 'was canceled'} before it.`;
+  return testSplit ? 'No evaluation was stored.' : 'No evaluation (the spec has no test split).';
+}
+
 /** One run: live curves, batch progress, evaluation, checkpoints, spec and log. */
 export function RunPage({ id }: { id: string }) {
   const { data: view, error, reload } = useApi<RunView>(`/runs/${encodeURIComponent(id)}`);
@@ -25,7 +34,9 @@ export function RunPage({ id }: { id: string }) {
   const datasetNames = useDatasetNames();
   const { data: model } = useApi<ModelDetail>(view?.modelId ? `/models/${view.modelId}` : undefined);
 
-  useEffect(() => followRun(id, dispatch, setConnected), [id]);
+  // Follow once the run is known to exist: a wrong or deleted id has no stream to wait for.
+  const found = view !== undefined;
+  useEffect(() => (found ? followRun(id, dispatch, setConnected) : undefined), [id, found]);
 
   // When the stream moves the run on, the stored run (timings, error and, once it has succeeded, the
   // model it registered: one transaction server-side) is read again at once, then every 700 ms while
@@ -150,7 +161,7 @@ export function RunPage({ id }: { id: string }) {
 
       <section id="evaluation" aria-labelledby="evaluation-title">
         <h2 id="evaluation-title">Evaluation</h2>
-        {evaluation ? <ConfusionMatrix evaluation={evaluation} labels={model?.labels} /> : <p class="muted">{isTerminal(status) ? 'No evaluation (the spec has no test split).' : 'After training, on the test split.'}</p>}
+        {evaluation ? <ConfusionMatrix evaluation={evaluation} labels={model?.labels} /> : <p class="muted">{evaluationNote(status, view.spec)}</p>}
       </section>
 
       <section id="checkpoints" aria-labelledby="checkpoints-title">

@@ -29,11 +29,22 @@ export function RunsPage() {
       setError(e);
     }
   };
-  /** Coalesces bursts of events for one key into one reload. */
+  /**
+   * Coalesces a burst of events for one key into one reload, at most `ms` after the burst's first
+   * event. Restarting the timer on every event instead starved the table while a run reported
+   * epochs several times a second: no reload came until the events paused.
+   */
   const soon = (key: string, fn: () => void, ms = 300) => {
-    clearTimeout(timers.current.get(key));
-    timers.current.set(key, setTimeout(fn, ms));
+    if (timers.current.has(key)) return;
+    timers.current.set(
+      key,
+      setTimeout(() => {
+        timers.current.delete(key);
+        fn();
+      }, ms),
+    );
   };
+  useEffect(() => () => timers.current.forEach((t) => clearTimeout(t)), []);
 
   useEffect(() => void loadList(), [status]);
   useEffect(
@@ -59,7 +70,10 @@ export function RunsPage() {
     if (action === 'delete' && !confirm(`Delete run ${run.name ?? run.id} and its artifacts?`)) return;
     try {
       if (action === 'cancel') await api('POST', `/runs/${run.id}/cancel`);
-      else await api('DELETE', `/runs/${run.id}`);
+      else {
+        await api('DELETE', `/runs/${run.id}`);
+        setSelected((s) => new Set([...s].filter((id) => id !== run.id))); // nothing left to compare
+      }
       await loadList();
     } catch (e) {
       setError(e);
