@@ -19,7 +19,8 @@ const LOSS_ALIASES: Record<string, string> = {
   kullback_leibler_divergence: 'kld',
 };
 
-const METRIC_ALIASES: Record<string, string> = {
+/** Keras' metric spellings → Kiln's names (also how the api suggests a monitor such as `val_acc`). */
+export const METRIC_ALIASES: Record<string, string> = {
   acc: 'accuracy',
   categorical_accuracy: 'categoricalAccuracy',
   sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
@@ -61,6 +62,16 @@ function normalizeOptimizer(value: unknown): unknown {
   return obj;
 }
 
+/**
+ * `test_split`, `validation_split` and augment's `flip_left_right`: the dataset's own keys. The inline
+ * data (x, y, and the input and output names under them) is the user's and stays as it is.
+ */
+function normalizeDataset(value: Record<string, unknown>): Record<string, unknown> {
+  const dataset = camelKeys(value) as Record<string, unknown>;
+  if (isPlainObject(dataset.augment)) dataset.augment = camelKeys(dataset.augment);
+  return dataset;
+}
+
 const CALLBACK_NAMES = ['earlyStopping', 'reduceLROnPlateau', 'modelCheckpoint', 'tensorBoard'];
 
 /** `reduce_lr_on_plateau`, `ReduceLROnPlateau` and `reduceLROnPlateau` all name the same callback. */
@@ -81,6 +92,7 @@ export function normalizeRunSpec(body: unknown): unknown {
     spec.compile = compile;
   }
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
+  if (isPlainObject(spec.dataset)) spec.dataset = normalizeDataset(spec.dataset);
   if (isPlainObject(spec.callbacks)) {
     spec.callbacks = Object.fromEntries(Object.entries(spec.callbacks).map(([k, v]) => [callbackName(k), camelKeys(v)]));
   }

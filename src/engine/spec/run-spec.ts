@@ -34,7 +34,10 @@ export const OptimizerSpec = Type.Union(
       Strict,
     ),
   ],
-  { description: 'An optimizer name, or {type, learningRate, ...} with Keras arguments.' },
+  {
+    description:
+      'An optimizer name, or {type, learningRate, ...} with Keras arguments; each optimizer takes only its own (OPTIMIZER_ARGS in optimizers.ts), and the api refuses the others rather than drop them.',
+  },
 );
 
 export const LOSSES = [
@@ -81,7 +84,14 @@ export const FitSpec = Type.Object(
     validationSplit: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0 }),
     shuffle: Type.Boolean({ default: true }),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
-    classWeight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
+    /**
+     * Keras' class_weight, {class index: weight}. Its keys are checked against the model's output by
+     * validateRunSpec (a key pattern here would not be enforced: TypeBox's Record emits
+     * patternProperties without additionalProperties: false), with a message naming the classes.
+     */
+    classWeight: Type.Optional(
+      Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'Class index (0 to classes - 1) → weight, for a single-output model' }),
+    ),
     /** Training time allowed, over every attempt (SageMaker's StoppingCondition); the run then stops at a batch boundary, keeps a checkpoint and fails with reason `timeout`. */
     maxRuntimeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
   },

@@ -1,6 +1,10 @@
 import { validateModelSpec, type ModelSummary } from '../model/index.ts';
 import { CompileError, resolveHeads } from '../training/heads.ts';
-import { isInline, type RunSpec } from './run-spec.ts';
+import { checkOptimizerArgs } from './optimizers.ts';
+import { isInline, type DatasetRef, type RunSpec } from './run-spec.ts';
+import { splitCounts } from './splits.ts';
+import { checkCallbackMonitors } from './validate-callbacks.ts';
+import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
 
 export interface SpecIssue {
   path: string;
@@ -27,6 +31,9 @@ function sameShape(expected: (number | null)[], given: number[]): boolean {
 
 const count = (shape: (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
 
+/** The rows a run on a stored dataset splits (its train split, up to `limit`), when the api knows them. */
+const datasetRows = (ref: DatasetRef, info: DatasetInfo) => (info.samples === undefined ? undefined : Math.min(info.samples, ref.limit ?? Infinity));
+
 /** A dataset given by id against the model: one input and output, sample size, and classes against output units. */
 function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary, heads: ReturnType<typeof resolveHeads>): SpecIssue[] {
   const errors: SpecIssue[] = [];
@@ -37,24 +44,57 @@ function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary
   if (count(input) !== count(info.inputShape)) {
     errors.push({ path: 'dataset.id', message: `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]` });
   }
-  const units = summary.outputs[0]!.shape.at(-1);
-  const loss = heads[0]?.lossName;
-  if (info.numClasses && loss === 'categoricalCrossentropy' && units !== info.numClasses) {
-    errors.push({ path: 'model', message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units` });
+  const ref = spec.dataset as DatasetRef;
+  errors.push(...checkDatasetClasses(ref, info, heads[0], summary.outputs[0]!));
+  const rows = datasetRows(ref, info);
+  if (rows !== undefined) {
+    errors.push(...checkSplits(rows, info.hasTestSplit ? undefined : ref.testSplit, ref.validationSplit ?? spec.fit.validationSplit, { test: 'dataset.testSplit', validation: ref.validationSplit !== undefined ? 'dataset.validationSplit' : 'fit.validationSplit' }));
   }
   return errors;
 }
 
 /**
- * Everything the api checks before a run is queued, beyond the JSON schema: the model graph, the
- * compile settings against the model's outputs, and the inline data against its inputs and outputs.
+ * The rows of each split (splitCounts, as the worker takes them): a split that leaves nothing to
+ * train on, or that was asked for and would be empty, is refused rather than trained without.
  */
+function checkSplits(rows: number, testSplit: number | undefined, validationSplit: number | undefined, paths: { test: string; validation: string }): SpecIssue[] {
+  const counts = splitCounts(rows, testSplit, validationSplit);
+  const rest = rows - counts.test;
+  const how = 'each split holds out the last n - floor(n * (1 - split)) rows, as Keras does';
+  if (testSplit && rest < 1) return [{ path: paths.test, message: `testSplit ${testSplit} holds out all ${rows} samples, leaving none to train on (${how})` }];
+  if (testSplit && counts.test < 1) return [{ path: paths.test, message: `testSplit ${testSplit} of ${rows} samples holds out none` }];
+  const of = counts.test ? `the ${rest} samples left after testSplit ${testSplit} (which holds out ${counts.test} of ${rows})` : `${rows} samples`;
+  if (validationSplit && counts.train < 1) {
+    return [{ path: paths.validation, message: `validation_split ${validationSplit} of ${of} holds out all ${counts.validation}, leaving no training samples (${how})` }];
+  }
+  if (validationSplit && counts.validation < 1) return [{ path: paths.validation, message: `validation_split ${validationSplit} of ${of} holds out none for validation` }];
+  return [];
+}
+
+/** Two outputs of one layer would be one tensor trained twice; tfjs fails on it only when the run trains. */
+function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): SpecIssue[] {
+  const names = summary.outputs.map((o) => o.name);
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length === 0) return [];
+  const path = spec.model.type === 'keras' ? 'model.config.output_layers' : 'model.outputs';
+  return [{ path, message: `output "${repeated[0]}" is listed more than once; each output must be a different layer` }];
+}
+
 /** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
 export interface DatasetInfo {
   inputShape: number[];
   numClasses?: number;
+  /** Rows a run splits (its train split), when known: the test and validation splits are then checked as for inline data. */
+  samples?: number;
+  /** The dataset has a test split of its own, which is the run's test set (dataset.testSplit is then not used). */
+  hasTestSplit?: boolean;
 }
 
+/**
+ * Everything the api checks before a run is queued, beyond the JSON schema: the model graph, the
+ * compile settings against the model's outputs, the inline data against its inputs and outputs, the
+ * splits, class labels and weights, and the metrics callbacks monitor.
+ */
 export function validateRunSpec(
   spec: RunSpec,
   opts: { maxParams: number; dataset?: DatasetInfo },
@@ -71,6 +111,13 @@ export function validateRunSpec(
     errors.push({ path: error.path, message: error.message });
   }
   const heads = errors.length ? [] : resolveHeads(outputNames, spec.compile);
+  errors.push(...checkDuplicateOutputs(spec, summary));
+  errors.push(...checkOptimizerArgs(spec.compile.optimizer));
+  errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));
+  errors.push(...checkClassWeight(spec.fit, heads, summary.outputs));
+  const validationSplit = isInline(spec.dataset) ? spec.fit.validationSplit : (spec.dataset.validationSplit ?? spec.fit.validationSplit);
+  // Replaced by the exact count where the number of rows is known; a stored dataset's is not always.
+  let hasValidation = validationSplit > 0;
 
   const check = (side: 'x' | 'y', value: unknown, expected: { name: string; shape: (number | null)[] }[], labelsFor?: (i: number) => string) => {
     const byName = !Array.isArray(value);
@@ -94,6 +141,8 @@ export function validateRunSpec(
       const ok = sparse ? shape.length === 1 || (shape.length === want.length && shape.at(-1) === 1) : sameShape(want, shape);
       if (!ok) {
         errors.push({ path, message: `each sample has shape [${sample.join(', ')}] but ${side === 'x' ? 'input' : 'output'} "${io.name}" expects [${io.shape.join(', ')}]${sparse ? ' (sparse labels: one class index per sample)' : ''}` });
+      } else if (side === 'y' && heads[i]) {
+        errors.push(...checkSparseLabels(data, heads[i]!, summary.outputs[i]!, path));
       }
     });
     return counts;
@@ -104,11 +153,15 @@ export function validateRunSpec(
     const counts = new Set([...xCounts, ...yCounts]);
     if (counts.size > 1) errors.push({ path: 'dataset.inline', message: `x and y hold different numbers of samples (${[...counts].join(' vs ')})` });
     const total = xCounts[0] ?? 0;
-    if (total > 0 && Math.floor(total * (1 - spec.fit.validationSplit)) < 1) {
-      errors.push({ path: 'fit.validationSplit', message: `leaves no training samples out of ${total}` });
+    if (total > 0 && counts.size === 1) {
+      errors.push(...checkSplits(total, spec.dataset.testSplit, validationSplit, { test: 'dataset.testSplit', validation: 'fit.validationSplit' }));
+      hasValidation = splitCounts(total, spec.dataset.testSplit, validationSplit).validation > 0;
     }
   } else if (opts.dataset) {
     errors.push(...checkDatasetFit(spec, opts.dataset, summary, heads));
+    const rows = datasetRows(spec.dataset, opts.dataset);
+    if (rows !== undefined) hasValidation = splitCounts(rows, opts.dataset.hasTestSplit ? undefined : spec.dataset.testSplit, validationSplit).validation > 0;
   }
+  errors.push(...checkCallbackMonitors(spec.callbacks, heads, hasValidation));
   return errors.length ? { ok: false, errors } : { ok: true, summary };
 }

@@ -1,36 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
+import { OPTIMIZER_ARGS, type OptimizerArg } from '../spec/optimizers.ts';
 import type { OptimizerSpec } from '../spec/run-spec.ts';
 
-// Keras' defaults, so that `"adam"` means what it means in Keras.
-const DEFAULT_LR: Record<string, number> = {
-  sgd: 0.01,
-  momentum: 0.01,
-  adam: 0.001,
-  adamax: 0.002,
-  rmsprop: 0.001,
-  adagrad: 0.001,
-  adadelta: 0.001,
-};
-
-/** Builds the optimizer a compile spec names, with Keras' default arguments. */
+/**
+ * Builds the optimizer a compile spec names, with Keras' default arguments (OPTIMIZER_ARGS, which
+ * also lists what each optimizer takes: the api refuses any other argument rather than drop it here).
+ */
 export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const o = typeof spec === 'string' ? { type: spec } : spec;
-  const lr = o.learningRate ?? DEFAULT_LR[o.type]!;
+  const defaults = OPTIMIZER_ARGS[o.type];
+  const num = (given: number | undefined, arg: OptimizerArg) => given ?? (defaults[arg] as number);
+  const bool = (given: boolean | undefined, arg: OptimizerArg) => given ?? (defaults[arg] as boolean);
+  const lr = num(o.learningRate, 'learningRate');
   switch (o.type) {
-    case 'sgd':
-      return o.momentum ? tf.train.momentum(lr, o.momentum, o.useNesterov ?? false) : tf.train.sgd(lr);
+    case 'sgd': {
+      const momentum = num(o.momentum, 'momentum');
+      return momentum ? tf.train.momentum(lr, momentum, bool(o.useNesterov, 'useNesterov')) : tf.train.sgd(lr);
+    }
     case 'momentum':
-      return tf.train.momentum(lr, o.momentum ?? 0.9, o.useNesterov ?? false);
+      return tf.train.momentum(lr, num(o.momentum, 'momentum'), bool(o.useNesterov, 'useNesterov'));
     case 'adam':
-      return tf.train.adam(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? 1e-7);
+      return tf.train.adam(lr, num(o.beta1, 'beta1'), num(o.beta2, 'beta2'), num(o.epsilon, 'epsilon'));
     case 'adamax':
-      return tf.train.adamax(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? 1e-7, o.decay ?? 0);
+      return tf.train.adamax(lr, num(o.beta1, 'beta1'), num(o.beta2, 'beta2'), num(o.epsilon, 'epsilon'), num(o.decay, 'decay'));
     case 'rmsprop':
-      return tf.train.rmsprop(lr, o.rho ?? 0.9, o.momentum ?? 0, o.epsilon ?? 1e-7, o.centered ?? false);
+      return tf.train.rmsprop(lr, num(o.rho, 'rho'), num(o.momentum, 'momentum'), num(o.epsilon, 'epsilon'), bool(o.centered, 'centered'));
     case 'adagrad':
-      return tf.train.adagrad(lr, o.initialAccumulatorValue ?? 0.1);
+      return tf.train.adagrad(lr, num(o.initialAccumulatorValue, 'initialAccumulatorValue'));
     case 'adadelta':
-      return tf.train.adadelta(lr, o.rho ?? 0.95, o.epsilon ?? 1e-7);
+      return tf.train.adadelta(lr, num(o.rho, 'rho'), num(o.epsilon, 'epsilon'));
   }
 }
 

@@ -8,6 +8,7 @@ import type { Preprocessing } from '../data/preprocess.ts';
 import { scratchDir } from '../data/scratch-dirs.ts';
 import { SpecError } from '../errors.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../spec/run-spec.ts';
+import { heldOutRows } from '../spec/splits.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
 import type { OutputHead } from './heads.ts';
 import { splitTest, splitValidation, tensorDataFromJson, type TensorData } from './tensor-data.ts';
@@ -122,10 +123,11 @@ function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, mod
   const trainSplit: OpenedSplit | undefined = parsed.splits.train ?? parsed.splits.test;
   if (!trainSplit) throw new SpecError(`dataset "${ref.id}" holds no samples`, 'dataset.id');
   const rows = Math.min(trainSplit.x.shape[0]!, ref.limit ?? Infinity);
-  // The dataset's own test split is the test set; else the last testSplit of its rows, as Keras' validation_split does.
-  const heldOutTest = parsed.splits.train && parsed.splits.test ? 0 : Math.floor(rows * (ref.testSplit ?? 0));
+  // The dataset's own test split is the test set; else the last testSplit of its rows, counted as
+  // Keras counts validation_split (splits.ts: the same counts as inline data and the api's check).
+  const heldOutTest = parsed.splits.train && parsed.splits.test ? 0 : heldOutRows(rows, ref.testSplit);
   const trainRows = rows - heldOutTest;
-  const valRows = Math.floor(trainRows * (ref.validationSplit ?? spec.fit.validationSplit));
+  const valRows = heldOutRows(trainRows, ref.validationSplit ?? spec.fit.validationSplit);
   const store = (split: OpenedSplit, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
   const train = store(trainSplit, range(0, trainRows - valRows));
   const validation = valRows > 0 ? store(trainSplit, range(trainRows - valRows, trainRows)) : undefined;

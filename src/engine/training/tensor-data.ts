@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { heldOutRows } from '../spec/splits.ts';
 
 /** A dataset held as whole tensors, one per model input and output, sliced into batches by index. */
 export interface TensorData {
@@ -21,16 +22,19 @@ export function tensorDataFromJson(
   return { xs, ys, size: xs[0]!.shape[0]! };
 }
 
-/** Holds out the last `fraction` of the samples as the test split (before validation is taken). */
+/** Holds out the last rows as the test split (before validation is taken), as many as splitCounts says. */
 export function splitTest(data: TensorData, fraction: number): { rest: TensorData; test?: TensorData } {
   const { train, validation } = splitValidation(data, fraction);
   return { rest: train, test: validation };
 }
 
-/** Keras' validation_split: the last `fraction` of the samples, taken before any shuffling. */
+/**
+ * Keras' validation_split: the last `n - floor(n * (1 - fraction))` samples, taken before any
+ * shuffling (heldOutRows, shared with the api's check of the spec).
+ */
 export function splitValidation(data: TensorData, fraction: number): { train: TensorData; validation?: TensorData } {
-  const valSize = Math.floor(data.size * fraction);
-  if (fraction <= 0 || valSize === 0) return { train: data };
+  const valSize = heldOutRows(data.size, fraction);
+  if (valSize === 0) return { train: data };
   const trainSize = data.size - valSize;
   const slice = (ts: tf.Tensor[], begin: number, size: number) => ts.map((t) => t.slice(begin, size));
   return {

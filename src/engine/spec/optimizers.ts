@@ -1,0 +1,51 @@
+import type { SpecIssue } from './validate-run-spec.ts';
+import type { OptimizerSpec } from './run-spec.ts';
+
+export type OptimizerType = Exclude<OptimizerSpec, string>['type'];
+export type OptimizerArg = Exclude<keyof Exclude<OptimizerSpec, string>, 'type'>;
+
+/**
+ * Which arguments each optimizer takes, and their defaults: Keras' (tf.keras 2.11+ and Keras 3), so
+ * that `"adam"` means what it means in Keras. One schema serves every optimizer; this table is what
+ * keeps an argument the chosen optimizer does not use from being accepted and dropped.
+ * `momentum` is Kiln's own name for SGD with momentum (default 0.9).
+ */
+export const OPTIMIZER_ARGS: Record<OptimizerType, Partial<Record<OptimizerArg, number | boolean>>> = {
+  sgd: { learningRate: 0.01, momentum: 0, useNesterov: false },
+  momentum: { learningRate: 0.01, momentum: 0.9, useNesterov: false },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  // Keras 2's Adamax `decay` (learning rate / (1 + decay · iterations)), which tfjs' Adamax implements.
+  adamax: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0 },
+  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1 },
+  adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 },
+};
+
+/** Keras arguments TensorFlow.js' optimizer does not take, with why (and what to do instead). */
+const UNSUPPORTED: Partial<Record<OptimizerArg, (type: OptimizerType) => string | undefined>> = {
+  decay: (type) =>
+    `is Keras 2's learning-rate decay; TensorFlow.js' ${type} has none${type === 'rmsprop' ? ' (its moving-average factor is rho)' : ''}. Use callbacks.reduceLROnPlateau, or adamax, which has it`,
+  epsilon: (type) => (type === 'adagrad' ? "is fixed at 1e-7 (Keras' default) in TensorFlow.js' adagrad; leave it out" : undefined),
+};
+
+/**
+ * Accepted anyway when given at the value TensorFlow.js uses regardless: adagrad's epsilon is the
+ * backend's (1e-7 on the tensorflow, wasm and cpu backends Kiln trains on), so Keras code that spells
+ * out the default still works.
+ */
+const FIXED: Partial<Record<OptimizerType, Partial<Record<OptimizerArg, number>>>> = { adagrad: { epsilon: 1e-7 } };
+
+/** Every optimizer argument the chosen optimizer would not use, as a field error naming it. */
+export function checkOptimizerArgs(spec: OptimizerSpec): SpecIssue[] {
+  if (typeof spec === 'string') return [];
+  const takes = OPTIMIZER_ARGS[spec.type];
+  const issues: SpecIssue[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'type' || value === undefined || key in takes) continue;
+    const arg = key as OptimizerArg;
+    if (FIXED[spec.type]?.[arg] === value) continue;
+    const why = UNSUPPORTED[arg]?.(spec.type) ?? `is not an argument of ${spec.type}`;
+    issues.push({ path: `compile.optimizer.${key}`, message: `${why} (${spec.type} takes ${Object.keys(takes).join(', ')})` });
+  }
+  return issues;
+}

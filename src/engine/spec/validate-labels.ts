@@ -1,0 +1,127 @@
+import type { ModelSummary } from '../model/index.ts';
+import type { OutputHead } from '../training/heads.ts';
+import type { CompileSpec, DatasetRef, FitSpec } from './run-spec.ts';
+import type { DatasetInfo, SpecIssue } from './validate-run-spec.ts';
+
+/**
+ * Checks of class labels against the outputs that learn them: what Keras refuses (or what tfjs
+ * would only fail on, or silently get wrong, once the run trains) refused at submission instead.
+ */
+
+type Output = ModelSummary['outputs'][number];
+
+const SPARSE = 'sparseCategoricalCrossentropy';
+
+/** The last dimension of an output: its units, or its classes for a classifier. */
+const unitsOf = (output: Output) => output.shape.at(-1) ?? undefined;
+
+/** Where a loss was given: `compile.loss`, or `compile.loss.<output>` when given per output. */
+const lossPath = (compile: CompileSpec, output: string) => (typeof compile.loss === 'object' ? `compile.loss.${output}` : 'compile.loss');
+
+/**
+ * Sparse categorical crossentropy one-hot encodes each label to the output's width: one unit is not
+ * a classifier (tfjs fails on it with "depth must be >=2" only when the run trains).
+ */
+export function checkLossOutputs(compile: CompileSpec, heads: OutputHead[], outputs: Output[]): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  heads.forEach((head, i) => {
+    const units = outputs[i] && unitsOf(outputs[i]);
+    if (head.lossName === SPARSE && units === 1) {
+      issues.push({
+        path: lossPath(compile, head.name),
+        message: `sparse_categorical_crossentropy needs one output unit per class (2 or more), but output "${head.name}" has 1; for two classes use binary_crossentropy with a sigmoid output, or 2 softmax units`,
+      });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Inline labels of a sparse categorical output: every one a class index, an integer in [0, units).
+ * tfjs' oneHot turns any other value into a row of zeros, and the run would "succeed" on them.
+ */
+export function checkSparseLabels(labels: unknown, head: OutputHead, output: Output, path: string): SpecIssue[] {
+  const classes = unitsOf(output);
+  if (head.lossName !== SPARSE || !classes || classes < 2 || !Array.isArray(labels)) return [];
+  for (let i = 0; i < labels.length; i++) {
+    const bad = firstNonClass(labels[i], classes);
+    if (bad !== undefined) {
+      const what = Number.isInteger(bad) ? `is outside the valid range [0, ${classes})` : `is not a class index (an integer in [0, ${classes}))`;
+      return [{ path, message: `label ${bad} of sample ${i} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)` }];
+    }
+  }
+  return [];
+}
+
+/** The first value of a (nested) label that is not an integer in [0, classes). */
+function firstNonClass(value: unknown, classes: number): number | undefined {
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const bad = firstNonClass(v, classes);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  // Shapes were checked before: anything else is a number.
+  const n = value as number;
+  return Number.isInteger(n) && n >= 0 && n < classes ? undefined : n;
+}
+
+/**
+ * fit.classWeight as Keras has it: one output, one label per sample, and keys that are class
+ * indices of that output (Keras refuses keys of classes that do not exist). Without these checks
+ * a key such as "a" failed the run in tfjs' clip, and a key of 1000000000 sized a 4 GB table.
+ */
+export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Output[]): SpecIssue[] {
+  const classWeight = fit.classWeight;
+  if (!classWeight) return [];
+  const path = 'fit.classWeight';
+  if (outputs.length !== 1) {
+    return [{ path, message: `class_weight is only supported for models with a single output, as in Keras; this model has ${outputs.length} (${outputs.map((o) => o.name).join(', ')})` }];
+  }
+  const output = outputs[0]!;
+  if (output.shape.length !== 1) {
+    return [{ path, message: `class_weight needs one label per sample, but output "${output.name}" gives [${output.shape.join(', ')}] per sample (Keras does not support class_weight for 3+ dimensional targets)` }];
+  }
+  const units = unitsOf(output);
+  if (!units) return [];
+  // One unit holds a binary label: classes 0 and 1.
+  const classes = units === 1 ? 2 : units;
+  const issues: SpecIssue[] = [];
+  for (const key of Object.keys(classWeight)) {
+    if (!/^(0|[1-9][0-9]*)$/.test(key) || Number(key) >= classes) {
+      issues.push({
+        path: `${path}.${key}`,
+        message: `class_weight keys are class indices of output "${heads[0]?.name ?? output.name}", integers 0 to ${classes - 1}${units === 1 ? ' (one unit: binary labels 0 and 1)' : ` (${units} units)`}; "${key}" is not one`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** A registered dataset's labels as the run reads them: explicitly, or as the loss implies. */
+export function labelKind(ref: DatasetRef, head: OutputHead | undefined): 'oneHot' | 'sparse' | 'raw' {
+  return ref.labels ?? (head?.lossName === SPARSE ? 'sparse' : head?.lossName === 'categoricalCrossentropy' ? 'oneHot' : 'raw');
+}
+
+/**
+ * A registered dataset's classes against its one output: one-hot and sparse labels both need one
+ * unit per class (sparse labels beyond the output's width become rows of zeros in tfjs' oneHot), and
+ * the labels' encoding must be the one the loss reads.
+ */
+export function checkDatasetClasses(ref: DatasetRef, info: DatasetInfo, head: OutputHead | undefined, output: Output): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const kind = labelKind(ref, head);
+  if (head && ref.labels === 'sparse' && head.lossName === 'categoricalCrossentropy') {
+    issues.push({ path: 'dataset.labels', message: 'sparse labels (class indices) need sparse_categorical_crossentropy; categorical_crossentropy reads one-hot labels ("labels": "oneHot")' });
+  }
+  if (head && ref.labels === 'oneHot' && head.lossName === SPARSE) {
+    issues.push({ path: 'dataset.labels', message: 'one-hot labels need categorical_crossentropy; sparse_categorical_crossentropy reads class indices ("labels": "sparse")' });
+  }
+  const units = unitsOf(output);
+  const classifier = kind !== 'raw' || head?.lossName === 'categoricalCrossentropy' || head?.lossName === SPARSE;
+  if (info.numClasses && classifier && units !== info.numClasses) {
+    issues.push({ path: 'model', message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units (${kind === 'sparse' ? 'sparse' : 'one-hot'} labels need one unit per class)` });
+  }
+  return issues;
+}
