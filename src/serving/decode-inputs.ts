@@ -35,6 +35,46 @@ export function describeValue(value: unknown): string {
 
 const formatShape = (shape: (number | null)[]) => `[${shape.map((d) => d ?? 'any').join(', ')}]`;
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** An input that feeds an Embedding: its values are row indices into a table of `inputDim` rows. */
+export interface IndexBound {
+  inputDim: number;
+  layer: string;
+}
+
+/**
+ * Checks the values of inputs that feed an Embedding against its input_dim, as TensorFlow does
+ * ("indices[0,0] = 1000 is not in [0, 10)"): out of range, tfjs's gather throws at run time, which
+ * would fail every request batched with this one and answer 500 for a bad input. Runs on the decoded
+ * (preprocessed) values, which are what the layer sees; the embedding truncates them to integers.
+ */
+export function checkIndices(
+  decoded: { count: number; inputs: Float32Array[]; rowShapes: number[][]; paths: Array<(row: number) => string> },
+  bounds: Array<IndexBound | undefined>,
+  names: string[],
+): void {
+  bounds.forEach((bound, i) => {
+    if (!bound) return;
+    const data = decoded.inputs[i]!;
+    const rowShape = decoded.rowShapes[i]!;
+    const rowSize = rowShape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < data.length; k++) {
+      const index = Math.trunc(data[k]!);
+      if (index >= 0 && index < bound.inputDim) continue;
+      const row = Math.floor(k / rowSize);
+      // The element's position within its row, as nested indices.
+      const at = rowShape.map((_, d) => Math.floor((k % rowSize) / strides(rowShape)[d]!) % rowShape[d]!);
+      throw ServingError.invalidInput(
+        `${decoded.paths[i]!(row)}${at.map((j) => `[${j}]`).join('')}`,
+        `indices[${[row, ...at].join(',')}] = ${index} is not in [0, ${bound.inputDim}) (input "${names[i]}" feeds Embedding "${bound.layer}" with input_dim ${bound.inputDim})`,
+        { input: names[i], inputDim: bound.inputDim, given: index },
+      );
+    }
+  });
+}
+
 /**
  * Turns a predict body (row format `instances` or columnar `inputs`) into one float buffer per model
  * input, validating rank, shape, type and finiteness, decoding `{"b64": ...}` images and applying the
@@ -45,21 +85,25 @@ export function decodeInputs(
   signature: ModelSignature,
   preprocessing: Preprocessing | null,
   maxInstances: number,
-): DecodedBatch & { rowShapes: number[][] } {
+): DecodedBatch & { rowShapes: number[][]; paths: Array<(row: number) => string> } {
   const plans: InputPlan[] = signature.inputs.map((input) => {
     const pre = preprocessingFor(preprocessing, input.name);
     const rowShape = input.shape.slice(1);
     return { name: input.name, dtype: input.dtype, rowShape, pre, image: imageGeometry(rowShape, pre) };
   });
-  const columns = 'instances' in body ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
+  const rows = 'instances' in body;
+  const columns = rows ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
   const count = columns[0]!.values.length;
-  if (count > maxInstances) throw ServingError.tooManyInstances(count, maxInstances);
-  if (count === 0) throw ServingError.invalidInput('no instances given: send at least one');
+  if (count > maxInstances) throw ServingError.tooManyInstances(rows ? 'instances' : 'inputs', count, maxInstances);
+  if (count === 0) throw ServingError.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
   const rowShapes: number[][] = [];
   const inputs = plans.map((plan, i) => {
     const { values, path } = columns[i]!;
     if (values.length !== count) {
-      throw ServingError.invalidInput(`input "${plan.name}" has ${values.length} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`);
+      throw ServingError.invalidInput(
+        rows ? 'instances' : `inputs.${plan.name}`,
+        `input "${plan.name}" has ${values.length} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`,
+      );
     }
     const rowShape = concreteShape(plan, values[0], `${path(0)}`);
     rowShapes.push(rowShape);
@@ -68,7 +112,7 @@ export function decodeInputs(
     for (let r = 0; r < count; r++) writeRow(values[r], plan, rowShape, out, r * rowSize, path(r));
     return out;
   });
-  return { count, inputs, rowShapes };
+  return { count, inputs, rowShapes, paths: columns.map((c) => c.path) };
 }
 
 interface Column {
@@ -78,12 +122,12 @@ interface Column {
 
 /** Row format: each instance is the value of the only input, or an object naming every input. */
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
-  if (!Array.isArray(instances)) throw ServingError.invalidInput(`instances must be a JSON array of instances, given ${describeValue(instances)}`);
+  if (!Array.isArray(instances)) throw ServingError.invalidInput('instances', `must be a JSON array of instances, given ${describeValue(instances)}`);
   const named = plans.length > 1 || instances.some((instance) => isPlainObject(instance) && !isB64(instance));
   if (!named) return [{ values: instances, path: (r) => `instances[${r}]` }];
   instances.forEach((instance, r) => {
     if (!isPlainObject(instance) || isB64(instance)) {
-      throw ServingError.invalidInput(`instances[${r}]: expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
+      throw ServingError.invalidInput(`instances[${r}]`, `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
     }
     checkNames(Object.keys(instance), plans, `instances[${r}]`);
   });
@@ -97,16 +141,16 @@ function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
 function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
   const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs));
   if (!named) {
-    if (!Array.isArray(inputs)) throw ServingError.invalidInput(`inputs must be an array with one row per instance, given ${describeValue(inputs)}`);
+    if (!Array.isArray(inputs)) throw ServingError.invalidInput('inputs', `must be an array with one row per instance, given ${describeValue(inputs)}`);
     return [{ values: inputs, path: (r) => `inputs[${r}]` }];
   }
   if (!isPlainObject(inputs)) {
-    throw ServingError.invalidInput(`inputs must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
+    throw ServingError.invalidInput('inputs', `must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
   }
   checkNames(Object.keys(inputs), plans, 'inputs');
   return plans.map((plan) => {
     const values = inputs[plan.name];
-    if (!Array.isArray(values)) throw ServingError.invalidInput(`inputs.${plan.name} must be an array with one row per instance, given ${describeValue(values)}`);
+    if (!Array.isArray(values)) throw ServingError.invalidInput(`inputs.${plan.name}`, `must be an array with one row per instance, given ${describeValue(values)}`);
     return { values, path: (r: number) => `inputs.${plan.name}[${r}]` };
   });
 }
@@ -117,7 +161,8 @@ function checkNames(given: string[], plans: InputPlan[], where: string): void {
   const missing = expected.filter((name) => !given.includes(name));
   if (unknown.length || missing.length) {
     throw ServingError.invalidInput(
-      `${where}: expected the inputs ${expected.map((n) => `"${n}"`).join(', ')}, given ${given.map((n) => `"${n}"`).join(', ') || 'none'}` +
+      where,
+      `expected the inputs ${expected.map((n) => `"${n}"`).join(', ')}, given ${given.map((n) => `"${n}"`).join(', ') || 'none'}` +
         (missing.length ? ` (missing ${missing.join(', ')})` : '') +
         (unknown.length ? ` (unknown ${unknown.join(', ')})` : ''),
       { expected, given },
@@ -128,7 +173,7 @@ function checkNames(given: string[], plans: InputPlan[], where: string): void {
 /** The row shape with `null` dims filled from the first instance (all others must then match it). */
 function concreteShape(plan: InputPlan, first: unknown, path: string): number[] {
   if (plan.rowShape.every((d) => d !== null)) return plan.rowShape as number[];
-  if (isB64(first)) throw ServingError.invalidInput(`${path}: input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+  if (isB64(first)) throw ServingError.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
   const shape: number[] = [];
   let v: unknown = first;
   for (const d of plan.rowShape) {
@@ -142,7 +187,8 @@ function concreteShape(plan: InputPlan, first: unknown, path: string): number[] 
 
 function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown, path: string): ServingError {
   return ServingError.invalidInput(
-    `${path}: input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${describeValue(given)}`,
+    path,
+    `input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${describeValue(given)}`,
     { input: plan.name, expected: rowShape, given: describeValue(given) },
   );
 }
@@ -160,10 +206,10 @@ function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: F
   const scale = plan.pre.scale ?? 1;
   const shift = plan.pre.offset ?? 0;
   if (isB64(value)) {
-    if (!plan.image) throw ServingError.invalidInput(`${path}: input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+    if (!plan.image) throw ServingError.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
     const pixels = decodeB64Image(value.b64, plan.image, path);
     if (pixels.length !== rowShape.reduce((a, b) => a * b, 1)) {
-      throw ServingError.invalidInput(`${path}: the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
+      throw ServingError.invalidInput(path, `the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
     }
     for (let i = 0; i < pixels.length; i++) out[offset + i] = pixels[i]! * scale + shift;
     return;
@@ -173,12 +219,14 @@ function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: F
   const walk = (v: unknown, dim: number, at: number, where: string): void => {
     if (dim === rowShape.length) {
       if (typeof v !== 'number') {
-        throw ServingError.invalidInput(`${where}: expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
+        throw ServingError.invalidInput(where, `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
       }
-      if (!Number.isFinite(v)) throw ServingError.invalidInput(`${where}: ${v} is not a finite number`);
-      if (integer && !Number.isInteger(v)) throw ServingError.invalidInput(`${where}: input "${plan.name}" is int32, given ${v}`);
+      if (!Number.isFinite(v)) throw ServingError.invalidInput(where, `${v} is not a finite number`);
+      if (integer && !Number.isInteger(v)) throw ServingError.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
+      // The int32 tensor would wrap it around silently.
+      if (integer && (v < INT32_MIN || v > INT32_MAX)) throw ServingError.invalidInput(where, `${v} is out of int32 range`);
       const x = Math.fround(v * scale + shift);
-      if (!Number.isFinite(x)) throw ServingError.invalidInput(`${where}: ${v} is out of float32 range`);
+      if (!Number.isFinite(x)) throw ServingError.invalidInput(where, `${v} is out of float32 range`);
       out[at] = x;
       return;
     }
@@ -202,10 +250,10 @@ function strides(shape: number[]): number[] {
 
 function decodeB64Image(b64: string, geometry: { size: [number, number]; channels: 1 | 3 }, path: string): Uint8Array {
   const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length === 0) throw ServingError.invalidInput(`${path}.b64: empty or not base64`);
+  if (bytes.length === 0) throw ServingError.invalidInput(`${path}.b64`, 'empty or not base64');
   try {
     return decodeImage(bytes, geometry);
   } catch (error) {
-    throw ServingError.invalidInput(`${path}.b64: ${(error as Error).message}`);
+    throw ServingError.invalidInput(`${path}.b64`, (error as Error).message);
   }
 }

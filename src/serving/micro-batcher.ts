@@ -98,7 +98,19 @@ export class MicroBatcher {
         row += pending.request.count;
       }
     } catch (error) {
-      for (const pending of group) pending.reject(error);
+      if (group.length === 1) {
+        first.reject(error);
+      } else {
+        // One request's values (say an index beyond an Embedding's input_dim) fail the whole run; rerun
+        // each request alone so only the one at fault fails and the others get their answers.
+        for (const pending of group) {
+          try {
+            pending.resolve(await this.run(pending.request));
+          } catch (own) {
+            pending.reject(own);
+          }
+        }
+      }
     } finally {
       this.running = false;
       // What queued up meanwhile runs next (after up to timeoutMs to fill), after other models had a turn.

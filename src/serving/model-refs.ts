@@ -13,13 +13,37 @@ import type { Labels, Preprocessing, ServedModelRecord } from './types.ts';
  */
 export type ModelRef = { idOrName: string } | { name: string; version: number } | { name: string; alias: string };
 
-/** Splits a reference at its last `@`: digits name a version, anything else an alias. */
+/** Versions are stored as PostgreSQL integers: 1 … 2^31-1. */
+export const MAX_VERSION = 2_147_483_647;
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A version as written in a URL or reference: decimal digits that fit an int64, which is how TensorFlow
+ * Serving reads them (anything else is no version at all: undefined, a 400). A number outside
+ * 1 … MAX_VERSION is still a well-formed version, one no model has (a 404): findVersion answers null
+ * for it without asking the database, whose integer column would reject it with a 500.
+ */
+export function parseVersion(text: string): number | undefined {
+  if (!/^\d+$/.test(text) || BigInt(text) > INT64_MAX) return undefined;
+  return Number(text);
+}
+
+/** Whether a number can be the version of a model (a positive int32). */
+export const isStoredVersion = (version: number): boolean => Number.isInteger(version) && version >= 1 && version <= MAX_VERSION;
+
+/**
+ * Splits a reference at its last `@`: digits name a version, anything else an alias. Digits too long for
+ * a version (beyond int64) are a 400, as on TF Serving's routes.
+ */
 export function parseModelRef(ref: string): ModelRef {
   const at = ref.lastIndexOf('@');
   if (at <= 0 || at === ref.length - 1) return { idOrName: ref };
   const name = ref.slice(0, at);
   const suffix = ref.slice(at + 1);
-  return /^\d+$/.test(suffix) ? { name, version: Number(suffix) } : { name, alias: suffix };
+  if (!/^\d+$/.test(suffix)) return { name, alias: suffix };
+  const version = parseVersion(suffix);
+  if (version === undefined) throw ServingError.invalidInput('params.id', `${suffix} is not a version: versions are integers from 1 to ${MAX_VERSION}`);
+  return { name, version };
 }
 
 type ModelRow = {
@@ -69,5 +93,6 @@ export async function findVersion(prisma: PrismaClient, name: string, which: { v
     version = alias.version;
   }
   if (version === undefined) return prisma.model.findFirst({ where: { name }, orderBy: { version: 'desc' } });
+  if (!isStoredVersion(version)) return null;
   return prisma.model.findUnique({ where: { name_version: { name, version } } });
 }

@@ -4,7 +4,9 @@ import '../engine/model/index.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { artifactIOHandler } from '../engine/io/artifact-io-handler.ts';
 import { modelSignature, type ModelSignature } from '../engine/model-signature.ts';
-import { decodeInputs, type PredictBody } from './decode-inputs.ts';
+import { checkIndices, decodeInputs, type IndexBound, type PredictBody } from './decode-inputs.ts';
+import { ApiError } from '../api/errors.ts';
+import { ServingError } from './errors.ts';
 import { describeHeads, type OutputHead } from './format-predictions.ts';
 import { MicroBatcher, type BatchRequest } from './micro-batcher.ts';
 import { ModelCache, type Loaded } from './model-cache.ts';
@@ -32,6 +34,8 @@ interface LoadedModel {
   signature: ModelSignature;
   /** The activation of each output's layer, to tell classifiers apart. */
   outputActivations: Array<string | undefined>;
+  /** Per input: the Embedding it feeds, whose input_dim bounds its values. */
+  indexBounds: Array<IndexBound | undefined>;
   batcher: MicroBatcher;
 }
 
@@ -87,7 +91,15 @@ export class ServingService {
     const decoded = decodeInputs(body, record.signature, record.preprocessing, this.options.maxInstances);
     const lease = await this.cache.acquire(record.id, () => this.load(record));
     try {
-      const outputs = await lease.value.batcher.submit(decoded);
+      checkIndices(decoded, lease.value.indexBounds, lease.value.signature.inputs.map((i) => i.name));
+      const outputs = await lease.value.batcher.submit(decoded).catch((error: unknown) => {
+        if (error instanceof ApiError) throw error;
+        // The batcher only fails a request whose own run failed (it reruns a failed batch request by
+        // request), so a TensorFlow.js error here comes from this input's values, e.g. an index the
+        // checks above do not know about: a 400 saying what tfjs said, not a 500.
+        this.log.warn({ modelId: record.id, error: (error as Error)?.message ?? String(error) }, 'predict failed on this input');
+        throw ServingError.invalidInput('instances' in body ? 'instances' : 'inputs', `the model cannot run on this input: ${(error as Error)?.message ?? String(error)}`);
+      });
       const heads = describeHeads(
         lease.value.signature.outputs.map((o, i) => ({ ...o, activation: lease.value.outputActivations[i] })),
         record.labels,
@@ -152,6 +164,7 @@ export class ServingService {
         signature,
         // From each output tensor's source layer: a loaded Sequential has neither outputLayers nor outputNames.
         outputActivations: model.outputs.map((t) => t.sourceLayer.getConfig().activation as string | undefined),
+        indexBounds: model.inputs.map(embeddingBound),
         batcher: new MicroBatcher((batch) => runBatch(model, signature, batch), {
           maxSize: this.options.batchMaxSize,
           timeoutMs: this.options.batchTimeoutMs,
@@ -167,6 +180,18 @@ export class ServingService {
       throw error;
     }
   }
+}
+
+/** The smallest input_dim of the Embedding layers an input feeds directly, if it feeds any. */
+function embeddingBound(input: tf.SymbolicTensor): IndexBound | undefined {
+  let bound: IndexBound | undefined;
+  for (const node of input.sourceLayer.outboundNodes) {
+    const layer = node.outboundLayer;
+    if (layer.getClassName() !== 'Embedding') continue;
+    const inputDim = layer.getConfig().inputDim as number;
+    if (!bound || inputDim < bound.inputDim) bound = { inputDim, layer: layer.name };
+  }
+  return bound;
 }
 
 /** One row of zeros per input (free dims as 1), for the warm-up predict. */

@@ -7,23 +7,26 @@ import type { OutputRows } from './types.ts';
 /** The one signature Kiln models have, under TensorFlow Serving's default name. */
 export const DEFAULT_SIGNATURE = 'serving_default';
 
+/** A 400 in TF Serving's own wording (the message is not prefixed with the path, which only the details carry). */
+const tfServingError = (path: string, message: string) => new ServingError(400, 'invalid_input', message, [{ path, message }]);
+
 /**
  * Checks a TensorFlow Serving predict body: exactly one of `instances` (row format) or `inputs`
  * (columnar), and `signature_name` absent or `serving_default`. Messages follow TF Serving's wording.
  */
 export function parseTfServingRequest(body: unknown): { body: PredictBody; format: 'row' | 'columnar' } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ServingError.invalidInput('JSON Value: the request body must be a JSON object');
+    throw tfServingError('body', 'JSON Value: the request body must be a JSON object');
   }
   const b = body as Record<string, unknown>;
   const signature = b.signature_name;
   if (signature !== undefined && signature !== DEFAULT_SIGNATURE) {
-    throw new ServingError(400, 'invalid_input', `Serving signature name: "${String(signature)}" not found in signature def`);
+    throw tfServingError('signature_name', `Serving signature name: "${String(signature)}" not found in signature def`);
   }
   const hasInstances = 'instances' in b;
   const hasInputs = 'inputs' in b;
   if (hasInstances === hasInputs) {
-    throw ServingError.invalidInput(hasInstances ? 'Not allowed to specify both "instances" and "inputs" keys' : 'Missing "instances" or "inputs" key');
+    throw tfServingError('body', hasInstances ? 'Not allowed to specify both "instances" and "inputs" keys' : 'Missing "instances" or "inputs" key');
   }
   return hasInstances ? { body: { instances: b.instances }, format: 'row' } : { body: { inputs: b.inputs }, format: 'columnar' };
 }

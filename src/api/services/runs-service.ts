@@ -53,7 +53,7 @@ export function runsService(app: FastifyInstance) {
 
     async list(query: { status?: RunStatus | RunStatus[]; limit: number; cursor?: string }) {
       const after = query.cursor ? cursor.decode(query.cursor) : undefined;
-      if (query.cursor && !after) throw ApiError.badRequest([{ path: 'query.cursor', message: 'is not a cursor this api gave out' }]);
+      if (query.cursor && !after) throw ApiError.badRequest([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
       const status = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
       const rows = await repo.list({ status, limit: query.limit + 1, after });
       const page = rows.slice(0, query.limit);
@@ -89,8 +89,14 @@ export function runsService(app: FastifyInstance) {
       if (model && model.aliases.length > 0) {
         throw ApiError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
       }
-      await app.artifacts.deletePrefix(`runs/${id}`);
+      // Rows first: a delete that fails midway must not leave rows pointing at files already gone.
       await repo.delete(id);
+      // The model row went with the run; stop serving it, as the registry's delete does (a loaded
+      // model would otherwise keep answering /models/<id>/predict from the serving cache).
+      if (model) app.serving.unload(model.id);
+      await app.artifacts.deletePrefix(`runs/${id}`);
+      // A model registered from elsewhere than the run's prefix has its own files.
+      if (model && !model.path.startsWith(`runs/${id}/`)) await app.artifacts.deletePrefix(model.path);
       await app.redis.del(app.redisKeys.eventSeq(id), app.redisKeys.runStream(id));
       await (await app.trainingQueue.getJob(id))?.remove().catch(() => undefined);
     },

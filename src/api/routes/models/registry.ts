@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../../errors.ts';
-import { findModel, parseModelRef } from '../../../serving/index.ts';
+import { findModel, findVersion, parseModelRef } from '../../../serving/index.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import { AliasBody, AliasParams, AliasView, ListModelsQuery, ModelDetail, ModelList, ModelRefParams } from '../../schemas/serving.ts';
 
@@ -53,13 +53,12 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'A registered model: signature, labels, preprocessing, aliases, source run, evaluation, files',
         tags: ['models'],
         params: ModelRefParams,
-        response: { 200: ModelDetail, ...errorResponses(401, 404) },
+        response: { 200: ModelDetail, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
-      const { id } = await findModel(prisma, request.params.id).catch(() => {
-        throw ApiError.notFound('model', request.params.id);
-      });
+      // findModel's own errors: 404 for a reference that names nothing, 400 for digits that are no version.
+      const { id } = await findModel(prisma, request.params.id);
       const model = await prisma.model.findUnique({
         where: { id },
         include: { run: { include: { evaluation: true } }, aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
@@ -97,7 +96,8 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { name, alias } = request.params;
       const { version } = request.body;
-      const model = await prisma.model.findUnique({ where: { name_version: { name, version } }, select: { id: true } });
+      // findVersion knows which numbers can be versions (a version beyond int32 is simply not there).
+      const model = await findVersion(prisma, name, { version });
       if (!model) throw ApiError.notFound('model version', `${name}@${version}`);
       // A version deleted between the check and the upsert fails the foreign key; answer 404 for that too.
       const row = await prisma.modelAlias
@@ -136,19 +136,25 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const ref = parseModelRef(request.params.id);
       // Deleting "the latest" or "whatever production is" by accident is too easy: name one version.
-      if (!('version' in ref) && !('idOrName' in ref)) {
-        throw ApiError.badRequest([{ path: 'params.id', message: 'name one version: an id or <name>@<version>, not an alias' }]);
-      }
+      const nameOneVersion = (not: string) =>
+        ApiError.badRequest([{ path: 'params.id', message: `name one version: an id or <name>@<version>, not ${not}` }]);
+      if (!('version' in ref) && !('idOrName' in ref)) throw nameOneVersion('an alias');
       const model =
         'version' in ref
-          ? await prisma.model.findUnique({ where: { name_version: { name: ref.name, version: ref.version } } })
+          ? await findVersion(prisma, ref.name, { version: ref.version })
           : await prisma.model.findUnique({ where: { id: ref.idOrName } });
-      if (!model) throw ApiError.notFound('model', request.params.id);
+      if (!model) {
+        // Not an id; if it is a model's name, the client meant "its latest version": refuse that as for an alias.
+        if ('idOrName' in ref && (await prisma.model.findFirst({ where: { name: ref.idOrName }, select: { id: true } }))) {
+          throw nameOneVersion('a bare name (its latest version)');
+        }
+        throw ApiError.notFound('model', request.params.id);
+      }
       const aliases = await prisma.modelAlias.findMany({ where: { name: model.name, version: model.version }, select: { alias: true } });
       const refuse = (names: string[]) =>
-        new ApiError(409, 'conflict', `${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, {
-          aliases: names,
-        });
+        new ApiError(409, 'conflict', `${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, [
+          { path: 'params.id', message: 'an alias points at this version', aliases: names },
+        ]);
       if (aliases.length) throw refuse(aliases.map((a) => a.alias));
       // The foreign key (ON DELETE RESTRICT) catches an alias set between the check and the delete.
       await prisma.model.delete({ where: { id: model.id } }).catch((error: { code?: string }) => {

@@ -7,11 +7,13 @@ import {
   formatTfServingResponse,
   metadataBody,
   parseTfServingRequest,
+  parseVersion as parseVersionText,
   ServingError,
   toServedRecord,
   versionStatusBody,
   type ServedModelRecord,
 } from '../../../serving/index.ts';
+import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const TargetParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 300 }) });
@@ -28,6 +30,8 @@ type Which = { version?: number; alias?: string };
  * context, so its error and not-found handlers apply there only.
  */
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
+  parseEveryBodyAsJson(app);
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const status = error instanceof ApiError ? error.statusCode : error.validation ? 400 : (error.statusCode ?? 500);
     if (status >= 500) {
@@ -50,9 +54,17 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     throw new ServingError(404, 'not_found', `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`);
   };
 
+  /**
+   * As TF Serving: digits that fit an int64 are a version (one beyond Kiln's int32 versions is then
+   * simply not found, a 404), anything else a 400 with TF Serving's message.
+   */
   const parseVersion = (version: string): number => {
-    if (!/^\d+$/.test(version)) throw ServingError.invalidInput(`Invalid version: ${version}`);
-    return Number(version);
+    const parsed = parseVersionText(version);
+    if (parsed === undefined) {
+      const message = `Failed to convert version: ${version} to numeric.`;
+      throw new ServingError(400, 'invalid_input', message, [{ path: 'version', message }]);
+    }
+    return parsed;
   };
 
   /** Splits `name:predict` (or `3:predict`) into the part before the verb and checks the verb. */
