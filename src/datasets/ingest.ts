@@ -4,7 +4,7 @@ import type { IngestJobPayload, IngestResult } from '../queue/contracts.ts';
 import { parseDatasetLazily, type ParseDatasetOptions } from './formats/index.ts';
 import type { DatasetFile } from './formats/types.ts';
 import { describeDataset, writeStoredDataset } from './storage.ts';
-import { assertFetchableUrl } from './url-guard.ts';
+import { openGuardedUrl } from './url-guard.ts';
 
 /** The artifact-store prefix of a dataset's stored arrays. */
 export const datasetPrefix = (id: string) => `datasets/${id}`;
@@ -17,18 +17,44 @@ export class IngestError extends Error {
 }
 
 async function download(payload: IngestJobPayload, source: { url: string }): Promise<DatasetFile> {
-  const url = await assertFetchableUrl(source.url, payload.limits.allowPrivateUrls);
-  const response = await fetch(url, { redirect: 'error' });
-  if (!response.ok || !response.body) throw new IngestError(`downloading ${url} failed: HTTP ${response.status}`);
+  // The guard checks every redirect hop and the address each connection actually uses (not a DNS answer
+  // looked up beforehand, which a rebinding DNS server could change before the connection is made).
+  const { url, response } = await openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
+  const limit = payload.limits.maxDownloadBytes;
+  const tooLarge = () => new IngestError(`${source.url} is larger than the ${limit / 1024 / 1024} MB upload limit`);
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    response.destroy();
+    throw new IngestError(`downloading ${url.href} failed: HTTP ${status}`);
+  }
+  if (Number(response.headers['content-length']) > limit) {
+    response.destroy();
+    throw tooLarge();
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of response as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > payload.limits.maxDownloadBytes) throw new IngestError(`${url} is larger than the ${payload.limits.maxDownloadBytes / 1024 / 1024} MB upload limit`);
+    if (size > limit) {
+      response.destroy();
+      throw tooLarge();
+    }
     chunks.push(chunk);
   }
-  const name = decodeURIComponent(url.pathname.split('/').pop() || 'download');
-  return { name, data: new Uint8Array(Buffer.concat(chunks)) };
+  return { name: downloadName(new URL(source.url), url), data: new Uint8Array(Buffer.concat(chunks)) };
+}
+
+/** The file name a download is parsed as: the URL's own last segment, or the redirect target's when that has no extension. */
+function downloadName(requested: URL, final: URL): string {
+  const last = (u: URL) => {
+    try {
+      return decodeURIComponent(u.pathname.split('/').pop() ?? '');
+    } catch {
+      return u.pathname.split('/').pop() ?? '';
+    }
+  };
+  const asked = last(requested);
+  return (/\.[A-Za-z0-9]+$/.test(asked) ? asked : last(final) || asked) || 'download';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JOBS, type IngestJobPayload, type IngestResult } from '../../queue/contracts.ts';
 import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
@@ -100,10 +101,26 @@ export function datasetsService(app: FastifyInstance) {
       const id = randomUUID();
       const fields: Record<string, unknown> = {};
       const keys: string[] = [];
+      // Stored name (lower-cased) → the name it was uploaded as. Two files stored under one key would
+      // leave only the last: refused, also when the names only collide once sanitised (or case-folded, as
+      // a case-insensitive file system would fold them).
+      const stored = new Map<string, string>();
+      let duplicate: ApiError | undefined;
       try {
         for await (const part of request.parts()) {
           if (part.type === 'file') {
-            const key = `${uploadPrefix(id)}/${safeFileName(part.filename)}`;
+            const name = safeFileName(part.filename);
+            const earlier = stored.get(name.toLowerCase());
+            if (earlier !== undefined || duplicate) {
+              const clash = earlier === part.filename ? `"${part.filename}" is uploaded twice` : `"${earlier}" and "${part.filename}" would both be stored as ${name}`;
+              duplicate ??= ApiError.badRequest([{ path: 'files', message: `${clash}; every file of a dataset needs its own name` }]);
+              // Read the rest of the body (storing nothing) so the client gets the 400, not a reset connection.
+              part.file.resume();
+              await finished(part.file);
+              continue;
+            }
+            stored.set(name.toLowerCase(), part.filename);
+            const key = `${uploadPrefix(id)}/${name}`;
             await app.artifacts.putStream(key, part.file);
             if (part.file.truncated) throw new ApiError(413, 'payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
             keys.push(key);
@@ -111,6 +128,7 @@ export function datasetsService(app: FastifyInstance) {
             fields[part.fieldname] = part.value;
           }
         }
+        if (duplicate) throw duplicate;
         if (keys.length === 0) throw ApiError.badRequest([{ path: 'files', message: 'upload at least one file' }]);
         if (!fields.name || typeof fields.name !== 'string') throw ApiError.badRequest([{ path: 'name', message: 'is required' }]);
         return await register(id, fields.name, { kind: 'uploads', keys }, parserOptions(fields));

@@ -20,6 +20,8 @@ interface CsvTable {
   features: Float32Array;
   featureCount: number;
   labels: string[];
+  /** The spreadsheet row of each label, for messages. */
+  labelRows: number[];
   /** The columns actually used, so later files are read with the same ones. */
   columns: Required<CsvOptions>;
 }
@@ -44,6 +46,18 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions): Cs
       file: file.name,
     });
   }
+  // README: a CSV needs a header row. Without one its first data row would silently become the column
+  // names (and be lost as data), so a first row of numbers only is refused. One exception: exactly 0, 1, …,
+  // n-1 is pandas' header for unnamed columns (DataFrame(array).to_csv(index=False)), not data.
+  const pandasDefault = header.every((name, i) => name === String(i));
+  if (!pandasDefault && header.every((name) => NUMBER.test(name))) {
+    throw new DatasetFormatError(
+      'CSV_NO_HEADER',
+      `${file.name}: the first row (${header.join(', ')}) holds only numbers, so it looks like data, not a header; ` +
+        `a header row naming the columns is required (e.g. "${header.map((_, i) => (i === header.length - 1 ? 'label' : `x${i}`)).join(',')}")`,
+      { file: file.name, firstRow: header },
+    );
+  }
   const labelName = options.labelColumn ?? header[header.length - 1]!;
   const labelIndex = resolveColumn(file.name, header, labelName, 'label');
   const featureNames = options.featureColumns ?? header.filter((_, i) => i !== labelIndex);
@@ -59,6 +73,7 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions): Cs
   }
   const features = new Float32Array(rows.length * featureIndices.length);
   const labels: string[] = [];
+  const labelRows: number[] = [];
   rows.forEach(({ cells, row }, r) => {
     if (cells.length !== header.length) {
       throw new DatasetFormatError(
@@ -78,7 +93,17 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions): Cs
           { file: file.name, row, column: columnName, value: cell },
         );
       }
-      features[r * featureIndices.length + f] = Number(cell);
+      const at = r * featureIndices.length + f;
+      features[at] = Number(cell);
+      // NUMBER admits no NaN or Infinity, but a value beyond float32's ±3.4e38 (1e39) becomes Infinity here.
+      if (!Number.isFinite(features[at]!)) {
+        const columnName = header[column]!;
+        throw new DatasetFormatError(
+          'NON_FINITE',
+          `${file.name}: row ${row}, column "${columnName}": ${cell} is beyond the float32 range (±3.4e38); features must be finite`,
+          { file: file.name, row, column: columnName, value: cell },
+        );
+      }
     });
     const label = cells[labelIndex]!.trim();
     if (label === '') {
@@ -89,9 +114,10 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions): Cs
       );
     }
     labels.push(label);
+    labelRows.push(row);
   });
   const columns = { labelColumn: labelName, featureColumns: featureNames };
-  return { file: file.name, split, features, featureCount: featureIndices.length, labels, columns };
+  return { file: file.name, split, features, featureCount: featureIndices.length, labels, labelRows, columns };
 }
 
 type LabelEncoder = { classes?: string[]; encode: (labels: string[]) => NdArray };
@@ -136,10 +162,20 @@ export function parseCsv(files: DatasetFile[], options: CsvOptions = {}): Parsed
   const splits: ParsedDataset['splits'] = {};
   for (const table of tables) {
     const n = table.labels.length;
-    splits[table.split] = {
-      x: { dtype: 'float32', shape: [n, table.featureCount], data: table.features },
-      y: encoder.encode(table.labels),
-    };
+    const y = encoder.encode(table.labels);
+    // Numeric (regression) labels beyond float32's range become Infinity once encoded.
+    if (y.dtype === 'float32') {
+      const bad = y.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        const column = table.columns.labelColumn;
+        throw new DatasetFormatError(
+          'NON_FINITE',
+          `${table.file}: row ${table.labelRows[bad]}, column "${column}": ${table.labels[bad]} is beyond the float32 range (±3.4e38); labels must be finite`,
+          { file: table.file, row: table.labelRows[bad], column, value: table.labels[bad] },
+        );
+      }
+    }
+    splits[table.split] = { x: { dtype: 'float32', shape: [n, table.featureCount], data: table.features }, y };
   }
   return encoder.classes ? { format: 'csv', splits, classes: encoder.classes } : { format: 'csv', splits };
 }

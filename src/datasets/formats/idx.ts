@@ -1,7 +1,7 @@
 import { DatasetFormatError } from './errors.ts';
 import { maybeGunzip } from './gzip.ts';
 import { resolveLimits, type SizeLimits } from './limits.ts';
-import { elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
+import { assertFinite, assertSplitsAgree, elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
 import type { DatasetFile, DType, NdArray, ParsedDataset, Split, SplitName } from './types.ts';
 
 interface IdxElementType {
@@ -101,11 +101,13 @@ export function parseIdx(files: DatasetFile[], limits: SizeLimits = {}): ParsedD
     groups.set(split, group);
   }
   const splits: ParsedDataset['splits'] = {};
-  for (const [split, group] of groups) splits[split] = pairImagesWithLabels(split, group);
+  const names: Partial<Record<SplitName, { x: string; y: string }>> = {};
+  for (const [split, group] of groups) ({ split: splits[split], names: names[split] } = pairImagesWithLabels(split, group));
+  if (splits.train && splits.test) assertSplitsAgree(splits.train, splits.test, { train: names.train!, test: names.test! });
   return { format: 'idx', splits };
 }
 
-function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): Split {
+function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): { split: Split; names: { x: string; y: string } } {
   const labels = group.filter((f) => f.array.shape.length === 1);
   const images = group.filter((f) => f.array.shape.length > 1);
   if (labels.length !== 1 || images.length !== 1) {
@@ -119,5 +121,8 @@ function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): Split {
   }
   const image = images[0]!;
   const label = labels[0]!;
-  return makeSplit(withChannelAxis(image.array), label.array, image.name, label.name);
+  // IDX float types (0x0d, 0x0e) can hold NaN and ±Infinity, and float64 values may overflow float32.
+  assertFinite(image.array, image.name);
+  assertFinite(label.array, label.name);
+  return { split: makeSplit(withChannelAxis(image.array), label.array, image.name, label.name), names: { x: image.name, y: label.name } };
 }

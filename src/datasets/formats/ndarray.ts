@@ -20,6 +20,65 @@ export function makeSplit(x: NdArray, y: NdArray, xName: string, yName: string):
   return { x, y };
 }
 
+/**
+ * Refuses NaN and ±Infinity in a float array (integer arrays cannot hold them): a single one turns every
+ * loss and weight it touches into NaN, and the run fails (or "succeeds" with a useless model) long after
+ * ingestion said the data was fine. `name` is the array's file (or archive entry) for the message.
+ */
+export function assertFinite(array: NdArray, name: string): void {
+  if (array.dtype !== 'float32') return;
+  const data = array.data as Float32Array;
+  const n = data.length;
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    // v - v is 0 for every finite number and NaN for NaN and ±Infinity: one subtraction per element, less
+    // than the sha256 ingestion already computes over the same bytes.
+    if (v - v !== 0) {
+      const at = unravelIndex(i, array.shape);
+      throw new DatasetFormatError(
+        'NON_FINITE',
+        `${name}: value ${v} at index [${at.join(', ')}] (flat index ${i}) is not a finite number; ` +
+          `features and labels must be finite (a float64 beyond ±3.4e38 becomes Infinity in float32)`,
+        { file: name, index: at, flatIndex: i, value: String(v) },
+      );
+    }
+  }
+}
+
+const kindOf = (dtype: NdArray['dtype']) => (dtype === 'float32' ? 'float' : 'integer');
+
+/**
+ * Refuses train and test splits whose samples differ in shape, or in kind of number (integer vs float),
+ * for features or labels: a model is built for the train split's samples, so a test split of another
+ * shape would only fail once training is over. uint8 vs int32 is allowed (the same integers, narrowed or not).
+ */
+export function assertSplitsAgree(train: Split, test: Split, names: { train: { x: string; y: string }; test: { x: string; y: string } }): void {
+  for (const part of ['x', 'y'] as const) {
+    const a = train[part];
+    const b = test[part];
+    const [aName, bName] = [names.train[part], names.test[part]];
+    const aSample = a.shape.slice(1);
+    const bSample = b.shape.slice(1);
+    if (aSample.length !== bSample.length || aSample.some((d, i) => d !== bSample[i])) {
+      throw new DatasetFormatError(
+        'SPLIT_MISMATCH',
+        `${aName} has shape [${a.shape.join(', ')}] but ${bName} has shape [${b.shape.join(', ')}]: ` +
+          `train and test ${part === 'x' ? 'samples' : 'labels'} must have the same shape after the first axis ` +
+          `([${aSample.join(', ')}] vs [${bSample.join(', ')}])`,
+        { train: { name: aName, shape: a.shape }, test: { name: bName, shape: b.shape } },
+      );
+    }
+    if (kindOf(a.dtype) !== kindOf(b.dtype)) {
+      throw new DatasetFormatError(
+        'SPLIT_MISMATCH',
+        `${aName} holds ${a.dtype} (${kindOf(a.dtype)}) values but ${bName} holds ${b.dtype} (${kindOf(b.dtype)}) values; ` +
+          `save train and test with the same dtype`,
+        { train: { name: aName, dtype: a.dtype }, test: { name: bName, dtype: b.dtype } },
+      );
+    }
+  }
+}
+
 /** Guesses the split from a file or folder name ("t10k" is MNIST's name for its test set). */
 export function splitHintFromName(name: string): SplitName | undefined {
   const base = name.toLowerCase().split(/[\\/]/).pop() ?? '';

@@ -106,4 +106,30 @@ describe('split hints in file names', () => {
     assert.deepEqual([...result.splits.train!.x.data], [1]);
     assert.deepEqual([...result.splits.test!.x.data], [2]);
   });
+
+  it('refuses a feature or label beyond the float32 range, naming the file, row and column', () => {
+    assertDatasetError(() => parse('a,b,label\n1,2,0\n3,1e39,1\n'), 'NON_FINITE', 'iris.csv: row 3, column "b": 1e39');
+    assertDatasetError(() => parse('a,b,label\n1,-4e38,0\n'), 'NON_FINITE', 'row 2, column "b"');
+    assertDatasetError(() => parse('a,b,target\n1,2,0.5\n3,4,1e39\n'), 'NON_FINITE', 'iris.csv: row 3, column "target": 1e39');
+    assertDatasetError(
+      () => parseCsv([file('train.csv', 'a,y\n1,0.5\n'), file('test.csv', 'a,y\n\n2,0.25\n3,-1e40\n')]),
+      'NON_FINITE',
+      'test.csv: row 4, column "y"',
+    );
+    // The largest float32 values are still fine.
+    assert.equal(parse('a,label\n3.4e38,0\n').splits.train!.x.data[0], Math.fround(3.4e38));
+  });
+
+  it('requires a header row: a first row of numbers only is refused rather than read as column names', () => {
+    assertDatasetError(() => parse('5.1,3.5,1.4,0\n4.9,3.0,1.4,0\n'), 'CSV_NO_HEADER', 'iris.csv', '5.1, 3.5, 1.4, 0', 'header row', 'required');
+    assertDatasetError(() => parseCsv([file('train.csv', 'a,y\n1,0\n'), file('test.csv', '2,1\n3,0\n')]), 'CSV_NO_HEADER', 'test.csv');
+  });
+
+  it("accepts pandas' header for unnamed columns (0, 1, …) and headers mixing names and numbers", () => {
+    const pandas = parse('0,1,2\n5.5,1,0\n6.5,2,1\n');
+    assert.deepEqual(pandas.splits.train!.x.shape, [2, 2]);
+    assert.deepEqual([...pandas.splits.train!.y.data], [0, 1]);
+    assert.deepEqual(parse('2019,2020,label\n1,2,0\n').splits.train!.x.shape, [1, 2]);
+  });
 });
+

@@ -111,4 +111,34 @@ describe('parseIdx', () => {
       'b [3, 2, 3]',
     );
   });
+
+  it('refuses train and test images of different sizes, naming both files and their shapes', () => {
+    assertDatasetError(
+      () =>
+        parseIdx([
+          { name: 'train-images', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+          { name: 'train-labels', data: encodeIdx(IMAGES, [3], labels) },
+          { name: 't10k-images', data: encodeIdx(IMAGES, [1, 3, 2], [1, 2, 3, 4, 5, 6]) },
+          { name: 't10k-labels', data: encodeIdx(IMAGES, [1], [9]) },
+        ]),
+      'SPLIT_MISMATCH',
+      'train-images has shape [3, 2, 3, 1]',
+      't10k-images has shape [1, 3, 2, 1]',
+    );
+  });
+
+  it('refuses NaN and values beyond float32 in float IDX files, naming the file and index', () => {
+    const FLOAT32 = 0x0d;
+    const FLOAT64 = 0x0e;
+    assertDatasetError(
+      () => parseIdx([{ name: 'train-x', data: encodeIdx(FLOAT32, [2, 1, 2], [1, 2, Number.NaN, 4]) }, { name: 'train-y', data: encodeIdx(IMAGES, [2], [0, 1]) }]),
+      'NON_FINITE',
+      'train-x: value NaN at index [1, 0, 0]',
+    );
+    assertDatasetError(
+      () => parseIdx([{ name: 'train-x', data: encodeIdx(IMAGES, [2, 1, 2], [1, 2, 3, 4]) }, { name: 'train-y', data: encodeIdx(FLOAT64, [2], [0.5, 1e300]) }]),
+      'NON_FINITE',
+      'train-y: value Infinity at index [1]',
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { zipSync } from 'fflate';
 import { parseNpyFiles, parseNpz } from '../../../src/datasets/formats/npz.ts';
 import { assertDatasetError } from '../fixtures/expect-error.ts';
-import { npy } from '../fixtures/npy-writer.ts';
+import { encodeNpy, npy } from '../fixtures/npy-writer.ts';
 
 const xTrain = Array.from({ length: 3 * 2 * 2 }, (_, i) => i);
 const kerasArrays = {
@@ -66,5 +66,64 @@ describe('parseNpyFiles', () => {
     assert.equal(format, 'npy');
     assert.deepEqual(splits.train!.x.shape, [3, 2, 2]);
     assert.deepEqual([...splits.test!.y.data], [7]);
+  });
+});
+
+describe('train and test splits must agree (npy and npz)', () => {
+  const n = (count: number) => Array.from({ length: count }, (_, i) => i);
+
+  it('refuses x_train [10, 4] with x_test [3, 5], naming both arrays and their shapes', () => {
+    const files = [
+      { name: 'x_train.npy', data: npy('<f4', [10, 4], n(40)) },
+      { name: 'y_train.npy', data: npy('<i4', [10], n(10)) },
+      { name: 'x_test.npy', data: npy('<f4', [3, 5], n(15)) },
+      { name: 'y_test.npy', data: npy('<i4', [3], n(3)) },
+    ];
+    assertDatasetError(() => parseNpyFiles(files), 'SPLIT_MISMATCH', 'x_train.npy has shape [10, 4]', 'x_test.npy has shape [3, 5]');
+  });
+
+  it('refuses label shapes and number kinds that differ between splits, inside an .npz too', () => {
+    const labels = zipSync({ ...kerasArrays, 'y_test.npy': npy('|u1', [1, 2], [7, 7]) });
+    assertDatasetError(() => parseNpz([{ name: 'm.npz', data: labels }]), 'SPLIT_MISMATCH', 'm.npz: y_train.npy has shape [3]', 'm.npz: y_test.npy has shape [1, 2]');
+    const kinds = zipSync({ ...kerasArrays, 'x_test.npy': npy('<f4', [1, 2, 2], [0.9, 0.8, 0.7, 0.6]) });
+    assertDatasetError(() => parseNpz([{ name: 'm.npz', data: kinds }]), 'SPLIT_MISMATCH', 'm.npz: x_train.npy holds uint8', 'm.npz: x_test.npy holds float32');
+  });
+
+  it('still accepts splits of different lengths, and uint8 beside int64 (both integers)', () => {
+    const zip = zipSync({ ...kerasArrays, 'y_test.npy': npy('<i8', [1], [7]) });
+    const { splits } = parseNpz([{ name: 'm.npz', data: zip }]);
+    assert.deepEqual(splits.test!.y.shape, [1]);
+  });
+
+  it('refuses the same array twice (two .npz files both holding x_train) rather than keeping one', () => {
+    const one = zipSync(kerasArrays);
+    assertDatasetError(() => parseNpz([{ name: 'a.npz', data: one }, { name: 'b.npz', data: one }]), 'DUPLICATE_ARRAY', 'a.npz: x_train.npy', 'b.npz: x_train.npy');
+  });
+});
+
+describe('non-finite values (npy and npz)', () => {
+  it('refuses NaN in features and Infinity in labels, naming the array and the index', () => {
+    const x = [0, 1, 2, 3, 4, Number.NaN];
+    assertDatasetError(
+      () => parseNpyFiles([{ name: 'x.npy', data: npy('<f4', [3, 2], x) }, { name: 'y.npy', data: npy('<i4', [3], [0, 1, 0]) }]),
+      'NON_FINITE',
+      'x.npy: value NaN at index [2, 1] (flat index 5)',
+    );
+    const zip = zipSync({ 'x.npy': npy('<f4', [2, 1], [1, 2]), 'y.npy': npy('<f4', [2], [0.5, Number.NEGATIVE_INFINITY]) });
+    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'NON_FINITE', 'd.npz: y.npy: value -Infinity at index [1]');
+  });
+
+  it('refuses a float64 value beyond the float32 range (it would become Infinity)', () => {
+    const files = [{ name: 'x_train.npy', data: npy('<f8', [2, 2], [1, 2, 1e39, 4]) }, { name: 'y_train.npy', data: npy('<i4', [2], [0, 1]) }];
+    assertDatasetError(() => parseNpyFiles(files), 'NON_FINITE', 'x_train.npy', 'index [1, 0]', 'flat index 2');
+  });
+
+  it('finds a NaN in the last element of a large array', () => {
+    const count = 1 << 22; // 4M floats, 16 MB
+    const data = new Float32Array(count).fill(0.5);
+    data[count - 1] = Number.NaN;
+    const x = encodeNpy({ descr: '<f4', shape: [count / 16, 16], body: new Uint8Array(data.buffer) });
+    const y = npy('|u1', [count / 16], new Uint8Array(count / 16));
+    assertDatasetError(() => parseNpyFiles([{ name: 'x.npy', data: x }, { name: 'y.npy', data: y }]), 'NON_FINITE', `index [${count / 16 - 1}, 15] (flat index ${count - 1})`);
   });
 });
