@@ -191,13 +191,16 @@ export function datasetsService(app: FastifyInstance) {
     /** What a run needs to know of the dataset it names: validation facts and where the worker finds it. */
     async resolveForRun(id: string): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
       const builtin = BUILTIN_DATASETS[id];
-      if (builtin) return { info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses }, resolved: { kind: 'builtin', name: id } };
+      // Every built-in has a test split of its own (tf.keras.datasets' load_data gives train and test).
+      if (builtin) return { info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses, hasTestSplit: true }, resolved: { kind: 'builtin', name: id } };
       const row = await repo.find(id);
       if (!row) throw ApiError.badRequest([{ path: 'dataset.id', message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})` }], 'invalid_spec');
       if (row.status !== 'ready') throw ApiError.badRequest([{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }], 'invalid_spec');
       const view = datasetView(row);
+      // The rows a run splits, as the worker picks them (run-data.ts): the train split, else the only one.
+      const samples = (view.samples ?? {}) as { train?: number; test?: number };
       return {
-        info: { inputShape: view.inputShape ?? [], numClasses: view.classes?.length },
+        info: { inputShape: view.inputShape ?? [], numClasses: view.classes?.length, samples: samples.train ?? samples.test, hasTestSplit: samples.train !== undefined && samples.test !== undefined },
         resolved: { kind: 'stored', prefix: datasetPrefix(id), sha256: row.sha256 ?? '' },
         sha256: row.sha256 ?? undefined,
         datasetId: id,

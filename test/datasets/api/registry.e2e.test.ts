@@ -99,6 +99,21 @@ describe('dataset registry: uploads in every format, ingestion by a worker, runs
     assert.deepEqual([c.format, c.inputShape, c.classes, c.samples.train], ['image-zip', [6, 6, 3], ['blue', 'red'], 3]);
     const samples = (await request(api.url, 'GET', `/datasets/${c.id}/samples?n=3`)).body.samples;
     assert.deepEqual(samples.map((s: { className: string }) => s.className).sort(), ['blue', 'red', 'red']);
+
+    // A run's splits of a registered dataset are counted at submission, as for inline data: 0.7 of
+    // the CSV's 3 rows holds out all 3 (Keras' count), 0.3 holds out 1.
+    const onAnimals = (validationSplit: number) => ({
+      model: { type: 'sequential', layers: [{ type: 'Dense', units: 2, activation: 'softmax', inputShape: [2] }] },
+      dataset: { id: b.id },
+      compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+      fit: { epochs: 1, validation_split: validationSplit },
+    });
+    const refused = await request(api.url, 'POST', '/runs?dryRun=true', onAnimals(0.7));
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.details[0].path, 'fit.validationSplit');
+    assert.match(refused.body.error.details[0].message, /holds out all 3/);
+    const accepted = await request(api.url, 'POST', '/runs?dryRun=true', onAnimals(0.3));
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
   });
 
   test('an image dataset → a run → a model that answers base64 PNGs with the class names, preprocessed as in training', async () => {
