@@ -99,19 +99,23 @@ async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
   return (await tx.run.findUnique({ where: { id: runId }, select: { startedAt: true } }))?.startedAt ?? null;
 }
 
-/** A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). */
+/**
+ * A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). The
+ * number comes from the name's counter, not from the highest version left: after `name@3` is
+ * deleted, the next model is 4, never a second 3 behind a client's pinned URL.
+ */
 async function registerModel(
   tx: Tx,
   run: { id: string; name: string | null },
   model: { path: string; signature: object; labels?: string[]; preprocessing?: object },
 ): Promise<void> {
   const name = run.name ?? `run-${run.id.slice(0, 8)}`;
-  const latest = await tx.model.findFirst({ where: { name }, orderBy: { version: 'desc' }, select: { version: true } });
+  const { lastVersion } = await tx.modelName.upsert({ where: { name }, create: { name, lastVersion: 1 }, update: { lastVersion: { increment: 1 } } });
   await tx.model.create({
     data: {
       id: randomUUID(),
       name,
-      version: (latest?.version ?? 0) + 1,
+      version: lastVersion,
       runId: run.id,
       path: model.path,
       signature: model.signature,
