@@ -111,6 +111,10 @@ export function validateRunSpec(
     errors.push({ path: error.path, message: error.message });
   }
   const heads = errors.length ? [] : resolveHeads(outputNames, spec.compile);
+  // The run's name becomes its model's name, which URLs address as <name>@<version> or <name>@<alias>.
+  if (spec.name !== undefined && /[@/]/.test(spec.name)) {
+    errors.push({ path: 'name', message: `becomes the model's name, addressed as ${spec.name.replace(/[@/]/g, '_')}@<version> in URLs: it cannot contain '@' or '/'` });
+  }
   errors.push(...checkDuplicateOutputs(spec, summary));
   errors.push(...checkOptimizerArgs(spec.compile.optimizer));
   errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));

@@ -262,3 +262,11 @@ describe('7. duplicate outputs', () => {
     assertIssue(check(spec), 'model.outputs', /"o" is listed more than once/);
   });
 });
+
+describe('the run name, which becomes the model name', () => {
+  test("'@' and '/' are refused: they would make the model unreachable by name in URLs", () => {
+    assertIssue(check(sparseSpec(4, { name: 'team@prod' })), 'name', /cannot contain '@' or '\/'/);
+    assertIssue(check(sparseSpec(4, { name: 'lr=0.1/bs=32' })), 'name', /team|lr=0.1_bs=32@<version>/);
+    assert.deepEqual(check(sparseSpec(4, { name: 'lr=0.1 bs=32 (tuned)' })), []);
+  });
+});
