@@ -1,10 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import ajvCompiler from '@fastify/ajv-compiler';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { ErrorResponse } from './schemas/common.ts';
 import configPlugin from './plugins/infra/config.ts';
-import errorHandler from './plugins/infra/error-handler.ts';
+import errorHandler, { frameworkErrors } from './plugins/infra/error-handler.ts';
+import inputGuards from './plugins/infra/input-guards.ts';
 import authPlugin from './plugins/infra/auth.ts';
 import metricsPlugin from './plugins/infra/metrics.ts';
 import metricsRoutes from './routes/metrics/index.ts';
@@ -31,6 +33,23 @@ import predictRoutes from './routes/models/predict.ts';
 import v1Routes from './routes/v1/index.ts';
 import dashboardPlugin from './plugins/app/dashboard.ts';
 
+type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
+
+// The Ajv compiler Fastify itself uses by default, so the validators behave exactly as Fastify's
+// would but for coercion.
+const buildAjvValidator = (ajvCompiler as unknown as () => ValidatorFactory)();
+
+/**
+ * Query strings, path params and headers are text, so their schemas coerce ("5" → 5, one value → a
+ * list). A JSON body has real types, and coercing them hides the client's mistakes ("5", true → 1,
+ * [5] → 5, null → false): bodies are validated by a second Ajv with the same options but no coercion.
+ */
+const buildValidator: ValidatorFactory = (externalSchemas, options = {}) => {
+  const coercing = buildAjvValidator(externalSchemas, options);
+  const strict = buildAjvValidator(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as typeof options);
+  return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+};
+
 /**
  * Assembles the api: infrastructure plugins (config, errors, auth, docs, Redis, database, artifacts,
  * queue), then domain plugins, then routes. Plugins close in reverse order: HTTP first, the database last.
@@ -41,12 +60,18 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
     // Inline datasets travel in the request body.
     bodyLimit: Math.ceil(config.KILN_MAX_INLINE_MB * 1024 * 1024) + 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator } },
+    // Path params are capped by their schemas (ids: 100 characters), which name the field in a 400;
+    // the router's own cap (100 by default) would answer first, with a bare 414 or a 404.
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors,
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(ErrorResponse);
 
   await app.register(configPlugin, { config });
   await app.register(errorHandler);
+  await app.register(inputGuards); // before any route, so every JSON body is parsed by its guarded parser
   await app.register(authPlugin);
   await app.register(metricsPlugin);
   await app.register(dashboardPlugin); // before every other route: it must know their paths to never shadow them

@@ -125,6 +125,8 @@ export function datasetsService(app: FastifyInstance) {
             if (part.file.truncated) throw new ApiError(413, 'payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
             keys.push(key);
           } else {
+            // Form fields bypass the edge's JSON guard (input-guards.ts); PostgreSQL cannot store a NUL.
+            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw ApiError.badRequest([{ path: part.fieldname, message: 'must not contain the NUL character (\\u0000)' }]);
             fields[part.fieldname] = part.value;
           }
         }

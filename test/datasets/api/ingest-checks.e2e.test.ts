@@ -71,6 +71,10 @@ describe('dataset checks through the real api and worker: private URLs, duplicat
     assert.equal(sanitised.status, 400);
     assert.equal(sanitised.body.error.details[0].path, 'files');
     assert.match(sanitised.body.error.details[0].message, /"x train\.npy" and "x_train\.npy" would both be stored as x_train\.npy/);
+    // A form field holding a NUL (PostgreSQL cannot store one) is refused naming the field, not a 500.
+    const nul = await uploadDataset(stack.api.url, [{ name: 'x_train.npy', data: x }, { name: 'y_train.npy', data: y }], { name: 'a\u0000b' });
+    assert.equal(nul.status, 400, JSON.stringify(nul.body));
+    assert.equal(nul.body.error.details[0].path, 'name');
     assert.equal(await datasetCount(), 0);
     assert.deepEqual(uploadsLeft(), []);
     // Distinct names still upload.
