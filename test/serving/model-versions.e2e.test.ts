@@ -11,8 +11,8 @@ describe('model version numbers', () => {
   });
   after(() => stack?.stop());
 
-  const trainVersion = async () => {
-    const created = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ name: 'pinned', epochs: 1 }));
+  const trainVersion = async (name = 'pinned') => {
+    const created = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ name, epochs: 1 }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const run = await waitForRun(stack.api.url, created.body.id, ['succeeded']);
     return (await request(stack.api.url, 'GET', `/models/${run.modelId}`)).body as { id: string; version: number };
@@ -26,5 +26,18 @@ describe('model version numbers', () => {
     assert.equal(second.version, 2, 'a client pinned to pinned@1 must not get another model');
     assert.equal((await request(stack.api.url, 'GET', '/models/pinned@1')).status, 404);
     assert.equal((await request(stack.api.url, 'GET', '/models/pinned')).body.id, second.id);
+  });
+
+  test('the list pages on after the last model it gave, even once that model is deleted; a made-up cursor is a 400', async () => {
+    const other = await trainVersion('other'); // the newest; pinned@2 (the previous test's) comes next
+    const first = (await request(stack.api.url, 'GET', '/models?limit=1')).body;
+    assert.deepEqual(first.models.map((m: { id: string }) => m.id), [other.id]);
+    assert.ok(first.nextCursor);
+    assert.equal((await request(stack.api.url, 'DELETE', `/models/${other.id}`)).status, 204);
+    const second = (await request(stack.api.url, 'GET', `/models?limit=1&cursor=${first.nextCursor}`)).body;
+    assert.deepEqual(second.models.map((m: { name: string; version: number }) => `${m.name}@${m.version}`), ['pinned@2']);
+    const bogus = await request(stack.api.url, 'GET', '/models?cursor=bogus');
+    assert.equal(bogus.status, 400);
+    assert.equal(bogus.body.error.details[0].path, 'querystring.cursor');
   });
 });

@@ -58,7 +58,7 @@ export function runListItem(run: RunRow & { model: { id: string } | null; epochs
   };
 }
 
-/** Opaque pagination cursor: the (createdAt, id) of the last run on a page. */
+/** Opaque pagination cursor: the (createdAt, id) of the last row on a page (runs, models). */
 export const cursor = {
   encode: (run: { createdAt: Date; id: string }) => Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url'),
   decode(value: string): { createdAt: Date; id: string } | undefined {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../../errors.ts';
+import { cursor } from '../../services/run-views.ts';
 import { findModel, findVersion, parseModelRef } from '../../../serving/index.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import { AliasBody, AliasParams, AliasView, ListModelsQuery, ModelDetail, ModelList, ModelRefParams } from '../../schemas/serving.ts';
@@ -23,12 +24,19 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { name, limit, cursor } = request.query;
+      const { name, limit } = request.query;
+      // Keyset paging on (createdAt, id), as /runs pages: a page goes on after the last row it gave,
+      // even once that row is deleted. (Prisma's cursor by id answered an empty page then, and for a
+      // made-up cursor too, as if the list had ended.)
+      const after = request.query.cursor ? cursor.decode(request.query.cursor) : undefined;
+      if (request.query.cursor && !after) throw ApiError.badRequest([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
       const rows = await prisma.model.findMany({
-        where: name ? { name } : {},
+        where: {
+          ...(name ? { name } : {}),
+          ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+        },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
         include: { aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
       });
       const page = rows.slice(0, limit);
@@ -41,7 +49,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           aliases: m.aliases.map((a) => a.alias),
           createdAt: m.createdAt.toISOString(),
         })),
-        nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+        nextCursor: rows.length > limit ? cursor.encode(page[page.length - 1]!) : null,
       };
     },
   );
