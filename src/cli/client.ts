@@ -38,7 +38,12 @@ export class KilnClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.fetch(method, path, options);
     const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notKiln(this.config.url, `${response.status} ${response.statusText}`);
+    }
   }
 
   /** Sends a request and answers the raw response (for downloads); throws on 4xx/5xx. */
@@ -55,9 +60,14 @@ export class KilnClient {
     } catch (error) {
       throw unreachable(this.config.url, error);
     }
-    if (!response.ok) throw await apiError(response);
+    if (!response.ok) throw await apiError(response, this.config.url);
     return response;
   }
+}
+
+/** For a server whose answers are not Kiln's JSON (another service on that port, a proxy's error page). */
+function notKiln(url: string, answered: string): CliError {
+  return new CliError(`the server at ${url} answered ${answered} with something other than Kiln's JSON; is it a Kiln api? Give its address with --url or KILN_URL.`, EXIT.unreachable);
 }
 
 /** The message for a server that does not answer, with the network error's code (ECONNREFUSED, ENOTFOUND, …). */
@@ -67,13 +77,14 @@ export function unreachable(url: string, error: unknown): CliError {
   return new CliError(`cannot reach the Kiln server at ${url} (${reason}); is it running? Give its address with --url or KILN_URL.`, EXIT.unreachable);
 }
 
-async function apiError(response: Response): Promise<ApiRequestError> {
+async function apiError(response: Response, url: string): Promise<CliError> {
   const text = await response.text().catch(() => '');
   let body: { error?: { code?: string; message?: string; details?: unknown } } | undefined;
   try {
     body = JSON.parse(text);
   } catch {
-    body = undefined;
+    // An HTML or plain-text page: not the api's error envelope, and not worth printing.
+    if (text) return notKiln(url, `${response.status} ${response.statusText}`);
   }
   const error = body?.error;
   const code = error?.code ?? `http_${response.status}`;

@@ -29,8 +29,26 @@ function help(command?: Command): string {
   return `Usage: kiln COMMAND [options]\n\nCommands:\n${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n\n${GLOBAL_HELP}\n\nkiln COMMAND --help shows a command's usage.`;
 }
 
+/**
+ * Moves options of every command given before the command (`kiln --url URL runs`, as with git or
+ * docker) behind it, where the command's parser reads them. Stops at the first argument that is
+ * not one of them; alone (`kiln --help`), they stay where they are.
+ */
+function globalsFirstToLast(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length) {
+    const [flag = '', inline] = argv[i]!.split(/=(.*)/s);
+    const name = flag === '-h' ? 'help' : flag.replace(/^--/, '');
+    const option = flag.startsWith('-') ? GLOBAL_OPTIONS[name as keyof typeof GLOBAL_OPTIONS] : undefined;
+    if (!option) break;
+    i += option.type === 'string' && inline === undefined ? 2 : 1;
+  }
+  return i === 0 || i >= argv.length ? argv : [...argv.slice(i), ...argv.slice(0, i)];
+}
+
 /** Runs the command line and answers the exit code; errors are printed, never thrown. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = globalsFirstToLast(commandLine);
   const found = findCommand(argv);
   if (!found) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';

@@ -90,6 +90,10 @@ describe('the kiln command against a running api and worker', () => {
     assert.match(stdout, /Total params: 25,450 \(99\.41 KB\)/);
     const runs = await kiln(['runs', '--json'], env);
     assert.deepEqual(JSON.parse(runs.stdout).runs, []);
+    // Options of every command may also come before the command, as in `kiln --url URL runs`.
+    const leading = await kiln(['--url', stack.api.url, `--token=${TOKEN}`, '--json', 'runs'], {});
+    assert.equal(leading.code, 0, leading.stderr);
+    assert.deepEqual(JSON.parse(leading.stdout).runs, []);
   });
 
   test('run --watch (stdout not a terminal): one plain line per epoch with validation metrics, then exit code 0', async () => {
