@@ -11,9 +11,12 @@ export interface SpecIssue {
   message: string;
 }
 
-/** Shape of a nested JSON array ([] for a number); undefined when ragged or not numeric. */
+/** The largest magnitude a float32 holds: beyond it a JSON number becomes Infinity in a tensor. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Shape of a nested JSON array ([] for a number); undefined when ragged, not numeric or beyond float32. */
 export function jsonArrayShape(value: unknown, depth = 0): number[] | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? [] : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) <= FLOAT32_MAX ? [] : undefined;
   if (!Array.isArray(value) || value.length === 0 || depth > 8) return undefined;
   const first = jsonArrayShape(value[0], depth + 1);
   if (!first) return undefined;
@@ -135,7 +138,7 @@ export function validateRunSpec(
       }
       const shape = jsonArrayShape(data);
       if (!shape) {
-        errors.push({ path, message: 'must be a non-empty, rectangular nested array of finite numbers' });
+        errors.push({ path, message: 'must be a non-empty, rectangular nested array of finite numbers (within float32: ±3.4e38)' });
         return;
       }
       counts.push(shape[0]!);

@@ -270,3 +270,13 @@ describe('the run name, which becomes the model name', () => {
     assert.deepEqual(check(sparseSpec(4, { name: 'lr=0.1 bs=32 (tuned)' })), []);
   });
 });
+
+describe('inline values beyond float32', () => {
+  test('1e308 in x is refused: as a float32 tensor it would be Infinity and train on nothing', () => {
+    const spec = sparseSpec(4);
+    spec.dataset.inline.x[2][1] = 1e308;
+    assertIssue(check(spec), 'dataset.inline.x', /finite numbers \(within float32/);
+    spec.dataset.inline.x[2][1] = 3e38; // still a float32
+    assert.deepEqual(check(spec), []);
+  });
+});
