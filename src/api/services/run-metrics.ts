@@ -1,5 +1,6 @@
 import { resolveMode } from '../../engine/callbacks/monitor.ts';
 import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
+import { reportedMetricName } from '../../engine/training/heads.ts';
 
 /**
  * The metric a run is judged by and its best value so far: the first compiled metric on validation,
@@ -10,7 +11,7 @@ import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
   const rows = epochs.map((e) => e.metrics as Record<string, unknown>);
   const keys = new Set(rows.flatMap((m) => Object.keys(m)));
-  const compiled = (Array.isArray(spec.compile?.metrics) ? spec.compile.metrics : []).map(String);
+  const compiled = (Array.isArray(spec.compile?.metrics) ? spec.compile.metrics : []).map((m) => reportedMetricName(String(m)));
   const name = [...compiled.flatMap((m) => [`val_${m}`, m]), 'val_loss', 'loss'].find((k) => keys.has(k));
   if (!name) return null;
   const values = rows.map((m) => m[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));

@@ -1,4 +1,4 @@
-import { metricKey, type OutputHead } from '../training/heads.ts';
+import { metricKey, reportedMetricName, type OutputHead } from '../training/heads.ts';
 import { METRIC_ALIASES } from './normalize.ts';
 import type { CallbacksSpec } from './run-spec.ts';
 import type { SpecIssue } from './validate-run-spec.ts';
@@ -17,11 +17,13 @@ export function epochLogKeys(heads: OutputHead[], hasValidation: boolean): strin
   return hasValidation ? [...unique, ...unique.map((k) => `val_${k}`)] : unique;
 }
 
-/** The available key a Keras spelling such as `val_acc` or `out_mean_squared_error` stands for, if any. */
+/** The available key a spelling such as `val_acc`, `out_mean_squared_error` or `val_categoricalAccuracy` stands for, if any. */
 function suggestion(monitor: string, available: string[]): string | undefined {
+  const snake = reportedMetricName(monitor);
+  if (available.includes(snake)) return snake;
   for (const [keras, kiln] of Object.entries(METRIC_ALIASES)) {
     if (monitor === keras || monitor.endsWith(`_${keras}`)) {
-      const candidate = monitor.slice(0, monitor.length - keras.length) + kiln;
+      const candidate = reportedMetricName(monitor.slice(0, monitor.length - keras.length) + kiln);
       if (available.includes(candidate)) return candidate;
     }
   }

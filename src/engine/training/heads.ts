@@ -56,7 +56,17 @@ export function resolveHeads(outputNames: string[], compile: CompileSpec): Outpu
 
 /** The keys Keras reports: `loss`, `accuracy` for one output; `loss`, `<out>_loss`, `<out>_accuracy` for several. */
 export function metricKey(head: OutputHead, metric: string, heads: OutputHead[]): string {
-  return heads.length === 1 ? metric : `${head.name}_${metric}`;
+  const name = reportedMetricName(metric);
+  return heads.length === 1 ? name : `${head.name}_${name}`;
+}
+
+/**
+ * The name a metric is reported under: Keras' spelling (`categorical_accuracy`), whatever the
+ * spec's spelling was normalised to internally (`categoricalAccuracy`); one-word names
+ * (`accuracy`, `mse`) are the same either way.
+ */
+export function reportedMetricName(metric: string): string {
+  return metric.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Fresh accumulators for every head's metrics. */

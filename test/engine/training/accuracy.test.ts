@@ -43,3 +43,17 @@ test('a one-unit output trained with mse reports binary accuracy, not a constant
     await run.cleanup();
   }
 });
+
+test("metrics are reported under Keras' names: categorical_accuracy, not the internal categoricalAccuracy", async () => {
+  const run = await train({
+    model: { type: 'sequential', layers: [{ type: 'Dense', units: 2, activation: 'softmax', inputShape: [2] }] },
+    dataset: { inline: { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[1, 0], [0, 1], [0, 1], [1, 0]] } },
+    compile: { optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['categorical_accuracy', 'binary_accuracy'] },
+    fit: { epochs: 1, batchSize: 2, validationSplit: 0.5, seed: 1 },
+  });
+  try {
+    assert.deepEqual(Object.keys(run.epochs[0]!.metrics).sort(), ['binary_accuracy', 'categorical_accuracy', 'loss', 'val_binary_accuracy', 'val_categorical_accuracy', 'val_loss']);
+  } finally {
+    await run.cleanup();
+  }
+});
