@@ -16,6 +16,7 @@ const PARTS: Record<string, Part> = {
   'loss-curve': { run: async () => (await import('./loss_curve.ts')).runLossCurve(), optIn: true },
   pipeline: { run: async () => (await import('./pipeline.ts')).run(), optIn: false },
   telemetry: { run: async () => (await import('./telemetry.ts')).run(), optIn: false },
+  'runs-list': { run: async () => (await import('./runs-list.ts')).run(), optIn: false },
   serving: { run: async () => (await import('./serving.ts')).run(), optIn: false },
 };
 

@@ -1,17 +1,16 @@
 import { resolveMode } from '../../engine/callbacks/monitor.ts';
-import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { reportedMetricName } from '../../engine/training/heads.ts';
 
 /**
- * The metric a run is judged by and its best value so far: the first compiled metric on validation,
- * else on training, else val_loss, else loss. Better is decided as the callbacks' mode 'auto' does
- * (higher for accuracy-like metrics, lower for losses and errors such as mae and mse). Null before
- * the first epoch.
+ * The metric a run is judged by and its best value so far: the first compiled metric (the spec's
+ * compile.metrics, when a list) on validation, else on training, else val_loss, else loss. Better
+ * is decided as the callbacks' mode 'auto' does (higher for accuracy-like metrics, lower for losses
+ * and errors such as mae and mse). Null before the first epoch.
  */
-export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
+export function bestMetric(compiledMetrics: unknown, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
   const rows = epochs.map((e) => e.metrics as Record<string, unknown>);
   const keys = new Set(rows.flatMap((m) => Object.keys(m)));
-  const compiled = (Array.isArray(spec.compile?.metrics) ? spec.compile.metrics : []).map((m) => reportedMetricName(String(m)));
+  const compiled = (Array.isArray(compiledMetrics) ? compiledMetrics : []).map((m) => reportedMetricName(String(m)));
   const name = [...compiled.flatMap((m) => [`val_${m}`, m]), 'val_loss', 'loss'].find((k) => keys.has(k));
   if (!name) return null;
   const values = rows.map((m) => m[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -19,7 +18,3 @@ export function bestMetric(spec: RunSpec, epochs: { metrics: unknown }[]): { nam
   return { name, value: resolveMode(name, 'auto') === 'min' ? Math.min(...values) : Math.max(...values) };
 }
 
-/** The registered or built-in dataset a run trains on; null for data inline in the spec. */
-export function datasetId(spec: RunSpec): string | null {
-  return isInline(spec.dataset) ? null : spec.dataset.id;
-}

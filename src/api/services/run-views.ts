@@ -1,6 +1,6 @@
 import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
 import { jsonArrayShape } from '../../engine/spec/validate-run-spec.ts';
-import { bestMetric, datasetId } from './run-metrics.ts';
+import { bestMetric } from './run-metrics.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -16,10 +16,12 @@ export function describeSpec(spec: RunSpec): object {
   return { ...spec, dataset: { inline: { x: describe(inline.x), y: describe(inline.y) } } };
 }
 
-type RunRow = {
-  id: string; name: string | null; status: string; spec: unknown; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
-  attempt: number; backend: string | null; device: string | null; error: unknown;
+/** A run row as a list reads it: every column but the spec. */
+type RunListRow = {
+  id: string; name: string | null; status: string; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  attempt: number; backend: string | null; device: string | null; error: unknown; datasetId: string | null; compiledMetrics: unknown;
 };
+type RunRow = RunListRow & { spec: unknown };
 
 /** GET /runs/:id */
 export function runView(run: RunRow & {
@@ -42,7 +44,7 @@ export function runView(run: RunRow & {
 }
 
 /** An entry of GET /runs: enough for a runs table (dataset, best metric) without fetching each run. */
-export function runListItem(run: RunRow & { model: { id: string } | null; epochs: { metrics: unknown }[] }) {
+export function runListItem(run: RunListRow & { model: { id: string } | null; epochs: { metrics: unknown }[] }) {
   return {
     id: run.id,
     name: run.name,
@@ -53,8 +55,8 @@ export function runListItem(run: RunRow & { model: { id: string } | null; epochs
     backend: run.backend,
     modelId: run.model?.id ?? null,
     error: (run.error as object | null) ?? null,
-    datasetId: datasetId(run.spec as RunSpec),
-    best: bestMetric(run.spec as RunSpec, run.epochs),
+    datasetId: run.datasetId,
+    best: bestMetric(run.compiledMetrics, run.epochs),
   };
 }
 

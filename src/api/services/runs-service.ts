@@ -33,7 +33,15 @@ export function runsService(app: FastifyInstance) {
       const id = randomUUID();
       // A run always names the exact data it trained on.
       const datasetSha256 = isInline(spec.dataset) ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex') : dataset?.sha256;
-      const run = await repo.create({ id, name: spec.name, spec, priority: spec.priority ?? 0, datasetSha256, datasetId: dataset?.datasetId });
+      const run = await repo.create({
+        id,
+        name: spec.name,
+        spec,
+        priority: spec.priority ?? 0,
+        datasetSha256,
+        datasetId: isInline(spec.dataset) ? undefined : spec.dataset.id,
+        compiledMetrics: spec.compile.metrics as object | undefined,
+      });
       try {
         await app.trainingQueue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, priority: bullPriority(spec.priority) });
       } catch (error) {

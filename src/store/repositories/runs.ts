@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { RunStatus } from '../../queue/run-event.ts';
 
 const DETAIL_INCLUDE = {
@@ -11,7 +11,7 @@ const DETAIL_INCLUDE = {
 /** Queries and writes of runs: short methods, no business rules. */
 export function runsRepository(prisma: PrismaClient) {
   return {
-    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string; datasetId?: string }) {
+    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string; datasetId?: string; compiledMetrics?: Prisma.InputJsonValue }) {
       return prisma.run.create({ data: { ...data, status: 'queued' } });
     },
 
@@ -23,7 +23,12 @@ export function runsRepository(prisma: PrismaClient) {
       return prisma.run.findUnique({ where: { id } });
     },
 
-    /** Newest first; the cursor is the last row of the previous page (createdAt, id). */
+    /**
+     * Newest first; the cursor is the last row of the previous page (createdAt, id). Without the
+     * spec: a list entry needs only the dataset id and compiled metrics, kept in their own columns,
+     * and a spec can hold an inline dataset of up to KILN_MAX_INLINE_MB (a page of 200 read whole
+     * was gigabytes).
+     */
     list(opts: { status?: RunStatus[]; limit: number; after?: { createdAt: Date; id: string } }) {
       return prisma.run.findMany({
         where: {
@@ -39,6 +44,7 @@ export function runsRepository(prisma: PrismaClient) {
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: opts.limit,
+        omit: { spec: true },
         // Epoch metrics give each entry its best metric, so a runs table needs no request per run.
         include: { model: { select: { id: true } }, epochs: { select: { metrics: true } } },
       });
