@@ -2,15 +2,12 @@
 // with their data inline makes them. A list entry reads no spec (its dataset id and compiled metrics
 // have columns of their own); before, the list read every spec whole. Both queries run side by side
 // in one process, taking turns, on the embedded PGlite a plain `npm start` uses.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildApp } from '../src/api/app.ts';
 import { runListItem } from '../src/api/services/run-views.ts';
 import { loadConfig } from '../src/config/config.ts';
 import type { BenchResult } from './lib/results.ts';
+import { scratchInstall } from './lib/scratch-install.ts';
 
 const RUNS = 40;
 /** Rows × features of each run's inline x: 20,000 × 16 floats, ~2.5 MB of JSON per spec. */
@@ -33,9 +30,8 @@ function inlineSpec(seed: number) {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bench-'));
-  const prefix = `kiln-bench-${Date.now().toString(36)}`;
-  const config = loadConfig({ KILN_DATA_DIR: dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_MAX_INLINE_MB: '16' });
+  const install = await scratchInstall();
+  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: install.prefix, LOG_LEVEL: 'warn', KILN_MAX_INLINE_MB: '16' });
   const app = await buildApp(config, pino({ level: 'warn' }));
   try {
     for (let i = 0; i < RUNS; i++) {
@@ -77,10 +73,6 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await app.close();
-    const cleanup = new Redis(config.REDIS_URL);
-    const keys = await cleanup.keys(`${prefix}:*`);
-    if (keys.length) await cleanup.del(...keys);
-    await cleanup.quit();
-    await rm(dataDir, { recursive: true, force: true });
+    await install.remove(config.REDIS_URL);
   }
 }

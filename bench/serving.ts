@@ -4,10 +4,6 @@
 // Redis and an embedded PGlite; clients are fetch with keep-alive connections, the concurrent ones in a
 // thread of their own.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildApp } from '../src/api/app.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -17,6 +13,7 @@ import { compared, type BenchResult } from './lib/results.ts';
 import { percentile } from './lib/percentiles.ts';
 import { buildSeedCnn } from './lib/seed_cnn.ts';
 import { runLoad } from './lib/load-clients.ts';
+import { scratchInstall } from './lib/scratch-install.ts';
 
 const SINGLE_REQUESTS = 300;
 const CLIENTS = 64;
@@ -39,9 +36,8 @@ function image(seed: number): number[][][] {
 
 /** Starts an api with the given batching settings, registers the seed CNN and measures it. */
 async function measure(batchMaxSize: number): Promise<Measured> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bench-serving-'));
-  const prefix = `kiln-bench-serving-${Date.now().toString(36)}`;
-  const config = loadConfig({ KILN_DATA_DIR: dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_BATCH_MAX_SIZE: String(batchMaxSize) });
+  const install = await scratchInstall();
+  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: install.prefix, LOG_LEVEL: 'warn', KILN_BATCH_MAX_SIZE: String(batchMaxSize) });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -83,11 +79,7 @@ async function measure(batchMaxSize: number): Promise<Measured> {
     };
   } finally {
     await app.close();
-    const redis = new Redis(config.REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    await rm(dataDir, { recursive: true, force: true });
+    await install.remove(config.REDIS_URL);
   }
 }
 

@@ -1,9 +1,6 @@
 // Telemetry part: latency from a worker's publish to a WebSocket client's receipt (p50/p99) with 1 and
 // with 200 subscribers of one run, and the events/s one api sustains to 200 subscribers. The api runs
 // in this process on Redis and an embedded PGlite; the "worker" is the same EventPublisher workers use.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { pino } from 'pino';
@@ -13,6 +10,7 @@ import { EventPublisher } from '../src/queue/event-publisher.ts';
 import { redisKeys } from '../src/queue/keys.ts';
 import type { BenchResult } from './lib/results.ts';
 import { percentile } from './lib/percentiles.ts';
+import { scratchInstall } from './lib/scratch-install.ts';
 
 const spec = {
   model: { type: 'sequential', layers: [{ type: 'Dense', units: 1, inputShape: [1] }] },
@@ -64,9 +62,9 @@ async function measure(base: string, publisher: EventPublisher, runId: string, s
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bench-'));
-  const prefix = `kiln-bench-${Date.now().toString(36)}`;
-  const config = loadConfig({ KILN_DATA_DIR: dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_WS_MAX_BUFFER_MB: '64' });
+  const install = await scratchInstall();
+  const prefix = install.prefix;
+  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_WS_MAX_BUFFER_MB: '64' });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -89,10 +87,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await redis.quit();
     await app.close();
-    const cleanup = new Redis(config.REDIS_URL);
-    const keys = await cleanup.keys(`${prefix}:*`);
-    if (keys.length) await cleanup.del(...keys);
-    await cleanup.quit();
-    await rm(dataDir, { recursive: true, force: true });
+    await install.remove(config.REDIS_URL);
   }
 }
