@@ -77,6 +77,11 @@ export function runsService(app: FastifyInstance) {
       if (!run) throw ApiError.notFound('run', id);
       if (TERMINAL_STATUSES.has(run.status as RunStatus)) throw ApiError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
       const job = await app.trainingQueue.getJob(id);
+      // A job the worker has finished carries its final status (and model) on the way to the database;
+      // a `canceled` written now would come first and the run's result would be dropped. The
+      // reconciler settles a finished job whose final event never comes.
+      const state = job ? await job.getState() : undefined;
+      if (state === 'completed' || state === 'failed') throw ApiError.conflict(`run ${id} has just ended; its final status is being recorded`);
       const removed = job ? await job.remove().then(() => true, () => false) : false;
       if (removed || !job) {
         await emit(id, { type: 'status', data: { status: 'canceled' } });
