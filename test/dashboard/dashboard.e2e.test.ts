@@ -308,7 +308,8 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await shot('compare');
 
     await go('runs');
-    await second.getByRole('button', { name: 'Delete' }).click();
+    // Each row's buttons say which run they act on (a screen reader lists them out of their rows).
+    await page.getByRole('button', { name: 'Delete second-client', exact: true }).click();
     await second.waitFor({ state: 'detached' });
     assert.equal((await request(origin, 'GET', `/runs/${created.body.id}`, undefined, auth)).status, 404);
 

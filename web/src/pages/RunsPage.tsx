@@ -157,12 +157,12 @@ export function RunsPage() {
                   <td class="wide-only">{formatTime(run.createdAt)}</td>
                   <td class="row-actions">
                     {!isTerminal(run.status) && (
-                      <button type="button" class="small" onClick={() => act(run, 'cancel')}>
+                      <button type="button" class="small" aria-label={`Cancel ${run.name ?? run.id}`} onClick={() => act(run, 'cancel')}>
                         Cancel
                       </button>
                     )}
                     {isTerminal(run.status) && (
-                      <button type="button" class="small danger" onClick={() => act(run, 'delete')}>
+                      <button type="button" class="small danger" aria-label={`Delete ${run.name ?? run.id}`} onClick={() => act(run, 'delete')}>
                         Delete
                       </button>
                     )}
