@@ -53,6 +53,12 @@ export interface PredictResult {
  */
 export class ServingService {
   private readonly cache: ModelCache<LoadedModel>;
+  /**
+   * Ids of models deleted while this api runs. A request that read a model's row just before its
+   * delete may still be loading it; the load then ends in a 404 instead of putting the deleted model
+   * back in the cache, where requests by id would find it. (Ids are UUIDs: never reused.)
+   */
+  private readonly deleted = new Set<string>();
 
   constructor(
     private readonly artifacts: ArtifactStore,
@@ -130,6 +136,7 @@ export class ServingService {
 
   /** Drops a model from memory (it was deleted); its tensors are freed once running requests end. */
   unload(id: string): void {
+    this.deleted.add(id);
     this.cache.remove(id);
   }
 
@@ -172,6 +179,7 @@ export class ServingService {
       };
       // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.
       await runBatch(model, signature, zeros(signature));
+      if (this.deleted.has(record.id)) throw ServingError.modelNotFound(record.id);
       const bytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
       this.log.info({ modelId: record.id, name: record.name, version: record.version, bytes, ms: Math.round(performance.now() - started) }, 'model loaded');
       return { value: loaded, bytes };
