@@ -5,6 +5,7 @@ import { isInline, type DatasetRef, type RunSpec } from './run-spec.ts';
 import { splitCounts } from './splits.ts';
 import { checkCallbackMonitors } from './validate-callbacks.ts';
 import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
+import { checkIndices, embeddingInputs } from './validate-indices.ts';
 
 export interface SpecIssue {
   path: string;
@@ -126,6 +127,7 @@ export function validateRunSpec(
   // Replaced by the exact count where the number of rows is known; a stored dataset's is not always.
   let hasValidation = validationSplit > 0;
 
+  const indexInputs = embeddingInputs(summary);
   const check = (side: 'x' | 'y', value: unknown, expected: { name: string; shape: (number | null)[] }[], labelsFor?: (i: number) => string) => {
     const byName = !Array.isArray(value);
     const counts: number[] = [];
@@ -150,6 +152,8 @@ export function validateRunSpec(
         errors.push({ path, message: `each sample has shape [${sample.join(', ')}] but ${side === 'x' ? 'input' : 'output'} "${io.name}" expects [${io.shape.join(', ')}]${sparse ? ' (sparse labels: one class index per sample)' : ''}` });
       } else if (side === 'y' && heads[i]) {
         errors.push(...checkSparseLabels(data, heads[i]!, summary.outputs[i]!, path));
+      } else if (side === 'x' && indexInputs.has(io.name)) {
+        errors.push(...checkIndices(data, indexInputs.get(io.name)!, path));
       }
     });
     return counts;

@@ -280,3 +280,51 @@ describe('inline values beyond float32', () => {
     assert.deepEqual(check(spec), []);
   });
 });
+
+describe('inline inputs of an Embedding', () => {
+  const embeddingSpec = (x: unknown): Spec => ({
+    model: {
+      type: 'sequential',
+      layers: [
+        { type: 'Embedding', inputDim: 10, outputDim: 4, inputShape: [2] },
+        { type: 'Flatten' },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+    },
+    dataset: { inline: { x, y: [0, 1] } },
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+    fit: { epochs: 1 },
+  });
+
+  test('must be whole numbers below input_dim (they failed in the worker with a GatherV2 error)', () => {
+    assertIssue(check(embeddingSpec([[1, 2], [3, 100]])), 'dataset.inline.x', /\[1\]\[1\]: 100 is not an index of Embedding "embedding\w*" \(input_dim 10\)/);
+    assertIssue(check(embeddingSpec([[1, -1], [3, 4]])), 'dataset.inline.x', /-1 is not an index/);
+    assertIssue(check(embeddingSpec([[1, 2.5], [3, 4]])), 'dataset.inline.x', /2.5 is not an index/);
+    assert.deepEqual(check(embeddingSpec([[0, 9], [3, 4]])), []);
+  });
+
+  test('of a functional model are checked by input name, and only inputs that feed an Embedding', () => {
+    const spec: Spec = {
+      model: {
+        type: 'functional',
+        inputs: [
+          { name: 'tokens', shape: [2] },
+          { name: 'price', shape: [1] },
+        ],
+        layers: [
+          { name: 'emb', type: 'Embedding', inputDim: 5, outputDim: 3, inputs: ['tokens'] },
+          { name: 'flat', type: 'Flatten', inputs: ['emb'] },
+          { name: 'joined', type: 'Concatenate', inputs: ['flat', 'price'] },
+          { name: 'out', type: 'Dense', units: 1, inputs: ['joined'] },
+        ],
+        outputs: ['out'],
+      },
+      dataset: { inline: { x: { tokens: [[0, 4], [1, 5]], price: [[123.5], [-7]] }, y: [[1], [0]] } },
+      compile: { optimizer: 'adam', loss: 'mse' },
+      fit: { epochs: 1 },
+    };
+    const errors = check(spec);
+    assertIssue(errors, 'dataset.inline.x.tokens', /\[1\]\[1\]: 5 is not an index of Embedding "emb" \(input_dim 5\)/);
+    assert.equal(errors.length, 1, 'the price input, which feeds no Embedding, may hold any number');
+  });
+});
