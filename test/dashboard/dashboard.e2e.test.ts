@@ -406,11 +406,15 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     // A name of 100 characters without a space, as a script might make one.
     const long = await request(origin, 'POST', '/runs', denseRunSpec({ name: `sweep_${'x'.repeat(94)}`, epochs: 1 }), auth);
     assert.equal(long.status, 201, JSON.stringify(long.body));
+    // Trained, so the name also labels a curve in the compare chart's legend.
+    await waitForRun(origin, long.body.id, ['succeeded'], 90_000, auth);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
     for (const hash of ['runs', `runs/${runId}`, `runs/${long.body.id}`, `compare?ids=${runId},${long.body.id}`, 'new', 'datasets']) {
       await go(hash);
       await page.locator('main h1').first().waitFor();
+      // The compare chart's legend holds the long name once both curves are drawn: measure then.
+      if (hash.startsWith('compare')) await page.waitForFunction(() => (globalThis as any).__kilnCharts?.compare?.series.length === 2);
       const { overflow, culprits } = await page.evaluate(() => {
         const g = globalThis as any;
         const wide = [...g.document.querySelectorAll('body *')].filter((el: any) => el.getBoundingClientRect().right > g.innerWidth + 1 && !el.closest('.table-wrap, .code, .editor'));
