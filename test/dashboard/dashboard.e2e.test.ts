@@ -189,6 +189,12 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     assert.equal(await editor.getAttribute('aria-invalid'), 'true');
     await shot('new-run-error');
 
+    // Text that is not JSON: the syntax error is marked at its line too (a trailing comma on line 3).
+    await editor.fill('{\n  "name": "x",\n  "fit": {"epochs": 1,},\n  "model": {}\n}');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.locator('.field-errors li', { hasText: 'not valid JSON' }).waitFor();
+    assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), ['3']);
+
     // Notes whether the batch progress (samples/s, ETA) is ever shown: it lives only while an epoch runs.
     await page.evaluate(() => {
       const g = globalThis as any;

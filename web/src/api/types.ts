@@ -7,6 +7,8 @@ export const isTerminal = (status: RunStatus) => status === 'succeeded' || statu
 export interface FieldError {
   path: string;
   message: string;
+  /** Where the text itself is wrong (a JSON syntax error), when no field path can say it. */
+  line?: number;
 }
 
 export interface RunListItem {

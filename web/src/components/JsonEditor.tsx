@@ -16,10 +16,10 @@ export interface PlacedError extends FieldError {
   line?: number;
 }
 
-/** Places errors on the lines of the fields they name (or their nearest parent). */
+/** Places errors on their own line (a syntax error), else on the line of the field they name (or its nearest parent). */
 export function placeErrors(text: string, errors: FieldError[]): PlacedError[] {
   const lines = fieldLines(text);
-  return errors.map((e) => ({ ...e, line: lineOfPath(lines, e.path) }));
+  return errors.map((e) => ({ ...e, line: e.line ?? lineOfPath(lines, e.path) }));
 }
 
 /**

@@ -13,7 +13,7 @@ const initialText = () => JSON.stringify(SEED_MNIST_SPEC, null, 2);
 function parseError(text: string, error: Error): FieldError {
   const at = /position (\d+)/.exec(error.message);
   const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
-  return { path: 'body', message: `not valid JSON${line ? ` (line ${line})` : ''}: ${error.message}` };
+  return { path: 'body', message: `not valid JSON${line ? ` (line ${line})` : ''}: ${error.message}`, line };
 }
 
 /** Write a run spec (the seed's MNIST CNN to start from), check it with a dry run, submit it. */
