@@ -32,3 +32,6 @@ export class ApiError extends Error {
     return new ApiError(409, 'conflict', message);
   }
 }
+
+/** What the api answers for a value holding a NUL, which PostgreSQL can store in neither text nor jsonb. */
+export const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';

@@ -1,9 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { inProcessApi } from '../helpers/app.ts';
 import { MNIST_PARAMS, MNIST_SHAPES, mnistFunctional, mnistKeras2Json, mnistSequential } from '../engine/model/fixtures.ts';
 
 const images = (n: number) => Array.from({ length: n }, () => Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [0])));
@@ -18,16 +15,7 @@ const mnistRun = (model: unknown) => ({
 });
 
 describe('POST /runs?dryRun=true answers the Keras summary of the seed MNIST CNN', () => {
-  let env: TestEnvironment;
-  let app: FastifyInstance;
-  before(async () => {
-    env = await createTestEnvironment();
-    app = await buildApp(env.config, pino({ level: 'silent' }));
-  });
-  after(async () => {
-    await app?.close();
-    await env?.cleanup();
-  });
+  const api = inProcessApi();
 
   const forms = {
     sequential: mnistSequential,
@@ -36,7 +24,7 @@ describe('POST /runs?dryRun=true answers the Keras summary of the seed MNIST CNN
   };
   for (const [form, model] of Object.entries(forms)) {
     test(`${form}: 130,890 parameters and the seed's output shapes`, async () => {
-      const res = await app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: mnistRun(model) });
+      const res = await api.app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: mnistRun(model) });
       assert.equal(res.statusCode, 200, res.body);
       const { summary } = res.json();
       assert.equal(summary.totalParams, 130_890);
@@ -49,7 +37,7 @@ describe('POST /runs?dryRun=true answers the Keras summary of the seed MNIST CNN
 
   test('a model over KILN_MAX_PARAMS is refused, naming the limit', async () => {
     const huge = { type: 'sequential', layers: [{ type: 'Dense', units: 100_000, inputShape: [1000] }] };
-    const res = await app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: { ...mnistRun(huge), dataset: { inline: { x: [[...Array(1000).fill(0)]], y: [[0]] } } } });
+    const res = await api.app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: { ...mnistRun(huge), dataset: { inline: { x: [[...Array(1000).fill(0)]], y: [[0]] } } } });
     assert.equal(res.statusCode, 400);
     assert.match(res.json().error.message, /50,?000,?000|maximum|limit/i);
   });
@@ -64,7 +52,7 @@ describe('POST /runs?dryRun=true answers the Keras summary of the seed MNIST CNN
       ],
       outputs: ['sum'],
     };
-    const res = await app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: { ...mnistRun(model), dataset: { inline: { x: [[1, 2, 3, 4]], y: [[1, 2, 3, 4]] } }, compile: { optimizer: 'sgd', loss: 'mse' } } });
+    const res = await api.app.inject({ method: 'POST', url: '/runs?dryRun=true', payload: { ...mnistRun(model), dataset: { inline: { x: [[1, 2, 3, 4]], y: [[1, 2, 3, 4]] } }, compile: { optimizer: 'sgd', loss: 'mse' } } });
     assert.equal(res.statusCode, 400);
     const detail = res.json().error.details[0];
     assert.match(detail.path, /^model\.layers\[1\]/);

@@ -1,31 +1,17 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
+import { inProcessApi } from '../helpers/app.ts';
 import { excessiveDepthAt } from '../../src/api/plugins/infra/input-guards.ts';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 
 /** Input at the edges of the api: every one answers a 4xx in Kiln's error body naming the field, never a 500. */
 describe('edge input: bad input is a 4xx naming the field, never a 500 or a silent change', () => {
-  let env: TestEnvironment;
-  let app: FastifyInstance;
-
-  before(async () => {
-    env = await createTestEnvironment();
-    app = await buildApp(env.config, pino({ level: 'silent' }));
-    await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await env?.cleanup();
-  });
+  const api = inProcessApi();
 
   type Spec = ReturnType<typeof denseRunSpec> & Record<string, any>;
   const spec = (): Spec => denseRunSpec();
-  const post = (body: unknown, url = '/runs?dryRun=true') => app.inject({ method: 'POST', url, payload: body as object });
-  const postText = (text: string, url = '/runs?dryRun=true') => app.inject({ method: 'POST', url, payload: text, headers: { 'content-type': 'application/json' } });
+  const post = (body: unknown, url = '/runs?dryRun=true') => api.app.inject({ method: 'POST', url, payload: body as object });
+  const postText = (text: string, url = '/runs?dryRun=true') => api.app.inject({ method: 'POST', url, payload: text, headers: { 'content-type': 'application/json' } });
 
   /** A 4xx in the envelope whose headline names `path`; answers the error. */
   function assertRefused(res: { statusCode: number; body: string }, status: number, path: string, message: RegExp) {
@@ -56,9 +42,9 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
 
     test('query strings still coerce: ?dryRun=true, ?limit=5, one ?status as a list', async () => {
       assert.equal((await post(spec(), '/runs?dryRun=true')).statusCode, 200);
-      const list = await app.inject({ method: 'GET', url: '/runs?limit=5&status=queued' });
+      const list = await api.app.inject({ method: 'GET', url: '/runs?limit=5&status=queued' });
       assert.equal(list.statusCode, 200, list.body);
-      assertRefused(await app.inject({ method: 'GET', url: '/runs?limit=five' }), 400, 'querystring.limit', /must be integer/);
+      assertRefused(await api.app.inject({ method: 'GET', url: '/runs?limit=five' }), 400, 'querystring.limit', /must be integer/);
     });
   });
 
@@ -81,15 +67,15 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
     });
     for (const [method, url] of [['GET', '/runs/a%00b'], ['DELETE', '/runs/a%00b'], ['POST', '/runs/a%00b/cancel'], ['GET', '/datasets/a%00b'], ['GET', '/models/a%00b']] as const) {
       test(`in a path param: ${method} ${url}`, async () => {
-        assertRefused(await app.inject({ method, url }), 400, 'params.id', nul);
+        assertRefused(await api.app.inject({ method, url }), 400, 'params.id', nul);
       });
     }
     test('in a query value', async () => {
-      assertRefused(await app.inject({ method: 'GET', url: '/runs?cursor=a%00b' }), 400, 'querystring.cursor', nul);
+      assertRefused(await api.app.inject({ method: 'GET', url: '/runs?cursor=a%00b' }), 400, 'querystring.cursor', nul);
     });
     test('inside a cursor', async () => {
       const cursor = Buffer.from('2024-01-01T00:00:00.000Z|a\u0000b').toString('base64url');
-      assertRefused(await app.inject({ method: 'GET', url: `/runs?cursor=${cursor}` }), 400, 'querystring.cursor', /cursor/);
+      assertRefused(await api.app.inject({ method: 'GET', url: `/runs?cursor=${cursor}` }), 400, 'querystring.cursor', /cursor/);
     });
     test('in a JSON body of another route (POST /datasets)', async () => {
       assertRefused(await post({ name: 'a\u0000', url: 'https://example.org/x.npz' }, '/datasets'), 400, 'name', nul);
@@ -127,7 +113,7 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
       }
       const s = spec();
       const body = JSON.stringify({ ...s, dataset: { inline: { x, y } }, fit: { ...s.fit, epochs: 1 } });
-      assert.ok(body.length > 14_000_000 && body.length < env.config.KILN_MAX_INLINE_MB * 1024 * 1024, `${body.length}`);
+      assert.ok(body.length > 14_000_000 && body.length < api.env.config.KILN_MAX_INLINE_MB * 1024 * 1024, `${body.length}`);
       const started = performance.now();
       const res = await postText(body);
       assert.equal(res.statusCode, 200, res.body.slice(0, 500));
@@ -142,15 +128,15 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
 
   describe("the router's own errors use the error body", () => {
     test('a path that is not valid percent-encoding', async () => {
-      for (const method of ['GET', 'DELETE'] as const) assertRefused(await app.inject({ method, url: '/runs/%ZZ' }), 400, 'url', /not a valid URL/);
+      for (const method of ['GET', 'DELETE'] as const) assertRefused(await api.app.inject({ method, url: '/runs/%ZZ' }), 400, 'url', /not a valid URL/);
     });
     test('an id longer than 100 characters is the same 400 on GET and DELETE', async () => {
       for (const method of ['GET', 'DELETE'] as const) {
-        assertRefused(await app.inject({ method, url: `/runs/${'a'.repeat(101)}` }), 400, 'params.id', /more than 100 characters/);
+        assertRefused(await api.app.inject({ method, url: `/runs/${'a'.repeat(101)}` }), 400, 'params.id', /more than 100 characters/);
       }
     });
     test('a path segment beyond the router limit', async () => {
-      const error = assertRefused(await app.inject({ method: 'DELETE', url: `/runs/${'a'.repeat(1001)}` }), 414, 'url', /longer/);
+      const error = assertRefused(await api.app.inject({ method: 'DELETE', url: `/runs/${'a'.repeat(1001)}` }), 414, 'url', /longer/);
       assert.equal(error.code, 'uri_too_long');
     });
   });
@@ -158,7 +144,7 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
   describe('/runs cursors', () => {
     test('a date PostgreSQL cannot hold is a 400', async () => {
       const cursor = Buffer.from('-200000-01-01T00:00:00.000Z|x').toString('base64');
-      assertRefused(await app.inject({ method: 'GET', url: `/runs?cursor=${encodeURIComponent(cursor)}` }), 400, 'querystring.cursor', /cursor/);
+      assertRefused(await api.app.inject({ method: 'GET', url: `/runs?cursor=${encodeURIComponent(cursor)}` }), 400, 'querystring.cursor', /cursor/);
     });
     test('the cursors the api gives out still page through the runs', async () => {
       for (const name of ['one', 'two', 'three']) assert.equal((await post({ ...spec(), name }, '/runs')).statusCode, 201);
@@ -166,7 +152,7 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
       let cursor: string | null = null;
       do {
         const url: string = `/runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-        const res = await app.inject({ method: 'GET', url });
+        const res = await api.app.inject({ method: 'GET', url });
         assert.equal(res.statusCode, 200, res.body);
         const page = res.json() as { runs: Array<{ name: string }>; nextCursor: string | null };
         names.push(...page.runs.map((r) => r.name));

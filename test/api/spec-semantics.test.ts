@@ -1,29 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { inProcessApi } from '../helpers/app.ts';
 
 /**
  * Specs that cannot train as asked are refused at submission with a 400 naming the field, rather
  * than queued to fail later in TensorFlow.js, or to "succeed" having ignored part of the spec.
  */
 describe('POST /runs refuses specs that could not train as asked', () => {
-  let env: TestEnvironment;
-  let app: FastifyInstance;
+  const api = inProcessApi();
 
-  before(async () => {
-    env = await createTestEnvironment();
-    app = await buildApp(env.config, pino({ level: 'silent' }));
-    await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await env?.cleanup();
-  });
-
-  const post = (body: unknown, url = '/runs') => app.inject({ method: 'POST', url, payload: body as object });
+  const post = (body: unknown, url = '/runs') => api.app.inject({ method: 'POST', url, payload: body as object });
 
   const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
   const xor = () => ({
@@ -77,7 +63,7 @@ describe('POST /runs refuses specs that could not train as asked', () => {
   });
 
   test('nothing was stored or queued', async () => {
-    assert.equal(await app.db.prisma.run.count(), 0);
-    assert.equal(await app.trainingQueue.count(), 0);
+    assert.equal(await api.app.db.prisma.run.count(), 0);
+    assert.equal(await api.app.trainingQueue.count(), 0);
   });
 });

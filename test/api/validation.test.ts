@@ -1,26 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { inProcessApi } from '../helpers/app.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 
 describe('bad input answers 400 naming the field, and nothing is stored or queued', () => {
-  let env: TestEnvironment;
-  let app: FastifyInstance;
+  const api = inProcessApi();
 
-  before(async () => {
-    env = await createTestEnvironment();
-    app = await buildApp(env.config, pino({ level: 'silent' }));
-    await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await env?.cleanup();
-  });
-
-  const post = (body: unknown, url = '/runs') => app.inject({ method: 'POST', url, payload: body as object });
+  const post = (body: unknown, url = '/runs') => api.app.inject({ method: 'POST', url, payload: body as object });
 
   const cases: Array<[string, (spec: any) => unknown, string, RegExp]> = [
     ['missing compile', (s) => ({ ...s, compile: undefined }), 'compile', /required/],
@@ -47,7 +33,7 @@ describe('bad input answers 400 naming the field, and nothing is stored or queue
   }
 
   test('a body that is not JSON is a 400, not a 500', async () => {
-    const res = await app.inject({ method: 'POST', url: '/runs', payload: '{"model":', headers: { 'content-type': 'application/json' } });
+    const res = await api.app.inject({ method: 'POST', url: '/runs', payload: '{"model":', headers: { 'content-type': 'application/json' } });
     assert.equal(res.statusCode, 400);
     assert.ok(res.json().error.message);
   });
@@ -65,12 +51,12 @@ describe('bad input answers 400 naming the field, and nothing is stored or queue
     const res = await post(denseRunSpec(), '/runs?dryRun=true');
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().summary.totalParams, 4 * 16 + 16 + 16 * 2 + 2);
-    assert.equal(await app.db.prisma.run.count(), 0);
-    assert.equal(await app.trainingQueue.count(), 0);
+    assert.equal(await api.app.db.prisma.run.count(), 0);
+    assert.equal(await api.app.trainingQueue.count(), 0);
   });
 
   test('no invalid request left a run or a job behind', async () => {
-    assert.equal(await app.db.prisma.run.count(), 0);
-    assert.equal(await app.trainingQueue.count(), 0);
+    assert.equal(await api.app.db.prisma.run.count(), 0);
+    assert.equal(await api.app.trainingQueue.count(), 0);
   });
 });

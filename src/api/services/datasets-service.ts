@@ -9,7 +9,7 @@ import { assertFetchableUrl, UrlRefusedError } from '../../datasets/url-guard.ts
 import { datasetsRepository } from '../../store/repositories/datasets.ts';
 import type { DatasetInfo } from '../../engine/spec/validate-run-spec.ts';
 import type { ResolvedDataset } from '../../queue/contracts.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, NUL_MESSAGE } from '../errors.ts';
 import { datasetSamples } from './dataset-samples.ts';
 
 type DatasetRow = NonNullable<Awaited<ReturnType<ReturnType<typeof datasetsRepository>['find']>>>;
@@ -126,7 +126,7 @@ export function datasetsService(app: FastifyInstance) {
             keys.push(key);
           } else {
             // Form fields bypass the edge's JSON guard (input-guards.ts); PostgreSQL cannot store a NUL.
-            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw ApiError.badRequest([{ path: part.fieldname, message: 'must not contain the NUL character (\\u0000)' }]);
+            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw ApiError.badRequest([{ path: part.fieldname, message: NUL_MESSAGE }]);
             fields[part.fieldname] = part.value;
           }
         }

@@ -59,16 +59,3 @@ export function runListItem(run: RunListRow & { model: { id: string } | null; ep
     best: bestMetric(run.compiledMetrics, run.epochs),
   };
 }
-
-/** Opaque pagination cursor: the (createdAt, id) of the last row on a page (runs, models). */
-export const cursor = {
-  encode: (run: { createdAt: Date; id: string }) => Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url'),
-  decode(value: string): { createdAt: Date; id: string } | undefined {
-    const [date = '', id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-    const createdAt = new Date(date);
-    // Only what encode() writes: a 4-digit-year ISO time (a JS Date reaches ±275760, PostgreSQL's
-    // timestamp only 4713 BC, and the query would fail with 22008/22009) and an id without NUL.
-    const canonical = /^\d{4}-/.test(date) && !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === date;
-    return id && canonical && !id.includes('\0') ? { createdAt, id } : undefined;
-  },
-};

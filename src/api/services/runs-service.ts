@@ -9,7 +9,8 @@ import { runsRepository } from '../../store/repositories/runs.ts';
 import { recordRunEvent } from '../../store/repositories/run-events.ts';
 import type { RunEventDraft } from '../../queue/run-event.ts';
 import { ApiError } from '../errors.ts';
-import { cursor, runListItem, runView } from './run-views.ts';
+import { cursor } from './page-cursor.ts';
+import { runListItem, runView } from './run-views.ts';
 
 /** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
 export function runsService(app: FastifyInstance) {

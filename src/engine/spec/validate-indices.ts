@@ -37,14 +37,25 @@ export function embeddingInputs(summary: ModelSummary): Map<string, IndexInput> 
  * value 100 is not in [0, 9]". The first offending value is named.
  */
 export function checkIndices(data: unknown, input: IndexInput, path: string): SpecIssue[] {
-  const stack: Array<{ value: unknown; at: string }> = [{ value: data, at: '' }];
+  const bad = firstNonIndex(data, input.inputDim);
+  if (!bad) return [];
+  return [{ path, message: `${bad.at}: ${bad.value} is not an index of Embedding "${input.layer}" (input_dim ${input.inputDim}): its inputs must be whole numbers in [0, ${input.inputDim})` }];
+}
+
+/**
+ * The first number of nested arrays (shapes already checked: numbers only) that is not a whole number
+ * in [0, limit): an Embedding's index, a sparse label's class. `at` is its position (`[3][1]`), and
+ * `sample` its first index.
+ */
+export function firstNonIndex(data: unknown, limit: number): { value: number; at: string; sample: number } | undefined {
+  const stack: Array<{ value: unknown; at: number[] }> = [{ value: data, at: [] }];
   while (stack.length) {
     const { value, at } = stack.pop()!;
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], at: `${at}[${i}]` });
-    } else if (typeof value === 'number' && !(Number.isInteger(value) && value >= 0 && value < input.inputDim)) {
-      return [{ path, message: `${at}: ${value} is not an index of Embedding "${input.layer}" (input_dim ${input.inputDim}): its inputs must be whole numbers in [0, ${input.inputDim})` }];
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], at: [...at, i] });
+    } else if (typeof value === 'number' && !(Number.isInteger(value) && value >= 0 && value < limit)) {
+      return { value, at: at.map((i) => `[${i}]`).join(''), sample: at[0] ?? 0 };
     }
   }
-  return [];
+  return undefined;
 }

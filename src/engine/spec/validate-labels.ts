@@ -2,6 +2,7 @@ import type { ModelSummary } from '../model/index.ts';
 import type { OutputHead } from '../training/heads.ts';
 import type { CompileSpec, DatasetRef, FitSpec } from './run-spec.ts';
 import type { DatasetInfo, SpecIssue } from './validate-run-spec.ts';
+import { firstNonIndex } from './validate-indices.ts';
 
 /**
  * Checks of class labels against the outputs that learn them: what Keras refuses (or what tfjs
@@ -43,28 +44,10 @@ export function checkLossOutputs(compile: CompileSpec, heads: OutputHead[], outp
 export function checkSparseLabels(labels: unknown, head: OutputHead, output: Output, path: string): SpecIssue[] {
   const classes = unitsOf(output);
   if (head.lossName !== SPARSE || !classes || classes < 2 || !Array.isArray(labels)) return [];
-  for (let i = 0; i < labels.length; i++) {
-    const bad = firstNonClass(labels[i], classes);
-    if (bad !== undefined) {
-      const what = Number.isInteger(bad) ? `is outside the valid range [0, ${classes})` : `is not a class index (an integer in [0, ${classes}))`;
-      return [{ path, message: `label ${bad} of sample ${i} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)` }];
-    }
-  }
-  return [];
-}
-
-/** The first value of a (nested) label that is not an integer in [0, classes). */
-function firstNonClass(value: unknown, classes: number): number | undefined {
-  if (Array.isArray(value)) {
-    for (const v of value) {
-      const bad = firstNonClass(v, classes);
-      if (bad !== undefined) return bad;
-    }
-    return undefined;
-  }
-  // Shapes were checked before: anything else is a number.
-  const n = value as number;
-  return Number.isInteger(n) && n >= 0 && n < classes ? undefined : n;
+  const bad = firstNonIndex(labels, classes);
+  if (!bad) return [];
+  const what = Number.isInteger(bad.value) ? `is outside the valid range [0, ${classes})` : `is not a class index (an integer in [0, ${classes}))`;
+  return [{ path, message: `label ${bad.value} of sample ${bad.sample} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)` }];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { RunStatus } from '../../queue/run-event.ts';
+import { NEWEST_FIRST, rowsAfter, type ListPosition } from './keyset.ts';
 
 const DETAIL_INCLUDE = {
   epochs: { orderBy: { epoch: 'asc' } },
@@ -29,20 +30,13 @@ export function runsRepository(prisma: PrismaClient) {
      * and a spec can hold an inline dataset of up to KILN_MAX_INLINE_MB (a page of 200 read whole
      * was gigabytes).
      */
-    list(opts: { status?: RunStatus[]; limit: number; after?: { createdAt: Date; id: string } }) {
+    list(opts: { status?: RunStatus[]; limit: number; after?: ListPosition }) {
       return prisma.run.findMany({
         where: {
           ...(opts.status?.length ? { status: { in: opts.status } } : {}),
-          ...(opts.after
-            ? {
-                OR: [
-                  { createdAt: { lt: opts.after.createdAt } },
-                  { createdAt: opts.after.createdAt, id: { lt: opts.after.id } },
-                ],
-              }
-            : {}),
+          ...rowsAfter(opts.after),
         },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: NEWEST_FIRST,
         take: opts.limit,
         omit: { spec: true },
         // Epoch metrics give each entry its best metric, so a runs table needs no request per run.

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, type FieldError } from '../../errors.ts';
+import { ApiError, NUL_MESSAGE, type FieldError } from '../../errors.ts';
 
 /**
  * The deepest a JSON body may nest arrays and objects. Real bodies stay far below it: an inline
@@ -11,7 +11,6 @@ import { ApiError, type FieldError } from '../../errors.ts';
  */
 export const MAX_JSON_DEPTH = 64;
 
-const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
 
 /**
  * Where `text` opens its (limit+1)-th nested array or object, or -1. One pass, no recursion: a regex

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../../errors.ts';
-import { cursor } from '../../services/run-views.ts';
+import { cursor } from '../../services/page-cursor.ts';
+import { NEWEST_FIRST, rowsAfter } from '../../../store/repositories/keyset.ts';
 import { findModel, findVersion, parseModelRef } from '../../../serving/index.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import { AliasBody, AliasParams, AliasView, ListModelsQuery, ModelDetail, ModelList, ModelRefParams } from '../../schemas/serving.ts';
@@ -33,9 +34,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const rows = await prisma.model.findMany({
         where: {
           ...(name ? { name } : {}),
-          ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+          ...rowsAfter(after),
         },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: NEWEST_FIRST,
         take: limit + 1,
         include: { aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
       });
