@@ -8,6 +8,7 @@ import { buildApp } from '../src/api/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { EventPublisher } from '../src/queue/event-publisher.ts';
 import { redisKeys } from '../src/queue/keys.ts';
+import type { RunEventDraft } from '../src/domain/run-event.ts';
 import type { BenchResult } from './lib/results.ts';
 import { percentile } from './lib/percentiles.ts';
 import { scratchInstall } from './lib/scratch-install.ts';
@@ -18,6 +19,12 @@ const spec = {
   compile: { optimizer: 'sgd', loss: 'mse' },
   fit: { epochs: 1 },
 };
+
+/** A batch event stamped with when it was sent, so a watcher can measure its latency. */
+function timedBatch(): RunEventDraft {
+  const stamp = { sentAt: performance.timeOrigin + performance.now() };
+  return { type: 'batch', data: { epoch: 1, epochs: 1, batch: 1, batches: 1, metrics: { loss: 0.1 }, samplesPerSec: 0, etaSeconds: null, ...stamp } };
+}
 
 async function connect(url: string, onEvent: (event: { seq: number; data: { sentAt?: number } }) => void): Promise<WebSocket> {
   const socket = new WebSocket(url);
@@ -50,7 +57,7 @@ async function measure(base: string, publisher: EventPublisher, runId: string, s
   for (let i = 0; i < count; i += perTick) {
     await Promise.all(
       Array.from({ length: Math.min(perTick, count - i) }, () =>
-        publisher.publish(runId, { type: 'batch', data: { sentAt: performance.timeOrigin + performance.now(), loss: 0.1 } }),
+        publisher.publish(runId, timedBatch()),
       ),
     );
     if (perTick === 1) await new Promise((r) => setTimeout(r, 2));

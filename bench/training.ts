@@ -9,7 +9,7 @@ import { parallelTrainStep } from '../src/engine/training/parallel/parallel-step
 import { ShardBalancer } from '../src/engine/training/parallel/shard-balancer.ts';
 import { shardRows } from '../src/engine/training/parallel/shards.ts';
 import { localTrainStep, type TrainStep } from '../src/engine/training/train-step.ts';
-import type { CompileSpec } from '../src/engine/spec/run-spec.ts';
+import type { CompileSpec } from '../src/domain/run-spec/schema.ts';
 import { useBackend, type BackendName } from './lib/backends.ts';
 import { bareGradientStep } from './lib/bare-gradients.ts';
 import { batchAt, trainBatch } from './lib/batches.ts';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchGradients } from '../../src/engine/training/gradients.ts';
 import { resolveHeads } from '../../src/engine/training/heads.ts';
 import { trainableVariables } from '../../src/engine/training/train-step.ts';
-import type { CompileSpec } from '../../src/engine/spec/run-spec.ts';
+import type { CompileSpec } from '../../src/domain/run-spec/schema.ts';
 import { useBackend } from './backends.ts';
 import { batchAt } from './batches.ts';
 import { loadMnistTest } from './mnist.ts';

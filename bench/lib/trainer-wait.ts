@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createBatchStream, epochOrder, PrefetchWorker, resolvePreprocess, SampleStore, type AugmentSpec, type BatchStreamOptions } from '../../src/engine/data/index.ts';
 import { resolveHeads } from '../../src/engine/training/heads.ts';
 import { localTrainStep } from '../../src/engine/training/train-step.ts';
-import type { CompileSpec } from '../../src/engine/spec/run-spec.ts';
+import type { CompileSpec } from '../../src/domain/run-spec/schema.ts';
 import { useBackend } from './backends.ts';
 import { readIdxGz } from './idx.ts';
 import { MNIST_DIR } from './mnist.ts';

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { KilnError } from '../domain/errors.ts';
 
 /**
  * Where checkpoints, models, TensorBoard logs and datasets live. Keys are '/'-separated relative paths
@@ -19,13 +20,13 @@ export interface ArtifactStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
-/** Raised by get/getStream for a key that is not there. */
-export class ArtifactNotFoundError extends Error {
-  override name = 'ArtifactNotFoundError';
-  constructor(readonly key: string) {
-    super(`artifact not found: ${key}`);
-  }
+/** Raised by get/getStream/size for a key that is not there. */
+export function artifactNotFound(key: string): KilnError {
+  return new KilnError('artifact_not_found', `artifact not found: ${key}`, { status: 404, details: { key } });
 }
+
+/** Whether an error says that a key is not in the store. */
+export const isArtifactNotFound = (error: unknown): boolean => error instanceof KilnError && error.code === 'artifact_not_found';
 
 /** Rejects keys that could escape the store (absolute, `..`, empty segments). */
 export function assertSafeKey(key: string): void {

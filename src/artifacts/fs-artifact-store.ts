@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { ArtifactNotFoundError, assertSafeKey, type ArtifactStore } from './artifact-store.ts';
+import { artifactNotFound, assertSafeKey, type ArtifactStore } from './artifact-store.ts';
 
 /** Artifacts as files under one directory. Writes go to a temporary name and are renamed into place,
  *  so a reader never sees half a file and a crash leaves no partial artifact under its real name. */
@@ -89,5 +89,5 @@ export class FsArtifactStore implements ArtifactStore {
 }
 
 function notFoundOr(error: unknown, key: string): unknown {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ArtifactNotFoundError(key) : error;
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? artifactNotFound(key) : error;
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { ArtifactNotFoundError, assertSafeKey, type ArtifactStore } from './artifact-store.ts';
+import { artifactNotFound, isArtifactNotFound, assertSafeKey, type ArtifactStore } from './artifact-store.ts';
 
 /** Where an S3ArtifactStore keeps its objects and how it reaches them. */
 export interface S3ArtifactStoreOptions {
@@ -130,7 +130,7 @@ export class S3ArtifactStore implements ArtifactStore {
       () => true,
       (error: unknown) => {
         // Only "not there" means false; a wrong bucket or bad credentials should not look like a missing file.
-        if (error instanceof ArtifactNotFoundError) return false;
+        if (isArtifactNotFound(error)) return false;
         throw error;
       },
     );
@@ -192,9 +192,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 }
 
-/** ArtifactNotFoundError for S3's ways of saying "no such key", the error itself otherwise. */
+/** artifactNotFound for S3's ways of saying "no such key", the error itself otherwise. */
 function notFoundOr(error: unknown, key: string): unknown {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const missing = name === 'NoSuchKey' || name === 'NotFound' || ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket');
-  return missing ? new ArtifactNotFoundError(key) : error;
+  return missing ? artifactNotFound(key) : error;
 }

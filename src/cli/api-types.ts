@@ -4,13 +4,13 @@ import type { Static } from '@sinclair/typebox';
 import type { DatasetView as DatasetSchema } from '../api/schemas/datasets.ts';
 import type { RunListItem as RunListItemSchema, RunView as RunViewSchema } from '../api/schemas/runs.ts';
 import type { ModelDetail as ModelDetailSchema, ModelListItem as ModelListItemSchema } from '../api/schemas/serving.ts';
-import type { Evaluation as EngineEvaluation } from '../engine/training/evaluate.ts';
+import type { EvaluationData } from '../domain/run-event.ts';
 
 export type DatasetView = Static<typeof DatasetSchema>;
 export type ModelListItem = Static<typeof ModelListItemSchema>;
 
 /** A stored evaluation: the engine's, less the sample count (a classifier's confusion matrix adds up to it). */
-export type Evaluation = Omit<EngineEvaluation, 'samples'> & { samples?: number };
+export type Evaluation = Omit<EvaluationData, 'samples'> & { samples?: number };
 
 /** A run's failure: a stable code and a message safe to show. */
 type RunError = { code?: string; message?: string } | null;

@@ -1,36 +1,29 @@
+import { KilnError, type Issue } from '../domain/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
-/** One entry of an api error's details: the field and what is wrong with it. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
 /** A failure the CLI reports to the user as is: a message, extra lines, and the exit code. */
-export class CliError extends Error {
+export class CliError extends KilnError {
+  override name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
     readonly lines: string[] = [],
+    opts: { code?: string; status?: number; issues?: Issue[]; details?: unknown } = {},
   ) {
-    super(message);
+    super(opts.code ?? 'cli_error', message, opts);
   }
 }
 
 /** An error answer of the api: `{"error": {code, message, details}}` with its HTTP status. */
 export class ApiRequestError extends CliError {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown,
-  ) {
+  constructor(status: number, code: string, message: string, details: unknown) {
     const fields = fieldErrors(details);
     // With field errors, the message only repeats the first: list them all under one headline instead.
     super(
       fields.length ? `the server refused the request (${status} ${code}), ${fields.length === 1 ? '1 error' : `${fields.length} errors`}:` : message,
       status === 401 ? EXIT.unauthorized : EXIT.failed,
       fields.map((d) => `  ${d.path}: ${d.message}`),
+      { code, status, issues: fields, details },
     );
     this.apiMessage = message;
   }
@@ -40,9 +33,9 @@ export class ApiRequestError extends CliError {
 }
 
 /** The field errors in an api error's details, if it lists any. */
-export function fieldErrors(details: unknown): FieldError[] {
+export function fieldErrors(details: unknown): Issue[] {
   if (!Array.isArray(details)) return [];
-  return details.filter((d): d is FieldError => typeof d?.path === 'string' && typeof d?.message === 'string');
+  return details.filter((d): d is Issue => typeof d?.path === 'string' && typeof d?.message === 'string');
 }
 
 /** A usage mistake (unknown flag, missing argument): exit code 2. */

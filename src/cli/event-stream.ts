@@ -1,21 +1,10 @@
 import WebSocket from 'ws';
+import { isFinalEvent, type RunEvent, type StatusEvent } from '../domain/run-event.ts';
 import type { KilnClient } from './client.ts';
 import { ApiRequestError, CliError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
 
-/** A run event as GET /runs/:id/events sends it (see src/queue/run-event.ts). */
-export interface RunEvent {
-  seq: number;
-  runId: string;
-  type: 'status' | 'epoch' | 'batch' | 'checkpoint' | 'evaluation' | 'log' | 'error';
-  time: string;
-  data: any;
-}
-
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
-
-/** The event that ends a run's stream: its final status. */
-export const isFinal = (event: RunEvent) => event.type === 'status' && TERMINAL.has(event.data?.status);
+export type { RunEvent };
 
 export interface FollowOptions {
   /** Deliver events after this seq (0: from the first). */
@@ -29,7 +18,7 @@ export interface FollowOptions {
 
 /** A watch in progress: `done` resolves with the final status event, or undefined once stop() detached. */
 export interface RunFollower {
-  done: Promise<RunEvent | undefined>;
+  done: Promise<StatusEvent | undefined>;
   /** The seq of the last event delivered. */
   readonly lastSeq: number;
   stop(): void;
@@ -44,9 +33,9 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
   let lastSeq = options.since ?? 0;
   let socket: WebSocket | undefined;
   let stopped = false;
-  let finish!: (event: RunEvent | undefined) => void;
+  let finish!: (event: StatusEvent | undefined) => void;
   let fail!: (error: Error) => void;
-  const done = new Promise<RunEvent | undefined>((resolve, reject) => {
+  const done = new Promise<StatusEvent | undefined>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });
@@ -56,7 +45,7 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
 
   const connect = () => {
     if (stopped) return;
-    let final: RunEvent | undefined;
+    let final: StatusEvent | undefined;
     let refused: Error | undefined;
     const ws = new WebSocket(client.wsUrl(`/runs/${encodeURIComponent(runId)}/events`, { since: lastSeq }), { headers: client.authHeaders });
     socket = ws;
@@ -74,7 +63,7 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
       if (typeof message.seq !== 'number' || message.seq <= lastSeq) return;
       lastSeq = message.seq;
       options.onEvent(message);
-      if (isFinal(message)) final = message;
+      if (isFinalEvent(message)) final = message;
     });
     ws.on('unexpected-response', (_request, response) => {
       let text = '';

@@ -25,11 +25,11 @@ export class WatchDisplay {
   constructor(private readonly out: DisplayTarget) {}
 
   handle(event: RunEvent): void {
-    const d = event.data ?? {};
     switch (event.type) {
       case 'status':
-        return this.status(d);
-      case 'batch':
+        return this.status(event.data);
+      case 'batch': {
+        const d = event.data;
         this.header(d.epoch, d.epochs);
         this.batches = d.batches;
         if (this.out.isTTY) {
@@ -37,15 +37,15 @@ export class WatchDisplay {
           this.lineOpen = true;
         }
         return;
+      }
       case 'epoch':
-        this.header(d.epoch, d.epochs);
-        return this.line(epochLine(d, this.batches));
+        this.header(event.data.epoch, event.data.epochs);
+        return this.line(epochLine(event.data, this.batches));
       case 'log':
-        return this.line(`${d.level && d.level !== 'info' ? `${d.level}: ` : ''}${d.message}`);
+        return this.line(`${event.data.level && event.data.level !== 'info' ? `${event.data.level}: ` : ''}${event.data.message}`);
       case 'evaluation':
-        return this.line(`Evaluation on ${d.samples ?? '?'} test samples${formatMetrics(d.metrics ?? {})}`);
+        return this.line(`Evaluation on ${event.data.samples ?? '?'} test samples${formatMetrics(event.data.metrics ?? {})}`);
       case 'checkpoint':
-      case 'error':
         return;
     }
   }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { KilnError } from '../domain/errors.ts';
 import { Value } from '@sinclair/typebox/value';
 
 /**
@@ -80,10 +81,8 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 
-/** Thrown when the environment holds an invalid setting; the message names the variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** The environment holds an invalid setting; the message names the variable. */
+const configError = (message: string) => new KilnError('invalid_config', message);
 
 /** Reads and validates the settings once, at start-up. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -100,14 +99,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const given = raw[variable];
     const allowed = (firstError.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const);
     const reason = allowed?.every((v) => v !== undefined) ? `expected one of ${allowed.join(', ')}` : firstError.message;
-    throw new ConfigError(`Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`);
+    throw configError(`Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`);
   }
   const config = converted as Config;
   if (config.KILN_ARTIFACT_STORE === 's3' && !config.KILN_S3_BUCKET) {
-    throw new ConfigError('Invalid environment variable KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3');
+    throw configError('Invalid environment variable KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3');
   }
   if (!config.KILN_S3_ACCESS_KEY_ID !== !config.KILN_S3_SECRET_ACCESS_KEY) {
-    throw new ConfigError('Invalid environment variables KILN_S3_ACCESS_KEY_ID / KILN_S3_SECRET_ACCESS_KEY: set both or neither');
+    throw configError('Invalid environment variables KILN_S3_ACCESS_KEY_ID / KILN_S3_SECRET_ACCESS_KEY: set both or neither');
   }
   return config;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { KilnError } from '../domain/errors.ts';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -65,10 +66,8 @@ export const BUILTIN_DATASETS: Record<string, BuiltinDataset> = {
   },
 };
 
-/** Thrown when a downloaded file does not match its expected checksum; the file is not kept. */
-export class ChecksumMismatchError extends Error {
-  override name = 'ChecksumMismatchError';
-}
+/** A downloaded file that does not match its expected checksum; the file is not kept. */
+const checksumMismatch = (message: string) => new KilnError('checksum_mismatch', message);
 
 export interface BuiltinSourceOptions {
   /** KILN_DATA_DIR: files are cached under datasets/builtin/. */
@@ -142,7 +141,7 @@ export async function loadBuiltinFrom(dataset: BuiltinDataset, opts: BuiltinSour
     const expected = digests.get(file.name)!;
     const actual = createHash(expected.algorithm).update(bytes).digest('hex');
     if (actual !== expected.hex) {
-      throw new ChecksumMismatchError(`${dataset.name}/${file.name}: ${expected.algorithm} is ${actual}, expected ${expected.hex}; the file was refused`);
+      throw checksumMismatch(`${dataset.name}/${file.name}: ${expected.algorithm} is ${actual}, expected ${expected.hex}; the file was refused`);
     }
     files.push({ name: file.name, data: bytes, cached: false });
   }

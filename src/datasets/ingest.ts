@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KilnError } from '../domain/errors.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { IngestJobPayload, IngestResult } from '../queue/contracts.ts';
 import { parseDatasetLazily, type ParseDatasetOptions } from './formats/index.ts';
@@ -11,21 +12,19 @@ export const datasetPrefix = (id: string) => `datasets/${id}`;
 /** Where uploaded files wait for ingestion. */
 export const uploadPrefix = (id: string) => `uploads/${id}`;
 
-/** Thrown for a dataset that cannot be ingested as given; the message is shown to the user. */
-export class IngestError extends Error {
-  override name = 'IngestError';
-}
+/** A dataset that cannot be ingested as given (too large, a failed download, a wrong checksum); the message is shown to the user. */
+const ingestError = (message: string) => new KilnError('ingest_refused', message);
 
 async function download(payload: IngestJobPayload, source: { url: string }): Promise<DatasetFile> {
   // The guard checks every redirect hop and the address each connection actually uses (not a DNS answer
   // looked up beforehand, which a rebinding DNS server could change before the connection is made).
   const { url, response } = await openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
   const limit = payload.limits.maxDownloadBytes;
-  const tooLarge = () => new IngestError(`${source.url} is larger than the ${limit / 1024 / 1024} MB upload limit`);
+  const tooLarge = () => ingestError(`${source.url} is larger than the ${limit / 1024 / 1024} MB upload limit`);
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {
     response.destroy();
-    throw new IngestError(`downloading ${url.href} failed: HTTP ${status}`);
+    throw ingestError(`downloading ${url.href} failed: HTTP ${status}`);
   }
   if (Number(response.headers['content-length']) > limit) {
     response.destroy();
@@ -73,7 +72,7 @@ export async function ingestDataset(payload: IngestJobPayload, store: ArtifactSt
     for (const file of files) hash.update(file.data);
     const sha256 = hash.digest('hex');
     if (payload.source.kind === 'url' && payload.source.sha256 && payload.source.sha256.toLowerCase() !== sha256) {
-      throw new IngestError(`checksum mismatch: the download's sha256 is ${sha256}, expected ${payload.source.sha256}`);
+      throw ingestError(`checksum mismatch: the download's sha256 is ${sha256}, expected ${payload.source.sha256}`);
     }
     const limits = { maxUncompressedBytes: payload.limits.maxUncompressedBytes, maxFiles: payload.limits.maxFiles };
     const options = payload.options as ParseDatasetOptions;

@@ -4,19 +4,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
-import type { DatasetFormat, DType, FileArray, LazyArray, LazyDataset, NdArray, ParsedDataset, Split } from './formats/types.ts';
+import type { OpenedSplit } from '../domain/dataset.ts';
+import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset, Split } from './formats/types.ts';
+import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
 export interface StoredDatasetMeta {
   format: string;
   splits: Partial<Record<'train' | 'test', { x: { dtype: DType; shape: number[] }; y: { dtype: DType; shape: number[] } }>>;
   classes?: string[];
-}
-
-/** A split as training opens it: labels in memory, features in memory or (when large) in a local file. */
-export interface OpenedSplit {
-  x: NdArray | FileArray;
-  y: NdArray;
 }
 
 const SPLITS = ['train', 'test'] as const;

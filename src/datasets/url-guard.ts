@@ -1,13 +1,18 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { KilnError } from '../domain/errors.ts';
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 
 /** Thrown for a dataset URL Kiln will not fetch; the message says why. */
-export class UrlRefusedError extends Error {
-  override name = 'UrlRefusedError';
+/** A URL Kiln will not fetch (private address, not http(s), too many redirects…): the message says why. */
+export function urlRefused(message: string): KilnError {
+  return new KilnError('url_refused', message);
 }
+
+/** Whether an error is the guard's refusal of a URL. */
+export const isUrlRefused = (error: unknown): error is KilnError => error instanceof KilnError && error.code === 'url_refused';
 
 // IPv4 ranges that are not public unicast (IANA special-purpose registry): a dataset URL must not reach them.
 const PRIVATE_V4 = new BlockList();
@@ -116,7 +121,7 @@ function blockedBy(options: UrlGuardOptions): (address: string) => boolean {
 }
 
 const refusal = (host: string, address: string) =>
-  new UrlRefusedError(
+  urlRefused(
     `${host === address ? `${host} is` : `${host} resolves to ${address},`} a loopback or private address (set KILN_ALLOW_PRIVATE_URLS=1 to allow)`,
   );
 
@@ -126,9 +131,9 @@ function parseHttpUrl(raw: string, base?: URL): URL {
   try {
     url = new URL(raw, base);
   } catch {
-    throw new UrlRefusedError(`"${raw}" is not a URL`);
+    throw urlRefused(`"${raw}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlRefusedError(`only http and https URLs can be fetched, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw urlRefused(`only http and https URLs can be fetched, not ${url.protocol}`);
   return url;
 }
 
@@ -143,7 +148,7 @@ export async function assertFetchableUrl(raw: string, allowPrivate: boolean): Pr
   if (allowPrivate) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) throw new UrlRefusedError(`the host ${host} does not resolve`);
+  if (addresses.length === 0) throw urlRefused(`the host ${host} does not resolve`);
   const blocked = addresses.find(isPrivateAddress);
   if (blocked) throw refusal(host, blocked);
   return url;
@@ -215,17 +220,17 @@ export async function openGuardedUrl(raw: string, options: UrlGuardOptions): Pro
     try {
       response = await getOnce(url, options);
     } catch (error) {
-      if (hop > 0 && error instanceof UrlRefusedError) throw new UrlRefusedError(`${raw} redirected to ${url.href}: ${error.message}`);
+      if (hop > 0 && isUrlRefused(error)) throw urlRefused(`${raw} redirected to ${url.href}: ${error.message}`);
       throw error;
     }
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || !location) return { url, response };
     response.resume();
-    if (hop >= MAX_REDIRECTS) throw new UrlRefusedError(`${raw} redirects more than ${MAX_REDIRECTS} times`);
+    if (hop >= MAX_REDIRECTS) throw urlRefused(`${raw} redirects more than ${MAX_REDIRECTS} times`);
     try {
       url = parseHttpUrl(location, url);
     } catch (error) {
-      throw new UrlRefusedError(`${raw} redirects to ${location}: ${(error as Error).message}`);
+      throw urlRefused(`${raw} redirects to ${location}: ${(error as Error).message}`);
     }
   }
 }

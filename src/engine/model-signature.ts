@@ -1,10 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-
-/** A model's inputs and outputs by name, shape (batch dimension as null) and dtype, as serving reports them. */
-export interface ModelSignature {
-  inputs: Array<{ name: string; shape: (number | null)[]; dtype: string }>;
-  outputs: Array<{ name: string; shape: (number | null)[]; dtype: string }>;
-}
+import type { ModelSignature } from '../domain/model.ts';
 
 /** Reads the signature of a built tfjs model. */
 export function modelSignature(model: tf.LayersModel): ModelSignature {

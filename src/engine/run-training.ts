@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
-import type { RunEventDraft } from '../queue/run-event.ts';
-import { RunSpecSchema, type RunSpec } from './spec/run-spec.ts';
-import { Value } from '@sinclair/typebox/value';
+import type { OpenedDataset } from '../domain/dataset.ts';
+import { KilnError } from '../domain/errors.ts';
+import type { ServingPreprocessing, TrainedModel } from '../domain/model.ts';
+import type { RunEventDraft } from '../domain/run-event.ts';
+import type { RunSpec } from '../domain/run-spec/schema.ts';
 import { buildModel } from './model/index.ts';
-import { resolveHeads, CompileError } from './training/heads.ts';
+import { resolveHeads } from './training/heads.ts';
 import { createOptimizer } from './training/optimizer.ts';
 import { openRunData, type RunData } from './training/run-data.ts';
 import type { Preprocessing } from './data/preprocess.ts';
-import type { ResolvedDataset } from '../queue/contracts.ts';
 import { fit } from './training/fit.ts';
 import type { Callback, EpochRecord } from './training/callback.ts';
 import { CheckpointStore } from './training/checkpoint-store.ts';
@@ -21,26 +22,19 @@ import { MaxRuntimeCallback } from './callbacks/max-runtime.ts';
 import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
 import { userCallbacks } from './callbacks/index.ts';
 import { evaluateModel } from './training/evaluate.ts';
-import { SpecError } from './errors.ts';
-import { normalizeRunSpec } from './spec/normalize.ts';
-import { ModelSpecError } from './model/spec-error.ts';
-import { modelSignature, type ModelSignature } from './model-signature.ts';
+import { modelSignature } from './model-signature.ts';
 
 export interface TrainingJob {
   runId: string;
+  /** The spec as the api validated it: normalised and defaulted (domain/run-spec/parse.ts for other callers). */
   spec: RunSpec;
-  /** Where a dataset given by id lives (resolved by the api). */
-  dataset?: ResolvedDataset;
+  /** The dataset a spec names by id, opened by the worker (absent for inline data). */
+  data?: OpenedDataset;
 }
 
 /** What the engine needs from the process that hosts it; it knows nothing else of the outside. */
 export interface TrainingEnvironment {
   artifacts: ArtifactStore;
-  /** KILN_DATA_DIR (built-in datasets are cached there) and KILN_DATASET_MIRROR. */
-  dataDir?: string;
-  datasetMirror?: string;
-  /** Stored features larger than this stay on disk during training (default 256 MB). */
-  inMemoryDatasetBytes?: number;
   emit(event: RunEventDraft): void;
   /** Fires when the user cancels the run. */
   cancel: AbortSignal;
@@ -59,7 +53,7 @@ export type TrainingOutcome =
   | {
       status: 'succeeded';
       /** Where the model is, its signature, and what serving needs to treat raw inputs as training did. */
-      model: { path: string; signature: ModelSignature; labels?: string[]; preprocessing?: ServingPreprocessing };
+      model: TrainedModel;
       epochs: number;
       stoppedEarly: boolean;
     }
@@ -83,8 +77,7 @@ function defaultSeed(runId: string): number {
  * fits with the run's callbacks and saves the trained model. Every tensor it creates is freed.
  */
 export async function runTraining(job: TrainingJob, env: TrainingEnvironment): Promise<TrainingOutcome> {
-  // Specs from the api are normalised already; doing it again lets the engine take Keras spellings directly.
-  const spec = Value.Default(RunSpecSchema, normalizeRunSpec(job.spec)) as RunSpec;
+  const { spec } = job;
   const seed = spec.fit.seed ?? defaultSeed(job.runId);
   // Dropout and other random ops draw from Math.random when given no seed: make it the run's generator
   // (this process trains one run and nothing else).
@@ -97,18 +90,15 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
   let optimizer: tf.Optimizer | undefined;
   let data: RunData | undefined;
   try {
-    model = wrapSpecErrors(() => buildModel(spec.model as never, { seed }));
-    const heads = wrapSpecErrors(() => resolveHeads(model!.outputNames, spec.compile));
-    data = await openRunData(
-      spec,
-      job.dataset,
-      { inputNames: model.inputNames, outputNames: model.outputNames, inputShape: model.inputs[0]!.shape.slice(1) as number[], outputUnits: model.outputs[0]!.shape.at(-1) as number },
-      heads,
-      { artifacts: env.artifacts, dataDir: env.dataDir ?? './data', datasetMirror: env.datasetMirror, inMemoryDatasetBytes: env.inMemoryDatasetBytes },
-    );
-    if (data.datasetSha256) {
-      env.emit({ type: 'log', data: { level: 'info', message: `training data loaded, sha256 ${data.datasetSha256}`, datasetSha256: data.datasetSha256 } });
-    }
+    model = asSpecError(() => buildModel(spec.model as never, { seed }));
+    const heads = asSpecError(() => resolveHeads(model!.outputNames, spec.compile));
+    const io = {
+      inputNames: model.inputNames,
+      outputNames: model.outputNames,
+      inputShape: model.inputs[0]!.shape.slice(1) as number[],
+      outputUnits: model.outputs[0]!.shape.at(-1) as number,
+    };
+    data = openRunData(spec, job.data, io, heads);
     optimizer = createOptimizer(spec.compile.optimizer);
 
     const checkpoints = new CheckpointStore(env.artifacts, prefix);
@@ -179,9 +169,6 @@ function dataParallelReplicas(env: TrainingEnvironment): number {
   return 1;
 }
 
-/** What serving must do to raw inputs to match training: the scale, or the training set's per-feature statistics. */
-export type ServingPreprocessing = { scale: number } | { mean: number[]; std: number[] };
-
 function servingPreprocessing(p: Preprocessing | undefined): { preprocessing?: ServingPreprocessing } {
   if (p?.kind === 'scale') return { preprocessing: { scale: p.scale } };
   if (p?.kind === 'standardize') return { preprocessing: { mean: Array.from(p.mean), std: Array.from(p.std) } };
@@ -192,14 +179,15 @@ function lastEpoch(history: EpochRecord[]): number {
   return history.at(-1)?.epoch ?? 0;
 }
 
-/** Turns errors about the spec's fit with the model into SpecErrors with a path. */
-function wrapSpecErrors<T>(fn: () => T): T {
+/**
+ * Building the model from the spec: what fails there is the spec's fault (the api's checks
+ * let it through), so it fails the run for good instead of being retried.
+ */
+function asSpecError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof CompileError) throw new SpecError(error.message, error.path);
-    if (error instanceof SpecError) throw error;
-    if (error instanceof ModelSpecError) throw new SpecError(error.message, error.errors[0]?.path);
-    throw new SpecError(`dataset: ${(error as Error).message}`, 'dataset');
+    if (error instanceof KilnError) throw error;
+    throw KilnError.invalidSpec(`dataset: ${(error as Error).message}`, 'dataset');
   }
 }

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ResolvedDatasetSchema } from '../domain/dataset.ts';
+import { RunSpecSchema } from '../domain/run-spec/schema.ts';
 
 /**
  * The one registry of queues and job payloads, shared by the producer (api) and the consumer (worker).
@@ -17,22 +19,21 @@ export const JOBS = {
 /** What a worker needs to train a run: everything, so that it never has to open the database. */
 export const TrainJobPayloadSchema = Type.Object({
   runId: Type.String({ minLength: 1 }),
-  /** The run spec exactly as validated by the api (model, dataset, compile, fit, callbacks, evaluate). */
-  spec: Type.Record(Type.String(), Type.Unknown()),
+  /**
+   * The run spec as the api validated it: normalised (Keras spellings mapped) and defaulted, so the
+   * worker and the engine read it as the typed RunSpec without checking or defaulting it again.
+   */
+  spec: RunSpecSchema,
   /** Where a dataset given by id lives, as the api resolved it (absent for inline data). */
-  dataset: Type.Optional(
-    Type.Union([
-      Type.Object({ kind: Type.Literal('stored'), prefix: Type.String(), sha256: Type.String() }),
-      Type.Object({ kind: Type.Literal('builtin'), name: Type.String() }),
-    ]),
-  ),
+  dataset: Type.Optional(ResolvedDatasetSchema),
 });
-
-export type ResolvedDataset = NonNullable<TrainJobPayload['dataset']>;
 
 export type TrainJobPayload = Static<typeof TrainJobPayloadSchema>;
 
-/** Parses a job's data; throws when a job of another shape reached the queue. */
+/**
+ * Parses a job's data; throws when a job of another shape reached the queue (a producer of another
+ * version, a hand-made job). Cheap even for inline data: the schema does not descend into its arrays.
+ */
 export function parseTrainJobPayload(data: unknown): TrainJobPayload {
   if (!Value.Check(TrainJobPayloadSchema, data)) {
     const first = Value.Errors(TrainJobPayloadSchema, data).First();

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
-import type { RunEvent, RunEventDraft } from './run-event.ts';
+import type { RunEvent, RunEventDraft } from '../domain/run-event.ts';
 
 // INCR and XADD in one script: the seq and the stream position are taken together, so two publishers
 // of one run (an old worker still finishing, a new one starting) can never interleave out of order.

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
-import type { RunEvent } from './run-event.ts';
+import type { RunEvent } from '../domain/run-event.ts';
 
 export interface EventStreamConsumerOptions {
   /** Consumer group name; every api replica joins the same one, so each event is persisted once. */

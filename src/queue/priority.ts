@@ -1,4 +1,4 @@
-import { MAX_RUN_PRIORITY } from '../engine/spec/run-spec.ts';
+import { MAX_RUN_PRIORITY } from '../domain/priority.ts';
 
 /**
  * BullMQ's priority for a run's `priority`. Users say "higher is more urgent" (as Kubernetes and Slurm

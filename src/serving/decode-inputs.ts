@@ -1,6 +1,7 @@
 import { decodeImage } from '../datasets/formats/index.ts';
-import type { ModelSignature } from '../engine/model-signature.ts';
-import { ServingError } from './errors.ts';
+import type { ModelSignature } from '../domain/model.ts';
+import type { KilnError } from '../domain/errors.ts';
+import { servingErrors } from './errors.ts';
 import { imageGeometry, preprocessingFor } from './preprocessing.ts';
 import type { DecodedBatch, InputPreprocessing, Preprocessing } from './types.ts';
 
@@ -66,7 +67,7 @@ export function checkIndices(
       const row = Math.floor(k / rowSize);
       // The element's position within its row, as nested indices.
       const at = rowShape.map((_, d) => Math.floor((k % rowSize) / strides(rowShape)[d]!) % rowShape[d]!);
-      throw ServingError.invalidInput(
+      throw servingErrors.invalidInput(
         `${decoded.paths[i]!(row)}${at.map((j) => `[${j}]`).join('')}`,
         `indices[${[row, ...at].join(',')}] = ${index} is not in [0, ${bound.inputDim}) (input "${names[i]}" feeds Embedding "${bound.layer}" with input_dim ${bound.inputDim})`,
         { input: names[i], inputDim: bound.inputDim, given: index },
@@ -94,13 +95,13 @@ export function decodeInputs(
   const rows = 'instances' in body;
   const columns = rows ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
   const count = columns[0]!.values.length;
-  if (count > maxInstances) throw ServingError.tooManyInstances(rows ? 'instances' : 'inputs', count, maxInstances);
-  if (count === 0) throw ServingError.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
+  if (count > maxInstances) throw servingErrors.tooManyInstances(rows ? 'instances' : 'inputs', count, maxInstances);
+  if (count === 0) throw servingErrors.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
   const rowShapes: number[][] = [];
   const inputs = plans.map((plan, i) => {
     const { values, path } = columns[i]!;
     if (values.length !== count) {
-      throw ServingError.invalidInput(
+      throw servingErrors.invalidInput(
         rows ? 'instances' : `inputs.${plan.name}`,
         `input "${plan.name}" has ${values.length} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`,
       );
@@ -122,12 +123,12 @@ interface Column {
 
 /** Row format: each instance is the value of the only input, or an object naming every input. */
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
-  if (!Array.isArray(instances)) throw ServingError.invalidInput('instances', `must be a JSON array of instances, given ${describeValue(instances)}`);
+  if (!Array.isArray(instances)) throw servingErrors.invalidInput('instances', `must be a JSON array of instances, given ${describeValue(instances)}`);
   const named = plans.length > 1 || instances.some((instance) => isPlainObject(instance) && !isB64(instance));
   if (!named) return [{ values: instances, path: (r) => `instances[${r}]` }];
   instances.forEach((instance, r) => {
     if (!isPlainObject(instance) || isB64(instance)) {
-      throw ServingError.invalidInput(`instances[${r}]`, `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
+      throw servingErrors.invalidInput(`instances[${r}]`, `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
     }
     checkNames(Object.keys(instance), plans, `instances[${r}]`);
   });
@@ -141,16 +142,16 @@ function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
 function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
   const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs));
   if (!named) {
-    if (!Array.isArray(inputs)) throw ServingError.invalidInput('inputs', `must be an array with one row per instance, given ${describeValue(inputs)}`);
+    if (!Array.isArray(inputs)) throw servingErrors.invalidInput('inputs', `must be an array with one row per instance, given ${describeValue(inputs)}`);
     return [{ values: inputs, path: (r) => `inputs[${r}]` }];
   }
   if (!isPlainObject(inputs)) {
-    throw ServingError.invalidInput('inputs', `must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
+    throw servingErrors.invalidInput('inputs', `must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
   }
   checkNames(Object.keys(inputs), plans, 'inputs');
   return plans.map((plan) => {
     const values = inputs[plan.name];
-    if (!Array.isArray(values)) throw ServingError.invalidInput(`inputs.${plan.name}`, `must be an array with one row per instance, given ${describeValue(values)}`);
+    if (!Array.isArray(values)) throw servingErrors.invalidInput(`inputs.${plan.name}`, `must be an array with one row per instance, given ${describeValue(values)}`);
     return { values, path: (r: number) => `inputs.${plan.name}[${r}]` };
   });
 }
@@ -160,7 +161,7 @@ function checkNames(given: string[], plans: InputPlan[], where: string): void {
   const unknown = given.filter((name) => !expected.includes(name));
   const missing = expected.filter((name) => !given.includes(name));
   if (unknown.length || missing.length) {
-    throw ServingError.invalidInput(
+    throw servingErrors.invalidInput(
       where,
       `expected the inputs ${expected.map((n) => `"${n}"`).join(', ')}, given ${given.map((n) => `"${n}"`).join(', ') || 'none'}` +
         (missing.length ? ` (missing ${missing.join(', ')})` : '') +
@@ -173,7 +174,7 @@ function checkNames(given: string[], plans: InputPlan[], where: string): void {
 /** The row shape with `null` dims filled from the first instance (all others must then match it). */
 function concreteShape(plan: InputPlan, first: unknown, path: string): number[] {
   if (plan.rowShape.every((d) => d !== null)) return plan.rowShape as number[];
-  if (isB64(first)) throw ServingError.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+  if (isB64(first)) throw servingErrors.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
   const shape: number[] = [];
   let v: unknown = first;
   for (const d of plan.rowShape) {
@@ -185,8 +186,8 @@ function concreteShape(plan: InputPlan, first: unknown, path: string): number[] 
   return shape;
 }
 
-function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown, path: string): ServingError {
-  return ServingError.invalidInput(
+function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown, path: string): KilnError {
+  return servingErrors.invalidInput(
     path,
     `input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${describeValue(given)}`,
     { input: plan.name, expected: rowShape, given: describeValue(given) },
@@ -206,10 +207,10 @@ function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: F
   const scale = plan.pre.scale ?? 1;
   const shift = plan.pre.offset ?? 0;
   if (isB64(value)) {
-    if (!plan.image) throw ServingError.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+    if (!plan.image) throw servingErrors.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
     const pixels = decodeB64Image(value.b64, plan.image, path);
     if (pixels.length !== rowShape.reduce((a, b) => a * b, 1)) {
-      throw ServingError.invalidInput(path, `the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
+      throw servingErrors.invalidInput(path, `the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
     }
     for (let i = 0; i < pixels.length; i++) out[offset + i] = pixels[i]! * scale + shift;
     return;
@@ -219,14 +220,14 @@ function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: F
   const walk = (v: unknown, dim: number, at: number, where: string): void => {
     if (dim === rowShape.length) {
       if (typeof v !== 'number') {
-        throw ServingError.invalidInput(where, `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
+        throw servingErrors.invalidInput(where, `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
       }
-      if (!Number.isFinite(v)) throw ServingError.invalidInput(where, `${v} is not a finite number`);
-      if (integer && !Number.isInteger(v)) throw ServingError.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
+      if (!Number.isFinite(v)) throw servingErrors.invalidInput(where, `${v} is not a finite number`);
+      if (integer && !Number.isInteger(v)) throw servingErrors.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
       // The int32 tensor would wrap it around silently.
-      if (integer && (v < INT32_MIN || v > INT32_MAX)) throw ServingError.invalidInput(where, `${v} is out of int32 range`);
+      if (integer && (v < INT32_MIN || v > INT32_MAX)) throw servingErrors.invalidInput(where, `${v} is out of int32 range`);
       const x = Math.fround(v * scale + shift);
-      if (!Number.isFinite(x)) throw ServingError.invalidInput(where, `${v} is out of float32 range`);
+      if (!Number.isFinite(x)) throw servingErrors.invalidInput(where, `${v} is out of float32 range`);
       out[at] = x;
       return;
     }
@@ -250,10 +251,10 @@ function strides(shape: number[]): number[] {
 
 function decodeB64Image(b64: string, geometry: { size: [number, number]; channels: 1 | 3 }, path: string): Uint8Array {
   const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length === 0) throw ServingError.invalidInput(`${path}.b64`, 'empty or not base64');
+  if (bytes.length === 0) throw servingErrors.invalidInput(`${path}.b64`, 'empty or not base64');
   try {
     return decodeImage(bytes, geometry);
   } catch (error) {
-    throw ServingError.invalidInput(`${path}.b64`, (error as Error).message);
+    throw servingErrors.invalidInput(`${path}.b64`, (error as Error).message);
   }
 }

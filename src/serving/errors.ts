@@ -1,25 +1,24 @@
-import { ApiError } from '../api/errors.ts';
+import { KilnError } from '../domain/errors.ts';
 
 /**
- * An error of the predict path, with the status it answers with. It is an ApiError so the api's error
- * handler renders it as usual, in the documented envelope (`details` a list of {path, message}); the
- * TensorFlow Serving routes render the same error as `{"error": message}`.
+ * The errors of the predict path. Kiln's routes render them in the documented envelope (`details` a
+ * list of {path, message}); the TensorFlow Serving routes render the same error as `{"error": message}`.
  */
-export class ServingError extends ApiError {
+export const servingErrors = {
   /**
    * Wrong rank, shape, type or a non-finite number at `path` (e.g. `instances[0].image`): the message
-   * says what was expected and what was given; `facts` (expected and given shapes…) ride along on the detail.
+   * says what was expected and what was given; `facts` (expected and given shapes…) ride along on the issue.
    */
-  static invalidInput(path: string, message: string, facts: Record<string, unknown> = {}): ServingError {
-    return new ServingError(400, 'invalid_input', `${path}: ${message}`, [{ path, message, ...facts }]);
-  }
+  invalidInput(path: string, message: string, facts: Record<string, unknown> = {}): KilnError {
+    return new KilnError('invalid_input', `${path}: ${message}`, { issues: [{ path, message, ...facts }] });
+  },
 
-  static tooManyInstances(path: string, given: number, max: number): ServingError {
+  tooManyInstances(path: string, given: number, max: number): KilnError {
     const message = `${given} instances in one request; at most ${max} are accepted (KILN_PREDICT_MAX_INSTANCES)`;
-    return new ServingError(413, 'too_many_instances', message, [{ path, message, given, max }]);
-  }
+    return new KilnError('too_many_instances', message, { status: 413, issues: [{ path, message, given, max }] });
+  },
 
-  static modelNotFound(ref: string): ServingError {
-    return new ServingError(404, 'not_found', `model ${ref} does not exist`);
-  }
-}
+  modelNotFound(ref: string): KilnError {
+    return new KilnError('not_found', `model ${ref} does not exist`, { status: 404 });
+  },
+};

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { ModelSignature } from '../engine/model-signature.ts';
-import { ServingError } from './errors.ts';
+import type { ModelSignature } from '../domain/model.ts';
+import { servingErrors } from './errors.ts';
 import type { Labels, Preprocessing, ServedModelRecord } from './types.ts';
 
 /**
@@ -42,7 +42,7 @@ export function parseModelRef(ref: string): ModelRef {
   const suffix = ref.slice(at + 1);
   if (!/^\d+$/.test(suffix)) return { name, alias: suffix };
   const version = parseVersion(suffix);
-  if (version === undefined) throw ServingError.invalidInput('params.id', `${suffix} is not a version: versions are integers from 1 to ${MAX_VERSION}`);
+  if (version === undefined) throw servingErrors.invalidInput('params.id', `${suffix} is not a version: versions are integers from 1 to ${MAX_VERSION}`);
   return { name, version };
 }
 
@@ -80,7 +80,7 @@ export async function findModel(prisma: PrismaClient, ref: string): Promise<Serv
   } else {
     row = await findVersion(prisma, parsed.name, 'version' in parsed ? { version: parsed.version } : { alias: parsed.alias });
   }
-  if (!row) throw ServingError.modelNotFound(ref);
+  if (!row) throw servingErrors.modelNotFound(ref);
   return toServedRecord(row);
 }
 

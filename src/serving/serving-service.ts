@@ -3,10 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import '../engine/model/index.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { artifactIOHandler } from '../engine/io/artifact-io-handler.ts';
-import { modelSignature, type ModelSignature } from '../engine/model-signature.ts';
+import { modelSignature } from '../engine/model-signature.ts';
+import { type ModelSignature } from '../domain/model.ts';
 import { checkIndices, decodeInputs, type IndexBound, type PredictBody } from './decode-inputs.ts';
-import { ApiError } from '../api/errors.ts';
-import { ServingError } from './errors.ts';
+import { KilnError } from '../domain/errors.ts';
+import { servingErrors } from './errors.ts';
 import { describeHeads, type OutputHead } from './format-predictions.ts';
 import { MicroBatcher, type BatchRequest } from './micro-batcher.ts';
 import { ModelCache, type Loaded } from './model-cache.ts';
@@ -99,12 +100,12 @@ export class ServingService {
     try {
       checkIndices(decoded, lease.value.indexBounds, lease.value.signature.inputs.map((i) => i.name));
       const outputs = await lease.value.batcher.submit(decoded).catch((error: unknown) => {
-        if (error instanceof ApiError) throw error;
+        if (error instanceof KilnError) throw error;
         // The batcher only fails a request whose own run failed (it reruns a failed batch request by
         // request), so a TensorFlow.js error here comes from this input's values, e.g. an index the
         // checks above do not know about: a 400 saying what tfjs said, not a 500.
         this.log.warn({ modelId: record.id, error: (error as Error)?.message ?? String(error) }, 'predict failed on this input');
-        throw ServingError.invalidInput('instances' in body ? 'instances' : 'inputs', `the model cannot run on this input: ${(error as Error)?.message ?? String(error)}`);
+        throw servingErrors.invalidInput('instances' in body ? 'instances' : 'inputs', `the model cannot run on this input: ${(error as Error)?.message ?? String(error)}`);
       });
       const heads = describeHeads(
         lease.value.signature.outputs.map((o, i) => ({ ...o, activation: lease.value.outputActivations[i] })),
@@ -179,7 +180,7 @@ export class ServingService {
       };
       // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.
       await runBatch(model, signature, zeros(signature));
-      if (this.deleted.has(record.id)) throw ServingError.modelNotFound(record.id);
+      if (this.deleted.has(record.id)) throw servingErrors.modelNotFound(record.id);
       const bytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
       this.log.info({ modelId: record.id, name: record.name, version: record.version, bytes, ms: Math.round(performance.now() - started) }, 'model loaded');
       return { value: loaded, bytes };

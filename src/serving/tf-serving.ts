@@ -1,6 +1,6 @@
-import type { ModelSignature } from '../engine/model-signature.ts';
+import type { ModelSignature } from '../domain/model.ts';
 import type { PredictBody } from './decode-inputs.ts';
-import { ServingError } from './errors.ts';
+import { KilnError } from '../domain/errors.ts';
 import { nest } from './format-predictions.ts';
 import type { OutputRows } from './types.ts';
 
@@ -8,7 +8,7 @@ import type { OutputRows } from './types.ts';
 export const DEFAULT_SIGNATURE = 'serving_default';
 
 /** A 400 in TF Serving's own wording (the message is not prefixed with the path, which only the details carry). */
-const tfServingError = (path: string, message: string) => new ServingError(400, 'invalid_input', message, [{ path, message }]);
+const tfServingError = (path: string, message: string) => new KilnError('invalid_input', message, { issues: [{ path, message }] });
 
 /**
  * Checks a TensorFlow Serving predict body: exactly one of `instances` (row format) or `inputs`

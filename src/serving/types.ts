@@ -1,4 +1,4 @@
-import type { ModelSignature } from '../engine/model-signature.ts';
+import type { ModelSignature } from '../domain/model.ts';
 
 /** How raw values become one input of the model, as the training data was prepared. */
 export interface InputPreprocessing {

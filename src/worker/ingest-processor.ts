@@ -7,9 +7,8 @@ import { loadConfig } from '../config/config.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
 import { artifactStoreSettings } from '../artifacts/from-config.ts';
 import { parseIngestJobPayload } from '../queue/contracts.ts';
-import { ingestDataset, IngestError } from '../datasets/ingest.ts';
-import { DatasetFormatError } from '../datasets/formats/index.ts';
-import { UrlRefusedError } from '../datasets/url-guard.ts';
+import { ingestDataset } from '../datasets/ingest.ts';
+import { KilnError } from '../domain/errors.ts';
 
 // This file is its own process's entry point: it reads the settings the worker was started with.
 const config = loadConfig();
@@ -20,7 +19,7 @@ export default async function processIngestJob(job: SandboxedJob) {
     return await ingestDataset(payload, openArtifactStore(artifactStoreSettings(config)));
   } catch (error) {
     // Bad data stays bad: fail at once with the reason. Anything else (a network blip) is retried.
-    if (error instanceof DatasetFormatError || error instanceof IngestError || error instanceof UrlRefusedError) {
+    if (error instanceof KilnError && error.isUserError) {
       throw new UnrecoverableError(error.message);
     }
     throw error;

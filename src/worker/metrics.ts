@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
-import type { RunEventDraft } from '../queue/run-event.ts';
+import type { RunEventDraft } from '../domain/run-event.ts';
 
 /**
  * A worker's Prometheus metrics: jobs running and finished, how long they took, and the training
@@ -45,7 +45,7 @@ export class WorkerMetrics {
     this.running.inc(this.labels);
     return {
       observe: (event) => {
-        const samplesPerSec = event.type === 'batch' ? (event.data as { samplesPerSec?: unknown }).samplesPerSec : undefined;
+        const samplesPerSec = event.type === 'batch' ? event.data.samplesPerSec : undefined;
         if (typeof samplesPerSec === 'number') this.samplesPerSec.set({ ...this.labels, run: runId }, samplesPerSec);
       },
       end: (outcome) => {

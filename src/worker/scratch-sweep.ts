@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { sweepOrphanedScratch } from '../engine/data/scratch-dirs.ts';
+import { sweepOrphanedScratch } from '../lib/scratch-dirs.ts';
 
 /**
  * Removes scratch directories of processes that are gone (scratch-dirs.ts), after every training

@@ -1,4 +1,5 @@
-import type { RunEventDraft, RunError } from '../queue/run-event.ts';
+import type { RunEventDraft } from '../domain/run-event.ts';
+import type { RunError } from '../domain/run-status.ts';
 import type { TrainJobPayload } from '../queue/contracts.ts';
 import type { TrainingOutcome } from '../engine/run-training.ts';
 import type { BackendPreference } from '../engine/backend.ts';

@@ -6,9 +6,12 @@
 import { initBackend } from '../engine/backend.ts';
 import { usableReplicas } from '../engine/training/parallel/replicas.ts';
 import { runTraining } from '../engine/run-training.ts';
-import { SpecError } from '../engine/errors.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
-import type { RunSpec } from '../engine/spec/run-spec.ts';
+import { openForTraining } from '../datasets/open-for-training.ts';
+import type { OpenedDataset } from '../domain/dataset.ts';
+import { KilnError } from '../domain/errors.ts';
+import type { RunEventDraft } from '../domain/run-event.ts';
+import type { RunError } from '../domain/run-status.ts';
 import type { ChildMessage, ParentMessage } from './training-process-protocol.ts';
 
 const cancel = new AbortController();
@@ -35,36 +38,40 @@ process.on('message', (message: ParentMessage) => {
 });
 
 async function start({ payload, settings }: Extract<ParentMessage, { type: 'start' }>): Promise<void> {
+  const emit = (event: RunEventDraft) => void send({ type: 'event', event });
+  const artifacts = openArtifactStore(settings.artifacts);
+  let data: OpenedDataset | undefined;
   try {
     const backend = await initBackend(settings.backend);
     // Say how many threads train: replicas run on the single-threaded backends only.
     const threads = usableReplicas(settings.trainingThreads, backend.backend);
     const device = threads > 1 ? `cpu (${backend.backend}, ${threads} threads)` : backend.device;
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
+    // The dataset is downloaded, verified and opened here, before the engine sees it.
+    if (payload.dataset) {
+      data = await openForTraining(payload.dataset, { artifacts, dataDir: settings.dataDir, datasetMirror: settings.datasetMirror });
+      if (data.sha256) emit({ type: 'log', data: { level: 'info', message: `training data loaded, sha256 ${data.sha256}`, datasetSha256: data.sha256 } });
+    }
     const outcome = await runTraining(
-      { runId: payload.runId, spec: payload.spec as unknown as RunSpec, dataset: payload.dataset },
-      {
-        artifacts: openArtifactStore(settings.artifacts),
-        dataDir: settings.dataDir,
-        replicas: settings.trainingThreads,
-        datasetMirror: settings.datasetMirror,
-        emit: (event) => void send({ type: 'event', event }),
-        cancel: cancel.signal,
-        interrupt: interrupt.signal,
-      },
+      { runId: payload.runId, spec: payload.spec, data },
+      { artifacts, replicas: settings.trainingThreads, emit, cancel: cancel.signal, interrupt: interrupt.signal },
     );
     await send({ type: 'outcome', outcome });
   } catch (error) {
-    const spec = error instanceof SpecError;
-    await send({
-      type: 'failed',
-      retryable: false, // the same spec on the same backend fails the same way: fail fast, do not retry
-      error: {
-        code: spec ? 'invalid_spec' : 'training_error',
-        message: (error as Error).message,
-        ...(spec && (error as SpecError).path ? { details: { path: (error as SpecError).path } } : {}),
-      },
-    });
+    await send({ type: 'failed', retryable: false, error: runErrorOf(error) });
     throw error;
+  } finally {
+    await data?.close();
   }
+}
+
+/**
+ * The failure a run records. The same spec on the same backend fails the same way, so none is
+ * retried: a spec Kiln cannot train says which field, anything else is a training error.
+ */
+function runErrorOf(error: unknown): RunError {
+  const message = (error as Error)?.message ?? String(error);
+  if (!(error instanceof KilnError) || error.code !== 'invalid_spec') return { code: 'training_error', message };
+  const path = error.issues[0]?.path;
+  return { code: 'invalid_spec', message, ...(path ? { details: { path } } : {}) };
 }

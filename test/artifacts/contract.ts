@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Readable } from 'node:stream';
-import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/artifact-store.ts';
+import { isArtifactNotFound, type ArtifactStore } from '../../src/artifacts/artifact-store.ts';
+import type { KilnError } from '../../src/domain/errors.ts';
 import { failingStream, generatedStream, sha256Of } from './streams.ts';
 
 const MiB = 1024 * 1024;
@@ -83,7 +84,7 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
 
       assert.deepEqual(await store.list('runs'), ['runs/ab/model.json', 'runs/b']);
       assert.equal(await store.exists('runs/a/model.json'), false);
-      await assert.rejects(store.get('runs/a/weights/w0.bin'), ArtifactNotFoundError);
+      await assert.rejects(store.get('runs/a/weights/w0.bin'), isArtifactNotFound);
       await store.deletePrefix('runs/never-existed');
     });
 
@@ -104,7 +105,7 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
       assert.deepEqual(await store.list('runs'), ['runs/kept']);
     });
 
-    test('get, getStream and size of a missing key throw ArtifactNotFoundError', async () => {
+    test('get, getStream and size of a missing key throw artifact_not_found', async () => {
       await store.put('runs/r1/present', 'x');
       const reads: [string, (key: string) => Promise<unknown>][] = [
         ['get', (key) => store.get(key)],
@@ -113,8 +114,8 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
       ];
       for (const [method, read] of reads) {
         await assert.rejects(read('runs/r1/missing'), (error: unknown) => {
-          assert.ok(error instanceof ArtifactNotFoundError, `${method}: ${String(error)}`);
-          assert.equal(error.key, 'runs/r1/missing');
+          assert.ok(isArtifactNotFound(error), `${method}: ${String(error)}`);
+          assert.deepEqual((error as KilnError).details, { key: 'runs/r1/missing' });
           return true;
         });
       }
@@ -144,7 +145,7 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
       await assert.rejects(store.putStream('runs/r1/model/weights.bin', broken), /client went away/);
 
       assert.equal(await store.exists('runs/r1/model/weights.bin'), false);
-      await assert.rejects(store.get('runs/r1/model/weights.bin'), ArtifactNotFoundError);
+      await assert.rejects(store.get('runs/r1/model/weights.bin'), isArtifactNotFound);
       assert.deepEqual(await store.list('runs/r1'), []);
     });
 

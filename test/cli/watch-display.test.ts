@@ -6,7 +6,7 @@ import { confusionMatrix } from '../../src/cli/render/confusion.ts';
 import { bar } from '../../src/cli/render/bars.ts';
 
 let seq = 0;
-const event = (type: RunEvent['type'], data: object): RunEvent => ({ seq: ++seq, runId: 'r', type, time: new Date().toISOString(), data });
+const event = (type: RunEvent['type'], data: object): RunEvent => ({ seq: ++seq, runId: 'r', type, time: new Date().toISOString(), data }) as RunEvent;
 const batch = (epoch: number, b: number) => event('batch', { epoch, epochs: 2, batch: b, batches: 4, metrics: { loss: 1 / b, accuracy: b / 4 }, samplesPerSec: 100, etaSeconds: 4 - b });
 const epoch = (n: number) => event('epoch', { epoch: n, epochs: 2, durationMs: 1000, samplesPerSec: 128, metrics: { loss: 0.5, accuracy: 0.75, val_loss: 0.6, val_accuracy: 0.7 }, lr: 0.01 });
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { KilnError } from '../../src/domain/errors.ts';
 
 test('defaults hold when the environment is empty', () => {
   const config = loadConfig({});
@@ -36,7 +37,7 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ KILN_REQUIRE_GPU: 'maybe' }, /KILN_REQUIRE_GPU/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    assert.throws(() => loadConfig(env), (error: Error) => error instanceof KilnError && error.code === 'invalid_config' && message.test(error.message), JSON.stringify(env));
   }
 });
 

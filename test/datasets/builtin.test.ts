@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_DATASETS, ChecksumMismatchError, loadBuiltinDataset, loadBuiltinFrom, type BuiltinDataset } from '../../src/datasets/builtin.ts';
+import { BUILTIN_DATASETS, loadBuiltinDataset, loadBuiltinFrom, type BuiltinDataset } from '../../src/datasets/builtin.ts';
+import { KilnError } from '../../src/domain/errors.ts';
 import { cifarArchive } from './fixtures/cifar-writer.ts';
 import { digestOf, fashionFiles, mirrorOf } from './fixtures/builtin-mirror.ts';
 
@@ -56,7 +57,7 @@ test('without a SHA256SUMS the published MD5s apply: files that match load, the 
 
     // The published MD5s are not these small files': the first file is refused, nothing is cached.
     await assert.rejects(loadBuiltinDataset('fashion_mnist', { dataDir, mirror }), (error: Error) => {
-      assert.ok(error instanceof ChecksumMismatchError);
+      assert.ok(error instanceof KilnError && error.code === 'checksum_mismatch');
       assert.match(error.message, /fashion_mnist\/train-labels-idx1-ubyte\.gz: md5 is [0-9a-f]{32}, expected 25c81989df183df01b3e8a0aad5dffbe; the file was refused/);
       return true;
     });

@@ -14,8 +14,9 @@ import { ingestDataset } from '../../src/datasets/ingest.ts';
 import { openStoredDataset } from '../../src/datasets/storage.ts';
 import { SampleStore } from '../../src/engine/data/index.ts';
 import { runTraining } from '../../src/engine/run-training.ts';
-import type { RunSpec } from '../../src/engine/spec/run-spec.ts';
-import type { RunEventDraft } from '../../src/queue/run-event.ts';
+import { parseRunSpec } from '../../src/domain/run-spec/parse.ts';
+import { openForTraining } from '../../src/datasets/open-for-training.ts';
+import type { RunEventDraft } from '../../src/domain/run-event.ts';
 import { encodePng, type Rgb } from './fixtures/image-writer.ts';
 
 setFlagsFromString('--expose-gc');
@@ -168,12 +169,11 @@ describe('a large image ZIP stays off the heap', () => {
       let batches = 0;
       const baseline = liveArrayBuffers();
       const dataDir = join(root, `data-${inMemoryDatasetBytes ?? 'default'}`);
+      const data = await openForTraining({ kind: 'stored', prefix: 'datasets/colors', sha256: '' }, { artifacts: store, dataDir, inMemoryDatasetBytes });
       const outcome = await runTraining(
-        { runId: `run-${inMemoryDatasetBytes ?? 'memory'}`, spec: spec as unknown as RunSpec, dataset: { kind: 'stored', prefix: 'datasets/colors', sha256: '' } },
+        { runId: `run-${inMemoryDatasetBytes ?? 'memory'}`, spec: parseRunSpec(spec), data },
         {
           artifacts: store,
-          dataDir,
-          inMemoryDatasetBytes,
           emit: (event) => {
             events.push(event);
             if (event.type === 'batch' && batches++ % 10 === 0) peak = Math.max(peak, liveArrayBuffers());
@@ -183,6 +183,7 @@ describe('a large image ZIP stays off the heap', () => {
           maxBatchEventsPerSec: Infinity,
         },
       );
+      await data.close();
       assert.equal(outcome.status, 'succeeded', JSON.stringify(outcome));
       // The local copy of the features is gone with the run.
       assert.deepEqual(await readdir(join(dataDir, 'tmp')).catch(() => []), []);

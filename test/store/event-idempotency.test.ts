@@ -33,7 +33,7 @@ describe('events from workers are persisted idempotently', () => {
       data: { epoch: 1, metrics: { loss: 0.5 }, lr: 0.01, durationMs: 10, samplesPerSec: 100 },
     });
     await publisher.republish(epoch);
-    const marker = await publisher.publish(body.id, { type: 'log', data: { message: 'after the duplicate' } });
+    const marker = await publisher.publish(body.id, { type: 'log', data: { level: 'info', message: 'after the duplicate' } });
     await waitFor(() => api.app.db.prisma.runEvent.findUnique({ where: { runId_seq: { runId: body.id, seq: marker.seq } } }), 10_000, 'the marker event');
 
     assert.equal(await api.app.db.prisma.runEvent.count({ where: { runId: body.id, seq: epoch.seq } }), 1);
@@ -50,7 +50,7 @@ describe('events from workers are persisted idempotently', () => {
     const a = new EventPublisher(redis, redisKeys(env.config.KILN_QUEUE_PREFIX));
     const other = new Redis(env.config.REDIS_URL);
     const b = new EventPublisher(other, redisKeys(env.config.KILN_QUEUE_PREFIX));
-    const published = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).publish(body.id, { type: 'log', data: { i } })));
+    const published = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).publish(body.id, { type: 'log', data: { level: 'info', message: `event ${i}`, i } })));
     await other.quit();
     const seqs = published.map((e) => e.seq).sort((x, y) => x - y);
     // seq 1 is the api's own `queued` status event

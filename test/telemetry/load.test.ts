@@ -6,6 +6,7 @@ import { startApi } from '../helpers/processes.ts';
 import { request, waitFor } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { EventClient, epochs, wsUrl } from '../helpers/ws.ts';
+import { batchEvent, epochEvent } from '../helpers/events.ts';
 import { EventPublisher } from '../../src/queue/event-publisher.ts';
 import { redisKeys } from '../../src/queue/keys.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -41,8 +42,8 @@ describe('many watchers and slow ones', () => {
     await Promise.all(clients.map((c) => c.opened));
     await waitFor(async () => api.app.telemetry.hub.listenerCount >= 200, 10_000, 'all subscribed');
     for (let epoch = 1; epoch <= 20; epoch++) {
-      await publisher.publish(runId, { type: 'batch', data: { epoch, batch: 1 } });
-      await publisher.publish(runId, { type: 'epoch', data: { epoch, metrics: { loss: 1 / epoch }, lr: 0.01, durationMs: 1, samplesPerSec: 1 } });
+      await publisher.publish(runId, batchEvent(epoch, 1));
+      await publisher.publish(runId, epochEvent(epoch, 1 / epoch));
     }
     await publisher.publish(runId, { type: 'status', data: { status: 'succeeded' } });
     const closes = await Promise.all(clients.map((c) => c.closed));
@@ -69,8 +70,8 @@ describe('many watchers and slow ones', () => {
     };
     const padding = 'x'.repeat(4096);
     for (let epoch = 1; epoch <= 40; epoch++) {
-      await Promise.all(Array.from({ length: 200 }, (_, b) => publisher.publish(runId, { type: 'batch', data: { epoch, batch: b, padding } }).then(sample)));
-      await publisher.publish(runId, { type: 'epoch', data: { epoch, metrics: { loss: 1 }, padding } });
+      await Promise.all(Array.from({ length: 200 }, (_, b) => publisher.publish(runId, batchEvent(epoch, b, { padding })).then(sample)));
+      await publisher.publish(runId, epochEvent(epoch, 1, { padding }));
       sample();
     }
     await publisher.publish(runId, { type: 'status', data: { status: 'succeeded' } });
@@ -88,7 +89,7 @@ describe('many watchers and slow ones', () => {
 
   test('GET /events: one connection, several runs, each from its own since; "*" follows every run', async () => {
     const [a, b] = [await newRun(), await newRun()];
-    await publisher.publish(a, { type: 'log', data: { message: 'a-before' } });
+    await publisher.publish(a, { type: 'log', data: { level: 'info', message: 'a-before' } });
     const client = new EventClient(wsUrl(api.url, '/events?token=telemetry-token'));
     await client.opened;
     client.send({ subscribe: [{ runId: a, since: 1 }, b] });
@@ -96,15 +97,15 @@ describe('many watchers and slow ones', () => {
     await client.until((events) => events.some((e) => e.data.message === 'a-before'));
     assert.ok(!client.events.some((e) => e.runId === a && e.seq === 1), 'since=1 skips the first event of a');
     assert.ok(client.events.some((e) => e.runId === b && e.seq === 1), 'b is replayed from the start');
-    await publisher.publish(b, { type: 'log', data: { message: 'b-live' } });
+    await publisher.publish(b, { type: 'log', data: { level: 'info', message: 'b-live' } });
     await client.until((events) => events.some((e) => e.data.message === 'b-live'));
     client.send({ unsubscribe: [b] });
     await client.until(() => client.controls.some((m) => m.unsubscribed));
-    await publisher.publish(b, { type: 'log', data: { message: 'b-after-unsubscribe' } });
+    await publisher.publish(b, { type: 'log', data: { level: 'info', message: 'b-after-unsubscribe' } });
     client.send({ subscribe: '*' });
     await client.until(() => client.controls.filter((m) => m.subscribed).length === 2);
     const c = await newRun();
-    await publisher.publish(c, { type: 'log', data: { message: 'c-live' } });
+    await publisher.publish(c, { type: 'log', data: { level: 'info', message: 'c-live' } });
     await client.until((events) => events.some((e) => e.data.message === 'c-live'));
     assert.ok(!client.events.some((e) => e.data.message === 'b-after-unsubscribe'));
     const perRun = new Map<string, number[]>();

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scratchRoot } from '../../src/engine/data/scratch-dirs.ts';
+import { scratchRoot } from '../../src/lib/scratch-dirs.ts';
 
 /** Status events of a run, in order, as stored. */
 async function statusEvents(api: Awaited<ReturnType<typeof startApi>>, runId: string) {

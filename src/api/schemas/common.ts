@@ -20,3 +20,6 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 /** Error answers shared by most routes, for OpenAPI. */
 export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
+
+/** What the api answers for a value holding a NUL, which PostgreSQL can store in neither text nor jsonb. */
+export const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';

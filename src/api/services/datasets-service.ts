@@ -1,3 +1,4 @@
+import { KilnError } from '../../domain/errors.ts';
 import { randomUUID } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -5,11 +6,11 @@ import { JOBS, type IngestJobPayload, type IngestResult } from '../../queue/cont
 import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
 import { BUILTIN_DATASETS } from '../../datasets/builtin.ts';
 import type { StoredDatasetMeta } from '../../datasets/storage.ts';
-import { assertFetchableUrl, UrlRefusedError } from '../../datasets/url-guard.ts';
+import { assertFetchableUrl, isUrlRefused } from '../../datasets/url-guard.ts';
 import { datasetsRepository } from '../../store/repositories/datasets.ts';
-import type { DatasetInfo } from '../../engine/spec/validate-run-spec.ts';
-import type { ResolvedDataset } from '../../queue/contracts.ts';
-import { ApiError, NUL_MESSAGE } from '../errors.ts';
+import type { DatasetInfo } from '../../domain/dataset.ts';
+import type { ResolvedDataset } from '../../domain/dataset.ts';
+import { NUL_MESSAGE } from '../schemas/common.ts';
 import { datasetSamples } from './dataset-samples.ts';
 
 type DatasetRow = NonNullable<Awaited<ReturnType<ReturnType<typeof datasetsRepository>['find']>>>;
@@ -38,7 +39,7 @@ export function datasetView(row: DatasetRow) {
 function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_');
-  if (!cleaned || cleaned === '.' || cleaned === '..') throw ApiError.badRequest([{ path: 'files', message: `"${name}" is not a usable file name` }]);
+  if (!cleaned || cleaned === '.' || cleaned === '..') throw KilnError.invalid([{ path: 'files', message: `"${name}" is not a usable file name` }]);
   return cleaned;
 }
 
@@ -48,7 +49,7 @@ const FORMATS = new Set(['idx', 'npy', 'npz', 'csv', 'image-zip']);
 function parserOptions(fields: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, any> = {};
   if (fields.format !== undefined) {
-    if (!FORMATS.has(String(fields.format))) throw ApiError.badRequest([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
+    if (!FORMATS.has(String(fields.format))) throw KilnError.invalid([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
     options.format = String(fields.format);
   }
   const csv: Record<string, unknown> = {};
@@ -60,12 +61,12 @@ function parserOptions(fields: Record<string, unknown>): Record<string, unknown>
   const image: Record<string, unknown> = {};
   if (fields.size !== undefined) {
     const size = Array.isArray(fields.size) ? fields.size.map(Number) : String(fields.size).split(/[x,]/).map(Number);
-    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) throw ApiError.badRequest([{ path: 'size', message: 'must be two positive integers, e.g. 28x28' }]);
+    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) throw KilnError.invalid([{ path: 'size', message: 'must be two positive integers, e.g. 28x28' }]);
     image.size = size;
   }
   if (fields.channels !== undefined) {
     const channels = Number(fields.channels);
-    if (channels !== 1 && channels !== 3) throw ApiError.badRequest([{ path: 'channels', message: 'must be 1 or 3' }]);
+    if (channels !== 1 && channels !== 3) throw KilnError.invalid([{ path: 'channels', message: 'must be 1 or 3' }]);
     image.channels = channels;
   }
   if (Object.keys(image).length) options.imageZip = image;
@@ -105,7 +106,7 @@ export function datasetsService(app: FastifyInstance) {
       // leave only the last: refused, also when the names only collide once sanitised (or case-folded, as
       // a case-insensitive file system would fold them).
       const stored = new Map<string, string>();
-      let duplicate: ApiError | undefined;
+      let duplicate: KilnError | undefined;
       try {
         for await (const part of request.parts()) {
           if (part.type === 'file') {
@@ -113,7 +114,7 @@ export function datasetsService(app: FastifyInstance) {
             const earlier = stored.get(name.toLowerCase());
             if (earlier !== undefined || duplicate) {
               const clash = earlier === part.filename ? `"${part.filename}" is uploaded twice` : `"${earlier}" and "${part.filename}" would both be stored as ${name}`;
-              duplicate ??= ApiError.badRequest([{ path: 'files', message: `${clash}; every file of a dataset needs its own name` }]);
+              duplicate ??= KilnError.invalid([{ path: 'files', message: `${clash}; every file of a dataset needs its own name` }]);
               // Read the rest of the body (storing nothing) so the client gets the 400, not a reset connection.
               part.file.resume();
               await finished(part.file);
@@ -122,22 +123,22 @@ export function datasetsService(app: FastifyInstance) {
             stored.set(name.toLowerCase(), part.filename);
             const key = `${uploadPrefix(id)}/${name}`;
             await app.artifacts.putStream(key, part.file);
-            if (part.file.truncated) throw new ApiError(413, 'payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
+            if (part.file.truncated) throw new KilnError('payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`, { status: 413 });
             keys.push(key);
           } else {
             // Form fields bypass the edge's JSON guard (input-guards.ts); PostgreSQL cannot store a NUL.
-            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw ApiError.badRequest([{ path: part.fieldname, message: NUL_MESSAGE }]);
+            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw KilnError.invalid([{ path: part.fieldname, message: NUL_MESSAGE }]);
             fields[part.fieldname] = part.value;
           }
         }
         if (duplicate) throw duplicate;
-        if (keys.length === 0) throw ApiError.badRequest([{ path: 'files', message: 'upload at least one file' }]);
-        if (!fields.name || typeof fields.name !== 'string') throw ApiError.badRequest([{ path: 'name', message: 'is required' }]);
+        if (keys.length === 0) throw KilnError.invalid([{ path: 'files', message: 'upload at least one file' }]);
+        if (!fields.name || typeof fields.name !== 'string') throw KilnError.invalid([{ path: 'name', message: 'is required' }]);
         return await register(id, fields.name, { kind: 'uploads', keys }, parserOptions(fields));
       } catch (error) {
         await app.artifacts.deletePrefix(uploadPrefix(id));
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new ApiError(413, 'payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`);
+          throw new KilnError('payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`, { status: 413 });
         }
         throw error;
       }
@@ -147,7 +148,7 @@ export function datasetsService(app: FastifyInstance) {
       try {
         await assertFetchableUrl(body.url, limits.allowPrivateUrls);
       } catch (error) {
-        if (error instanceof UrlRefusedError) throw ApiError.badRequest([{ path: 'url', message: error.message }]);
+        if (isUrlRefused(error)) throw KilnError.invalid([{ path: 'url', message: error.message }]);
         throw error;
       }
       return register(randomUUID(), body.name, { kind: 'url', url: body.url, sha256: body.sha256 }, parserOptions(body));
@@ -159,23 +160,23 @@ export function datasetsService(app: FastifyInstance) {
 
     async get(id: string) {
       const row = await repo.find(id);
-      if (!row) throw ApiError.notFound('dataset', id);
+      if (!row) throw KilnError.notFound('dataset', id);
       return datasetView(row);
     },
 
     async samples(id: string, n: number) {
       const row = await repo.find(id);
-      if (!row) throw ApiError.notFound('dataset', id);
-      if (row.status !== 'ready') throw ApiError.conflict(`dataset ${id} is ${row.status}`);
+      if (!row) throw KilnError.notFound('dataset', id);
+      if (row.status !== 'ready') throw KilnError.conflict(`dataset ${id} is ${row.status}`);
       return { samples: await datasetSamples(app.artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n) };
     },
 
     async remove(id: string) {
       const row = await repo.find(id);
-      if (!row) throw ApiError.notFound('dataset', id);
+      if (!row) throw KilnError.notFound('dataset', id);
       const active = await repo.countActiveRuns(id);
-      if (active > 0) throw ApiError.conflict(`dataset ${id} is used by ${active} queued or running run(s)`);
-      if (row.status === 'ingesting') throw ApiError.conflict(`dataset ${id} is still being ingested`);
+      if (active > 0) throw KilnError.conflict(`dataset ${id} is used by ${active} queued or running run(s)`);
+      if (row.status === 'ingesting') throw KilnError.conflict(`dataset ${id} is still being ingested`);
       await app.artifacts.deletePrefix(datasetPrefix(id));
       await repo.delete(id);
     },
@@ -196,8 +197,8 @@ export function datasetsService(app: FastifyInstance) {
       // Every built-in has a test split of its own (tf.keras.datasets' load_data gives train and test).
       if (builtin) return { info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses, hasTestSplit: true }, resolved: { kind: 'builtin', name: id } };
       const row = await repo.find(id);
-      if (!row) throw ApiError.badRequest([{ path: 'dataset.id', message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})` }], 'invalid_spec');
-      if (row.status !== 'ready') throw ApiError.badRequest([{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }], 'invalid_spec');
+      if (!row) throw KilnError.invalid([{ path: 'dataset.id', message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})` }], 'invalid_spec');
+      if (row.status !== 'ready') throw KilnError.invalid([{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }], 'invalid_spec');
       const view = datasetView(row);
       // The rows a run splits, as the worker picks them (run-data.ts): the train split, else the only one.
       const samples = (view.samples ?? {}) as { train?: number; test?: number };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { runsRepository } from '../../store/repositories/runs.ts';
 import { recordRunEvent } from '../../store/repositories/run-events.ts';
-import type { RunEventDraft } from '../../queue/run-event.ts';
+import type { RunEventDraft } from '../../domain/run-event.ts';
 
 /**
  * A run must never stay `queued` or `running` after its job is gone: when a worker vanished more

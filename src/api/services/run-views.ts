@@ -1,4 +1,4 @@
-import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
+import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
 import { jsonArrayShape } from '../../engine/spec/validate-run-spec.ts';
 import { bestMetric } from './run-metrics.ts';
 

@@ -1,14 +1,14 @@
+import { KilnError } from '../../domain/errors.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { JOBS } from '../../queue/contracts.ts';
 import { bullPriority } from '../../queue/priority.ts';
-import { TERMINAL_STATUSES, type RunStatus } from '../../queue/run-event.ts';
-import { isInline, type RunSpec } from '../../engine/spec/run-spec.ts';
+import { TERMINAL_STATUSES, type RunStatus } from '../../domain/run-status.ts';
+import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
 import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
 import { runsRepository } from '../../store/repositories/runs.ts';
 import { recordRunEvent } from '../../store/repositories/run-events.ts';
-import type { RunEventDraft } from '../../queue/run-event.ts';
-import { ApiError } from '../errors.ts';
+import type { RunEventDraft } from '../../domain/run-event.ts';
 import { cursor } from './page-cursor.ts';
 import { runListItem, runView } from './run-views.ts';
 
@@ -28,7 +28,7 @@ export function runsService(app: FastifyInstance) {
     async create(spec: RunSpec, opts: { dryRun: boolean }) {
       const dataset = isInline(spec.dataset) ? undefined : await app.datasets.resolveForRun(spec.dataset.id);
       const checked = validateRunSpec(spec, { maxParams: app.config.KILN_MAX_PARAMS, dataset: dataset?.info });
-      if (!checked.ok) throw ApiError.badRequest(checked.errors, 'invalid_spec');
+      if (!checked.ok) throw KilnError.invalid(checked.errors, 'invalid_spec');
       if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
 
       const id = randomUUID();
@@ -56,13 +56,13 @@ export function runsService(app: FastifyInstance) {
 
     async get(id: string) {
       const run = await repo.findDetail(id);
-      if (!run) throw ApiError.notFound('run', id);
+      if (!run) throw KilnError.notFound('run', id);
       return runView(run);
     },
 
     async list(query: { status?: RunStatus | RunStatus[]; limit: number; cursor?: string }) {
       const after = query.cursor ? cursor.decode(query.cursor) : undefined;
-      if (query.cursor && !after) throw ApiError.badRequest([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
+      if (query.cursor && !after) throw KilnError.invalid([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
       const status = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
       const rows = await repo.list({ status, limit: query.limit + 1, after });
       const page = rows.slice(0, query.limit);
@@ -75,14 +75,14 @@ export function runsService(app: FastifyInstance) {
      */
     async cancel(id: string) {
       const run = await repo.find(id);
-      if (!run) throw ApiError.notFound('run', id);
-      if (TERMINAL_STATUSES.has(run.status as RunStatus)) throw ApiError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
+      if (!run) throw KilnError.notFound('run', id);
+      if (TERMINAL_STATUSES.has(run.status as RunStatus)) throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
       const job = await app.trainingQueue.getJob(id);
       // A job the worker has finished carries its final status (and model) on the way to the database;
       // a `canceled` written now would come first and the run's result would be dropped. The
       // reconciler settles a finished job whose final event never comes.
       const state = job ? await job.getState() : undefined;
-      if (state === 'completed' || state === 'failed') throw ApiError.conflict(`run ${id} has just ended; its final status is being recorded`);
+      if (state === 'completed' || state === 'failed') throw KilnError.conflict(`run ${id} has just ended; its final status is being recorded`);
       const removed = job ? await job.remove().then(() => true, () => false) : false;
       if (removed || !job) {
         await emit(id, { type: 'status', data: { status: 'canceled' } });
@@ -95,13 +95,13 @@ export function runsService(app: FastifyInstance) {
     /** Deletes a finished run, its rows and its artifacts. */
     async remove(id: string) {
       const run = await repo.find(id);
-      if (!run) throw ApiError.notFound('run', id);
+      if (!run) throw KilnError.notFound('run', id);
       if (!TERMINAL_STATUSES.has(run.status as RunStatus)) {
-        throw ApiError.conflict(`run ${id} is ${run.status}; cancel it before deleting it`);
+        throw KilnError.conflict(`run ${id} is ${run.status}; cancel it before deleting it`);
       }
       const model = await app.db.prisma.model.findUnique({ where: { runId: id }, include: { aliases: true } });
       if (model && model.aliases.length > 0) {
-        throw ApiError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
+        throw KilnError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
       }
       // Rows first: a delete that fails midway must not leave rows pointing at files already gone.
       await repo.delete(id);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../queue/keys.ts';
-import type { RunEvent } from '../../queue/run-event.ts';
+import type { RunEvent } from '../../domain/run-event.ts';
 
 export type EventListener = (event: RunEvent) => void;
 

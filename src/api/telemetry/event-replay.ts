@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { RedisKeys } from '../../queue/keys.ts';
-import type { RunEvent, RunEventType } from '../../queue/run-event.ts';
+import type { RunEvent } from '../../domain/run-event.ts';
+import { storedRunEvents } from '../../store/repositories/run-events.ts';
 
 const PAGE = 1000;
 
@@ -14,14 +15,10 @@ export async function* replayEvents(prisma: PrismaClient, redis: Redis, keys: Re
   const firstInRedis = tail[0]?.seq ?? Infinity;
   let cursor = since;
   while (cursor + 1 < firstInRedis) {
-    const rows = await prisma.runEvent.findMany({
-      where: { runId, seq: { gt: cursor, lt: firstInRedis === Infinity ? undefined : firstInRedis } },
-      orderBy: { seq: 'asc' },
-      take: PAGE,
-    });
-    for (const row of rows) {
-      yield { seq: row.seq, runId, type: row.type as RunEventType, time: row.time.toISOString(), data: row.data as Record<string, unknown> };
-      cursor = row.seq;
+    const rows = await storedRunEvents(prisma, runId, { after: cursor, before: firstInRedis === Infinity ? undefined : firstInRedis, limit: PAGE });
+    for (const event of rows) {
+      yield event;
+      cursor = event.seq;
     }
     if (rows.length < PAGE) break;
   }

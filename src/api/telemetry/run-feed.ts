@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../queue/run-event.ts';
+import type { RunEvent } from '../../domain/run-event.ts';
 import type { EventHub } from './event-hub.ts';
 
 /**

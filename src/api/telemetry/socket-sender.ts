@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { RunEvent } from '../../queue/run-event.ts';
+import type { RunEvent } from '../../domain/run-event.ts';
 
 export interface SenderLimits {
   /** Above this many unsent bytes, batch events are dropped (counted, reported in the next message). */

@@ -1,31 +1,41 @@
-import type { RunEvent } from '../event-stream.ts';
+import type { RunEvent, StatusData } from '../../domain/run-event.ts';
 import { formatMetrics } from './progress.ts';
 
 /** What an event says, in one line without its time (undefined for events not worth a line). */
 export function describeEvent(event: RunEvent): string | undefined {
-  const d = event.data ?? {};
   switch (event.type) {
-    case 'status': {
-      const extra =
-        d.status === 'running' && d.backend ? ` on ${d.backend}${d.device ? ` (${d.device})` : ''}`
-        : d.status === 'failed' && d.error ? `: ${d.error.code ? `${d.error.code}: ` : ''}${d.error.message ?? ''}`
-        : d.reason ? `: ${d.reason}`
-        : d.stoppedEarly ? ' (stopped early)'
-        : '';
-      return `${d.status}${extra}`;
-    }
-    case 'epoch':
+    case 'status':
+      return `${event.data.status}${statusDetail(event.data)}`;
+    case 'epoch': {
+      const d = event.data;
       return `epoch ${d.epoch}/${d.epochs ?? '?'} - ${Math.round((d.durationMs ?? 0) / 1000)}s${formatMetrics(d.metrics ?? {})}`;
+    }
     case 'batch':
-      return `batch ${d.batch}/${d.batches} of epoch ${d.epoch}${formatMetrics(d.metrics ?? {})}`;
+      return `batch ${event.data.batch}/${event.data.batches} of epoch ${event.data.epoch}${formatMetrics(event.data.metrics ?? {})}`;
     case 'checkpoint':
-      return `checkpoint saved${d.epoch !== undefined ? ` at epoch ${d.epoch}` : ''}`;
+      return `checkpoint saved${event.data.epoch !== undefined ? ` at epoch ${event.data.epoch}` : ''}`;
     case 'evaluation':
-      return `evaluation on ${d.samples ?? '?'} test samples${formatMetrics(d.metrics ?? {})}`;
+      return `evaluation on ${event.data.samples ?? '?'} test samples${formatMetrics(event.data.metrics ?? {})}`;
     case 'log':
-      return `${d.level ?? 'info'}: ${d.message}`;
+      return `${event.data.level ?? 'info'}: ${event.data.message}`;
     default:
-      return `${event.type} ${JSON.stringify(d)}`;
+      return `${(event as { type: string }).type} ${JSON.stringify((event as { data?: unknown }).data ?? {})}`;
+  }
+}
+
+/** What follows a status word: where it runs, why it failed or went back to the queue. */
+function statusDetail(d: StatusData): string {
+  switch (d.status) {
+    case 'running':
+      return d.backend ? ` on ${d.backend}${d.device ? ` (${d.device})` : ''}` : '';
+    case 'failed':
+      return d.error ? `: ${d.error.code ? `${d.error.code}: ` : ''}${d.error.message ?? ''}` : '';
+    case 'queued':
+      return d.reason ? `: ${d.reason}` : '';
+    case 'succeeded':
+      return d.stoppedEarly ? ' (stopped early)' : '';
+    default:
+      return '';
   }
 }
 

@@ -1,7 +1,8 @@
 import { readCsvRecords } from './csv-reader.ts';
 import { DatasetFormatError } from './errors.ts';
 import { sortClassNames, splitHintFromName } from './ndarray.ts';
-import type { DatasetFile, NdArray, ParsedDataset, SplitName } from './types.ts';
+import type { DatasetFile, ParsedDataset, SplitName } from './types.ts';
+import type { NdArray } from '../../domain/arrays.ts';
 
 /** Which columns hold the label and the features (by header name). */
 export interface CsvOptions {

@@ -1,3 +1,5 @@
+import { KilnError } from '../../domain/errors.ts';
+
 /**
  * Stable error codes; clients branch on `code`, humans read `message`.
  * Every message names the file (and entry, row, column) at fault.
@@ -44,15 +46,15 @@ export type DatasetErrorCode =
   | 'CIFAR_LAYOUT'
   | 'INVALID_OPTION';
 
-/** A problem with the user's data (not a bug in Kiln): safe to show to the user as-is. */
-export class DatasetFormatError extends Error {
-  readonly code: DatasetErrorCode;
-  readonly details?: object;
+/**
+ * A problem with the user's data (not a bug in Kiln): safe to show to the user as-is. A KilnError
+ * whose code is one of the dataset codes above.
+ */
+export class DatasetFormatError extends KilnError {
+  declare readonly code: DatasetErrorCode;
+  override name = 'DatasetFormatError';
 
   constructor(code: DatasetErrorCode, message: string, details?: object) {
-    super(message);
-    this.name = 'DatasetFormatError';
-    this.code = code;
-    if (details !== undefined) this.details = details;
+    super(code, message, { details });
   }
 }

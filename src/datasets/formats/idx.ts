@@ -2,7 +2,8 @@ import { DatasetFormatError } from './errors.ts';
 import { maybeGunzip } from './gzip.ts';
 import { resolveLimits, type SizeLimits } from './limits.ts';
 import { assertFinite, assertSplitsAgree, elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
-import type { DatasetFile, DType, NdArray, ParsedDataset, Split, SplitName } from './types.ts';
+import type { DatasetFile, ParsedDataset, Split, SplitName } from './types.ts';
+import type { DType, NdArray } from '../../domain/arrays.ts';
 
 interface IdxElementType {
   bytes: number;

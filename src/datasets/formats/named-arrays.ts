@@ -1,6 +1,7 @@
 import { DatasetFormatError } from './errors.ts';
 import { assertFinite, assertSplitsAgree, makeSplit } from './ndarray.ts';
-import type { NdArray, ParsedDataset } from './types.ts';
+import type { NdArray } from '../../domain/arrays.ts';
+import type { ParsedDataset } from './types.ts';
 
 /** An array parsed from a .npy file, keyed the way numpy names it (`x_train` for `x_train.npy`). */
 export interface NamedArray {

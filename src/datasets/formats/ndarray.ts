@@ -1,5 +1,6 @@
 import { DatasetFormatError } from './errors.ts';
-import type { NdArray, Split, SplitName } from './types.ts';
+import type { NdArray } from '../../domain/arrays.ts';
+import type { Split, SplitName } from './types.ts';
 
 /** Number of elements a tensor of this shape holds (1 for a scalar). */
 export function elementCount(shape: readonly number[]): number {

@@ -1,7 +1,7 @@
 import { DatasetFormatError } from './errors.ts';
 import { elementCount, unravelIndex } from './ndarray.ts';
 import { parsePythonLiteral, type PyValue } from './python-literal.ts';
-import type { NdArray } from './types.ts';
+import type { NdArray } from '../../domain/arrays.ts';
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

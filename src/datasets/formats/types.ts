@@ -1,33 +1,8 @@
+import type { DType, FileArray, NdArray } from '../../domain/arrays.ts';
+
 /** Formats Kiln can read a dataset from. */
 /** `cifar` (cifar-10-python.tar.gz) is only read when named: it is never detected. */
 export type DatasetFormat = 'idx' | 'npy' | 'npz' | 'csv' | 'image-zip' | 'cifar';
-
-/** Element types of parsed tensors; wider numpy/IDX types are narrowed to these. */
-export type DType = 'uint8' | 'int32' | 'float32';
-
-/** The typed-array class that backs each dtype. */
-export type TypedArrayFor<D extends DType> = D extends 'uint8'
-  ? Uint8Array
-  : D extends 'int32'
-    ? Int32Array
-    : Float32Array;
-
-/** A dense row-major (C order) tensor held in a typed array. */
-export interface NdArray {
-  dtype: DType;
-  shape: number[];
-  data: Uint8Array | Int32Array | Float32Array;
-}
-
-/**
- * A dense row-major array kept in a local file (raw little-endian, no header) instead of memory: a
- * large set's features, read a row at a time.
- */
-export interface FileArray {
-  dtype: DType;
-  shape: number[];
-  path: string;
-}
 
 /** An array whose bytes (little-endian, row-major) are produced in order, piece by piece: never whole in memory. */
 export interface LazyArray {

@@ -1,6 +1,6 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
-import type { RunEventDraft } from '../../queue/run-event.ts';
-import type { CallbacksSpec } from '../spec/run-spec.ts';
+import type { RunEventDraft } from '../../domain/run-event.ts';
+import type { CallbacksSpec } from '../../domain/run-spec/schema.ts';
 import type { Callback } from '../training/callback.ts';
 import type { CheckpointStore } from '../training/checkpoint-store.ts';
 import { EarlyStoppingCallback } from './early-stopping.ts';

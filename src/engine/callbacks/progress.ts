@@ -1,5 +1,5 @@
 import { Callback, type EpochRecord, type Logs, type TrainingContext } from '../training/callback.ts';
-import type { RunEventDraft } from '../../queue/run-event.ts';
+import type { RunEventDraft } from '../../domain/run-event.ts';
 
 /**
  * Reports progress as run events: per-batch (throttled to at most `maxBatchEventsPerSec`, plus the

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { FileArray } from '../../datasets/formats/types.ts';
+import type { FileArray } from '../../domain/arrays.ts';
 
 const ELEMENT_BYTES = { uint8: 1, int32: 4, float32: 4 } as const;
 const ARRAY_TYPES = { uint8: Uint8Array, int32: Int32Array, float32: Float32Array } as const;

@@ -1,4 +1,4 @@
-import type { FileArray, NdArray } from '../../datasets/formats/types.ts';
+import type { FileArray, NdArray } from '../../domain/arrays.ts';
 import { FileRows } from './file-rows.ts';
 
 /** The plain data behind a SampleStore: what crosses into the prefetch worker (class methods do not). */

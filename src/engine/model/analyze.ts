@@ -1,11 +1,12 @@
+import type { Issue } from '../../domain/errors.ts';
 import type { GraphNode, ModelGraph, ParseResult } from './graph.ts';
 import { isObject } from './graph.ts';
 import { showShape, type WeightSpec } from './layer-def.ts';
 import { parseKeras } from './parse-keras.ts';
 import { parseNativeFunctional, parseNativeSequential } from './parse-native.ts';
 import { resolveLayer, type Resolved } from './resolve-layer.ts';
-import { joinPath, layerLabel, LayerRuleError } from './spec-error.ts';
-import type { LayerSummary, ModelSummary, Shape, SpecIssue } from './types.ts';
+import { joinPath, layerLabel, layerRuleArg } from './spec-error.ts';
+import type { LayerSummary, ModelSummary, Shape } from './types.ts';
 
 export const DEFAULT_MAX_PARAMS = 50_000_000;
 
@@ -28,7 +29,7 @@ export interface ModelPlan {
 }
 
 export interface Analysis {
-  issues: SpecIssue[];
+  issues: Issue[];
   summary?: ModelSummary;
   plan?: ModelPlan;
 }
@@ -86,7 +87,7 @@ function orderNodes(graph: ModelGraph, nodesByName: Map<string, GraphNode>): { o
   return { order, stuck: graph.nodes.filter((n) => state.get(n.name) === 'blocked') };
 }
 
-function reportCycles(stuck: GraphNode[], issues: SpecIssue[], typeOf: (n: GraphNode) => string): void {
+function reportCycles(stuck: GraphNode[], issues: Issue[], typeOf: (n: GraphNode) => string): void {
   const byName = new Map(stuck.map((n) => [n.name, n]));
   const walkOf = new Map<string, number>();
   stuck.forEach((start, walk) => {
@@ -109,7 +110,7 @@ function reportCycles(stuck: GraphNode[], issues: SpecIssue[], typeOf: (n: Graph
   });
 }
 
-function checkRank(node: GraphNode, layer: Resolved, shapes: Shape[], issues: SpecIssue[]): boolean {
+function checkRank(node: GraphNode, layer: Resolved, shapes: Shape[], issues: Issue[]): boolean {
   const { rank, type } = layer.def;
   for (const [i, shape] of shapes.entries()) {
     if (shape.length >= rank.min && (rank.max === undefined || shape.length <= rank.max)) continue;
@@ -218,10 +219,11 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
       planned.set(node.name, entry);
       plan.push(entry);
     } catch (error) {
-      if (!(error instanceof LayerRuleError)) throw error;
-      const rawKey = error.arg ? layer.rawKeys[error.arg] ?? error.arg : undefined;
+      const rule = layerRuleArg(error);
+      if (!rule) throw error;
+      const rawKey = rule.arg ? layer.rawKeys[rule.arg] ?? rule.arg : undefined;
       const path = node.shares ? node.inputsPath : rawKey ? joinPath(node.argsPath, rawKey) : node.path;
-      issues.push({ path, message: `${label}: ${error.message}` });
+      issues.push({ path, message: `${label}: ${(error as Error).message}` });
     }
   }
 
@@ -244,7 +246,7 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
 }
 
 /** Every layer and input must contribute to an output; Keras would silently drop them, which hides wiring mistakes. */
-function reportUnused(graph: ModelGraph, nodesByName: Map<string, GraphNode>, typeOf: (n: GraphNode) => string, issues: SpecIssue[]): void {
+function reportUnused(graph: ModelGraph, nodesByName: Map<string, GraphNode>, typeOf: (n: GraphNode) => string, issues: Issue[]): void {
   const used = new Set<string>();
   const pending = graph.outputs.map((r) => r.name);
   while (pending.length > 0) {

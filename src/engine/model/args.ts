@@ -1,9 +1,9 @@
+import type { Issue } from '../../domain/errors.ts';
 import { ACTIVATION_NAMES, resolveActivation } from './activations.ts';
 import { parseInitializer } from './initializers.ts';
 import { camelCase } from './naming.ts';
 import { parseRegularizer } from './regularizers.ts';
 import { joinPath } from './spec-error.ts';
-import type { SpecIssue } from './types.ts';
 
 /** How one layer argument is checked and normalized. */
 export type ArgRule =
@@ -52,7 +52,7 @@ export interface NormalizeContext {
   lenientUnknown: boolean;
   /** Parses a nested layer argument; reports its own issues and returns undefined on failure. */
   parseNested: (value: unknown, path: string) => unknown;
-  issues: SpecIssue[];
+  issues: Issue[];
 }
 
 export interface NormalizedArgs {

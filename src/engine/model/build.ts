@@ -7,7 +7,7 @@ import { createInitializer, type InitializerSpec } from './initializers.ts';
 import type { CreateContext } from './layer-def.ts';
 import { createRegularizer, type RegularizerSpec } from './regularizers.ts';
 import { deriveSeed } from './seed.ts';
-import { ModelSpecError } from './spec-error.ts';
+import { modelSpecError } from './spec-error.ts';
 import type { Shape } from './types.ts';
 
 export interface BuildOptions {
@@ -38,7 +38,7 @@ function createContext(name: string, args: Args, inputShapes: Shape[], seed: num
 /** Validates the spec and builds the tfjs model; throws ModelSpecError with the issue list when invalid. */
 export function buildModel(spec: unknown, opts: BuildOptions = {}): tf.LayersModel {
   const { issues, plan } = analyzeSpec(spec, opts.maxParams ?? DEFAULT_MAX_PARAMS);
-  if (!plan) throw new ModelSpecError(issues);
+  if (!plan) throw modelSpecError(issues);
   const tensors = new Map<string, tf.SymbolicTensor>();
   const inputs = plan.graph.inputs.map((i) => {
     const t = tf.input({ shape: i.shape, name: i.name, dtype: i.dtype });

@@ -1,4 +1,5 @@
-import type { Shape, SpecIssue } from './types.ts';
+import type { Issue } from '../../domain/errors.ts';
+import type { Shape } from './types.ts';
 
 /** A reference to another tensor by name, remembered with where it was written for error paths. */
 export interface Ref {
@@ -46,7 +47,7 @@ export interface ModelGraph {
   outputs: Ref[];
 }
 
-export type ParseResult = { graph: ModelGraph; issues: SpecIssue[] } | { graph?: undefined; issues: SpecIssue[] };
+export type ParseResult = { graph: ModelGraph; issues: Issue[] } | { graph?: undefined; issues: Issue[] };
 
 /** True for plain JSON objects. */
 export function isObject(v: unknown): v is Record<string, unknown> {

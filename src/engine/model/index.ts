@@ -4,7 +4,7 @@ import type { ValidationResult } from './types.ts';
 
 export { buildModel, type BuildOptions } from './build.ts';
 export { formatSummary } from './format-summary.ts';
-export { ModelSpecError } from './spec-error.ts';
+export { modelSpecError } from './spec-error.ts';
 export { LAYER_TYPES } from './layers/index.ts';
 export { KerasReLU, SpatialDropout2D } from './custom-layers.ts';
 export { DEFAULT_MAX_PARAMS };

@@ -1,13 +1,13 @@
+import type { Issue } from '../../domain/errors.ts';
 import { INPUT_SHAPE_KEYS, isObject, readInputDtype, readShape, type GraphInput, type GraphNode, type ParseResult, type Ref } from './graph.ts';
 import { sequentialGraph, type SequentialEntry } from './parse-sequential.ts';
 import { joinPath, layerLabel } from './spec-error.ts';
-import type { SpecIssue } from './types.ts';
 
 // Serialization bookkeeping Keras writes next to or inside a layer's config; none of it changes the model.
 const KERAS_LAYER_NOISE = ['name', 'module', 'registered_name', 'build_config', 'shared_object_id'];
 
 /** A Keras layer object {class_name, config} split into type and arguments; used for top-level and nested layers. */
-export function kerasLayerEntry(layer: unknown, path: string, fallbackName: string): { entry?: SequentialEntry; issue?: SpecIssue } {
+export function kerasLayerEntry(layer: unknown, path: string, fallbackName: string): { entry?: SequentialEntry; issue?: Issue } {
   if (!isObject(layer) || typeof layer.class_name !== 'string' || !isObject(layer.config)) {
     return { issue: { path, message: `layer ${fallbackName}: must be a Keras layer object {"class_name": ..., "config": {...}}` } };
   }
@@ -20,7 +20,7 @@ export function kerasLayerEntry(layer: unknown, path: string, fallbackName: stri
 }
 
 /** A Keras tensor reference [layer_name, node_index, tensor_index] → the graph node name it denotes. */
-function refName(history: unknown[], path: string, issues: SpecIssue[]): Ref | undefined {
+function refName(history: unknown[], path: string, issues: Issue[]): Ref | undefined {
   const [layer, node, tensor] = history;
   if (typeof layer !== 'string' || typeof node !== 'number' || typeof tensor !== 'number') {
     issues.push({ path, message: 'malformed Keras tensor reference, expected ["layer_name", node_index, tensor_index]' });
@@ -39,7 +39,7 @@ function nodeName(layer: string, node: number): string {
 }
 
 /** Collects tensor references from one inbound node, Keras 2 (list of [name, node, tensor, kwargs]) or Keras 3 ({args, kwargs}). */
-function inboundRefs(node: unknown, path: string, issues: SpecIssue[]): Ref[] {
+function inboundRefs(node: unknown, path: string, issues: Issue[]): Ref[] {
   const out: Ref[] = [];
   if (Array.isArray(node)) {
     node.forEach((item, i) => {
@@ -75,7 +75,7 @@ function inboundRefs(node: unknown, path: string, issues: SpecIssue[]): Ref[] {
 }
 
 /** Reads input_layers / output_layers: one reference, a list of them, or (Keras 3) a dict of them. */
-function layerRefs(value: unknown, path: string, issues: SpecIssue[]): Ref[] {
+function layerRefs(value: unknown, path: string, issues: Issue[]): Ref[] {
   if (Array.isArray(value) && typeof value[0] === 'string') return [refName(value, path, issues)].filter((r): r is Ref => !!r);
   const list = Array.isArray(value) ? value.map((v, i) => [v, `${path}[${i}]`] as const) : isObject(value) ? Object.entries(value).map(([k, v]) => [v, joinPath(path, k)] as const) : [];
   if (list.length === 0) issues.push({ path, message: 'must list the model inputs/outputs as ["layer_name", 0, 0] references' });
@@ -83,7 +83,7 @@ function layerRefs(value: unknown, path: string, issues: SpecIssue[]): Ref[] {
 }
 
 function parseKerasFunctional(config: Record<string, unknown>, base: string): ParseResult {
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   const layersPath = `${base}.layers`;
   if (!Array.isArray(config.layers)) return { issues: [{ path: layersPath, message: 'layers must be a list' }] };
   const inputs: GraphInput[] = [];
@@ -92,7 +92,7 @@ function parseKerasFunctional(config: Record<string, unknown>, base: string): Pa
   config.layers.forEach((layer, i) => {
     const path = `${layersPath}[${i}]`;
     const { entry, issue } = kerasLayerEntry(layer, path, String(i));
-    if (!entry) return void issues.push(issue as SpecIssue);
+    if (!entry) return void issues.push(issue as Issue);
     if (!entry.name) return void issues.push({ path: entry.namePath, message: `layer ${i} (${entry.type}): needs a name` });
     const name = entry.name;
     const label = layerLabel(name, entry.type);
@@ -140,12 +140,12 @@ function parseKerasSequential(config: Record<string, unknown> | unknown[], base:
   const layers = Array.isArray(config) ? config : config.layers;
   const layersPath = Array.isArray(config) ? base : `${base}.layers`;
   if (!Array.isArray(layers)) return { issues: [{ path: layersPath, message: 'layers must be a list' }] };
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   const entries: SequentialEntry[] = [];
   layers.forEach((layer, i) => {
     const { entry, issue } = kerasLayerEntry(layer, `${layersPath}[${i}]`, String(i));
     if (entry) entries.push(entry);
-    else issues.push(issue as SpecIssue);
+    else issues.push(issue as Issue);
   });
   if (issues.length > 0) return { issues };
   const name = !Array.isArray(config) && typeof config.name === 'string' ? config.name : 'sequential';

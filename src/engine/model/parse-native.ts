@@ -1,7 +1,7 @@
+import type { Issue } from '../../domain/errors.ts';
 import { isObject, readInputDtype, readShape, type GraphInput, type GraphNode, type ParseResult, type Ref } from './graph.ts';
 import { sequentialGraph, type SequentialEntry } from './parse-sequential.ts';
 import { joinPath, layerLabel } from './spec-error.ts';
-import type { SpecIssue } from './types.ts';
 
 const NATIVE_STRUCTURAL = ['type', 'name', 'inputs', 'shares'];
 
@@ -9,14 +9,14 @@ function rest(obj: Record<string, unknown>, drop: string[]): Record<string, unkn
   return Object.fromEntries(Object.entries(obj).filter(([k]) => !drop.includes(k)));
 }
 
-function modelName(spec: Record<string, unknown>, fallback: string, issues: SpecIssue[]): string {
+function modelName(spec: Record<string, unknown>, fallback: string, issues: Issue[]): string {
   if (spec.name === undefined) return fallback;
   if (typeof spec.name === 'string' && spec.name.length > 0) return spec.name;
   issues.push({ path: 'model.name', message: 'name must be a non-empty string' });
   return fallback;
 }
 
-function layerList(spec: Record<string, unknown>, issues: SpecIssue[]): unknown[] | undefined {
+function layerList(spec: Record<string, unknown>, issues: Issue[]): unknown[] | undefined {
   if (Array.isArray(spec.layers)) return spec.layers;
   issues.push({ path: 'model.layers', message: 'layers must be a list of layer objects' });
   return undefined;
@@ -24,7 +24,7 @@ function layerList(spec: Record<string, unknown>, issues: SpecIssue[]): unknown[
 
 /** Parses a native sequential spec: `{type: "sequential", name?, layers: [{type, ...args}]}`. */
 export function parseNativeSequential(spec: Record<string, unknown>): ParseResult {
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   const name = modelName(spec, 'sequential', issues);
   const layers = layerList(spec, issues);
   if (!layers) return { issues };
@@ -59,7 +59,7 @@ function refs(list: string[], path: string, single: boolean): Ref[] {
 
 /** Parses a native functional spec: named inputs, named layers wired by `inputs`, `shares` for shared layers, named outputs. */
 export function parseNativeFunctional(spec: Record<string, unknown>): ParseResult {
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   const name = modelName(spec, 'model', issues);
   const names = new Map<string, string>();
   const claim = (n: string, path: string, label: string): void => {

@@ -1,8 +1,9 @@
+import type { Issue } from '../../domain/errors.ts';
 import { INPUT_SHAPE_KEYS, readInputDtype, readShape, type GraphInput, type GraphNode, type LayerEntry, type ModelGraph, type ParseResult } from './graph.ts';
 import { findLayerDef } from './layers/index.ts';
 import { NameAllocator } from './naming.ts';
 import { joinPath, layerLabel } from './spec-error.ts';
-import type { Shape, SpecIssue } from './types.ts';
+import type { Shape } from './types.ts';
 
 /** A sequential layer entry before names are assigned. */
 export interface SequentialEntry extends Omit<LayerEntry, 'name'> {
@@ -19,7 +20,7 @@ interface TakenShape {
 }
 
 /** Removes input-shape keys from a layer's args; reports malformed ones. */
-function takeInputShape(entry: SequentialEntry, label: string, issues: SpecIssue[]): TakenShape {
+function takeInputShape(entry: SequentialEntry, label: string, issues: Issue[]): TakenShape {
   const taken: TakenShape = {};
   for (const [key, withBatch] of Object.entries(INPUT_SHAPE_KEYS)) {
     if (!(key in entry.rawArgs)) continue;
@@ -48,7 +49,7 @@ function freeName(base: string, layers: Array<{ name: string }>): string {
 
 /** Builds the graph of a sequential model (native or Keras) from its layer list. */
 export function sequentialGraph(name: string, entries: SequentialEntry[], lenient: boolean, layersPath: string): ParseResult {
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   if (entries.length === 0) return { issues: [{ path: layersPath, message: 'a sequential model needs at least one layer' }] };
   const seen = new Map<string, number>();
   entries.forEach((e, i) => {

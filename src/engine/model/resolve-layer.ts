@@ -1,10 +1,10 @@
+import type { Issue } from '../../domain/errors.ts';
 import { normalizeArgs, type Args } from './args.ts';
 import { isObject } from './graph.ts';
 import type { LayerDef, ResolvedLayer } from './layer-def.ts';
 import { findLayerDef, LAYER_TYPES } from './layers/index.ts';
 import { kerasLayerEntry } from './parse-keras.ts';
 import { layerLabel } from './spec-error.ts';
-import type { SpecIssue } from './types.ts';
 
 export interface ResolveInput {
   name: string;
@@ -21,7 +21,7 @@ export interface Resolved extends ResolvedLayer {
 }
 
 /** Finds the layer type and checks its arguments; reports issues and returns undefined when anything is wrong. */
-export function resolveLayer(input: ResolveInput, issues: SpecIssue[]): Resolved | undefined {
+export function resolveLayer(input: ResolveInput, issues: Issue[]): Resolved | undefined {
   const def: LayerDef | undefined = findLayerDef(input.type);
   if (!def) {
     const hint = input.type === 'InputLayer' ? 'InputLayer is only allowed as a model input' : `supported types: ${LAYER_TYPES.join(', ')}`;
@@ -33,7 +33,7 @@ export function resolveLayer(input: ResolveInput, issues: SpecIssue[]): Resolved
     const nestedName = `${input.name}/layer`;
     if (input.lenient) {
       const { entry, issue } = kerasLayerEntry(value, path, nestedName);
-      if (!entry) return void issues.push(issue as SpecIssue);
+      if (!entry) return void issues.push(issue as Issue);
       return resolveLayer({ ...entry, name: entry.name ?? nestedName, lenient: true }, issues);
     }
     if (!isObject(value) || typeof value.type !== 'string') {

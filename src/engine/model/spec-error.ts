@@ -1,22 +1,23 @@
-import type { SpecIssue } from './types.ts';
+import { KilnError, type Issue } from '../../domain/errors.ts';
 
-/** Thrown by buildModel when the spec does not validate; carries the same issue list validateModelSpec returns. */
-export class ModelSpecError extends Error {
-  readonly errors: SpecIssue[];
-  constructor(errors: SpecIssue[]) {
-    super(`invalid model spec: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-    this.name = 'ModelSpecError';
-    this.errors = errors;
-  }
+/** What buildModel throws when the spec does not validate: the same issue list validateModelSpec returns. */
+export function modelSpecError(issues: Issue[]): KilnError {
+  return new KilnError('invalid_spec', `invalid model spec: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { issues });
 }
 
-/** Thrown inside shape/weight rules; `arg` names the offending argument so the path can point at it. */
-export class LayerRuleError extends Error {
-  readonly arg?: string;
-  constructor(message: string, arg?: string) {
-    super(message);
-    this.arg = arg;
-  }
+const LAYER_RULE = 'layer_rule';
+
+/**
+ * Thrown inside shape/weight rules; `arg` names the offending argument so the analyzer can point the
+ * issue's path at it (it catches these and reports them as issues of the model spec).
+ */
+export function layerRuleError(message: string, arg?: string): KilnError {
+  return new KilnError(LAYER_RULE, message, { details: { arg } });
+}
+
+/** The argument a layer rule named, when `error` is a layer rule's (else undefined: not ours to report). */
+export function layerRuleArg(error: unknown): { arg?: string } | undefined {
+  return error instanceof KilnError && error.code === LAYER_RULE ? (error.details as { arg?: string }) : undefined;
 }
 
 /** How messages refer to a layer, e.g. `layer "c1" (Conv2D)`. */

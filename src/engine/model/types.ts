@@ -1,3 +1,4 @@
+import type { Issue } from '../../domain/errors.ts';
 /** Types of the user-facing model spec (the `model` field of a run spec) and of the validation result. */
 
 /** A dimension of a shape without the batch axis; null means "any size" (Keras None). */
@@ -52,10 +53,7 @@ export interface KerasModelSpec {
 export type ModelSpec = SequentialModelSpec | FunctionalModelSpec | KerasModelSpec;
 
 /** One problem found in a spec: `path` is a JSON path into the run spec, e.g. `model.layers[3].kernelSize`. */
-export interface SpecIssue {
-  path: string;
-  message: string;
-}
+export type { Issue };
 
 export interface LayerSummary {
   name: string;
@@ -79,4 +77,4 @@ export interface ModelSummary {
   outputs: Array<{ name: string; shape: Shape }>;
 }
 
-export type ValidationResult = { ok: true; summary: ModelSummary } | { ok: false; errors: SpecIssue[] };
+export type ValidationResult = { ok: true; summary: ModelSummary } | { ok: false; errors: Issue[] };

@@ -1,5 +1,5 @@
-import type { SpecIssue } from './validate-run-spec.ts';
-import type { OptimizerSpec } from './run-spec.ts';
+import type { Issue } from '../../domain/errors.ts';
+import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
 
 export type OptimizerType = Exclude<OptimizerSpec, string>['type'];
 export type OptimizerArg = Exclude<keyof Exclude<OptimizerSpec, string>, 'type'>;
@@ -36,10 +36,10 @@ const UNSUPPORTED: Partial<Record<OptimizerArg, (type: OptimizerType) => string 
 const FIXED: Partial<Record<OptimizerType, Partial<Record<OptimizerArg, number>>>> = { adagrad: { epsilon: 1e-7 } };
 
 /** Every optimizer argument the chosen optimizer would not use, as a field error naming it. */
-export function checkOptimizerArgs(spec: OptimizerSpec): SpecIssue[] {
+export function checkOptimizerArgs(spec: OptimizerSpec): Issue[] {
   if (typeof spec === 'string') return [];
   const takes = OPTIMIZER_ARGS[spec.type];
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   for (const [key, value] of Object.entries(spec)) {
     if (key === 'type' || value === undefined || key in takes) continue;
     const arg = key as OptimizerArg;

@@ -1,7 +1,7 @@
+import type { Issue } from '../../domain/errors.ts';
 import { metricKey, reportedMetricName, type OutputHead } from '../training/heads.ts';
-import { METRIC_ALIASES } from './normalize.ts';
-import type { CallbacksSpec } from './run-spec.ts';
-import type { SpecIssue } from './validate-run-spec.ts';
+import { METRIC_ALIASES } from '../../domain/run-spec/normalize.ts';
+import type { CallbacksSpec } from '../../domain/run-spec/schema.ts';
 
 /**
  * The keys of every epoch's logs, exactly as the training loop writes them (fit.ts's
@@ -36,7 +36,7 @@ function suggestion(monitor: string, available: string[]): string | undefined {
  * and ReduceLROnPlateau always watch their monitor (Keras' default `val_loss`); ModelCheckpoint only
  * with saveBestOnly, so its default is checked only then (a name given explicitly always is).
  */
-export function checkCallbackMonitors(callbacks: CallbacksSpec | undefined, heads: OutputHead[], hasValidation: boolean): SpecIssue[] {
+export function checkCallbackMonitors(callbacks: CallbacksSpec | undefined, heads: OutputHead[], hasValidation: boolean): Issue[] {
   if (!callbacks || heads.length === 0) return [];
   const available = epochLogKeys(heads, hasValidation);
   const watched: Array<[string, { monitor?: string } | undefined, boolean]> = [
@@ -44,7 +44,7 @@ export function checkCallbackMonitors(callbacks: CallbacksSpec | undefined, head
     ['reduceLROnPlateau', callbacks.reduceLROnPlateau, true],
     ['modelCheckpoint', callbacks.modelCheckpoint, callbacks.modelCheckpoint?.saveBestOnly === true],
   ];
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   for (const [name, options, usesDefault] of watched) {
     if (!options || (options.monitor === undefined && !usesDefault)) continue;
     const monitor = options.monitor ?? 'val_loss';

@@ -1,5 +1,5 @@
+import type { Issue } from '../../domain/errors.ts';
 import type { ModelSummary } from '../model/types.ts';
-import type { SpecIssue } from './validate-run-spec.ts';
 
 /** An input that feeds an Embedding directly: its values are row indices of that layer's table. */
 export interface IndexInput {
@@ -36,7 +36,7 @@ export function embeddingInputs(summary: ModelSummary): Map<string, IndexInput> 
  * gather) requires: otherwise the run fails in the worker with TensorFlow.js's "GatherV2: the index
  * value 100 is not in [0, 9]". The first offending value is named.
  */
-export function checkIndices(data: unknown, input: IndexInput, path: string): SpecIssue[] {
+export function checkIndices(data: unknown, input: IndexInput, path: string): Issue[] {
   const bad = firstNonIndex(data, input.inputDim);
   if (!bad) return [];
   return [{ path, message: `${bad.at}: ${bad.value} is not an index of Embedding "${input.layer}" (input_dim ${input.inputDim}): its inputs must be whole numbers in [0, ${input.inputDim})` }];

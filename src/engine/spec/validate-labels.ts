@@ -1,7 +1,8 @@
+import type { Issue } from '../../domain/errors.ts';
 import type { ModelSummary } from '../model/index.ts';
 import type { OutputHead } from '../training/heads.ts';
-import type { CompileSpec, DatasetRef, FitSpec } from './run-spec.ts';
-import type { DatasetInfo, SpecIssue } from './validate-run-spec.ts';
+import type { CompileSpec, DatasetRef, FitSpec } from '../../domain/run-spec/schema.ts';
+import type { DatasetInfo } from '../../domain/dataset.ts';
 import { firstNonIndex } from './validate-indices.ts';
 
 /**
@@ -23,8 +24,8 @@ const lossPath = (compile: CompileSpec, output: string) => (typeof compile.loss 
  * Sparse categorical crossentropy one-hot encodes each label to the output's width: one unit is not
  * a classifier (tfjs fails on it with "depth must be >=2" only when the run trains).
  */
-export function checkLossOutputs(compile: CompileSpec, heads: OutputHead[], outputs: Output[]): SpecIssue[] {
-  const issues: SpecIssue[] = [];
+export function checkLossOutputs(compile: CompileSpec, heads: OutputHead[], outputs: Output[]): Issue[] {
+  const issues: Issue[] = [];
   heads.forEach((head, i) => {
     const units = outputs[i] && unitsOf(outputs[i]);
     if (head.lossName === SPARSE && units === 1) {
@@ -41,7 +42,7 @@ export function checkLossOutputs(compile: CompileSpec, heads: OutputHead[], outp
  * Inline labels of a sparse categorical output: every one a class index, an integer in [0, units).
  * tfjs' oneHot turns any other value into a row of zeros, and the run would "succeed" on them.
  */
-export function checkSparseLabels(labels: unknown, head: OutputHead, output: Output, path: string): SpecIssue[] {
+export function checkSparseLabels(labels: unknown, head: OutputHead, output: Output, path: string): Issue[] {
   const classes = unitsOf(output);
   if (head.lossName !== SPARSE || !classes || classes < 2 || !Array.isArray(labels)) return [];
   const bad = firstNonIndex(labels, classes);
@@ -55,7 +56,7 @@ export function checkSparseLabels(labels: unknown, head: OutputHead, output: Out
  * indices of that output (Keras refuses keys of classes that do not exist). Without these checks
  * a key such as "a" failed the run in tfjs' clip, and a key of 1000000000 sized a 4 GB table.
  */
-export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Output[]): SpecIssue[] {
+export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Output[]): Issue[] {
   const classWeight = fit.classWeight;
   if (!classWeight) return [];
   const path = 'fit.classWeight';
@@ -70,7 +71,7 @@ export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Out
   if (!units) return [];
   // One unit holds a binary label: classes 0 and 1.
   const classes = units === 1 ? 2 : units;
-  const issues: SpecIssue[] = [];
+  const issues: Issue[] = [];
   for (const key of Object.keys(classWeight)) {
     if (!/^(0|[1-9][0-9]*)$/.test(key) || Number(key) >= classes) {
       issues.push({
@@ -92,8 +93,8 @@ export function labelKind(ref: DatasetRef, head: OutputHead | undefined): 'oneHo
  * unit per class (sparse labels beyond the output's width become rows of zeros in tfjs' oneHot), and
  * the labels' encoding must be the one the loss reads.
  */
-export function checkDatasetClasses(ref: DatasetRef, info: DatasetInfo, head: OutputHead | undefined, output: Output): SpecIssue[] {
-  const issues: SpecIssue[] = [];
+export function checkDatasetClasses(ref: DatasetRef, info: DatasetInfo, head: OutputHead | undefined, output: Output): Issue[] {
+  const issues: Issue[] = [];
   const kind = labelKind(ref, head);
   if (head && ref.labels === 'sparse' && head.lossName === 'categoricalCrossentropy') {
     issues.push({ path: 'dataset.labels', message: 'sparse labels (class indices) need sparse_categorical_crossentropy; categorical_crossentropy reads one-hot labels ("labels": "oneHot")' });

@@ -1,16 +1,14 @@
+import { KilnError, type Issue } from '../../domain/errors.ts';
 import { validateModelSpec, type ModelSummary } from '../model/index.ts';
-import { CompileError, resolveHeads } from '../training/heads.ts';
+import { resolveHeads } from '../training/heads.ts';
 import { checkOptimizerArgs } from './optimizers.ts';
-import { isInline, type DatasetRef, type RunSpec } from './run-spec.ts';
-import { splitCounts } from './splits.ts';
+import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/schema.ts';
+import { splitCounts } from '../../domain/run-spec/splits.ts';
+import type { DatasetInfo } from '../../domain/dataset.ts';
 import { checkCallbackMonitors } from './validate-callbacks.ts';
 import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
 import { checkIndices, embeddingInputs } from './validate-indices.ts';
 
-export interface SpecIssue {
-  path: string;
-  message: string;
-}
 
 /** The largest magnitude a float32 holds: beyond it a JSON number becomes Infinity in a tensor. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -39,8 +37,8 @@ const count = (shape: (number | null)[]) => shape.reduce<number>((a, b) => a * (
 const datasetRows = (ref: DatasetRef, info: DatasetInfo) => (info.samples === undefined ? undefined : Math.min(info.samples, ref.limit ?? Infinity));
 
 /** A dataset given by id against the model: one input and output, sample size, and classes against output units. */
-function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary, heads: ReturnType<typeof resolveHeads>): SpecIssue[] {
-  const errors: SpecIssue[] = [];
+function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary, heads: ReturnType<typeof resolveHeads>): Issue[] {
+  const errors: Issue[] = [];
   if (summary.inputs.length !== 1 || summary.outputs.length !== 1) {
     return [{ path: 'dataset.id', message: 'registered datasets feed models with one input and one output; give several as inline data' }];
   }
@@ -61,7 +59,7 @@ function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary
  * The rows of each split (splitCounts, as the worker takes them): a split that leaves nothing to
  * train on, or that was asked for and would be empty, is refused rather than trained without.
  */
-function checkSplits(rows: number, testSplit: number | undefined, validationSplit: number | undefined, paths: { test: string; validation: string }): SpecIssue[] {
+function checkSplits(rows: number, testSplit: number | undefined, validationSplit: number | undefined, paths: { test: string; validation: string }): Issue[] {
   const counts = splitCounts(rows, testSplit, validationSplit);
   const rest = rows - counts.test;
   const how = 'each split holds out the last n - floor(n * (1 - split)) rows, as Keras does';
@@ -76,7 +74,7 @@ function checkSplits(rows: number, testSplit: number | undefined, validationSpli
 }
 
 /** Two outputs of one layer would be one tensor trained twice; tfjs fails on it only when the run trains. */
-function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): SpecIssue[] {
+function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): Issue[] {
   const names = summary.outputs.map((o) => o.name);
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   if (repeated.length === 0) return [];
@@ -84,15 +82,6 @@ function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): SpecIssue[
   return [{ path, message: `output "${repeated[0]}" is listed more than once; each output must be a different layer` }];
 }
 
-/** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
-export interface DatasetInfo {
-  inputShape: number[];
-  numClasses?: number;
-  /** Rows a run splits (its train split), when known: the test and validation splits are then checked as for inline data. */
-  samples?: number;
-  /** The dataset has a test split of its own, which is the run's test set (dataset.testSplit is then not used). */
-  hasTestSplit?: boolean;
-}
 
 /**
  * Everything the api checks before a run is queued, beyond the JSON schema: the model graph, the
@@ -102,17 +91,17 @@ export interface DatasetInfo {
 export function validateRunSpec(
   spec: RunSpec,
   opts: { maxParams: number; dataset?: DatasetInfo },
-): { ok: true; summary: ModelSummary } | { ok: false; errors: SpecIssue[] } {
+): { ok: true; summary: ModelSummary } | { ok: false; errors: Issue[] } {
   const model = validateModelSpec(spec.model, { maxParams: opts.maxParams });
   if (!model.ok) return { ok: false, errors: model.errors.map((e) => ({ path: e.path.startsWith('model') ? e.path : `model.${e.path}`, message: e.message })) };
   const { summary } = model;
-  const errors: SpecIssue[] = [];
+  const errors: Issue[] = [];
   const outputNames = summary.outputs.map((o) => o.name);
   try {
     resolveHeads(outputNames, spec.compile);
   } catch (error) {
-    if (!(error instanceof CompileError)) throw error;
-    errors.push({ path: error.path, message: error.message });
+    if (!(error instanceof KilnError)) throw error;
+    errors.push(...error.issues);
   }
   const heads = errors.length ? [] : resolveHeads(outputNames, spec.compile);
   // The run's name becomes its model's name, which URLs address as <name>@<version> or <name>@<alias>.

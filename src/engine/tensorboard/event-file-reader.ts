@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeEvent, type TfEvent } from './event-proto.ts';
 import { readRecords } from './record-reader.ts';
 
-/** Decodes every event in an event file's bytes; throws `RecordCorruptionError` on a CRC mismatch or truncation. */
+/** Decodes every event in an event file's bytes; throws a KilnError `record_corrupt` on a CRC mismatch or truncation. */
 export function parseEventFile(bytes: Uint8Array): TfEvent[] {
   return Array.from(readRecords(bytes), decodeEvent);
 }

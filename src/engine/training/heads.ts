@@ -1,5 +1,6 @@
+import { KilnError } from '../../domain/errors.ts';
 import * as tf from '@tensorflow/tfjs';
-import type { CompileSpec, LossName, MetricName } from '../spec/run-spec.ts';
+import type { CompileSpec, LossName, MetricName } from '../../domain/run-spec/schema.ts';
 import { lossFunction, type LossFn } from './losses.ts';
 import { createMetric, type Metric } from './metrics.ts';
 
@@ -10,16 +11,6 @@ export interface OutputHead {
   loss: LossFn;
   weight: number;
   metricNames: MetricName[];
-}
-
-/** Thrown for a compile spec that does not fit the model (e.g. a loss for an output it lacks). */
-export class CompileError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A compile setting given once for all outputs, or per output name. */
@@ -35,14 +26,14 @@ export function resolveHeads(outputNames: string[], compile: CompileSpec): Outpu
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const key of Object.keys(value)) {
         if (!outputNames.includes(key)) {
-          throw new CompileError(`compile.${field}.${key}`, `no model output is named "${key}" (outputs: ${outputNames.join(', ')})`);
+          throw KilnError.invalidSpec(`no model output is named "${key}" (outputs: ${outputNames.join(', ')})`, `compile.${field}.${key}`);
         }
       }
     }
   }
   return outputNames.map((name) => {
     const lossName = perOutput<LossName>(compile.loss, name);
-    if (!lossName) throw new CompileError('compile.loss', `no loss given for output "${name}"`);
+    if (!lossName) throw KilnError.invalidSpec(`no loss given for output "${name}"`, 'compile.loss');
     const metrics = perOutput<MetricName | MetricName[]>(compile.metrics, name) ?? [];
     return {
       name,

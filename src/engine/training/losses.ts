@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LossName } from '../spec/run-spec.ts';
+import type { LossName } from '../../domain/run-spec/schema.ts';
 
 /** A loss as Keras defines it: one value per sample (the caller weights and averages). */
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MetricName } from '../spec/run-spec.ts';
+import type { MetricName } from '../../domain/run-spec/schema.ts';
 
 /**
  * A metric that accumulates over an epoch the way Keras' stateful metrics do: means are weighted by

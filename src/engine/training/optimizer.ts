@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_ARGS, type OptimizerArg } from '../spec/optimizers.ts';
-import type { OptimizerSpec } from '../spec/run-spec.ts';
+import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
 
 /**
  * Builds the optimizer a compile spec names, with Keras' default arguments (OPTIMIZER_ARGS, which

@@ -1,14 +1,9 @@
-import { rm } from 'node:fs/promises';
-import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
-import { loadBuiltinDataset } from '../../datasets/builtin.ts';
-import { openStoredDataset, type OpenedSplit } from '../../datasets/storage.ts';
-import type { ResolvedDataset } from '../../queue/contracts.ts';
+import type { OpenedDataset, OpenedSplit } from '../../domain/dataset.ts';
+import { KilnError } from '../../domain/errors.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
-import { scratchDir } from '../data/scratch-dirs.ts';
-import { SpecError } from '../errors.ts';
-import { isInline, type DatasetRef, type RunSpec } from '../spec/run-spec.ts';
-import { heldOutRows } from '../spec/splits.ts';
+import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/schema.ts';
+import { heldOutRows } from '../../domain/run-spec/splits.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
 import type { OutputHead } from './heads.ts';
 import { splitTest, splitValidation, tensorDataFromJson, type TensorData } from './tensor-data.ts';
@@ -22,29 +17,7 @@ export interface RunData {
   classes?: string[];
   /** How raw inputs were transformed (standardization statistics included), so serving can do the same. */
   preprocess?: Preprocessing;
-  /** The sha256 of a built-in dataset's files as loaded, for the run to record (the api cannot know it). */
-  datasetSha256?: string;
   dispose(): Promise<void>;
-}
-
-export interface RunDataDeps {
-  artifacts: ArtifactStore;
-  dataDir: string;
-  datasetMirror?: string;
-  /**
-   * A stored split whose features take more bytes than this is not loaded: it is copied to a file under
-   * dataDir/tmp (a scratch directory, see scratch-dirs.ts) and read a row at a time (default 256 MB).
-   */
-  inMemoryDatasetBytes?: number;
-}
-
-/** Past this, a stored dataset's features stay on disk during training. */
-export const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
-
-/** What streamedData trains on: a stored dataset as opened, or a built-in one. */
-interface OpenedDataset {
-  splits: Partial<Record<'train' | 'test', OpenedSplit>>;
-  classes?: string[];
 }
 
 interface ModelIO {
@@ -54,13 +27,14 @@ interface ModelIO {
   outputUnits: number;
 }
 
-/** Opens the data a run trains on: its inline arrays, a registered dataset, or a built-in one. */
-export async function openRunData(spec: RunSpec, resolved: ResolvedDataset | undefined, model: ModelIO, heads: OutputHead[], deps: RunDataDeps): Promise<RunData> {
+/**
+ * Splits the data a run trains on: its inline arrays, or the dataset it names, opened by the worker
+ * beforehand (the engine never downloads or reads the artifact store for data).
+ */
+export function openRunData(spec: RunSpec, opened: OpenedDataset | undefined, model: ModelIO, heads: OutputHead[]): RunData {
   if (isInline(spec.dataset)) return inlineData(spec, model);
-  if (!resolved) throw new SpecError(`dataset "${spec.dataset.id}" was not resolved by the api`, 'dataset.id');
-  if (resolved.kind === 'stored') return storedData(spec, spec.dataset, resolved.prefix, model, heads, deps);
-  const builtin = await loadBuiltinDataset(resolved.name, { dataDir: deps.dataDir, mirror: deps.datasetMirror });
-  return { ...streamedData(spec, spec.dataset, builtin, model, heads), datasetSha256: builtin.sha256 };
+  if (!opened) throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
+  return streamedData(spec, spec.dataset, opened, model, heads);
 }
 
 function inlineData(spec: RunSpec, model: ModelIO): RunData {
@@ -69,7 +43,7 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
   try {
     whole = tensorDataFromJson(inline.x, inline.y, model.inputNames, model.outputNames);
   } catch (error) {
-    throw new SpecError(`dataset: ${(error as Error).message}`, 'dataset');
+    throw KilnError.invalidSpec(`dataset: ${(error as Error).message}`, 'dataset');
   }
   const testSplit = (spec.dataset as { testSplit?: number }).testSplit ?? 0;
   const { rest, test } = splitTest(whole, testSplit);
@@ -88,26 +62,6 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
   };
 }
 
-/** A stored dataset: large features are read from a local copy, removed again by dispose(). */
-async function storedData(spec: RunSpec, ref: DatasetRef, prefix: string, model: ModelIO, heads: OutputHead[], deps: RunDataDeps): Promise<RunData> {
-  const localDir = scratchDir(deps.dataDir, 'run-data');
-  const removeLocal = () => rm(localDir, { recursive: true, force: true });
-  try {
-    const opened = await openStoredDataset(deps.artifacts, prefix, { localDir, inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES });
-    const data = streamedData(spec, ref, opened, model, heads);
-    return {
-      ...data,
-      async dispose() {
-        await data.dispose();
-        await removeLocal();
-      },
-    };
-  } catch (error) {
-    await removeLocal();
-    throw error;
-  }
-}
-
 /** Row indices [from, to) as an index list. */
 const range = (from: number, to: number) => Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
@@ -118,10 +72,10 @@ function labelEncoding(ref: DatasetRef, head: OutputHead, outputUnits: number): 
 
 function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, model: ModelIO, heads: OutputHead[]): RunData {
   if (model.inputNames.length !== 1 || heads.length !== 1) {
-    throw new SpecError('registered datasets feed models with one input and one output; use inline data for several', 'model');
+    throw KilnError.invalidSpec('registered datasets feed models with one input and one output; use inline data for several', 'model');
   }
   const trainSplit: OpenedSplit | undefined = parsed.splits.train ?? parsed.splits.test;
-  if (!trainSplit) throw new SpecError(`dataset "${ref.id}" holds no samples`, 'dataset.id');
+  if (!trainSplit) throw KilnError.invalidSpec(`dataset "${ref.id}" holds no samples`, 'dataset.id');
   const rows = Math.min(trainSplit.x.shape[0]!, ref.limit ?? Infinity);
   // The dataset's own test split is the test set; else the last testSplit of its rows, counted as
   // Keras counts validation_split (splits.ts: the same counts as inline data and the api's check).
@@ -135,7 +89,7 @@ function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, mod
 
   const expected = model.inputShape.reduce((a, b) => a * b, 1);
   if (train.featureSize !== expected) {
-    throw new SpecError(`dataset samples have shape [${train.featureShape.join(', ')}] but the model's input expects [${model.inputShape.join(', ')}]`, 'dataset.id');
+    throw KilnError.invalidSpec(`dataset samples have shape [${train.featureShape.join(', ')}] but the model's input expects [${model.inputShape.join(', ')}]`, 'dataset.id');
   }
   const preprocess = resolvePreprocess(ref.preprocess, train);
   const labels = labelEncoding(ref, heads[0]!, model.outputUnits);

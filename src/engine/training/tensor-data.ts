@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { heldOutRows } from '../spec/splits.ts';
+import { heldOutRows } from '../../domain/run-spec/splits.ts';
 
 /** A dataset held as whole tensors, one per model input and output, sliced into batches by index. */
 export interface TensorData {

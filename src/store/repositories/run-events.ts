@@ -1,11 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
-import { TERMINAL_STATUSES, type RunEvent, type RunStatus } from '../../queue/run-event.ts';
+import type { TrainedModel } from '../../domain/model.ts';
+import { toJson } from '../json.ts';
+import { isTerminal } from '../../domain/run-status.ts';
+import { RUN_EVENT_TYPES, type RunEvent, type StatusData } from '../../domain/run-event.ts';
 
 type Tx = Prisma.TransactionClient;
 
+/**
+ * A run's stored events with a seq in (after, before), in order, at most `limit`. Rows hold events
+ * exactly as recordRunEvent wrote them, so they are read back as the RunEvent union they were.
+ */
+export async function storedRunEvents(prisma: PrismaClient, runId: string, range: { after: number; before?: number; limit: number }): Promise<RunEvent[]> {
+  const rows = await prisma.runEvent.findMany({
+    where: { runId, seq: { gt: range.after, lt: range.before } },
+    orderBy: { seq: 'asc' },
+    take: range.limit,
+  });
+  return rows.map((row) => ({ seq: row.seq, runId, type: row.type, time: row.time.toISOString(), data: row.data }) as RunEvent);
+}
+
 /** Every event type is kept (batch events arrive throttled to a few per second per run), so a replay from the database has no gap. */
-const STORED_TYPES = new Set(['status', 'epoch', 'batch', 'checkpoint', 'evaluation', 'log', 'error']);
+const STORED_TYPES = new Set<string>(RUN_EVENT_TYPES);
 
 /**
  * Persists one run event, idempotently: the (run, seq) key makes a redelivered event a no-op, and the
@@ -18,7 +34,7 @@ export async function recordRunEvent(prisma: PrismaClient, event: RunEvent): Pro
     const run = await tx.run.findUnique({ where: { id: event.runId }, select: { id: true, status: true, lastSeq: true, name: true } });
     if (!run) return 'ignored'; // a deleted run's late events
     const inserted = await tx.runEvent.createMany({
-      data: [{ runId: event.runId, seq: event.seq, type: event.type, time: new Date(event.time), data: event.data as object }],
+      data: [{ runId: event.runId, seq: event.seq, type: event.type, time: new Date(event.time), data: toJson(event.data) }],
       skipDuplicates: true,
     });
     if (inserted.count === 0) return 'duplicate';
@@ -27,12 +43,14 @@ export async function recordRunEvent(prisma: PrismaClient, event: RunEvent): Pro
   });
 }
 
-async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: number; name: string | null }, event: RunEvent): Promise<void> {
-  const data = event.data as Record<string, any>;
+type RunRow = { id: string; status: string; lastSeq: number; name: string | null };
+
+async function applyEffect(tx: Tx, run: RunRow, event: RunEvent): Promise<void> {
   switch (event.type) {
     case 'status':
-      return applyStatus(tx, run, event.seq, new Date(event.time), data);
+      return applyStatus(tx, run, event.seq, new Date(event.time), event.data);
     case 'epoch': {
+      const { data } = event;
       const row = {
         metrics: data.metrics ?? {},
         lr: typeof data.lr === 'number' ? data.lr : null,
@@ -47,24 +65,28 @@ async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: n
       });
       return;
     }
-    case 'checkpoint':
+    case 'checkpoint': {
+      const { kind, epoch, path, monitor, value } = event.data;
       await tx.checkpoint.upsert({
-        where: { runId_kind: { runId: run.id, kind: data.kind } },
-        create: { id: randomUUID(), runId: run.id, kind: data.kind, epoch: data.epoch, path: data.path, monitor: data.monitor, value: data.value },
-        update: { epoch: data.epoch, path: data.path, monitor: data.monitor, value: data.value, createdAt: new Date(event.time) },
+        where: { runId_kind: { runId: run.id, kind } },
+        create: { id: randomUUID(), runId: run.id, kind, epoch, path, monitor, value },
+        update: { epoch, path, monitor, value, createdAt: new Date(event.time) },
       });
       return;
-    case 'evaluation':
+    }
+    case 'evaluation': {
+      const { metrics, confusion, perClass } = event.data;
       await tx.evaluation.upsert({
         where: { runId: run.id },
-        create: { id: randomUUID(), runId: run.id, metrics: data.metrics, confusion: data.confusion, perClass: data.perClass },
-        update: { metrics: data.metrics, confusion: data.confusion, perClass: data.perClass },
+        create: { id: randomUUID(), runId: run.id, metrics, confusion, perClass },
+        update: { metrics, confusion, perClass },
       });
       return;
+    }
     case 'log':
       // A built-in dataset's sha256 is known only once a worker has loaded (and verified) its files.
-      if (typeof data.datasetSha256 === 'string') {
-        await tx.run.updateMany({ where: { id: run.id, datasetSha256: null }, data: { datasetSha256: data.datasetSha256 } });
+      if (typeof event.data.datasetSha256 === 'string') {
+        await tx.run.updateMany({ where: { id: run.id, datasetSha256: null }, data: { datasetSha256: event.data.datasetSha256 } });
       }
       return;
     default:
@@ -76,23 +98,22 @@ async function applyEffect(tx: Tx, run: { id: string; status: string; lastSeq: n
  * Status changes apply in seq order only, and a finished run stays finished: a late `running` from a
  * worker that had not yet seen a cancel cannot reopen it.
  */
-async function applyStatus(tx: Tx, run: { id: string; status: string; lastSeq: number; name: string | null }, seq: number, time: Date, data: Record<string, any>): Promise<void> {
-  if (seq <= run.lastSeq || TERMINAL_STATUSES.has(run.status as RunStatus)) return;
-  const status = data.status as RunStatus;
-  const terminal = TERMINAL_STATUSES.has(status);
+async function applyStatus(tx: Tx, run: RunRow, seq: number, time: Date, data: StatusData): Promise<void> {
+  if (seq <= run.lastSeq || isTerminal(run.status)) return;
+  const status = data.status;
   await tx.run.update({
     where: { id: run.id },
     data: {
       status,
       lastSeq: seq,
-      ...(status === 'running'
+      ...(data.status === 'running'
         ? { attempt: data.attempt ?? undefined, backend: data.backend, device: data.device, startedAt: (await startedAt(tx, run.id)) ?? time }
         : {}),
-      ...(status === 'failed' ? { error: data.error ?? { code: 'unknown', message: 'the run failed' } } : {}),
-      ...(terminal ? { finishedAt: time } : {}),
+      ...(data.status === 'failed' ? { error: toJson(data.error ?? { code: 'unknown', message: 'the run failed' }) } : {}),
+      ...(isTerminal(status) ? { finishedAt: time } : {}),
     },
   });
-  if (status === 'succeeded' && data.model) await registerModel(tx, run, data.model);
+  if (data.status === 'succeeded' && data.model) await registerModel(tx, run, data.model);
 }
 
 async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
@@ -107,7 +128,7 @@ async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
 async function registerModel(
   tx: Tx,
   run: { id: string; name: string | null },
-  model: { path: string; signature: object; labels?: string[]; preprocessing?: object },
+  model: TrainedModel,
 ): Promise<void> {
   const name = run.name ?? `run-${run.id.slice(0, 8)}`;
   const { lastVersion } = await tx.modelName.upsert({ where: { name }, create: { name, lastVersion: 1 }, update: { lastVersion: { increment: 1 } } });
@@ -118,7 +139,7 @@ async function registerModel(
       version: lastVersion,
       runId: run.id,
       path: model.path,
-      signature: model.signature,
+      signature: toJson(model.signature),
       ...(model.labels ? { labels: model.labels } : {}),
       ...(model.preprocessing ? { preprocessing: model.preprocessing } : {}),
     },

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
-import type { RunStatus } from '../../queue/run-event.ts';
+import type { RunStatus } from '../../domain/run-status.ts';
 import { NEWEST_FIRST, rowsAfter, type ListPosition } from './keyset.ts';
 
 const DETAIL_INCLUDE = {

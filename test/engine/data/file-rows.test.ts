@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FileArray } from '../../../src/datasets/formats/types.ts';
+import type { FileArray } from '../../../src/domain/arrays.ts';
 import { FileRows } from '../../../src/engine/data/file-rows.ts';
 import { createBatchStream, epochOrder, livePrefetchWorkers, PrefetchWorker, resolvePreprocess, SampleStore, type HostBatch } from '../../../src/engine/data/index.ts';
 import { classLabels, images } from './fixtures.ts';

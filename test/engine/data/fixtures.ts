@@ -1,5 +1,5 @@
 // Small synthetic datasets for the pipeline tests.
-import type { NdArray } from '../../../src/datasets/formats/types.ts';
+import type { NdArray } from '../../../src/domain/arrays.ts';
 import { SampleStore } from '../../../src/engine/data/index.ts';
 
 /** n uint8 images of shape [h, w, c] with pseudo-random but reproducible pixels. */

@@ -1,12 +1,14 @@
+import type { Issue } from '../../../src/domain/errors.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, ModelSpecError, validateModelSpec, type SpecIssue } from '../../../src/engine/model/index.ts';
+import { buildModel, validateModelSpec } from '../../../src/engine/model/index.ts';
+import { KilnError } from '../../../src/domain/errors.ts';
 import { mnistKeras2Json, mnistSequential } from './fixtures.ts';
 
-function errorsOf(spec: unknown, opts?: { maxParams?: number }): SpecIssue[] {
+function errorsOf(spec: unknown, opts?: { maxParams?: number }): Issue[] {
   const result = validateModelSpec(spec, opts);
   assert.equal(result.ok, false, 'expected the spec to be rejected');
-  return (result as { errors: SpecIssue[] }).errors;
+  return (result as { errors: Issue[] }).errors;
 }
 
 /** Asserts exactly one error, at `path`, whose message matches every pattern. */
@@ -140,7 +142,7 @@ test('a model over maxParams is rejected without allocating its weights', () => 
   // The caller's limit applies; MNIST (130,890 params) fits the default but not 100k.
   assert.ok(validateModelSpec(mnistSequential).ok);
   assert.match(errorsOf(mnistSequential, { maxParams: 100_000 })[0].message, /130,890 parameters, over the limit of 100,000/);
-  assert.throws(() => buildModel(huge), (e: unknown) => e instanceof ModelSpecError && e.errors[0].path === 'model');
+  assert.throws(() => buildModel(huge), (e: unknown) => e instanceof KilnError && e.code === 'invalid_spec' && e.issues[0]?.path === 'model');
 });
 
 test('several independent problems are reported together', () => {

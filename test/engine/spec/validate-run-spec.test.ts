@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
-import { RunSpecSchema, type RunSpec } from '../../../src/engine/spec/run-spec.ts';
-import { normalizeRunSpec } from '../../../src/engine/spec/normalize.ts';
-import { validateRunSpec, type DatasetInfo } from '../../../src/engine/spec/validate-run-spec.ts';
+import { RunSpecSchema, type RunSpec } from '../../../src/domain/run-spec/schema.ts';
+import { normalizeRunSpec } from '../../../src/domain/run-spec/normalize.ts';
+import { validateRunSpec } from '../../../src/engine/spec/validate-run-spec.ts';
+import type { DatasetInfo } from '../../../src/domain/dataset.ts';
 import { epochLogKeys } from '../../../src/engine/spec/validate-callbacks.ts';
 import { resolveHeads } from '../../../src/engine/training/heads.ts';
 

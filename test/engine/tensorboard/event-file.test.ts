@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readEventFile } from '../../../src/engine/tensorboard/event-file-reader.ts';
 import { EVENT_FILE_VERSION, EventFileWriter } from '../../../src/engine/tensorboard/event-file-writer.ts';
-import { RecordCorruptionError } from '../../../src/engine/tensorboard/record-reader.ts';
+import { } from '../../../src/engine/tensorboard/record-reader.ts';
+import { KilnError } from '../../../src/domain/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-tb-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -67,7 +68,7 @@ test('a corrupted byte anywhere in the file makes the reader fail on the CRC', a
     const corrupted = Buffer.from(original);
     corrupted[index] ^= 0x40;
     writeFileSync(train.path, corrupted);
-    await assert.rejects(readEventFile(train.path), (err: Error) => err instanceof RecordCorruptionError && /CRC mismatch/.test(err.message));
+    await assert.rejects(readEventFile(train.path), (err: Error) => err instanceof KilnError && err.code === 'record_corrupt' && /CRC mismatch/.test(err.message));
   }
 });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { maskedCrc32c } from '../../../src/engine/tensorboard/crc32c.ts';
-import { RecordCorruptionError, readRecords } from '../../../src/engine/tensorboard/record-reader.ts';
+import { readRecords } from '../../../src/engine/tensorboard/record-reader.ts';
+import { KilnError } from '../../../src/domain/errors.ts';
 import { frameRecord } from '../../../src/engine/tensorboard/record-writer.ts';
 
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
@@ -35,7 +36,7 @@ test('readRecords rejects a flipped bit in the length, the data or a crc', () =>
     const corrupted = stream.slice();
     corrupted[index] ^= 0x01;
     assert.throws(() => [...readRecords(corrupted)], (err: Error) => {
-      assert.ok(err instanceof RecordCorruptionError, where);
+      assert.ok(err instanceof KilnError && err.code === 'record_corrupt', where);
       assert.match(err.message, message, where);
       return true;
     });

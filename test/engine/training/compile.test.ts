@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend.ts';
 import { createOptimizer, getLearningRate, setLearningRate } from '../../../src/engine/training/optimizer.ts';
-import { OPTIMIZERS } from '../../../src/engine/spec/run-spec.ts';
+import { OPTIMIZERS } from '../../../src/domain/run-spec/schema.ts';
 import { classifierSpec, train } from './helpers.ts';
 
 before(async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../../../src/artifacts/fs-artifact-store.ts';
 import { runTraining, type TrainingOutcome } from '../../../src/engine/run-training.ts';
-import type { RunEventDraft } from '../../../src/queue/run-event.ts';
-import type { RunSpec } from '../../../src/engine/spec/run-spec.ts';
+import type { RunEventDraft } from '../../../src/domain/run-event.ts';
+import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
 
 /** Runs the engine in-process on a temporary artifact store, collecting its events. */
 export async function train(spec: unknown, opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number; replicas?: number } = {}) {
@@ -13,7 +13,7 @@ export async function train(spec: unknown, opts: { runId?: string; store?: FsArt
   const interrupt = new AbortController();
   let batches = 0;
   const outcome: TrainingOutcome = await runTraining(
-    { runId: opts.runId ?? 'run-1', spec: spec as RunSpec },
+    { runId: opts.runId ?? 'run-1', spec: parseRunSpec(spec) },
     {
       artifacts: store,
       emit: (e) => {
@@ -31,8 +31,8 @@ export async function train(spec: unknown, opts: { runId?: string; store?: FsArt
     outcome,
     events,
     store,
-    epochs: events.filter((e) => e.type === 'epoch').map((e) => e.data as { epoch: number; metrics: Record<string, number>; lr: number }),
-    logs: events.filter((e) => e.type === 'log').map((e) => (e.data as { message: string }).message),
+    epochs: events.flatMap((e) => (e.type === 'epoch' ? [e.data] : [])),
+    logs: events.flatMap((e) => (e.type === 'log' ? [e.data.message] : [])),
     cleanup: () => rm(store.root, { recursive: true, force: true }),
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/engine/backend.ts';
 import { createOptimizer } from '../../../src/engine/training/optimizer.ts';
 import { OPTIMIZER_ARGS } from '../../../src/engine/spec/optimizers.ts';
-import type { OptimizerSpec } from '../../../src/engine/spec/run-spec.ts';
+import type { OptimizerSpec } from '../../../src/domain/run-spec/schema.ts';
 
 before(async () => {
   await initBackend('wasm');

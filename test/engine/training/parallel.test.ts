@@ -121,7 +121,7 @@ function assertClose(actual: number[], expected: number[], what: string): void {
 }
 
 const batchLosses = (run: Awaited<ReturnType<typeof train>>) =>
-  run.events.filter((e) => e.type === 'batch').map((e) => (e.data as { metrics: { loss: number } }).metrics.loss);
+  run.events.flatMap((e) => (e.type === 'batch' ? [e.data.metrics.loss!] : []));
 
 const equivalenceCases = [
   ['dense model with L2, class weights and momentum', denseSpec, 2],

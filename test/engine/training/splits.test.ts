@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend.ts';
-import { heldOutRows, splitCounts } from '../../../src/engine/spec/splits.ts';
+import { heldOutRows, splitCounts } from '../../../src/domain/run-spec/splits.ts';
 import { disposeTensorData, splitTest, splitValidation, type TensorData } from '../../../src/engine/training/tensor-data.ts';
 import { train } from './helpers.ts';
 

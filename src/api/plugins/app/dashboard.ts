@@ -1,10 +1,10 @@
+import { KilnError } from '../../../domain/errors.ts';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors.ts';
 
 /** Where `npm run build:web` writes the dashboard (web/dist). */
 const DEFAULT_ROOT = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
@@ -55,7 +55,7 @@ export default fp<DashboardOptions>(
     });
 
     const sendIndex = (reply: FastifyReply) => {
-      if (!built) throw new ApiError(503, 'dashboard_not_built', 'the dashboard is not built: run npm run build:web, then restart the api');
+      if (!built) throw new KilnError('dashboard_not_built', 'the dashboard is not built: run npm run build:web, then restart the api', { status: 503 });
       return reply.header('cache-control', 'no-cache').header('content-security-policy', CONTENT_SECURITY_POLICY).sendFile('index.html');
     };
     const wantsPage = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/html');

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import { EventStreamConsumer } from '../../../queue/event-stream-consumer.ts';
 import { recordRunEvent } from '../../../store/repositories/run-events.ts';
 import { RunReconciler } from '../../services/run-reconciler.ts';
-import { TERMINAL_STATUSES, type RunStatus } from '../../../queue/run-event.ts';
+import { isTerminal, type RunStatus } from '../../../domain/run-status.ts';
 
 /**
  * Persists what workers report: reads the event stream (consumer group shared by api replicas)
@@ -16,9 +16,9 @@ export default fp(
       if (result === 'duplicate') return;
       app.metrics.eventLagSeconds.observe(Math.max(0, (Date.now() - Date.parse(event.time)) / 1000));
       if (result === 'applied' && event.type === 'status') {
-        const status = (event.data as { status: RunStatus }).status;
+        const { status } = event.data;
         app.log.info({ runId: event.runId, seq: event.seq, status }, 'run status');
-        if (TERMINAL_STATUSES.has(status)) await recordRunEnd(event.runId, status);
+        if (isTerminal(status)) await recordRunEnd(event.runId, status);
       }
     }, app.log);
     async function recordRunEnd(runId: string, status: RunStatus) {

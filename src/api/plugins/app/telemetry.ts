@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { EventHub } from '../../telemetry/event-hub.ts';
 import { replayEvents } from '../../telemetry/event-replay.ts';
-import type { RunEvent } from '../../../queue/run-event.ts';
+import type { RunEvent } from '../../../domain/run-event.ts';
 import type { SenderLimits } from '../../telemetry/socket-sender.ts';
 
 declare module 'fastify' {

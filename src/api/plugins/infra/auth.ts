@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
-import { ApiError } from '../../errors.ts';
+import { KilnError } from '../../../domain/errors.ts';
 
 // Probes and scrapers carry no token: liveness, readiness (container HEALTHCHECKs) and Prometheus.
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -37,7 +37,7 @@ export default fp(
         request.headers.upgrade?.toLowerCase() === 'websocket' ? (request.query as Record<string, string> | undefined)?.token : undefined;
       const given = bearer ?? queryToken;
       if (!given || !sameToken(given, expected)) {
-        throw new ApiError(401, 'unauthorized', given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <token>');
+        throw new KilnError('unauthorized', given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <token>', { status: 401 });
       }
     });
   },

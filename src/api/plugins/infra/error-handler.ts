@@ -1,6 +1,6 @@
+import { issuesMessage, KilnError, type Issue } from '../../../domain/errors.ts';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, type FieldError } from '../../errors.ts';
 
 /** Ajv's `/fit/epochs` + context `body` → `fit.epochs`; for query and params, the context is kept. */
 function fieldPath(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
@@ -104,11 +104,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   const path = request.url.split('?')[0];
   if (error.code === 'FST_ERR_BAD_URL') {
     const details = [{ path: 'url', message: `${path} is not a valid URL path (a % must start a %XX escape of UTF-8)` }];
-    return reply.code(400).send({ error: { code: 'invalid_request', message: ApiError.badRequest(details).message, details } });
+    return reply.code(400).send({ error: { code: 'invalid_request', message: issuesMessage(details), details } });
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const details = [{ path: 'url', message: 'has a path segment longer than the api accepts' }];
-    return reply.code(414).send({ error: { code: 'uri_too_long', message: ApiError.badRequest(details).message, details } });
+    return reply.code(414).send({ error: { code: 'uri_too_long', message: issuesMessage(details), details } });
   }
   request.log.error({ err: error }, 'request failed in the router');
   return reply.code(500).send({ error: { code: 'internal', message: 'internal server error' } });
@@ -117,16 +117,18 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 /** The one error handler at the edge: every error becomes `{"error": {code, message, details}}`; 5xx details stay in the log. */
 export default fp(
   async (app) => {
-    app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-      if (error instanceof ApiError) {
-        return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, details: error.details } });
+    app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
+      if (error instanceof KilnError) {
+        const details = error.issues.length ? error.issues : error.details;
+        if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+        return reply.code(error.status).send({ error: { code: error.code, message: error.message, details } });
       }
       if (error.validation) {
-        const details: FieldError[] = pickUnionBranches(error.validation as unknown as AjvError[]).map((v) => ({
+        const details: Issue[] = pickUnionBranches(error.validation as unknown as AjvError[]).map((v) => ({
           path: fieldPath(error.validationContext, v.instancePath, v.params as Record<string, unknown>),
           message: describe(v as never),
         }));
-        return reply.code(400).send({ error: { code: 'invalid_request', message: ApiError.badRequest(details).message, details } });
+        return reply.code(400).send({ error: { code: 'invalid_request', message: issuesMessage(details), details } });
       }
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (status >= 500) {

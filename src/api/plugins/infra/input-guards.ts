@@ -1,6 +1,8 @@
+import { KilnError } from '../../../domain/errors.ts';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, NUL_MESSAGE, type FieldError } from '../../errors.ts';
+import { NUL_MESSAGE } from '../../schemas/common.ts';
+import type { Issue } from '../../../domain/errors.ts';
 
 /**
  * The deepest a JSON body may nest arrays and objects. Real bodies stay far below it: an inline
@@ -129,22 +131,22 @@ export default fp(
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, text: string | Buffer, done) => {
       const body = String(text);
       const at = excessiveDepthAt(body);
-      if (at >= 0) return done(ApiError.badRequest([{ path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` }]), undefined);
+      if (at >= 0) return done(KilnError.invalid([{ path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` }]), undefined);
       parseJson(request, body, (error, parsed) => {
         if (error) return done(error, undefined);
         // JSON can only carry a NUL as the escape \u0000, so a body without one needs no walk.
         const nul = body.includes('\\u0000') ? nulFields(parsed) : [];
-        if (nul.length) return done(ApiError.badRequest(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))), undefined);
+        if (nul.length) return done(KilnError.invalid(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))), undefined);
         done(null, parsed);
       });
     });
 
     app.addHook('preValidation', async (request) => {
-      const details: FieldError[] = [];
+      const details: Issue[] = [];
       for (const [part, value] of [['params', request.params], ['querystring', request.query]] as const) {
         for (const path of nulFields(value)) details.push({ path: `${part}.${formatPath(path)}`, message: NUL_MESSAGE });
       }
-      if (details.length) throw ApiError.badRequest(details);
+      if (details.length) throw KilnError.invalid(details);
     });
   },
   { name: 'input-guards', dependencies: ['error-handler'] },

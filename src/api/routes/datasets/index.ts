@@ -1,7 +1,7 @@
+import { KilnError } from '../../../domain/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ApiError } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 import { CreatedDataset, CreateDatasetFromUrl, DatasetSamples, DatasetView, SamplesQuery } from '../../schemas/datasets.ts';
 
@@ -24,7 +24,7 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       if (!Value.Check(CreateDatasetFromUrl, body)) {
         const details = [...Value.Errors(CreateDatasetFromUrl, body)].slice(0, 10).map((e) => ({ path: e.path.replace(/^\//, '').replace(/\//g, '.') || 'body', message: e.message }));
-        throw ApiError.badRequest(details);
+        throw KilnError.invalid(details);
       }
       return reply.code(201).send(await app.datasets.createFromUrl(body));
     },

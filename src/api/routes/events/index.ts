@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { RunEvent } from '../../../queue/run-event.ts';
+import type { RunEvent } from '../../../domain/run-event.ts';
 import { RunFeed } from '../../telemetry/run-feed.ts';
 import { SocketSender } from '../../telemetry/socket-sender.ts';
 import { keepAlive } from '../../telemetry/heartbeat.ts';

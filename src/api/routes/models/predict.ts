@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { findModel, formatPredictions, ServingError, type PredictBody } from '../../../serving/index.ts';
+import { findModel, formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import { ModelRefParams, PredictBody as PredictBodySchema, PredictQuery, PredictResponse } from '../../schemas/serving.ts';
@@ -36,12 +36,12 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { instances, topK } = request.query;
-      if (instances === undefined) throw ServingError.invalidInput('query.instances', 'is required: a URL-encoded JSON array of instances');
+      if (instances === undefined) throw servingErrors.invalidInput('query.instances', 'is required: a URL-encoded JSON array of instances');
       let parsed: unknown;
       try {
         parsed = JSON.parse(instances);
       } catch (error) {
-        throw ServingError.invalidInput('query.instances', `is not valid JSON: ${(error as Error).message}`);
+        throw servingErrors.invalidInput('query.instances', `is not valid JSON: ${(error as Error).message}`);
       }
       return predict(request.params.id, { instances: parsed }, topK);
     },
@@ -63,7 +63,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       const hasInstances = body.instances !== undefined;
       if (hasInstances === (body.inputs !== undefined)) {
-        throw ServingError.invalidInput('body', hasInstances ? 'give either instances or inputs, not both' : 'instances (row format) or inputs (columnar format) is required');
+        throw servingErrors.invalidInput('body', hasInstances ? 'give either instances or inputs, not both' : 'instances (row format) or inputs (columnar format) is required');
       }
       return predict(request.params.id, hasInstances ? { instances: body.instances } : { inputs: body.inputs }, body.topK ?? request.query.topK);
     },

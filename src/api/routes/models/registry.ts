@@ -1,6 +1,6 @@
+import { KilnError } from '../../../domain/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../../errors.ts';
 import { cursor } from '../../services/page-cursor.ts';
 import { NEWEST_FIRST, rowsAfter } from '../../../store/repositories/keyset.ts';
 import { findModel, findVersion, parseModelRef } from '../../../serving/index.ts';
@@ -30,7 +30,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // even once that row is deleted. (Prisma's cursor by id answered an empty page then, and for a
       // made-up cursor too, as if the list had ended.)
       const after = request.query.cursor ? cursor.decode(request.query.cursor) : undefined;
-      if (request.query.cursor && !after) throw ApiError.badRequest([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
+      if (request.query.cursor && !after) throw KilnError.invalid([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
       const rows = await prisma.model.findMany({
         where: {
           ...(name ? { name } : {}),
@@ -72,7 +72,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         where: { id },
         include: { run: { include: { evaluation: true } }, aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } },
       });
-      if (!model) throw ApiError.notFound('model', request.params.id);
+      if (!model) throw KilnError.notFound('model', request.params.id);
       const files = (await app.artifacts.list(model.path)).map((key) => key.slice(model.path.length + 1));
       return {
         id: model.id,
@@ -107,12 +107,12 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { version } = request.body;
       // findVersion knows which numbers can be versions (a version beyond int32 is simply not there).
       const model = await findVersion(prisma, name, { version });
-      if (!model) throw ApiError.notFound('model version', `${name}@${version}`);
+      if (!model) throw KilnError.notFound('model version', `${name}@${version}`);
       // A version deleted between the check and the upsert fails the foreign key; answer 404 for that too.
       const row = await prisma.modelAlias
         .upsert({ where: { name_alias: { name, alias } }, create: { name, alias, version }, update: { version } })
         .catch((error: { code?: string }) => {
-          if (error.code === 'P2003') throw ApiError.notFound('model version', `${name}@${version}`);
+          if (error.code === 'P2003') throw KilnError.notFound('model version', `${name}@${version}`);
           throw error;
         });
       return { name, alias, version: row.version, modelId: model.id, updatedAt: row.updatedAt.toISOString() };
@@ -127,7 +127,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { name, alias } = request.params;
       const { count } = await prisma.modelAlias.deleteMany({ where: { name, alias } });
-      if (count === 0) throw ApiError.notFound('alias', `${name}@${alias}`);
+      if (count === 0) throw KilnError.notFound('alias', `${name}@${alias}`);
       return reply.code(204).send(null);
     },
   );
@@ -146,7 +146,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ref = parseModelRef(request.params.id);
       // Deleting "the latest" or "whatever production is" by accident is too easy: name one version.
       const nameOneVersion = (not: string) =>
-        ApiError.badRequest([{ path: 'params.id', message: `name one version: an id or <name>@<version>, not ${not}` }]);
+        KilnError.invalid([{ path: 'params.id', message: `name one version: an id or <name>@<version>, not ${not}` }]);
       if (!('version' in ref) && !('idOrName' in ref)) throw nameOneVersion('an alias');
       const model =
         'version' in ref
@@ -157,11 +157,11 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if ('idOrName' in ref && (await prisma.model.findFirst({ where: { name: ref.idOrName }, select: { id: true } }))) {
           throw nameOneVersion('a bare name (its latest version)');
         }
-        throw ApiError.notFound('model', request.params.id);
+        throw KilnError.notFound('model', request.params.id);
       }
       const aliases = await prisma.modelAlias.findMany({ where: { name: model.name, version: model.version }, select: { alias: true } });
       const refuse = (names: string[]) =>
-        new ApiError(409, 'conflict', `${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, [
+        KilnError.conflict(`${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, [
           { path: 'params.id', message: 'an alias points at this version', aliases: names },
         ]);
       if (aliases.length) throw refuse(aliases.map((a) => a.alias));

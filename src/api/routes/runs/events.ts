@@ -1,19 +1,16 @@
+import { KilnError } from '../../../domain/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { TERMINAL_STATUSES, type RunEvent, type RunStatus } from '../../../queue/run-event.ts';
+import { isFinalEvent } from '../../../domain/run-event.ts';
 import { RunFeed } from '../../telemetry/run-feed.ts';
 import { SocketSender } from '../../telemetry/socket-sender.ts';
 import { keepAlive } from '../../telemetry/heartbeat.ts';
-import { ApiError } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 
 const EventsQuery = Type.Object({
   since: Type.Integer({ minimum: 0, default: 0, description: 'Deliver events with a seq above this (the last one you saw).' }),
   token: Type.Optional(Type.String({ description: 'The API token, for browsers that cannot set headers on a WebSocket.' })),
 });
-
-export const isFinal = (event: RunEvent) =>
-  event.type === 'status' && TERMINAL_STATUSES.has((event.data as { status: RunStatus }).status);
 
 /**
  * GET /runs/:id/events — a WebSocket (or, with Accept: text/event-stream, Server-Sent Events) of the
@@ -34,7 +31,7 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Runs before the upgrade: an unknown run is a plain 404 and no socket opens.
     preHandler: async (request) => {
       const { id } = request.params as { id: string };
-      if (!(await app.db.prisma.run.findUnique({ where: { id }, select: { id: true } }))) throw ApiError.notFound('run', id);
+      if (!(await app.db.prisma.run.findUnique({ where: { id }, select: { id: true } }))) throw KilnError.notFound('run', id);
     },
     wsHandler: (socket, request) => {
       const { id } = request.params as { id: string };
@@ -44,7 +41,7 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const sender = new SocketSender(socket, app.telemetry.limits, () => `since=${feed.position}`);
       feed = new RunFeed(app.telemetry.hub, app.telemetry.replay, id, since, (event) => {
         sender.send(event);
-        if (isFinal(event)) sender.close(1000, 'run finished');
+        if (isFinalEvent(event)) sender.close(1000, 'run finished');
       });
       socket.once('close', () => feed.stop());
       feed.start().catch((error: unknown) => {
@@ -54,7 +51,7 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (request, reply) => {
       if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
-        throw new ApiError(406, 'not_acceptable', 'GET /runs/:id/events is a WebSocket, or Server-Sent Events with Accept: text/event-stream');
+        throw new KilnError('not_acceptable', 'GET /runs/:id/events is a WebSocket, or Server-Sent Events with Accept: text/event-stream', { status: 406 });
       }
       const { id } = request.params as { id: string };
       const lastEventId = Number(request.headers['last-event-id']);
@@ -67,7 +64,7 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (event.type === 'batch' && res.writableLength > limits.softBytes) return;
         if (res.writableLength > limits.hardBytes) return void res.destroy();
         res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (isFinal(event)) res.end();
+        if (isFinalEvent(event)) res.end();
       });
       const ping = setInterval(() => res.write(': ping\n\n'), app.telemetry.pingMs).unref();
       res.once('close', () => {

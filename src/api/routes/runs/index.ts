@@ -1,10 +1,10 @@
+import { KilnError } from '../../../domain/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { RunSpecSchema, type RunSpec } from '../../../engine/spec/run-spec.ts';
-import { normalizeRunSpec } from '../../../engine/spec/normalize.ts';
+import { RunSpecSchema, type RunSpec } from '../../../domain/run-spec/schema.ts';
+import { normalizeRunSpec } from '../../../domain/run-spec/normalize.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 import { packArtifacts } from '../../../artifacts/pack-artifacts.ts';
-import { ApiError } from '../../errors.ts';
 import { CreatedRun, CreateRunQuery, ListRunsQuery, ModelSummarySchema, RunList, RunView } from '../../schemas/runs.ts';
 
 /** /runs: submit, list, read, cancel and delete training runs. */
@@ -67,7 +67,7 @@ const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const run = await app.runs.get(request.params.id);
       const { stream, count } = await packArtifacts(app.artifacts, `runs/${run.id}/tensorboard`, run.id);
-      if (count === 0) throw new ApiError(404, 'not_found', `run ${run.id} has no TensorBoard logs (add callbacks.tensorBoard to its spec)`);
+      if (count === 0) throw new KilnError('not_found', `run ${run.id} has no TensorBoard logs (add callbacks.tensorBoard to its spec)`, { status: 404 });
       return reply
         .type('application/x-tar')
         .header('content-disposition', `attachment; filename="${run.id}-tensorboard.tar"`)

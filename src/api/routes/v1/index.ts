@@ -1,14 +1,13 @@
+import { KilnError } from '../../../domain/errors.ts';
 import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../../errors.ts';
 import {
   findVersion,
   formatTfServingResponse,
   metadataBody,
   parseTfServingRequest,
   parseVersion as parseVersionText,
-  ServingError,
   toServedRecord,
   versionStatusBody,
   type ServedModelRecord,
@@ -32,8 +31,8 @@ type Which = { version?: number; alias?: string };
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
   parseEveryBodyAsJson(app);
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const status = error instanceof ApiError ? error.statusCode : error.validation ? 400 : (error.statusCode ?? 500);
+  app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
+    const status = error instanceof KilnError ? error.status : error.validation ? 400 : (error.statusCode ?? 500);
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send({ error: 'internal server error' });
@@ -50,8 +49,8 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const resolve = async (name: string, which: Which): Promise<ServedModelRecord> => {
     const row = await findVersion(prisma, name, which);
     if (row) return toServedRecord(row);
-    if (which.alias !== undefined) throw new ServingError(404, 'not_found', `Unrecognized servable version label: ${which.alias}`);
-    throw new ServingError(404, 'not_found', `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`);
+    if (which.alias !== undefined) throw new KilnError('not_found', `Unrecognized servable version label: ${which.alias}`, { status: 404 });
+    throw new KilnError('not_found', `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`, { status: 404 });
   };
 
   /**
@@ -62,7 +61,7 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const parsed = parseVersionText(version);
     if (parsed === undefined) {
       const message = `Failed to convert version: ${version} to numeric.`;
-      throw new ServingError(400, 'invalid_input', message, [{ path: 'version', message }]);
+      throw new KilnError('invalid_input', message, { issues: [{ path: 'version', message }] });
     }
     return parsed;
   };
@@ -71,7 +70,7 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const splitVerb = (target: string, method: string, url: string): string => {
     const colon = target.lastIndexOf(':');
     if (colon <= 0 || target.slice(colon + 1) !== 'predict') {
-      throw new ServingError(400, 'invalid_input', `Malformed request: ${method} ${url.split('?')[0]} (Kiln serves :predict only)`);
+      throw new KilnError('invalid_input', `Malformed request: ${method} ${url.split('?')[0]} (Kiln serves :predict only)`, { status: 400 });
     }
     return target.slice(0, colon);
   };

@@ -1,5 +1,5 @@
 import { showShape } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
 
 /**
@@ -11,7 +11,7 @@ export function resolveAxes(axis: number | number[], input: Shape, arg = 'axis')
   return (Array.isArray(axis) ? axis : [axis]).map((a) => {
     const resolved = a < 0 ? a + rank : a;
     if (resolved <= 0 || resolved >= rank) {
-      throw new LayerRuleError(`${arg} ${a} is out of range for input ${showShape(input)} (the batch axis cannot be used)`, arg);
+      throw layerRuleError(`${arg} ${a} is out of range for input ${showShape(input)} (the batch axis cannot be used)`, arg);
     }
     return resolved;
   });
@@ -21,7 +21,7 @@ export function resolveAxes(axis: number | number[], input: Shape, arg = 'axis')
 export function knownDimsAt(input: Shape, axes: number[], arg = 'axis'): number[] {
   return axes.map((a) => {
     const d = input[a - 1];
-    if (d === null) throw new LayerRuleError(`needs a known size on axis ${a}, got input ${showShape(input)}`, arg);
+    if (d === null) throw layerRuleError(`needs a known size on axis ${a}, got input ${showShape(input)}`, arg);
     return d;
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArgSchema, Args } from '../args.ts';
 import { COMMON_ARGS, DATA_FORMAT_ARG, REGULARIZER_ARG, showShape, weightArgs, weightOptions, type LayerDef, type WeightSpec } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
 import { transposedOutputLength, windowOutputLength } from './window.ts';
 
@@ -46,7 +46,7 @@ function convArgs(kind: ConvKind, spatial: number): ArgSchema {
 
 function inputChannels(input: Shape): number {
   const c = input[input.length - 1];
-  if (c === null) throw new LayerRuleError(`needs a known number of input channels, got ${showShape(input)}`);
+  if (c === null) throw layerRuleError(`needs a known number of input channels, got ${showShape(input)}`);
   return c;
 }
 
@@ -73,7 +73,7 @@ function convOutputShape(kind: ConvKind, input: Shape, args: Args): Shape {
   const strides: number[] = args.strides;
   const dilation: number[] = args.dilationRate;
   if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
-    throw new LayerRuleError('strides > 1 cannot be combined with dilationRate > 1', 'dilationRate');
+    throw layerRuleError('strides > 1 cannot be combined with dilationRate > 1', 'dilationRate');
   }
   const out = spatial.map((d, i) =>
     kind === 'transpose'
@@ -81,7 +81,7 @@ function convOutputShape(kind: ConvKind, input: Shape, args: Args): Shape {
       : windowOutputLength(d, args.kernelSize[i], strides[i], dilation[i], args.padding),
   );
   if (out.some((d) => d !== null && d <= 0)) {
-    throw new LayerRuleError(`kernelSize ${showShape(args.kernelSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'kernelSize');
+    throw layerRuleError(`kernelSize ${showShape(args.kernelSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'kernelSize');
   }
   return [...out, outputChannels(kind, args, inputChannels(input))];
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Args } from '../args.ts';
 import { KerasReLU, SpatialDropout2D } from '../custom-layers.ts';
 import { COMMON_ARGS, DATA_FORMAT_ARG, REGULARIZER_ARG, product, showShape, weightArgs, weightOptions, type LayerDef } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
 
 const same = (inputs: Shape[]): Shape => inputs[0];
@@ -23,7 +23,7 @@ export const Dense: LayerDef = {
     activityRegularizer: REGULARIZER_ARG,
   },
   outputShape: ([input], args) => {
-    if (input[input.length - 1] === null) throw new LayerRuleError(`needs a known last input dimension, got ${showShape(input)}`);
+    if (input[input.length - 1] === null) throw layerRuleError(`needs a known last input dimension, got ${showShape(input)}`);
     return [...input.slice(0, -1), args.units];
   },
   weights: ([input], args) => {
@@ -56,13 +56,13 @@ export const Reshape: LayerDef = {
     const inSize = product(input);
     const known = product(target.filter((d) => d !== null));
     const wildcards = target.filter((d) => d === null).length;
-    if (wildcards > 1) throw new LayerRuleError('targetShape may contain at most one unknown (-1 or null) dimension', 'targetShape');
+    if (wildcards > 1) throw layerRuleError('targetShape may contain at most one unknown (-1 or null) dimension', 'targetShape');
     if (inSize === null) return target;
     if (wildcards === 1) {
-      if (known === null || inSize % known !== 0) throw new LayerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)}`, 'targetShape');
+      if (known === null || inSize % known !== 0) throw layerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)}`, 'targetShape');
       return target.map((d) => (d === null ? inSize / (known as number) : d));
     }
-    if (known !== inSize) throw new LayerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)} (${known} values)`, 'targetShape');
+    if (known !== inSize) throw layerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)} (${known} values)`, 'targetShape');
     return target;
   },
   weights: none,
@@ -142,7 +142,7 @@ export const Softmax: LayerDef = {
   rank: { min: 1 },
   args: { ...COMMON_ARGS, axis: { rule: { kind: 'int' }, default: -1 } },
   outputShape: ([input], args) => {
-    if (args.axis === 0 || args.axis > input.length || args.axis < -input.length) throw new LayerRuleError(`axis ${args.axis} is out of range for input ${showShape(input)}`, 'axis');
+    if (args.axis === 0 || args.axis > input.length || args.axis < -input.length) throw layerRuleError(`axis ${args.axis} is out of range for input ${showShape(input)}`, 'axis');
     return input;
   },
   weights: none,

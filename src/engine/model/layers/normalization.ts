@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { COMMON_ARGS, initializerArg, weightArgs, weightOptions, type LayerDef, type WeightSpec } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import { knownDimsAt, resolveAxes } from './axis.ts';
 
 const EPSILON = { rule: { kind: 'number', min: 0 }, default: 0.001 } as const;
@@ -30,7 +30,7 @@ export const BatchNormalization: LayerDef = {
   },
   outputShape: ([input], args) => {
     // tfjs normalizes over one axis only; Keras 2 writes it as a one-element list.
-    if (resolveAxes(args.axis, input).length !== 1) throw new LayerRuleError('axis must be a single axis', 'axis');
+    if (resolveAxes(args.axis, input).length !== 1) throw layerRuleError('axis must be a single axis', 'axis');
     return input;
   },
   weights: ([input], args) => {

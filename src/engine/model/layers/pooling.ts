@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { COMMON_ARGS, DATA_FORMAT_ARG, showShape, type LayerDef } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import { windowOutputLength } from './window.ts';
 
 const RANK_MEANING: Record<number, string> = { 1: '(steps, channels)', 2: '(height, width, channels)' };
@@ -28,7 +28,7 @@ function poolDef(type: string, op: 'max' | 'average', spatial: 1 | 2): LayerDef 
       const strides: number[] = args.strides ?? args.poolSize;
       const out = input.slice(0, -1).map((d, i) => windowOutputLength(d, args.poolSize[i], strides[i], 1, args.padding));
       if (out.some((d) => d !== null && d <= 0)) {
-        throw new LayerRuleError(`poolSize ${showShape(args.poolSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'poolSize');
+        throw layerRuleError(`poolSize ${showShape(args.poolSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'poolSize');
       }
       return [...out, input[input.length - 1]];
     },

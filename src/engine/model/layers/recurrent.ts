@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArgSchema, Args } from '../args.ts';
 import { COMMON_ARGS, REGULARIZER_ARG, showShape, weightArgs, weightOptions, type LayerDef, type ResolvedLayer, type WeightSpec } from '../layer-def.ts';
-import { LayerRuleError } from '../spec-error.ts';
+import { layerRuleError } from '../spec-error.ts';
 import { ResetAfterGRU } from '../reset-after-gru.ts';
 import type { Shape } from '../types.ts';
 
@@ -40,7 +40,7 @@ function rnnArgs(gates: 'lstm' | 'gru'): ArgSchema {
 
 function rnnWeights(gates: 'lstm' | 'gru', input: Shape, args: Args): WeightSpec[] {
   const features = input[1];
-  if (features === null) throw new LayerRuleError(`needs a known number of features, got ${showShape(input)}`);
+  if (features === null) throw layerRuleError(`needs a known number of features, got ${showShape(input)}`);
   const n = (gates === 'lstm' ? 4 : 3) * args.units;
   const w: WeightSpec[] = [
     { name: 'kernel', shape: [features, n], trainable: true },
@@ -87,13 +87,13 @@ export const GRU = rnnDef('GRU');
 
 function inner(args: Args): ResolvedLayer {
   const layer = args.layer as ResolvedLayer;
-  if (layer.def !== LSTM && layer.def !== GRU) throw new LayerRuleError(`layer must be an LSTM or GRU, got ${layer.def.type}`, 'layer');
+  if (layer.def !== LSTM && layer.def !== GRU) throw layerRuleError(`layer must be an LSTM or GRU, got ${layer.def.type}`, 'layer');
   // Keras 3 always writes backward_layer; tfjs derives the backward direction from `layer`, so it must be the mirror image.
   const backward = args.backwardLayer as ResolvedLayer | undefined;
   if (backward) {
     const mirrored = { ...backward.args, goBackwards: !backward.args.goBackwards };
     const same = backward.def === layer.def && JSON.stringify(Object.entries(mirrored).sort()) === JSON.stringify(Object.entries(layer.args).sort());
-    if (!same) throw new LayerRuleError('backwardLayer must be the same layer as `layer` running backwards; other backward layers are not supported', 'backwardLayer');
+    if (!same) throw layerRuleError('backwardLayer must be the same layer as `layer` running backwards; other backward layers are not supported', 'backwardLayer');
   }
   return layer;
 }
@@ -141,7 +141,7 @@ export const Embedding: LayerDef = {
   },
   outputShape: ([input], args) => {
     if (args.inputLength !== undefined && input[input.length - 1] !== null && input[input.length - 1] !== args.inputLength) {
-      throw new LayerRuleError(`inputLength ${args.inputLength} does not match input ${showShape(input)}`, 'inputLength');
+      throw layerRuleError(`inputLength ${args.inputLength} does not match input ${showShape(input)}`, 'inputLength');
     }
     return [...input, args.outputDim];
   },

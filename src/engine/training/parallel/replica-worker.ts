@@ -11,7 +11,7 @@ import { batchGradients } from '../gradients.ts';
 import type { OutputHead } from '../heads.ts';
 import { lossFunction } from '../losses.ts';
 import { trainableVariables } from '../train-step.ts';
-import type { LossName } from '../../spec/run-spec.ts';
+import type { LossName } from '../../../domain/run-spec/schema.ts';
 import { allocateSlot, copyFlat, elementsOf, slotFor, slotView, tensorFrom, valuesIn, valuesOf, writeFlat } from './host-tensors.ts';
 import type { ReplicaReply, ReplicaRequest, SharedSlot } from './protocol.ts';
 

@@ -1,11 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-
-/** The highest `priority` a run may ask for. */
-export const MAX_RUN_PRIORITY = 1000;
+import { MAX_RUN_PRIORITY } from '../priority.ts';
 
 /**
  * The run spec of POST /runs, declared once: Fastify validates requests with it, OpenAPI documents
- * it, and the engine reads the same types. Deep checks of the model graph (layer arguments, shapes)
+ * it, and the job payload carries the same type to the worker and the engine. Deep checks of the model graph (layer arguments, shapes)
  * are the model module's job; this schema checks the envelope.
  */
 
@@ -36,7 +34,7 @@ export const OptimizerSpec = Type.Union(
   ],
   {
     description:
-      'An optimizer name, or {type, learningRate, ...} with Keras arguments; each optimizer takes only its own (OPTIMIZER_ARGS in optimizers.ts), and the api refuses the others rather than drop them.',
+      'An optimizer name, or {type, learningRate, ...} with Keras arguments; each optimizer takes only its own (OPTIMIZER_ARGS in src/engine/spec/optimizers.ts), and the api refuses the others rather than drop them.',
   },
 );
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scratchDir, scratchRoot, sweepOrphanedScratch } from '../../../src/engine/data/scratch-dirs.ts';
+import { scratchDir, scratchRoot, sweepOrphanedScratch } from '../../src/lib/scratch-dirs.ts';
 
 /** The pid of a process that has already exited. */
 function deadPid(): number {

@@ -1,0 +1,46 @@
+import { rm } from 'node:fs/promises';
+import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import type { OpenedDataset, ResolvedDataset } from '../domain/dataset.ts';
+import { scratchDir } from '../lib/scratch-dirs.ts';
+import { loadBuiltinDataset } from './builtin.ts';
+import { openStoredDataset } from './storage.ts';
+
+export interface OpenForTrainingDeps {
+  artifacts: ArtifactStore;
+  /** KILN_DATA_DIR: built-in datasets are cached there, and large features copied to its scratch. */
+  dataDir: string;
+  /** KILN_DATASET_MIRROR. */
+  datasetMirror?: string;
+  /**
+   * A stored split whose features take more bytes than this is not loaded: it is copied to a file under
+   * dataDir/tmp (a scratch directory, see lib/scratch-dirs.ts) and read a row at a time (default 256 MB).
+   */
+  inMemoryDatasetBytes?: number;
+}
+
+/** Past this, a stored dataset's features stay on disk during training. */
+export const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Opens the dataset a run names for the engine: a registered one from the artifact store (large
+ * features copied to a local scratch directory that close() removes), or a built-in one, downloaded
+ * and verified on first use.
+ */
+export async function openForTraining(resolved: ResolvedDataset, deps: OpenForTrainingDeps): Promise<OpenedDataset> {
+  if (resolved.kind === 'builtin') {
+    const builtin = await loadBuiltinDataset(resolved.name, { dataDir: deps.dataDir, mirror: deps.datasetMirror });
+    return { splits: builtin.splits, classes: builtin.classes, sha256: builtin.sha256, close: async () => {} };
+  }
+  const localDir = scratchDir(deps.dataDir, 'run-data');
+  const removeLocal = () => rm(localDir, { recursive: true, force: true });
+  try {
+    const opened = await openStoredDataset(deps.artifacts, resolved.prefix, {
+      localDir,
+      inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES,
+    });
+    return { splits: opened.splits, classes: opened.classes, close: removeLocal };
+  } catch (error) {
+    await removeLocal();
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A dataset as a run names it, once the api has looked it up: where its arrays are (a registered
+ * dataset in the artifact store, or a built-in one to download), and what the api checks a run
+ * against before queueing it.
+ */
+
+import { Type, type Static } from '@sinclair/typebox';
+import type { FileArray, NdArray } from './arrays.ts';
+
+/** Where the worker finds a dataset given by id: in the artifact store, or a built-in one to download. */
+export const ResolvedDatasetSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('stored'), prefix: Type.String(), sha256: Type.String() }),
+  Type.Object({ kind: Type.Literal('builtin'), name: Type.String() }),
+]);
+
+export type ResolvedDataset = Static<typeof ResolvedDatasetSchema>;
+
+/** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
+export interface DatasetInfo {
+  inputShape: number[];
+  numClasses?: number;
+  /** Rows a run splits (its train split), when known: the test and validation splits are then checked as for inline data. */
+  samples?: number;
+  /** The dataset has a test split of its own, which is the run's test set (dataset.testSplit is then not used). */
+  hasTestSplit?: boolean;
+}
+
+/** A split as training reads it: labels in memory, features in memory or (when large) in a local file. */
+export interface OpenedSplit {
+  x: NdArray | FileArray;
+  y: NdArray;
+}
+
+/**
+ * A dataset given by id, downloaded, verified and opened by the worker before training starts: the
+ * engine trains on it without knowing where it came from. close() removes any local copy.
+ */
+export interface OpenedDataset {
+  splits: Partial<Record<'train' | 'test', OpenedSplit>>;
+  /** `classes[i]` names label value i, when the labels were names. */
+  classes?: string[];
+  /** The sha256 of a built-in dataset's files as loaded (a registered one's is known at submission). */
+  sha256?: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+/**
+ * A trained model as every layer speaks of it: the engine produces it, the run's final event carries
+ * it, the registry stores it and serving reads it.
+ */
+
+/** One input or output of a model: its name, shape (batch dimension as null) and dtype. */
+export interface TensorSpec {
+  name: string;
+  shape: (number | null)[];
+  dtype: string;
+}
+
+/** A model's inputs and outputs by name, shape and dtype, as serving reports them. */
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+/** What serving must do to raw inputs to match training: the scale, or the training set's per-feature statistics. */
+export type ServingPreprocessing = { scale: number } | { mean: number[]; std: number[] };
+
+/** What a succeeded run hands the registry: where the model is, its signature, and how to read raw inputs. */
+export interface TrainedModel {
+  path: string;
+  signature: ModelSignature;
+  labels?: string[];
+  preprocessing?: ServingPreprocessing;
+}
