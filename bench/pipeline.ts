@@ -71,7 +71,7 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   try {
     const warm = { ...base, augment: AUGMENT, prefetch: 2, worker: true, prefetchWorker };
-    for await (const batch of createBatchStream(warm)) {
+    for await (const _batch of createBatchStream(warm)) {
       results.push({ name: 'prefetch worker start-up (to first batch)', value: performance.now() - startedAt, unit: 'ms' });
       break;
     }

@@ -27,10 +27,13 @@ import datasetsRoutes from './routes/datasets/index.ts';
 import healthRoutes from './routes/health/index.ts';
 import runsRoutes from './routes/runs/index.ts';
 import modelsRoutes from './routes/models/index.ts';
+import modelAliasRoutes from './routes/models/aliases.ts';
+import modelDownloadRoutes from './routes/models/download.ts';
 import servingPlugin from './plugins/app/serving.ts';
-import modelRegistryRoutes from './routes/models/registry.ts';
+import repositoriesPlugin from './plugins/app/repositories.ts';
+import modelsPlugin from './plugins/app/models.ts';
 import predictRoutes from './routes/models/predict.ts';
-import v1Routes from './routes/v1/index.ts';
+import tfServingRoutes from './routes/tf-serving/index.ts';
 import dashboardPlugin from './plugins/app/dashboard.ts';
 
 type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
@@ -82,21 +85,24 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(queuePlugin);
   await app.register(websocketPlugin);
   await app.register(multipartPlugin);
+  await app.register(repositoriesPlugin);
+  await app.register(servingPlugin);
+  await app.register(modelsPlugin);
   await app.register(datasetsPlugin);
   await app.register(runsPlugin);
   await app.register(eventIngestPlugin);
   await app.register(telemetryPlugin);
-  await app.register(servingPlugin);
 
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(runsRoutes);
-  await app.register(modelsRoutes);
   await app.register(runEventsRoutes);
   await app.register(eventsRoutes);
-  await app.register(modelRegistryRoutes);
+  await app.register(modelsRoutes);
+  await app.register(modelAliasRoutes);
+  await app.register(modelDownloadRoutes);
   await app.register(predictRoutes);
-  await app.register(v1Routes);
+  await app.register(tfServingRoutes);
   await app.register(datasetsRoutes);
   return app as unknown as FastifyInstance;
 }

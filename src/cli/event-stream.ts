@@ -69,7 +69,7 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
       response.on('end', () => {
-        let body: any;
+        let body: { error?: { message?: string; code?: string; details?: unknown } } | undefined;
         try {
           body = JSON.parse(text);
         } catch {

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,6 +28,6 @@ export async function extractTar(source: ReadableStream<Uint8Array>, dir: string
       written.push(name);
     }
   })();
-  await Promise.all([pipeline(Readable.fromWeb(source as import('node:stream/web').ReadableStream<Uint8Array>), extract), done]);
+  await Promise.all([pipeline(Readable.fromWeb(source as WebReadableStream<Uint8Array>), extract), done]);
   return written;
 }

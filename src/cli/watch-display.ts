@@ -1,4 +1,4 @@
-import type { RunEvent } from './event-stream.ts';
+import type { RunEvent, StatusData } from '../domain/run-event.ts';
 import { batchLine, epochHeader, epochLine, fitWidth, formatMetrics } from './render/progress.ts';
 
 /** Where the display writes: a terminal redraws one progress line; anything else gets whole lines. */
@@ -67,7 +67,7 @@ export class WatchDisplay {
     this.lineOpen = false;
   }
 
-  private status(d: any): void {
+  private status(d: StatusData): void {
     switch (d.status) {
       case 'queued':
         return this.line(d.reason ? `Queued again: ${d.reason}` : 'Queued');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KilnError } from '../domain/errors.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
-import type { IngestJobPayload, IngestResult } from '../queue/contracts.ts';
+import type { IngestRequest, IngestResult } from '../domain/ingestion.ts';
 import { parseDatasetLazily, type ParseDatasetOptions } from './formats/index.ts';
 import type { DatasetFile } from './formats/types.ts';
 import { describeDataset, writeStoredDataset } from './storage.ts';
@@ -15,7 +15,7 @@ export const uploadPrefix = (id: string) => `uploads/${id}`;
 /** A dataset that cannot be ingested as given (too large, a failed download, a wrong checksum); the message is shown to the user. */
 const ingestError = (message: string) => new KilnError('ingest_refused', message);
 
-async function download(payload: IngestJobPayload, source: { url: string }): Promise<DatasetFile> {
+async function download(payload: IngestRequest, source: { url: string }): Promise<DatasetFile> {
   // The guard checks every redirect hop and the address each connection actually uses (not a DNS answer
   // looked up beforehand, which a rebinding DNS server could change before the connection is made).
   const { url, response } = await openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
@@ -60,7 +60,7 @@ function downloadName(requested: URL, final: URL): string {
  * Reads a dataset's files (uploads or a URL), checks its checksum, parses and validates it, and stores
  * its arrays under datasets/<id>. On any failure nothing stays behind: neither arrays nor uploads.
  */
-export async function ingestDataset(payload: IngestJobPayload, store: ArtifactStore): Promise<IngestResult> {
+export async function ingestDataset(payload: IngestRequest, store: ArtifactStore): Promise<IngestResult> {
   const prefix = datasetPrefix(payload.datasetId);
   try {
     const files: DatasetFile[] =

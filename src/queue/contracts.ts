@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ResolvedDatasetSchema } from '../domain/dataset.ts';
+import { IngestRequestSchema, type IngestRequest } from '../domain/ingestion.ts';
 import { RunSpecSchema } from '../domain/run-spec/schema.ts';
 
 /**
@@ -45,36 +46,10 @@ export function parseTrainJobPayload(data: unknown): TrainJobPayload {
 /** Messages on the control channel, api → workers. */
 export type ControlMessage = { type: 'cancel'; runId: string };
 
-/** Where the files of a dataset to ingest come from. */
-export const IngestSourceSchema = Type.Union([
-  Type.Object({ kind: Type.Literal('uploads'), keys: Type.Array(Type.String(), { minItems: 1 }) }),
-  Type.Object({ kind: Type.Literal('url'), url: Type.String(), sha256: Type.Optional(Type.String()) }),
-]);
+/** An ingestion job's payload: the ingestion request itself. */
+export const IngestJobPayloadSchema = IngestRequestSchema;
 
-/** An ingestion job: read the source, parse and validate it, store its arrays under datasets/<id>. */
-export const IngestJobPayloadSchema = Type.Object({
-  datasetId: Type.String({ minLength: 1 }),
-  name: Type.String(),
-  source: IngestSourceSchema,
-  /** Parser options (format, csv label/feature columns, image size and channels). */
-  options: Type.Record(Type.String(), Type.Unknown()),
-  limits: Type.Object({
-    maxUncompressedBytes: Type.Number(),
-    maxFiles: Type.Integer(),
-    maxDownloadBytes: Type.Number(),
-    allowPrivateUrls: Type.Boolean(),
-  }),
-});
-
-export type IngestJobPayload = Static<typeof IngestJobPayloadSchema>;
-
-/** What a finished ingestion returns (kept on the job; the api copies it to the dataset row). */
-export interface IngestResult {
-  format: string;
-  sha256: string;
-  sizeBytes: number;
-  meta: Record<string, unknown>;
-}
+export type IngestJobPayload = IngestRequest;
 
 /** Parses an ingestion job's data. */
 export function parseIngestJobPayload(data: unknown): IngestJobPayload {

@@ -44,6 +44,11 @@ export class EventPublisher {
     return JSON.parse(body) as RunEvent;
   }
 
+  /** Forgets a deleted run: its seq counter and its recent stream (its entries in the shared stream age out). */
+  async forget(runId: string): Promise<void> {
+    await this.redis.del(this.keys.eventSeq(runId), this.keys.runStream(runId));
+  }
+
   /** Appends an already-numbered event again: what a redelivery looks like (used by tests and replays). */
   async republish(event: RunEvent): Promise<void> {
     await this.redis.xadd(this.keys.eventStream, '*', 'run', event.runId, 'seq', String(event.seq), 'event', JSON.stringify(event));

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ModelSignature } from '../domain/model.ts';
 import { servingErrors } from './errors.ts';
 import type { Labels, Preprocessing, ServedModelRecord } from './types.ts';
@@ -46,6 +45,7 @@ export function parseModelRef(ref: string): ModelRef {
   return { name, version };
 }
 
+/** The columns of a Model row that serving reads. */
 type ModelRow = {
   id: string;
   name: string;
@@ -67,32 +67,4 @@ export function toServedRecord(row: ModelRow): ServedModelRecord {
     labels: (row.labels as Labels | null) ?? null,
     preprocessing: (row.preprocessing as Preprocessing | null) ?? null,
   };
-}
-
-/** Looks a reference up in the registry; a reference that names nothing is a 404. */
-export async function findModel(prisma: PrismaClient, ref: string): Promise<ServedModelRecord> {
-  const parsed = parseModelRef(ref);
-  let row: ModelRow | null;
-  if ('idOrName' in parsed) {
-    row =
-      (await prisma.model.findUnique({ where: { id: parsed.idOrName } })) ??
-      (await prisma.model.findFirst({ where: { name: parsed.idOrName }, orderBy: { version: 'desc' } }));
-  } else {
-    row = await findVersion(prisma, parsed.name, 'version' in parsed ? { version: parsed.version } : { alias: parsed.alias });
-  }
-  if (!row) throw servingErrors.modelNotFound(ref);
-  return toServedRecord(row);
-}
-
-/** A version of a name: by number, by alias, or the latest when neither is given. */
-export async function findVersion(prisma: PrismaClient, name: string, which: { version?: number; alias?: string }): Promise<ModelRow | null> {
-  let version = which.version;
-  if (which.alias !== undefined) {
-    const alias = await prisma.modelAlias.findUnique({ where: { name_alias: { name, alias: which.alias } } });
-    if (!alias) return null;
-    version = alias.version;
-  }
-  if (version === undefined) return prisma.model.findFirst({ where: { name }, orderBy: { version: 'desc' } });
-  if (!isStoredVersion(version)) return null;
-  return prisma.model.findUnique({ where: { name_version: { name, version } } });
 }

@@ -1,13 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { startStack, type Stack } from '../helpers/stack.ts';
-import type { TestEnvironment } from '../helpers/environment.ts';
-import type { startApi, WorkerProcess } from '../helpers/processes.ts';
+import { useStack } from '../helpers/stack.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { parseEventFile } from '../../src/engine/tensorboard/event-file-reader.ts';
@@ -23,17 +21,12 @@ async function downloadTar(url: string): Promise<string> {
 }
 
 describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a downloadable model', () => {
-  let env: TestEnvironment;
-  let api: Awaited<ReturnType<typeof startApi>>;
-  let worker: WorkerProcess;
-  let stack: Stack;
+  const stack = useStack();
   let run: any;
 
   before(async () => {
-    stack = await startStack();
-    ({ env, api, worker } = stack);
     const spec = denseRunSpec({ epochs: 4, samples: 120 });
-    const created = await request(api.url, 'POST', '/runs', {
+    const created = await request(stack.api.url, 'POST', '/runs', {
       ...spec,
       dataset: { ...spec.dataset, testSplit: 0.25 },
       callbacks: {
@@ -43,10 +36,9 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
       },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    run = await waitForRun(api.url, created.body.id, ['succeeded', 'failed']);
+    run = await waitForRun(stack.api.url, created.body.id, ['succeeded', 'failed']);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
   });
-  after(() => stack?.stop());
 
   test('the evaluation on the test split has loss, metrics, a confusion matrix and per-class precision and recall', () => {
     const evaluation = run.evaluation;
@@ -68,7 +60,7 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
   });
 
   test('GET /runs/:id/tensorboard is a tar of event files with the epoch scalars', async () => {
-    const dir = await downloadTar(`${api.url}/runs/${run.id}/tensorboard`);
+    const dir = await downloadTar(`${stack.api.url}/runs/${run.id}/tensorboard`);
     const listing = execFileSync('find', ['.', '-name', 'events.out.tfevents.*'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
     assert.equal(listing.length, 2);
     const trainFile = listing.find((f) => f.includes('/train/'))!;
@@ -80,8 +72,8 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
   });
 
   test('GET /models/:id/download is a tar that tf.loadLayersModel reads, predicting as the model trained', async () => {
-    const model = (await request(api.url, 'GET', `/models/${run.modelId}`)).body;
-    const dir = await downloadTar(`${api.url}/models/${run.modelId}/download`);
+    const model = (await request(stack.api.url, 'GET', `/models/${run.modelId}`)).body;
+    const dir = await downloadTar(`${stack.api.url}/models/${run.modelId}/download`);
     const folder = join(dir, `${model.name}-v${model.version}`);
     const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
     const weights = await readFile(join(folder, json.weightsManifest[0].paths[0]));
@@ -95,9 +87,9 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
   });
 
   test('a run without TensorBoard logs answers 404 for them', async () => {
-    const created = await request(api.url, 'POST', '/runs', denseRunSpec({ epochs: 1 }));
-    await waitForRun(api.url, created.body.id, ['succeeded']);
-    const res = await request(api.url, 'GET', `/runs/${created.body.id}/tensorboard`);
+    const created = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 1 }));
+    await waitForRun(stack.api.url, created.body.id, ['succeeded']);
+    const res = await request(stack.api.url, 'GET', `/runs/${created.body.id}/tensorboard`);
     assert.equal(res.status, 404);
     assert.match(res.body.error.message, /tensorBoard/);
   });

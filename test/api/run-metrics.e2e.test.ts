@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { useStack } from '../helpers/stack.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { blobs } from '../helpers/specs.ts';
 
@@ -17,12 +17,7 @@ const regressionSpec = (name: string, optimizer: Record<string, unknown>, metric
 };
 
 describe('the metrics a run reports, as stored and served', () => {
-  let stack: Stack;
-
-  before(async () => {
-    stack = await startStack({ database: 'postgresql' });
-  });
-  after(() => stack?.stop());
+  const stack = useStack({ database: 'postgresql' });
 
   test('a diverged loss is reported as null (Keras prints nan), never as 0', async () => {
     // A learning rate this large sends the weights to infinity within a step or two.

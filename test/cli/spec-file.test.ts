@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyOverrides, readSpec } from '../../src/cli/spec-file.ts';
-import { CliError } from '../../src/cli/errors.ts';
+import { type CliError } from '../../src/cli/errors.ts';
 import { resolveConfig } from '../../src/cli/config.ts';
 
 test('--set overrides single fields, read as YAML values, through objects and list indices', () => {

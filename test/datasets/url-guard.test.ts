@@ -78,7 +78,6 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
   const publicOnly127001 = (address: string) => address !== '127.0.0.1' && isPrivateAddress(address);
   let origin: Awaited<ReturnType<typeof serve>>;
   let inside: Awaited<ReturnType<typeof serve>>;
-  let target = '';
 
   before(async () => {
     inside = await serve('127.0.0.2', () => ({ status: 200, headers: { 'content-type': 'text/csv' }, body: CSV }));

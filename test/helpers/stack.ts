@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { createTestEnvironment, type TestEnvironment } from './environment.ts';
 import { startApi, startWorker, type WorkerProcess } from './processes.ts';
 
@@ -25,4 +26,20 @@ export async function startStack(opts?: Parameters<typeof createTestEnvironment>
       await env.cleanup();
     },
   };
+}
+
+/**
+ * A whole Kiln for the tests of the enclosing file or describe block: started before the first test,
+ * stopped after the last. Its fields are set once the first test runs.
+ */
+export function useStack(opts?: Parameters<typeof createTestEnvironment>[0], hooks: { started?(stack: Stack): Promise<void> | void } = {}): Stack {
+  const stack = {} as Stack;
+  before(async () => {
+    Object.assign(stack, await startStack(opts));
+    await hooks.started?.(stack);
+  });
+  after(async () => {
+    await stack.stop?.();
+  });
+  return stack;
 }

@@ -1,15 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { useStack } from '../helpers/stack.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 
 describe('model version numbers', () => {
-  let stack: Stack;
-  before(async () => {
-    stack = await startStack({ database: 'postgresql' });
-  });
-  after(() => stack?.stop());
+  const stack = useStack({ database: 'postgresql' });
 
   const trainVersion = async (name = 'pinned') => {
     const created = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ name, epochs: 1 }));

@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from '../helpers/stack.ts';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
+import { useStack } from '../helpers/stack.ts';
+import { createTestEnvironment } from '../helpers/environment.ts';
+import { startApi, startWorker } from '../helpers/processes.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { EventClient, epochs, seqs, wsUrl } from '../helpers/ws.ts';
@@ -11,32 +11,23 @@ import { EventClient, epochs, seqs, wsUrl } from '../helpers/ws.ts';
 const slowRun = (epochsCount: number) => denseRunSpec({ epochs: epochsCount, samples: 1024, batchSize: 1, units: 32 });
 
 describe('GET /runs/:id/events with a real worker', () => {
-  let env: TestEnvironment;
-  let api: Awaited<ReturnType<typeof startApi>>;
-  let worker: WorkerProcess;
-  let stack: Stack;
-
-  before(async () => {
-    stack = await startStack();
-    ({ env, api, worker } = stack);
-  });
-  after(() => stack?.stop());
+  const stack = useStack();
 
   test('a client that disconnects after epoch 1 of 4 and reconnects with since gets exactly the missed events', async () => {
-    const { body } = await request(api.url, 'POST', '/runs', slowRun(4));
-    const first = new EventClient(wsUrl(api.url, `/runs/${body.id}/events`));
+    const { body } = await request(stack.api.url, 'POST', '/runs', slowRun(4));
+    const first = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events`));
     await first.until((events) => epochs(events).includes(1));
     first.close();
     await first.closed;
     const resumeFrom = first.events.at(-1)!.seq;
     // Stay away for a while: the run goes on without us.
     await new Promise((r) => setTimeout(r, 1500));
-    const second = new EventClient(wsUrl(api.url, `/runs/${body.id}/events?since=${resumeFrom}`));
+    const second = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events?since=${resumeFrom}`));
     const closed = await second.closed;
     assert.equal(closed.code, 1000, 'closed normally after the final status');
     assert.equal(second.events.at(-1)!.data.status, 'succeeded');
 
-    const full = new EventClient(wsUrl(api.url, `/runs/${body.id}/events`));
+    const full = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events`));
     await full.closed;
     const combined = [...first.events, ...second.events];
     assert.deepEqual(seqs(combined), seqs(full.events), 'together the two connections saw the whole history, once');
@@ -46,9 +37,9 @@ describe('GET /runs/:id/events with a real worker', () => {
   });
 
   test('a client that connects after the run ended gets the full history and a close', async () => {
-    const { body } = await request(api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
-    await waitForRun(api.url, body.id, ['succeeded']);
-    const late = new EventClient(wsUrl(api.url, `/runs/${body.id}/events`));
+    const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
+    await waitForRun(stack.api.url, body.id, ['succeeded']);
+    const late = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events`));
     const closed = await late.closed;
     assert.equal(closed.code, 1000);
     assert.deepEqual(epochs(late.events), [1, 2]);
@@ -57,10 +48,10 @@ describe('GET /runs/:id/events with a real worker', () => {
   });
 
   test('the same stream as Server-Sent Events, resuming from Last-Event-ID', async () => {
-    const { body } = await request(api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
-    await waitForRun(api.url, body.id, ['succeeded']);
+    const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
+    await waitForRun(stack.api.url, body.id, ['succeeded']);
     const read = async (headers: Record<string, string>) => {
-      const res = await fetch(`${api.url}/runs/${body.id}/events`, { headers: { accept: 'text/event-stream', ...headers } });
+      const res = await fetch(`${stack.api.url}/runs/${body.id}/events`, { headers: { accept: 'text/event-stream', ...headers } });
       assert.equal(res.headers.get('content-type'), 'text/event-stream');
       const text = await res.text(); // the server ends the stream after the final status
       return text.split('\n\n').filter((b) => b.startsWith('id: ')).map((b) => ({ id: Number(/^id: (\d+)/.exec(b)![1]), type: /event: (\w+)/.exec(b)![1], data: JSON.parse(/data: (.*)/.exec(b)![1]!) }));
@@ -73,9 +64,9 @@ describe('GET /runs/:id/events with a real worker', () => {
   });
 
   test('unknown runs answer 404 before any upgrade; a plain GET without SSE is refused', async () => {
-    const client = new EventClient(wsUrl(api.url, '/runs/nope/events'));
+    const client = new EventClient(wsUrl(stack.api.url, '/runs/nope/events'));
     await assert.rejects(client.opened, /HTTP 404/);
-    const plain = await fetch(`${api.url}/runs/nope/events`);
+    const plain = await fetch(`${stack.api.url}/runs/nope/events`);
     assert.equal(plain.status, 404);
   });
 });

@@ -1,23 +1,34 @@
-import { KilnError } from '../../domain/errors.ts';
 import { randomUUID } from 'node:crypto';
 import { finished } from 'node:stream/promises';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { JOBS, type IngestJobPayload, type IngestResult } from '../../queue/contracts.ts';
-import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
+import type { Multipart } from '@fastify/multipart';
+import type { Queue } from 'bullmq';
+import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { BUILTIN_DATASETS } from '../../datasets/builtin.ts';
-import type { StoredDatasetMeta } from '../../datasets/storage.ts';
+import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
+import { type describeDataset, type StoredDatasetMeta } from '../../datasets/storage.ts';
 import { assertFetchableUrl, isUrlRefused } from '../../datasets/url-guard.ts';
-import { datasetsRepository } from '../../store/repositories/datasets.ts';
-import type { DatasetInfo } from '../../domain/dataset.ts';
-import type { ResolvedDataset } from '../../domain/dataset.ts';
+import type { DatasetInfo, ResolvedDataset } from '../../domain/dataset.ts';
+import { KilnError } from '../../domain/errors.ts';
+import type { IngestRequest, IngestResult } from '../../domain/ingestion.ts';
+import { JOBS, type IngestJobPayload } from '../../queue/contracts.ts';
+import type { DatasetsRepository } from '../../store/repositories/datasets.ts';
 import { NUL_MESSAGE } from '../schemas/common.ts';
 import { datasetSamples } from './dataset-samples.ts';
 
-type DatasetRow = NonNullable<Awaited<ReturnType<ReturnType<typeof datasetsRepository>['find']>>>;
+type DatasetRow = NonNullable<Awaited<ReturnType<DatasetsRepository['find']>>>;
+
+export interface DatasetsServiceDeps {
+  repo: DatasetsRepository;
+  queue: Queue<IngestJobPayload>;
+  artifacts: ArtifactStore;
+  /** What one ingestion may read: KILN_MAX_DATASET_MB, KILN_MAX_DATASET_FILES, KILN_MAX_UPLOAD_MB, KILN_ALLOW_PRIVATE_URLS. */
+  limits: IngestRequest['limits'];
+}
 
 /** GET /datasets/:id */
 export function datasetView(row: DatasetRow) {
-  const meta = (row.meta ?? {}) as Record<string, any>;
+  // What ingestion recorded (describeDataset's fields), kept as jsonb.
+  const meta = (row.meta ?? {}) as Partial<ReturnType<typeof describeDataset>>;
   return {
     id: row.id,
     name: row.name,
@@ -47,7 +58,7 @@ const FORMATS = new Set(['idx', 'npy', 'npz', 'csv', 'image-zip']);
 
 /** Parser options from form fields or JSON (format, CSV columns, image size and channels). */
 function parserOptions(fields: Record<string, unknown>): Record<string, unknown> {
-  const options: Record<string, any> = {};
+  const options: Record<string, unknown> = {};
   if (fields.format !== undefined) {
     if (!FORMATS.has(String(fields.format))) throw KilnError.invalid([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
     options.format = String(fields.format);
@@ -74,23 +85,17 @@ function parserOptions(fields: Record<string, unknown>): Record<string, unknown>
 }
 
 /** The dataset registry as the api drives it: uploads and URLs in, ingestion queued, reads, deletes. */
-export function datasetsService(app: FastifyInstance) {
-  const repo = datasetsRepository(app.db.prisma);
-  const limits = {
-    maxUncompressedBytes: app.config.KILN_MAX_DATASET_MB * 1024 * 1024,
-    maxFiles: app.config.KILN_MAX_DATASET_FILES,
-    maxDownloadBytes: app.config.KILN_MAX_UPLOAD_MB * 1024 * 1024,
-    allowPrivateUrls: app.config.KILN_ALLOW_PRIVATE_URLS,
-  };
+export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServiceDeps) {
+  const maxUploadMb = limits.maxDownloadBytes / 1024 / 1024;
 
   /** Writes the row and queues its ingestion; on failure removes both the row and any uploads. */
-  async function register(id: string, name: string, source: IngestJobPayload['source'], options: Record<string, unknown>) {
+  async function register(id: string, name: string, source: IngestRequest['source'], options: Record<string, unknown>) {
     const row = await repo.create({ id, name, format: String(options.format ?? 'auto') });
     try {
-      await app.datasetQueue.add(JOBS.ingest, { datasetId: id, name, source, options, limits }, { jobId: id });
+      await queue.add(JOBS.ingest, { datasetId: id, name, source, options, limits }, { jobId: id });
     } catch (error) {
       await repo.delete(id).catch(() => undefined);
-      await app.artifacts.deletePrefix(uploadPrefix(id));
+      await artifacts.deletePrefix(uploadPrefix(id));
       throw error;
     }
     return { id: row.id, status: 'ingesting' as const };
@@ -98,7 +103,7 @@ export function datasetsService(app: FastifyInstance) {
 
   return {
     /** multipart/form-data: one or several files plus fields (name, format, labelColumn, featureColumns, size, channels). */
-    async createFromUpload(request: FastifyRequest) {
+    async createFromUpload(parts: AsyncIterable<Multipart>) {
       const id = randomUUID();
       const fields: Record<string, unknown> = {};
       const keys: string[] = [];
@@ -108,7 +113,7 @@ export function datasetsService(app: FastifyInstance) {
       const stored = new Map<string, string>();
       let duplicate: KilnError | undefined;
       try {
-        for await (const part of request.parts()) {
+        for await (const part of parts) {
           if (part.type === 'file') {
             const name = safeFileName(part.filename);
             const earlier = stored.get(name.toLowerCase());
@@ -122,8 +127,8 @@ export function datasetsService(app: FastifyInstance) {
             }
             stored.set(name.toLowerCase(), part.filename);
             const key = `${uploadPrefix(id)}/${name}`;
-            await app.artifacts.putStream(key, part.file);
-            if (part.file.truncated) throw new KilnError('payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`, { status: 413 });
+            await artifacts.putStream(key, part.file);
+            if (part.file.truncated) throw new KilnError('payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`, { status: 413 });
             keys.push(key);
           } else {
             // Form fields bypass the edge's JSON guard (input-guards.ts); PostgreSQL cannot store a NUL.
@@ -136,9 +141,9 @@ export function datasetsService(app: FastifyInstance) {
         if (!fields.name || typeof fields.name !== 'string') throw KilnError.invalid([{ path: 'name', message: 'is required' }]);
         return await register(id, fields.name, { kind: 'uploads', keys }, parserOptions(fields));
       } catch (error) {
-        await app.artifacts.deletePrefix(uploadPrefix(id));
+        await artifacts.deletePrefix(uploadPrefix(id));
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new KilnError('payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${app.config.KILN_MAX_UPLOAD_MB} MB)`, { status: 413 });
+          throw new KilnError('payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`, { status: 413 });
         }
         throw error;
       }
@@ -168,7 +173,7 @@ export function datasetsService(app: FastifyInstance) {
       const row = await repo.find(id);
       if (!row) throw KilnError.notFound('dataset', id);
       if (row.status !== 'ready') throw KilnError.conflict(`dataset ${id} is ${row.status}`);
-      return { samples: await datasetSamples(app.artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n) };
+      return { samples: await datasetSamples(artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n) };
     },
 
     async remove(id: string) {
@@ -177,7 +182,7 @@ export function datasetsService(app: FastifyInstance) {
       const active = await repo.countActiveRuns(id);
       if (active > 0) throw KilnError.conflict(`dataset ${id} is used by ${active} queued or running run(s)`);
       if (row.status === 'ingesting') throw KilnError.conflict(`dataset ${id} is still being ingested`);
-      await app.artifacts.deletePrefix(datasetPrefix(id));
+      await artifacts.deletePrefix(datasetPrefix(id));
       await repo.delete(id);
     },
 

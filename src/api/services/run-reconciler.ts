@@ -1,7 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { runsRepository } from '../../store/repositories/runs.ts';
-import { recordRunEvent } from '../../store/repositories/run-events.ts';
+import type { Queue } from 'bullmq';
 import type { RunEventDraft } from '../../domain/run-event.ts';
+import type { TrainJobPayload } from '../../queue/contracts.ts';
+import type { EventPublisher } from '../../queue/event-publisher.ts';
+import type { RunEventsRepository } from '../../store/repositories/run-events.ts';
+import type { RunsRepository } from '../../store/repositories/runs.ts';
+
+export interface RunReconcilerDeps {
+  runs: RunsRepository;
+  runEvents: RunEventsRepository;
+  queue: Queue<TrainJobPayload>;
+  publisher: EventPublisher;
+  log: { warn(obj: object, msg: string): void };
+}
 
 /**
  * A run must never stay `queued` or `running` after its job is gone: when a worker vanished more
@@ -13,7 +23,7 @@ export class RunReconciler {
   private busy = false;
 
   constructor(
-    private readonly app: FastifyInstance,
+    private readonly deps: RunReconcilerDeps,
     private readonly intervalMs = 15_000,
   ) {}
 
@@ -29,10 +39,10 @@ export class RunReconciler {
   async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    const { runs, runEvents, queue, publisher, log } = this.deps;
     try {
-      const runs = await runsRepository(this.app.db.prisma).listActive(new Date(Date.now() - this.intervalMs));
-      for (const run of runs) {
-        const job = await this.app.trainingQueue.getJob(run.id);
+      for (const run of await runs.listActive(new Date(Date.now() - this.intervalMs))) {
+        const job = await queue.getJob(run.id);
         const state = job ? await job.getState() : 'missing';
         let draft: RunEventDraft | undefined;
         if (state === 'failed') {
@@ -41,12 +51,12 @@ export class RunReconciler {
           draft = { type: 'status', data: { status: 'failed', error: { code: 'job_lost', message: 'the queued job no longer exists (was Redis flushed?)' } } };
         }
         if (draft) {
-          this.app.log.warn({ runId: run.id, state }, 'reconciling a run whose job ended without a final event');
-          await recordRunEvent(this.app.db.prisma, await this.app.events.publish(run.id, draft));
+          log.warn({ runId: run.id, state }, 'reconciling a run whose job ended without a final event');
+          await runEvents.record(await publisher.publish(run.id, draft));
         }
       }
     } catch (error) {
-      this.app.log.warn({ err: error }, 'run reconciliation failed');
+      log.warn({ err: error }, 'run reconciliation failed');
     } finally {
       this.busy = false;
     }

@@ -1,33 +1,50 @@
-import { KilnError } from '../../domain/errors.ts';
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { JOBS } from '../../queue/contracts.ts';
-import { bullPriority } from '../../queue/priority.ts';
-import { TERMINAL_STATUSES, type RunStatus } from '../../domain/run-status.ts';
-import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
-import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
-import { runsRepository } from '../../store/repositories/runs.ts';
-import { recordRunEvent } from '../../store/repositories/run-events.ts';
+import type { Queue } from 'bullmq';
+import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
+import { KilnError } from '../../domain/errors.ts';
 import type { RunEventDraft } from '../../domain/run-event.ts';
+import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
+import { isTerminal, type RunStatus } from '../../domain/run-status.ts';
+import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
+import { JOBS, type ControlMessage, type TrainJobPayload } from '../../queue/contracts.ts';
+import type { EventPublisher } from '../../queue/event-publisher.ts';
+import { bullPriority } from '../../queue/priority.ts';
+import type { ServingService } from '../../serving/index.ts';
+import type { ModelsRepository } from '../../store/repositories/models.ts';
+import type { RunEventsRepository } from '../../store/repositories/run-events.ts';
+import type { RunsRepository } from '../../store/repositories/runs.ts';
+import type { DatasetsService } from './datasets-service.ts';
 import { cursor } from './page-cursor.ts';
 import { runListItem, runView } from './run-views.ts';
 
-/** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
-export function runsService(app: FastifyInstance) {
-  const repo = runsRepository(app.db.prisma);
+export interface RunsServiceDeps {
+  repo: RunsRepository;
+  models: ModelsRepository;
+  runEvents: RunEventsRepository;
+  publisher: EventPublisher;
+  queue: Queue<TrainJobPayload>;
+  /** Tells every worker something (e.g. to cancel a run it holds). */
+  sendControl(message: ControlMessage): Promise<void>;
+  datasets: Pick<DatasetsService, 'resolveForRun'>;
+  artifacts: ArtifactStore;
+  serving: Pick<ServingService, 'unload'>;
+  /** KILN_MAX_PARAMS. */
+  maxParams: number;
+}
 
+/** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
+export function runsService({ repo, models, runEvents, publisher, queue, sendControl, datasets, artifacts, serving, maxParams }: RunsServiceDeps) {
   /** Events the api itself originates are published like a worker's and recorded at once, so the
    *  answer and the database agree; the ingester later finds them already there. */
   const emit = async (runId: string, draft: RunEventDraft) => {
-    const event = await app.events.publish(runId, draft);
-    await recordRunEvent(app.db.prisma, event);
+    await runEvents.record(await publisher.publish(runId, draft));
   };
 
   return {
     /** Validates a spec; on dryRun answers its summary, else stores the run and queues it. */
     async create(spec: RunSpec, opts: { dryRun: boolean }) {
-      const dataset = isInline(spec.dataset) ? undefined : await app.datasets.resolveForRun(spec.dataset.id);
-      const checked = validateRunSpec(spec, { maxParams: app.config.KILN_MAX_PARAMS, dataset: dataset?.info });
+      const dataset = isInline(spec.dataset) ? undefined : await datasets.resolveForRun(spec.dataset.id);
+      const checked = validateRunSpec(spec, { maxParams, dataset: dataset?.info });
       if (!checked.ok) throw KilnError.invalid(checked.errors, 'invalid_spec');
       if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
 
@@ -44,10 +61,10 @@ export function runsService(app: FastifyInstance) {
         compiledMetrics: spec.compile.metrics as object | undefined,
       });
       try {
-        await app.trainingQueue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, priority: bullPriority(spec.priority) });
+        await queue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, priority: bullPriority(spec.priority) });
       } catch (error) {
         // Nothing half-made: a run that could not be queued is not kept.
-        await app.db.prisma.run.delete({ where: { id } }).catch(() => undefined);
+        await repo.delete(id).catch(() => undefined);
         throw error;
       }
       await emit(id, { type: 'status', data: { status: 'queued' } });
@@ -62,7 +79,7 @@ export function runsService(app: FastifyInstance) {
 
     async list(query: { status?: RunStatus | RunStatus[]; limit: number; cursor?: string }) {
       const after = query.cursor ? cursor.decode(query.cursor) : undefined;
-      if (query.cursor && !after) throw KilnError.invalid([{ path: 'querystring.cursor', message: 'is not a cursor this api gave out' }]);
+      if (query.cursor && !after) throw KilnError.field('querystring.cursor', 'is not a cursor this api gave out');
       const status = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
       const rows = await repo.list({ status, limit: query.limit + 1, after });
       const page = rows.slice(0, query.limit);
@@ -76,8 +93,8 @@ export function runsService(app: FastifyInstance) {
     async cancel(id: string) {
       const run = await repo.find(id);
       if (!run) throw KilnError.notFound('run', id);
-      if (TERMINAL_STATUSES.has(run.status as RunStatus)) throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
-      const job = await app.trainingQueue.getJob(id);
+      if (isTerminal(run.status)) throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
+      const job = await queue.getJob(id);
       // A job the worker has finished carries its final status (and model) on the way to the database;
       // a `canceled` written now would come first and the run's result would be dropped. The
       // reconciler settles a finished job whose final event never comes.
@@ -87,7 +104,7 @@ export function runsService(app: FastifyInstance) {
       if (removed || !job) {
         await emit(id, { type: 'status', data: { status: 'canceled' } });
       } else {
-        await app.sendControl({ type: 'cancel', runId: id });
+        await sendControl({ type: 'cancel', runId: id });
       }
       return { id, status: removed || !job ? ('canceled' as const) : ('canceling' as const) };
     },
@@ -96,10 +113,10 @@ export function runsService(app: FastifyInstance) {
     async remove(id: string) {
       const run = await repo.find(id);
       if (!run) throw KilnError.notFound('run', id);
-      if (!TERMINAL_STATUSES.has(run.status as RunStatus)) {
+      if (!isTerminal(run.status)) {
         throw KilnError.conflict(`run ${id} is ${run.status}; cancel it before deleting it`);
       }
-      const model = await app.db.prisma.model.findUnique({ where: { runId: id }, include: { aliases: true } });
+      const model = await models.findByRun(id);
       if (model && model.aliases.length > 0) {
         throw KilnError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
       }
@@ -107,12 +124,12 @@ export function runsService(app: FastifyInstance) {
       await repo.delete(id);
       // The model row went with the run; stop serving it, as the registry's delete does (a loaded
       // model would otherwise keep answering /models/<id>/predict from the serving cache).
-      if (model) app.serving.unload(model.id);
-      await app.artifacts.deletePrefix(`runs/${id}`);
+      if (model) serving.unload(model.id);
+      await artifacts.deletePrefix(`runs/${id}`);
       // A model registered from elsewhere than the run's prefix has its own files.
-      if (model && !model.path.startsWith(`runs/${id}/`)) await app.artifacts.deletePrefix(model.path);
-      await app.redis.del(app.redisKeys.eventSeq(id), app.redisKeys.runStream(id));
-      await (await app.trainingQueue.getJob(id))?.remove().catch(() => undefined);
+      if (model && !model.path.startsWith(`runs/${id}/`)) await artifacts.deletePrefix(model.path);
+      await publisher.forget(id);
+      await (await queue.getJob(id))?.remove().catch(() => undefined);
     },
   };
 }

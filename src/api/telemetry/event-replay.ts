@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { RedisKeys } from '../../queue/keys.ts';
 import type { RunEvent } from '../../domain/run-event.ts';
-import { storedRunEvents } from '../../store/repositories/run-events.ts';
+import type { RunEventsRepository } from '../../store/repositories/run-events.ts';
 
 const PAGE = 1000;
 
@@ -10,12 +9,12 @@ const PAGE = 1000;
  * A run's events after `since`, in seq order: from the database, then from the run's recent Redis
  * stream for the tail the database may not have persisted yet (the api ingests asynchronously).
  */
-export async function* replayEvents(prisma: PrismaClient, redis: Redis, keys: RedisKeys, runId: string, since: number): AsyncGenerator<RunEvent> {
+export async function* replayEvents(stored: RunEventsRepository, redis: Redis, keys: RedisKeys, runId: string, since: number): AsyncGenerator<RunEvent> {
   const tail = (await redis.xrange(keys.runStream(runId), '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as RunEvent);
   const firstInRedis = tail[0]?.seq ?? Infinity;
   let cursor = since;
   while (cursor + 1 < firstInRedis) {
-    const rows = await storedRunEvents(prisma, runId, { after: cursor, before: firstInRedis === Infinity ? undefined : firstInRedis, limit: PAGE });
+    const rows = await stored.list(runId, { after: cursor, before: firstInRedis === Infinity ? undefined : firstInRedis, limit: PAGE });
     for (const event of rows) {
       yield event;
       cursor = event.seq;

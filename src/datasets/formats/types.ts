@@ -1,4 +1,4 @@
-import type { DType, FileArray, NdArray } from '../../domain/arrays.ts';
+import type { DType, NdArray } from '../../domain/arrays.ts';
 
 /** Formats Kiln can read a dataset from. */
 /** `cifar` (cifar-10-python.tar.gz) is only read when named: it is never detected. */

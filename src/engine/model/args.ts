@@ -41,6 +41,7 @@ export type ArgSchema = Readonly<Record<string, ArgSpec>>;
 
 /** Normalized argument values, keyed by camelCase name; shapes follow each rule (e.g. `ints` → number[]). */
 // `any`: values are validated against the schema before any layer rule reads them, so rules index this freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Args = Readonly<Record<string, any>>;
 
 export interface NormalizeContext {

@@ -106,7 +106,8 @@ export class ResetAfterGRUCell extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
-      let [x, hPrev] = inputs as tf.Tensor[];
+      const [input, hPrev] = inputs as tf.Tensor[];
+      let x = input!;
       if (kwargs.training === true) {
         this.dropoutMask = this.mask(this.dropout, x, this.dropoutMask);
         this.recurrentDropoutMask = this.mask(this.recurrentDropout, hPrev, this.recurrentDropoutMask);

@@ -30,3 +30,5 @@ export function datasetsRepository(prisma: PrismaClient) {
     },
   };
 }
+
+export type DatasetsRepository = ReturnType<typeof datasetsRepository>;

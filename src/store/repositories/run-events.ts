@@ -7,6 +7,16 @@ import { RUN_EVENT_TYPES, type RunEvent, type StatusData } from '../../domain/ru
 
 type Tx = Prisma.TransactionClient;
 
+/** A run's events in the database: recorded exactly once, read back in seq order. */
+export function runEventsRepository(prisma: PrismaClient) {
+  return {
+    record: (event: RunEvent) => recordRunEvent(prisma, event),
+    list: (runId: string, range: { after: number; before?: number; limit: number }) => storedRunEvents(prisma, runId, range),
+  };
+}
+
+export type RunEventsRepository = ReturnType<typeof runEventsRepository>;
+
 /**
  * A run's stored events with a seq in (after, before), in order, at most `limit`. Rows hold events
  * exactly as recordRunEvent wrote them, so they are read back as the RunEvent union they were.

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { Queue, QueueEvents } from 'bullmq';
-import { QUEUES, type IngestJobPayload, type IngestResult } from '../../../queue/contracts.ts';
-import { datasetsRepository } from '../../../store/repositories/datasets.ts';
+import { QUEUES, type IngestJobPayload } from '../../../queue/contracts.ts';
+import type { IngestResult } from '../../../domain/ingestion.ts';
 import { datasetsService, type DatasetsService } from '../../services/datasets-service.ts';
 
 declare module 'fastify' {
@@ -24,7 +24,17 @@ export default fp(
       defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
     });
     app.decorate('datasetQueue', queue);
-    const service = datasetsService(app);
+    const service = datasetsService({
+      repo: app.repos.datasets,
+      queue,
+      artifacts: app.artifacts,
+      limits: {
+        maxUncompressedBytes: app.config.KILN_MAX_DATASET_MB * 1024 * 1024,
+        maxFiles: app.config.KILN_MAX_DATASET_FILES,
+        maxDownloadBytes: app.config.KILN_MAX_UPLOAD_MB * 1024 * 1024,
+        allowPrivateUrls: app.config.KILN_ALLOW_PRIVATE_URLS,
+      },
+    });
     app.decorate('datasets', service);
 
     const settle = async (id: string) => {
@@ -41,7 +51,7 @@ export default fp(
     events.on('completed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
     events.on('failed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
     const sweep = async () => {
-      for (const { id } of await datasetsRepository(app.db.prisma).listIngesting(new Date(Date.now() - 5000))) await settle(id);
+      for (const { id } of await app.repos.datasets.listIngesting(new Date(Date.now() - 5000))) await settle(id);
     };
     let timer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
@@ -58,5 +68,5 @@ export default fp(
       await queue.close();
     });
   },
-  { name: 'datasets', dependencies: ['database', 'redis', 'artifacts', 'multipart'] },
+  { name: 'datasets', dependencies: ['repositories', 'redis', 'artifacts', 'multipart'] },
 );

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin';
 import { EventStreamConsumer } from '../../../queue/event-stream-consumer.ts';
-import { recordRunEvent } from '../../../store/repositories/run-events.ts';
 import { RunReconciler } from '../../services/run-reconciler.ts';
 import { isTerminal, type RunStatus } from '../../../domain/run-status.ts';
 
@@ -12,7 +11,7 @@ export default fp(
   async (app) => {
     const redis = app.redis.duplicate({ connectionName: 'kiln-api-events' });
     const consumer = new EventStreamConsumer(redis, app.redisKeys, async (event) => {
-      const result = await recordRunEvent(app.db.prisma, event);
+      const result = await app.repos.runEvents.record(event);
       if (result === 'duplicate') return;
       app.metrics.eventLagSeconds.observe(Math.max(0, (Date.now() - Date.parse(event.time)) / 1000));
       if (result === 'applied' && event.type === 'status') {
@@ -23,10 +22,10 @@ export default fp(
     }, app.log);
     async function recordRunEnd(runId: string, status: RunStatus) {
       app.metrics.runsFinished.inc({ status });
-      const run = await app.db.prisma.run.findUnique({ where: { id: runId }, select: { startedAt: true, finishedAt: true } });
+      const run = await app.repos.runs.find(runId);
       if (run?.startedAt && run.finishedAt) app.metrics.runDurationSeconds.observe({ status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
     }
-    const reconciler = new RunReconciler(app);
+    const reconciler = new RunReconciler({ runs: app.repos.runs, runEvents: app.repos.runEvents, queue: app.trainingQueue, publisher: app.events, log: app.log });
     app.addHook('onReady', async () => {
       await consumer.start();
       reconciler.start();
@@ -38,5 +37,5 @@ export default fp(
       await redis.quit().catch(() => redis.disconnect());
     });
   },
-  { name: 'event-ingest', dependencies: ['database', 'redis', 'queue', 'metrics'] },
+  { name: 'event-ingest', dependencies: ['repositories', 'redis', 'queue', 'metrics'] },
 );

@@ -10,7 +10,21 @@ declare module 'fastify' {
 /** The run lifecycle service used by the /runs routes. */
 export default fp(
   async (app) => {
-    app.decorate('runs', runsService(app));
+    app.decorate(
+      'runs',
+      runsService({
+        repo: app.repos.runs,
+        models: app.repos.models,
+        runEvents: app.repos.runEvents,
+        publisher: app.events,
+        queue: app.trainingQueue,
+        sendControl: app.sendControl,
+        datasets: app.datasets,
+        artifacts: app.artifacts,
+        serving: app.serving,
+        maxParams: app.config.KILN_MAX_PARAMS,
+      }),
+    );
   },
-  { name: 'runs', dependencies: ['database', 'queue', 'artifacts', 'datasets'] },
+  { name: 'runs', dependencies: ['repositories', 'queue', 'artifacts', 'datasets', 'serving'] },
 );

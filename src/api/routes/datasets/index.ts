@@ -20,7 +20,7 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      if (request.isMultipart()) return reply.code(201).send(await app.datasets.createFromUpload(request));
+      if (request.isMultipart()) return reply.code(201).send(await app.datasets.createFromUpload(request.parts()));
       const body = request.body;
       if (!Value.Check(CreateDatasetFromUrl, body)) {
         const details = [...Value.Errors(CreateDatasetFromUrl, body)].slice(0, 10).map((e) => ({ path: e.path.replace(/^\//, '').replace(/\//g, '.') || 'body', message: e.message }));

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { findModel, formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
+import { formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import { ModelRefParams, PredictBody as PredictBodySchema, PredictQuery, PredictResponse } from '../../schemas/serving.ts';
@@ -15,7 +15,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
   parseEveryBodyAsJson(app);
 
   const predict = async (ref: string, body: PredictBody, topK: number | undefined) => {
-    const record = app.serving.loadedRecord(ref) ?? (await findModel(app.db.prisma, ref));
+    const record = app.serving.loadedRecord(ref) ?? (await app.models.resolve(ref));
     const result = await app.serving.predict(record, body);
     return {
       model: { id: record.id, name: record.name, version: record.version },

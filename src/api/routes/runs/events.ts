@@ -31,15 +31,15 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Runs before the upgrade: an unknown run is a plain 404 and no socket opens.
     preHandler: async (request) => {
       const { id } = request.params as { id: string };
-      if (!(await app.db.prisma.run.findUnique({ where: { id }, select: { id: true } }))) throw KilnError.notFound('run', id);
+      if (!(await app.repos.runs.find(id))) throw KilnError.notFound('run', id);
     },
     wsHandler: (socket, request) => {
       const { id } = request.params as { id: string };
       const { since } = request.query as { since: number };
       keepAlive(socket, app.telemetry.pingMs);
-      let feed: RunFeed;
+      // The sender names the position to resume from when it must close a slow socket: the feed's, once it runs.
       const sender = new SocketSender(socket, app.telemetry.limits, () => `since=${feed.position}`);
-      feed = new RunFeed(app.telemetry.hub, app.telemetry.replay, id, since, (event) => {
+      const feed: RunFeed = new RunFeed(app.telemetry.hub, app.telemetry.replay, id, since, (event) => {
         sender.send(event);
         if (isFinalEvent(event)) sender.close(1000, 'run finished');
       });

@@ -1,9 +1,7 @@
-import { KilnError } from '../../../domain/errors.ts';
-import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { KilnError } from '../../../domain/errors.ts';
 import {
-  findVersion,
   formatTfServingResponse,
   metadataBody,
   parseTfServingRequest,
@@ -13,6 +11,7 @@ import {
   type ServedModelRecord,
 } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { tfServingErrors } from './errors.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const TargetParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 300 }) });
@@ -31,23 +30,11 @@ type Which = { version?: number; alias?: string };
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
   parseEveryBodyAsJson(app);
-  app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
-    const status = error instanceof KilnError ? error.status : error.validation ? 400 : (error.statusCode ?? 500);
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return reply.code(status).send({ error: 'internal server error' });
-    }
-    return reply.code(status).send({ error: error.message });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: `Malformed request: ${request.method} ${request.url.split('?')[0]}` }),
-  );
-
-  const prisma = app.db.prisma;
+  tfServingErrors(app);
 
   /** The version asked for, or TF Serving's not-found messages. */
   const resolve = async (name: string, which: Which): Promise<ServedModelRecord> => {
-    const row = await findVersion(prisma, name, which);
+    const row = await app.models.findVersion(name, which);
     if (row) return toServedRecord(row);
     if (which.alias !== undefined) throw new KilnError('not_found', `Unrecognized servable version label: ${which.alias}`, { status: 404 });
     throw new KilnError('not_found', `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`, { status: 404 });
@@ -104,7 +91,7 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const status = async (name: string, which: Which | undefined) => {
     const rows = which
       ? [await resolve(name, which)]
-      : (await prisma.model.findMany({ where: { name }, orderBy: { version: 'desc' } })).map(toServedRecord);
+      : (await app.models.versions(name)).map(toServedRecord);
     if (rows.length === 0) await resolve(name, {});
     const target = rows[0]!;
     if (!app.serving.state(target.id)) {

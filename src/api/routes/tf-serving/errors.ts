@@ -1,0 +1,19 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { KilnError } from '../../../domain/errors.ts';
+
+/**
+ * Errors in TensorFlow Serving's shape, `{"error": "..."}`, for the routes of this scope only (Kiln's
+ * own routes answer with the envelope of plugins/infra/error-handler.ts). TF Serving's clients read
+ * nothing but the message; 5xx details stay in the log.
+ */
+export function tfServingErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
+    const status = error instanceof KilnError ? error.status : error.validation ? 400 : (error.statusCode ?? 500);
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send({ error: 'internal server error' });
+    }
+    return reply.code(status).send({ error: error.message });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `Malformed request: ${request.method} ${request.url.split('?')[0]}` }));
+}

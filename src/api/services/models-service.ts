@@ -1,0 +1,141 @@
+import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
+import { packArtifacts } from '../../artifacts/pack-artifacts.ts';
+import { KilnError } from '../../domain/errors.ts';
+import type { ModelRow, ModelsRepository } from '../../store/repositories/models.ts';
+import { isStoredVersion, parseModelRef, servingErrors, toServedRecord, type ServedModelRecord, type ServingService } from '../../serving/index.ts';
+import { cursor } from './page-cursor.ts';
+
+export interface ModelsServiceDeps {
+  repo: ModelsRepository;
+  artifacts: ArtifactStore;
+  serving: ServingService;
+}
+
+/** Which version of a name: a number, an alias, or (neither) the latest. */
+export type VersionChoice = { version?: number; alias?: string };
+
+const aliasNames = (m: { aliases: { alias: string }[] }) => m.aliases.map((a) => a.alias);
+
+/**
+ * The model registry as the api drives it: references resolved to versions (src/serving/model-refs.ts
+ * explains them), listing, aliases, downloads and deletes.
+ */
+export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
+  /** A version of a name: by number, by alias, or the latest when neither is given. */
+  async function findVersion(name: string, which: VersionChoice): Promise<ModelRow | null> {
+    let version = which.version;
+    if (which.alias !== undefined) {
+      const alias = await repo.findAlias(name, which.alias);
+      if (!alias) return null;
+      version = alias.version;
+    }
+    if (version === undefined) return repo.findLatest(name);
+    // A version beyond int32 is simply not there; the database's integer column would reject it with a 500.
+    if (!isStoredVersion(version)) return null;
+    return repo.findVersion(name, version);
+  }
+
+  /** Looks a reference up in the registry; a reference that names nothing is a 404. */
+  async function resolve(ref: string): Promise<ServedModelRecord> {
+    const parsed = parseModelRef(ref);
+    const row =
+      'idOrName' in parsed
+        ? ((await repo.findById(parsed.idOrName)) ?? (await repo.findLatest(parsed.idOrName)))
+        : await findVersion(parsed.name, 'version' in parsed ? { version: parsed.version } : { alias: parsed.alias });
+    if (!row) throw servingErrors.modelNotFound(ref);
+    return toServedRecord(row);
+  }
+
+  return {
+    findVersion,
+    resolve,
+
+    /** Every version of a name, newest first. */
+    versions: (name: string) => repo.listVersions(name),
+
+    async list(query: { name?: string; limit: number; cursor?: string }) {
+      const after = query.cursor ? cursor.decode(query.cursor) : undefined;
+      if (query.cursor && !after) throw KilnError.field('querystring.cursor', 'is not a cursor this api gave out');
+      const rows = await repo.list({ name: query.name, limit: query.limit + 1, after });
+      const page = rows.slice(0, query.limit);
+      return {
+        models: page.map((m) => ({ id: m.id, name: m.name, version: m.version, runId: m.runId, aliases: aliasNames(m), createdAt: m.createdAt.toISOString() })),
+        nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null,
+      };
+    },
+
+    async get(ref: string) {
+      // resolve's own errors: 404 for a reference that names nothing, 400 for digits that are no version.
+      const { id } = await resolve(ref);
+      const model = await repo.findDetail(id);
+      if (!model) throw KilnError.notFound('model', ref);
+      const files = (await artifacts.list(model.path)).map((key) => key.slice(model.path.length + 1));
+      return {
+        id: model.id,
+        name: model.name,
+        version: model.version,
+        runId: model.runId,
+        signature: model.signature as object,
+        labels: (model.labels as string[] | null) ?? null,
+        preprocessing: (model.preprocessing as object | null) ?? null,
+        aliases: aliasNames(model),
+        serving: serving.state(model.id) ?? ('unloaded' as const),
+        createdAt: model.createdAt.toISOString(),
+        evaluation: (model.run?.evaluation?.metrics as object | undefined) ?? null,
+        files,
+      };
+    },
+
+    /** The model's files (TensorFlow.js layers format) as a tar stream, in a folder `<name>-v<version>`. */
+    async download(ref: string) {
+      const model = await resolve(ref);
+      const folder = `${model.name}-v${model.version}`;
+      const { stream } = await packArtifacts(artifacts, model.path, folder);
+      return { folder, stream };
+    },
+
+    async setAlias(name: string, alias: string, version: number) {
+      const model = await findVersion(name, { version });
+      if (!model) throw KilnError.notFound('model version', `${name}@${version}`);
+      // A version deleted between the check and the upsert fails the foreign key; answer 404 for that too.
+      const row = await repo.upsertAlias(name, alias, version).catch((error: { code?: string }) => {
+        if (error.code === 'P2003') throw KilnError.notFound('model version', `${name}@${version}`);
+        throw error;
+      });
+      return { name, alias, version: row.version, modelId: model.id, updatedAt: row.updatedAt.toISOString() };
+    },
+
+    async removeAlias(name: string, alias: string) {
+      if ((await repo.deleteAlias(name, alias)) === 0) throw KilnError.notFound('alias', `${name}@${alias}`);
+    },
+
+    /** Deletes one version (an id or `<name>@<version>`) and its files; refused while an alias points at it. */
+    async remove(ref: string) {
+      const parsed = parseModelRef(ref);
+      // Deleting "the latest" or "whatever production is" by accident is too easy: name one version.
+      const nameOneVersion = (not: string) => KilnError.field('params.id', `name one version: an id or <name>@<version>, not ${not}`);
+      if (!('version' in parsed) && !('idOrName' in parsed)) throw nameOneVersion('an alias');
+      const model = 'version' in parsed ? await findVersion(parsed.name, { version: parsed.version }) : await repo.findById(parsed.idOrName);
+      if (!model) {
+        // Not an id; if it is a model's name, the client meant "its latest version": refuse that as for an alias.
+        if ('idOrName' in parsed && (await repo.findLatest(parsed.idOrName))) throw nameOneVersion('a bare name (its latest version)');
+        throw KilnError.notFound('model', ref);
+      }
+      const refuse = (names: string[]) =>
+        KilnError.conflict(`${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, [
+          { path: 'params.id', message: 'an alias points at this version', aliases: names },
+        ]);
+      const aliases = await repo.aliasesOf(model.name, model.version);
+      if (aliases.length) throw refuse(aliases.map((a) => a.alias));
+      // The foreign key (ON DELETE RESTRICT) catches an alias set between the check and the delete.
+      await repo.delete(model.id).catch((error: { code?: string }) => {
+        if (error.code === 'P2003' || error.code === 'P2014') throw refuse([]);
+        throw error;
+      });
+      serving.unload(model.id);
+      await artifacts.deletePrefix(model.path);
+    },
+  };
+}
+
+export type ModelsService = ReturnType<typeof modelsService>;
