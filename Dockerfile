@@ -26,7 +26,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY . .
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
-RUN test -f web/dist/index.html && test -d src/generated/prisma && test -f src/generated/wasm/filter_grad.wasm \
+RUN test -f web/dist/index.html && test -d src/generated/prisma && test -f src/generated/wasm/filter-grad.wasm \
  || { echo "npm ci did not produce web/dist/index.html and src/generated (see package.json postinstall)" >&2; exit 1; }
 
 # prod-deps: the production dependencies only. No install scripts: the root postinstall needs the dev

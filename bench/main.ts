@@ -13,7 +13,7 @@ interface Part {
 const PARTS: Record<string, Part> = {
   profile: { run: async () => (await import('./profile.ts')).runProfile(), optIn: false },
   training: { run: async () => (await import('./training.ts')).runTraining(), optIn: false },
-  'loss-curve': { run: async () => (await import('./loss_curve.ts')).runLossCurve(), optIn: true },
+  'loss-curve': { run: async () => (await import('./loss-curve.ts')).runLossCurve(), optIn: true },
   pipeline: { run: async () => (await import('./pipeline.ts')).run(), optIn: false },
   telemetry: { run: async () => (await import('./telemetry.ts')).run(), optIn: false },
   'runs-list': { run: async () => (await import('./runs-list.ts')).run(), optIn: false },

@@ -19,13 +19,22 @@ const SAMPLES = 10_000;
 const BATCH = 128;
 /** Busy time per batch of the simulated training step (the consumer blocks its thread, like a sync kernel). */
 const STEP_MS = Number(process.env.KILN_BENCH_STEP_MS ?? 15);
-const AUGMENT: AugmentSpec = { flipLeftRight: true, brightness: 0.1, contrast: [0.8, 1.2], crop: { padding: 2 }, rotation: 10 };
+const AUGMENT: AugmentSpec = {
+  flipLeftRight: true,
+  brightness: 0.1,
+  contrast: [0.8, 1.2],
+  crop: { padding: 2 },
+  rotation: 10,
+};
 
 function syntheticMnist(): SampleStore {
   const x = new Uint8Array(SAMPLES * 784);
   for (let i = 0; i < x.length; i++) x[i] = (i * 2654435761) >>> 24;
   const y = Int32Array.from({ length: SAMPLES }, (_, i) => i % 10);
-  return new SampleStore({ x: { dtype: 'uint8', shape: [SAMPLES, 28, 28, 1], data: x }, y: { dtype: 'int32', shape: [SAMPLES], data: y } });
+  return new SampleStore({
+    x: { dtype: 'uint8', shape: [SAMPLES, 28, 28, 1], data: x },
+    y: { dtype: 'int32', shape: [SAMPLES], data: y },
+  });
 }
 
 function busyWait(ms: number): void {
@@ -72,7 +81,11 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const warm = { ...base, augment: AUGMENT, prefetch: 2, worker: true, prefetchWorker };
     for await (const _batch of createBatchStream(warm)) {
-      results.push({ name: 'prefetch worker start-up (to first batch)', value: performance.now() - startedAt, unit: 'ms' });
+      results.push({
+        name: 'prefetch worker start-up (to first batch)',
+        value: performance.now() - startedAt,
+        unit: 'ms',
+      });
       break;
     }
     await epochThroughput({ ...base, augment: AUGMENT, prefetch: 0 }, 0); // JIT warm-up, not billed
@@ -87,7 +100,12 @@ export async function run(): Promise<BenchResult[]> {
         const sync = await best(runs, { ...base, augment, prefetch: 0 }, stepMs);
         const ahead = await best(runs, { ...base, augment, prefetch: 2, worker: true, prefetchWorker }, stepMs);
         results.push({ name: `${context}, ${label}, prefetch 0`, value: sync, unit: 'samples/s' });
-        results.push(compared(`${context}, ${label}, prefetch 2 (worker)`, ahead, 'samples/s', { name: 'prefetch 0', value: sync }));
+        results.push(
+          compared(`${context}, ${label}, prefetch 2 (worker)`, ahead, 'samples/s', {
+            name: 'prefetch 0',
+            value: sync,
+          }),
+        );
       }
     }
   } finally {

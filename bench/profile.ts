@@ -4,7 +4,7 @@ import { useBackend } from './lib/backends.ts';
 import { batchAt } from './lib/batches.ts';
 import { loadMnistTest } from './lib/mnist.ts';
 import type { BenchResult } from './lib/results.ts';
-import { buildSeedCnn } from './lib/seed_cnn.ts';
+import { buildSeedCnn } from './lib/seed-cnn.ts';
 
 type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
 
@@ -34,7 +34,8 @@ export async function runProfile(): Promise<BenchResult[]> {
   tf.dispose([x, y]);
   model.dispose();
   const byKernel = new Map<string, number>();
-  for (const k of (info as ProfileInfo).kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+  for (const k of (info as ProfileInfo).kernels)
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   const kernelMs = [...byKernel.values()].reduce((a, b) => a + b, 0);
   return [
     { name: 'one batch wall time (profiled)', value: wallMs, unit: 'ms' },

@@ -18,7 +18,9 @@ const ROUNDS = 7;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 function inlineSpec(seed: number) {
-  const x = Array.from({ length: ROWS }, (_, i) => Array.from({ length: FEATURES }, (_, j) => Math.round(((i * 31 + j * 7 + seed) % 1000) * 1000) / 1e6));
+  const x = Array.from({ length: ROWS }, (_, i) =>
+    Array.from({ length: FEATURES }, (_, j) => Math.round(((i * 31 + j * 7 + seed) % 1000) * 1000) / 1e6),
+  );
   const y = Array.from({ length: ROWS }, (_, i) => [(i + seed) % 2]);
   return {
     name: `inline-${seed}`,
@@ -31,12 +33,18 @@ function inlineSpec(seed: number) {
 
 export async function run(): Promise<BenchResult[]> {
   const install = await scratchInstall();
-  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: install.prefix, LOG_LEVEL: 'warn', KILN_MAX_INLINE_MB: '16' });
+  const config = loadConfig({
+    KILN_DATA_DIR: install.dataDir,
+    KILN_QUEUE_PREFIX: install.prefix,
+    LOG_LEVEL: 'warn',
+    KILN_MAX_INLINE_MB: '16',
+  });
   const app = await buildApp(config, pino({ level: 'warn' }));
   try {
     for (let i = 0; i < RUNS; i++) {
       const created = await app.inject({ method: 'POST', url: '/runs', payload: inlineSpec(i) });
-      if (created.statusCode !== 201) throw new Error(`POST /runs answered ${created.statusCode}: ${created.body.slice(0, 300)}`);
+      if (created.statusCode !== 201)
+        throw new Error(`POST /runs answered ${created.statusCode}: ${created.body.slice(0, 300)}`);
     }
     // What the list read before: every run row with its whole spec.
     const wholeSpecs = async () =>
@@ -62,7 +70,11 @@ export async function run(): Promise<BenchResult[]> {
       before.push(await timed(wholeSpecs));
     }
     return [
-      { name: `GET /runs?limit=50, ${RUNS} runs with ~2.5 MB inline specs (the api, median of ${ROUNDS})`, value: median(now), unit: 'ms' },
+      {
+        name: `GET /runs?limit=50, ${RUNS} runs with ~2.5 MB inline specs (the api, median of ${ROUNDS})`,
+        value: median(now),
+        unit: 'ms',
+      },
       {
         name: 'the same page read with whole specs (the query before, no HTTP)',
         value: median(before),

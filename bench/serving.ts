@@ -11,7 +11,7 @@ import { artifactIOHandler } from '../src/engine/io/artifact-io-handler.ts';
 import { modelSignature } from '../src/engine/model-signature.ts';
 import { compared, type BenchResult } from './lib/results.ts';
 import { percentile } from './lib/percentiles.ts';
-import { buildSeedCnn } from './lib/seed_cnn.ts';
+import { buildSeedCnn } from './lib/seed-cnn.ts';
 import { runLoad } from './lib/load-clients.ts';
 import { scratchInstall } from './lib/scratch-install.ts';
 
@@ -30,14 +30,19 @@ interface Measured {
 
 function image(seed: number): number[][][] {
   let s = seed + 1;
-  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const random = () => (s = (s * 16807) % 2147483647) / 2147483647;
   return Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [Math.round(random() * 1000) / 1000]));
 }
 
 /** Starts an api with the given batching settings, registers the seed CNN and measures it. */
 async function measure(batchMaxSize: number): Promise<Measured> {
   const install = await scratchInstall();
-  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: install.prefix, LOG_LEVEL: 'warn', KILN_BATCH_MAX_SIZE: String(batchMaxSize) });
+  const config = loadConfig({
+    KILN_DATA_DIR: install.dataDir,
+    KILN_QUEUE_PREFIX: install.prefix,
+    LOG_LEVEL: 'warn',
+    KILN_BATCH_MAX_SIZE: String(batchMaxSize),
+  });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -47,13 +52,19 @@ async function measure(batchMaxSize: number): Promise<Measured> {
     const path = `models/${randomUUID()}`;
     await model.save(artifactIOHandler(app.artifacts, path));
     const id = randomUUID();
-    await app.db.prisma.model.create({ data: { id, name: 'seed-cnn', version: 1, path, signature: modelSignature(model) as object } });
+    await app.db.prisma.model.create({
+      data: { id, name: 'seed-cnn', version: 1, path, signature: modelSignature(model) as object },
+    });
     model.dispose();
 
     const bodies = Array.from({ length: 16 }, (_, i) => JSON.stringify({ instances: [image(i)] }));
     const predict = async (i: number) => {
       const started = performance.now();
-      const response = await fetch(`${base}/models/${id}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length] });
+      const response = await fetch(`${base}/models/${id}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[i % bodies.length],
+      });
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`predict answered ${response.status}`);
       return performance.now() - started;
@@ -93,9 +104,15 @@ export async function run(): Promise<BenchResult[]> {
     compared('1 client, p50 latency, micro-batching on', on.p50, 'ms', { name: offName, value: off.p50 }),
     compared('1 client, p99 latency, micro-batching on', on.p99, 'ms', { name: offName, value: off.p99 }),
     { name: `${CLIENTS} clients, throughput, ${offName}`, value: off.throughput, unit: 'predictions/s' },
-    compared(`${CLIENTS} clients, throughput, micro-batching on`, on.throughput, 'predictions/s', { name: offName, value: off.throughput }),
+    compared(`${CLIENTS} clients, throughput, micro-batching on`, on.throughput, 'predictions/s', {
+      name: offName,
+      value: off.throughput,
+    }),
     { name: `${CLIENTS} clients, p99 latency, ${offName}`, value: off.concurrentP99, unit: 'ms' },
-    compared(`${CLIENTS} clients, p99 latency, micro-batching on`, on.concurrentP99, 'ms', { name: offName, value: off.concurrentP99 }),
+    compared(`${CLIENTS} clients, p99 latency, micro-batching on`, on.concurrentP99, 'ms', {
+      name: offName,
+      value: off.concurrentP99,
+    }),
     { name: `${CLIENTS} clients, mean batch size, micro-batching on`, value: on.meanBatch, unit: 'instances' },
   ];
 }

@@ -23,10 +23,25 @@ const spec = {
 /** A batch event stamped with when it was sent, so a watcher can measure its latency. */
 function timedBatch(): RunEventDraft {
   const stamp = { sentAt: performance.timeOrigin + performance.now() };
-  return { type: 'batch', data: { epoch: 1, epochs: 1, batch: 1, batches: 1, metrics: { loss: 0.1 }, samplesPerSec: 0, etaSeconds: null, ...stamp } };
+  return {
+    type: 'batch',
+    data: {
+      epoch: 1,
+      epochs: 1,
+      batch: 1,
+      batches: 1,
+      metrics: { loss: 0.1 },
+      samplesPerSec: 0,
+      etaSeconds: null,
+      ...stamp,
+    },
+  };
 }
 
-async function connect(url: string, onEvent: (event: { seq: number; data: { sentAt?: number } }) => void): Promise<WebSocket> {
+async function connect(
+  url: string,
+  onEvent: (event: { seq: number; data: { sentAt?: number } }) => void,
+): Promise<WebSocket> {
   const socket = new WebSocket(url);
   socket.on('message', (raw) => onEvent(JSON.parse(raw.toString())));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
@@ -34,7 +49,14 @@ async function connect(url: string, onEvent: (event: { seq: number; data: { sent
 }
 
 /** Publishes `count` events, `perTick` at a time, and returns each receipt's latency in ms. */
-async function measure(base: string, publisher: EventPublisher, runId: string, subscribers: number, count: number, perTick: number) {
+async function measure(
+  base: string,
+  publisher: EventPublisher,
+  runId: string,
+  subscribers: number,
+  count: number,
+  perTick: number,
+) {
   const latencies: number[] = [];
   const socketsHolder: { sockets: WebSocket[] } = { sockets: [] };
   let received = 0;
@@ -56,9 +78,7 @@ async function measure(base: string, publisher: EventPublisher, runId: string, s
   const started = performance.now();
   for (let i = 0; i < count; i += perTick) {
     await Promise.all(
-      Array.from({ length: Math.min(perTick, count - i) }, () =>
-        publisher.publish(runId, timedBatch()),
-      ),
+      Array.from({ length: Math.min(perTick, count - i) }, () => publisher.publish(runId, timedBatch())),
     );
     if (perTick === 1) await new Promise((r) => setTimeout(r, 2));
   }
@@ -71,7 +91,12 @@ async function measure(base: string, publisher: EventPublisher, runId: string, s
 export async function run(): Promise<BenchResult[]> {
   const install = await scratchInstall();
   const prefix = install.prefix;
-  const config = loadConfig({ KILN_DATA_DIR: install.dataDir, KILN_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', KILN_WS_MAX_BUFFER_MB: '64' });
+  const config = loadConfig({
+    KILN_DATA_DIR: install.dataDir,
+    KILN_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    KILN_WS_MAX_BUFFER_MB: '64',
+  });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -85,8 +110,20 @@ export async function run(): Promise<BenchResult[]> {
     return [
       { name: 'publish→receipt p50, 1 subscriber', value: percentile(one.latencies, 50), unit: 'ms' },
       { name: 'publish→receipt p99, 1 subscriber', value: percentile(one.latencies, 99), unit: 'ms' },
-      { name: 'publish→receipt p50, 200 subscribers', value: percentile(many.latencies, 50), unit: 'ms', compareWith: { name: '1 subscriber', value: percentile(one.latencies, 50) }, ratio: percentile(many.latencies, 50) / percentile(one.latencies, 50) },
-      { name: 'publish→receipt p99, 200 subscribers', value: percentile(many.latencies, 99), unit: 'ms', compareWith: { name: '1 subscriber', value: percentile(one.latencies, 99) }, ratio: percentile(many.latencies, 99) / percentile(one.latencies, 99) },
+      {
+        name: 'publish→receipt p50, 200 subscribers',
+        value: percentile(many.latencies, 50),
+        unit: 'ms',
+        compareWith: { name: '1 subscriber', value: percentile(one.latencies, 50) },
+        ratio: percentile(many.latencies, 50) / percentile(one.latencies, 50),
+      },
+      {
+        name: 'publish→receipt p99, 200 subscribers',
+        value: percentile(many.latencies, 99),
+        unit: 'ms',
+        compareWith: { name: '1 subscriber', value: percentile(one.latencies, 99) },
+        ratio: percentile(many.latencies, 99) / percentile(one.latencies, 99),
+      },
       { name: 'sustained events, 200 subscribers', value: burst.eventsPerSec, unit: 'events/s' },
       { name: 'sustained deliveries, 200 subscribers', value: burst.deliveriesPerSec, unit: 'messages/s' },
       { name: 'publish→receipt p99 under that load', value: percentile(burst.latencies, 99), unit: 'ms' },

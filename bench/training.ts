@@ -15,7 +15,7 @@ import { bareGradientStep } from './lib/bare-gradients.ts';
 import { batchAt, trainBatch } from './lib/batches.ts';
 import { loadMnistTest, type MnistSet } from './lib/mnist.ts';
 import { compared, type BenchResult } from './lib/results.ts';
-import { buildSeedCnn } from './lib/seed_cnn.ts';
+import { buildSeedCnn } from './lib/seed-cnn.ts';
 
 const BATCH = 128;
 const WASM_SAMPLES = 8000;
@@ -44,7 +44,8 @@ async function throughput(backend: BackendName, data: MnistSet, samples: number)
   const warmUpMs = performance.now() - warmUpStarted;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  for (let start = 0; start < samples; start += BATCH) await trainBatch(model, data, start, Math.min(BATCH, samples - start));
+  for (let start = 0; start < samples; start += BATCH)
+    await trainBatch(model, data, start, Math.min(BATCH, samples - start));
   const cpuUsed = process.cpuUsage(cpuStarted);
   const seconds = (performance.now() - started) / 1000;
   model.dispose();
@@ -65,8 +66,14 @@ async function engineStep(replicas: number, data: MnistSet, split: Split = 'bala
   const model = buildSeedCnn();
   const optimizer = tf.train.adam(0.001);
   const heads = resolveHeads(model.outputNames, { loss: 'categoricalCrossentropy' } as CompileSpec);
-  const planner = split === 'even' ? { split: (rows: number) => shardRows(rows, replicas), record() {} } : new ShardBalancer(replicas);
-  const step: TrainStep = replicas > 1 ? await parallelTrainStep(model, optimizer, heads, { replicas, planner }) : localTrainStep(model, optimizer, heads);
+  const planner =
+    split === 'even'
+      ? { split: (rows: number) => shardRows(rows, replicas), record() {} }
+      : new ShardBalancer(replicas);
+  const step: TrainStep =
+    replicas > 1
+      ? await parallelTrainStep(model, optimizer, heads, { replicas, planner })
+      : localTrainStep(model, optimizer, heads);
   return {
     async run(start, size) {
       const started = performance.now();
@@ -153,29 +160,83 @@ export async function runTraining(): Promise<BenchResult[]> {
   await tf.setBackend('wasm');
   return [
     { name: `cpu seed CNN train (batch ${BATCH}, ${CPU_BATCHES} batches)`, value: cpu.wall, unit: 'samples/s' },
-    compared(`wasm seed CNN train (batch ${BATCH}, ${WASM_SAMPLES} samples)`, wasm.wall, 'samples/s', { name: 'cpu', value: cpu.wall }),
+    compared(`wasm seed CNN train (batch ${BATCH}, ${WASM_SAMPLES} samples)`, wasm.wall, 'samples/s', {
+      name: 'cpu',
+      value: cpu.wall,
+    }),
     { name: 'cpu seed CNN train per CPU-second', value: cpu.cpu, unit: 'samples/cpu-s' },
     compared('wasm seed CNN train per CPU-second', wasm.cpu, 'samples/cpu-s', { name: 'cpu', value: cpu.cpu }),
-    { name: `wasm seed CNN train, first ${WARM_UP_BATCHES} batches (untimed warm-up)`, value: wasm.warmUpMs, unit: 'ms' },
-    { name: `wasm seed CNN engine step, 1 replica (batch ${BATCH}, median batch)`, value: oneReplica!.median, unit: 'samples/s' },
+    {
+      name: `wasm seed CNN train, first ${WARM_UP_BATCHES} batches (untimed warm-up)`,
+      value: wasm.warmUpMs,
+      unit: 'ms',
+    },
+    {
+      name: `wasm seed CNN engine step, 1 replica (batch ${BATCH}, median batch)`,
+      value: oneReplica!.median,
+      unit: 'samples/s',
+    },
     // The goal is x1.7 on 2 cores.
-    compared(`wasm seed CNN engine step, 2 replicas (batch ${BATCH}, median batch)`, twoReplicas!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
-    // What balancing by speed gains over an even split of every batch.
-    compared(`wasm seed CNN engine step, 2 replicas split evenly (batch ${BATCH}, median batch)`, twoEven!.median, 'samples/s', { name: '1 replica', value: oneReplica!.median }),
-    // The ceiling: 2 threads computing bare gradients in lockstep (no exchange, no optimizer) vs 1.
-    { name: `wasm seed CNN bare gradients, 1 thread (batch ${BATCH}, median batch)`, value: bareOne!.median, unit: 'samples/s' },
-    compared(`wasm seed CNN bare gradients, 2 threads in lockstep (batch ${BATCH}, median batch)`, bareTwo!.median, 'samples/s', { name: '1 thread', value: bareOne!.median }),
-    // How close the engine's 2 replicas come to that ceiling (x1.00: exchange and optimizer cost nothing).
-    compared('wasm seed CNN engine step, 2 replicas against the ceiling (median batch)', twoReplicas!.median / oneReplica!.median, 'x', {
-      name: 'ceiling',
-      value: bareTwo!.median / bareOne!.median,
+    compared(`wasm seed CNN engine step, 2 replicas (batch ${BATCH}, median batch)`, twoReplicas!.median, 'samples/s', {
+      name: '1 replica',
+      value: oneReplica!.median,
     }),
-    { name: `wasm seed CNN engine step, 1 replica (${WASM_SAMPLES} samples, wall clock)`, value: oneReplica!.wall, unit: 'samples/s' },
-    compared(`wasm seed CNN engine step, 2 replicas (${WASM_SAMPLES} samples, wall clock)`, twoReplicas!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
-    compared(`wasm seed CNN engine step, 2 replicas split evenly (${WASM_SAMPLES} samples, wall clock)`, twoEven!.wall, 'samples/s', { name: '1 replica', value: oneReplica!.wall }),
-    { name: `wasm seed CNN engine step, 2 replicas, first ${WARM_UP_BATCHES} batches (untimed warm-up)`, value: twoReplicas!.warmUpMs, unit: 'ms' },
+    // What balancing by speed gains over an even split of every batch.
+    compared(
+      `wasm seed CNN engine step, 2 replicas split evenly (batch ${BATCH}, median batch)`,
+      twoEven!.median,
+      'samples/s',
+      { name: '1 replica', value: oneReplica!.median },
+    ),
+    // The ceiling: 2 threads computing bare gradients in lockstep (no exchange, no optimizer) vs 1.
+    {
+      name: `wasm seed CNN bare gradients, 1 thread (batch ${BATCH}, median batch)`,
+      value: bareOne!.median,
+      unit: 'samples/s',
+    },
+    compared(
+      `wasm seed CNN bare gradients, 2 threads in lockstep (batch ${BATCH}, median batch)`,
+      bareTwo!.median,
+      'samples/s',
+      { name: '1 thread', value: bareOne!.median },
+    ),
+    // How close the engine's 2 replicas come to that ceiling (x1.00: exchange and optimizer cost nothing).
+    compared(
+      'wasm seed CNN engine step, 2 replicas against the ceiling (median batch)',
+      twoReplicas!.median / oneReplica!.median,
+      'x',
+      {
+        name: 'ceiling',
+        value: bareTwo!.median / bareOne!.median,
+      },
+    ),
+    {
+      name: `wasm seed CNN engine step, 1 replica (${WASM_SAMPLES} samples, wall clock)`,
+      value: oneReplica!.wall,
+      unit: 'samples/s',
+    },
+    compared(
+      `wasm seed CNN engine step, 2 replicas (${WASM_SAMPLES} samples, wall clock)`,
+      twoReplicas!.wall,
+      'samples/s',
+      { name: '1 replica', value: oneReplica!.wall },
+    ),
+    compared(
+      `wasm seed CNN engine step, 2 replicas split evenly (${WASM_SAMPLES} samples, wall clock)`,
+      twoEven!.wall,
+      'samples/s',
+      { name: '1 replica', value: oneReplica!.wall },
+    ),
+    {
+      name: `wasm seed CNN engine step, 2 replicas, first ${WARM_UP_BATCHES} batches (untimed warm-up)`,
+      value: twoReplicas!.warmUpMs,
+      unit: 'ms',
+    },
     // Less distorted by other load: x1.00 would mean replicas cost no CPU beyond the work itself.
     { name: 'wasm seed CNN engine step per CPU-second, 1 replica', value: oneReplica!.cpu, unit: 'samples/cpu-s' },
-    compared('wasm seed CNN engine step per CPU-second, 2 replicas', twoReplicas!.cpu, 'samples/cpu-s', { name: '1 replica', value: oneReplica!.cpu }),
+    compared('wasm seed CNN engine step per CPU-second, 2 replicas', twoReplicas!.cpu, 'samples/cpu-s', {
+      name: '1 replica',
+      value: oneReplica!.cpu,
+    }),
   ];
 }

@@ -13,7 +13,9 @@ let wabtInit;
 try {
   wabtInit = createRequire(import.meta.url)('wabt');
 } catch {
-  console.log('build-wasm-kernels: wabt is not installed (production install?), so the kernels are not assembled; run npm run build:wasm where it is');
+  console.log(
+    'build-wasm-kernels: wabt is not installed (production install?), so the kernels are not assembled; run npm run build:wasm where it is',
+  );
   process.exit(0);
 }
 const wabt = await wabtInit();
@@ -24,5 +26,7 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith('.wat'))) {
   const { buffer } = module.toBinary({});
   module.destroy();
   writeFileSync(`${out}${basename(file, '.wat')}.wasm`, buffer);
-  console.log(`build-wasm-kernels: ${file} → src/generated/wasm/${basename(file, '.wat')}.wasm (${buffer.length} bytes)`);
+  console.log(
+    `build-wasm-kernels: ${file} → src/generated/wasm/${basename(file, '.wat')}.wasm (${buffer.length} bytes)`,
+  );
 }

@@ -8,7 +8,9 @@ const root = fileURLToPath(new URL('../web/', import.meta.url));
 try {
   createRequire(import.meta.url).resolve('vite');
 } catch {
-  console.log('build-web: vite is not installed (production install?), so the dashboard is not built; run npm run build:web where it is');
+  console.log(
+    'build-web: vite is not installed (production install?), so the dashboard is not built; run npm run build:web where it is',
+  );
   process.exit(0);
 }
 const { build } = await import('vite');

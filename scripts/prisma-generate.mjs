@@ -5,6 +5,11 @@
 import { spawnSync } from 'node:child_process';
 
 const env = { ...process.env };
-if (!env.PRISMA_SCHEMA_ENGINE_BINARY) env.PRISMA_SCHEMA_ENGINE_BINARY = process.platform === 'win32' ? 'cmd.exe' : '/bin/true';
-const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: 'inherit', env, shell: process.platform === 'win32' });
+if (!env.PRISMA_SCHEMA_ENGINE_BINARY)
+  env.PRISMA_SCHEMA_ENGINE_BINARY = process.platform === 'win32' ? 'cmd.exe' : '/bin/true';
+const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
+  stdio: 'inherit',
+  env,
+  shell: process.platform === 'win32',
+});
 process.exit(result.status ?? 1);

@@ -32,7 +32,10 @@ let stopping = false;
 function startWorker(slot: number): void {
   // One metrics port per local worker, counting up from KILN_METRICS_PORT.
   const metricsPort = config.KILN_METRICS_PORT ? config.KILN_METRICS_PORT + slot : 0;
-  const child = fork(WORKER_MAIN, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, KILN_METRICS_PORT: String(metricsPort) } });
+  const child = fork(WORKER_MAIN, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, KILN_METRICS_PORT: String(metricsPort) },
+  });
   workers.add(child);
   child.on('exit', (code, signal) => {
     workers.delete(child);

@@ -50,7 +50,11 @@ describe('`npm start` with its embedded defaults (PGlite, local worker processes
   });
 
   test('answers /readyz with 200 within 20 s', async () => {
-    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 20_000, `/readyz (output so far:\n${output})`);
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`)).status === 200,
+      20_000,
+      `/readyz (output so far:\n${output})`,
+    );
     assert.ok(Date.now() - startedAt < 20_000);
   });
 
@@ -68,7 +72,11 @@ describe('`npm start` with its embedded defaults (PGlite, local worker processes
     const exited = new Promise((r) => kiln.once('exit', r));
     process.kill(-kiln.pid!, 'SIGTERM'); // what a terminal's Ctrl-C or a container stop does: the whole group
     await exited;
-    await waitFor(async () => /"process":"api".*"msg":"shutting down"/.test(output), 10_000, 'the api to log its shutdown');
+    await waitFor(
+      async () => /"process":"api".*"msg":"shutting down"/.test(output),
+      10_000,
+      'the api to log its shutdown',
+    );
     assert.doesNotMatch(output, /shutdown failed/);
   });
 });

@@ -10,9 +10,10 @@ import type { CompileSpec } from '../../src/domain/run-spec/schema.ts';
 import { useBackend } from './backends.ts';
 import { batchAt } from './batches.ts';
 import { loadMnistTest } from './mnist.ts';
-import { buildSeedCnn } from './seed_cnn.ts';
+import { buildSeedCnn } from './seed-cnn.ts';
 
-export type GradientThreadRequest = { type: 'init'; rows: number; warmUpSteps: number } | { type: 'run'; steps: number; barrier?: SharedArrayBuffer };
+export type GradientThreadRequest =
+  { type: 'init'; rows: number; warmUpSteps: number } | { type: 'run'; steps: number; barrier?: SharedArrayBuffer };
 
 const port = parentPort!;
 let step: (() => void) | undefined;

@@ -14,7 +14,12 @@ export interface BenchResult {
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /** Builds a result compared against a baseline, filling in the ratio. */
-export function compared(name: string, value: number, unit: string, baseline: { name: string; value: number }): BenchResult {
+export function compared(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: { name: string; value: number },
+): BenchResult {
   return { name, value, unit, compareWith: baseline, ratio: value / baseline.value };
 }
 
@@ -32,7 +37,13 @@ export function printResults(part: string, results: BenchResult[]): void {
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), 4));
   console.log(`\n== ${part} ==`);
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** Writes results to bench/results/<part>-<ISO time>.json and returns the file path. */

@@ -1,7 +1,15 @@
 // How long the seed CNN's training step waits for its next batch: the real pipeline (real MNIST digits,
 // shuffle, scale, augmentation, one-hot) feeding the engine's own step on wasm, prefetch 0 vs 2.
 import * as tf from '@tensorflow/tfjs';
-import { createBatchStream, epochOrder, PrefetchWorker, resolvePreprocess, SampleStore, type AugmentSpec, type BatchStreamOptions } from '../../src/engine/data/index.ts';
+import {
+  createBatchStream,
+  epochOrder,
+  PrefetchWorker,
+  resolvePreprocess,
+  SampleStore,
+  type AugmentSpec,
+  type BatchStreamOptions,
+} from '../../src/engine/data/index.ts';
 import { resolveHeads } from '../../src/engine/training/heads.ts';
 import { localTrainStep } from '../../src/engine/training/train-step.ts';
 import type { CompileSpec } from '../../src/domain/run-spec/schema.ts';
@@ -9,7 +17,7 @@ import { useBackend } from './backends.ts';
 import { readIdxGz } from './idx.ts';
 import { MNIST_DIR } from './mnist.ts';
 import { compared, type BenchResult } from './results.ts';
-import { buildSeedCnn } from './seed_cnn.ts';
+import { buildSeedCnn } from './seed-cnn.ts';
 
 const BATCH = 128;
 const SAMPLES = Number(process.env.KILN_BENCH_WAIT_SAMPLES ?? 3072);
@@ -37,7 +45,11 @@ interface EpochTiming {
 async function timedEpoch(opts: BatchStreamOptions): Promise<EpochTiming> {
   const model = buildSeedCnn();
   const optimizer = tf.train.adam(0.001);
-  const step = localTrainStep(model, optimizer, resolveHeads(model.outputNames, { loss: 'categoricalCrossentropy' } as CompileSpec));
+  const step = localTrainStep(
+    model,
+    optimizer,
+    resolveHeads(model.outputNames, { loss: 'categoricalCrossentropy' } as CompileSpec),
+  );
   const waits: number[] = [];
   const steps: number[] = [];
   let samples = 0;
@@ -64,7 +76,12 @@ async function timedEpoch(opts: BatchStreamOptions): Promise<EpochTiming> {
     model.dispose();
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-  return { samplesPerSec: samples / ((performance.now() - started) / 1000), waitMs: mean(waits.slice(1)), stepMs: mean(steps), firstWaitMs: waits[0] ?? 0 };
+  return {
+    samplesPerSec: samples / ((performance.now() - started) / 1000),
+    waitMs: mean(waits.slice(1)),
+    stepMs: mean(steps),
+    firstWaitMs: waits[0] ?? 0,
+  };
 }
 
 /** Trainer wait per batch (ms and as a fraction of the step) and samples/s, without and with prefetch. */
@@ -95,13 +112,23 @@ export async function trainerWait(augment: AugmentSpec): Promise<BenchResult[]> 
       { name: `${label}: trainer wait per batch, prefetch 0`, value: sync.waitMs, unit: 'ms' },
       { name: `${label}: trainer wait / step time, prefetch 0`, value: (sync.waitMs / sync.stepMs) * 100, unit: '%' },
       { name: `${label}: step time per batch, prefetch 2 (worker)`, value: ahead.stepMs, unit: 'ms' },
-      compared(`${label}: trainer wait per batch, prefetch 2 (worker)`, ahead.waitMs, 'ms', { name: 'prefetch 0', value: sync.waitMs }),
-      { name: `${label}: trainer wait / step time, prefetch 2 (worker)`, value: (ahead.waitMs / ahead.stepMs) * 100, unit: '%' },
+      compared(`${label}: trainer wait per batch, prefetch 2 (worker)`, ahead.waitMs, 'ms', {
+        name: 'prefetch 0',
+        value: sync.waitMs,
+      }),
+      {
+        name: `${label}: trainer wait / step time, prefetch 2 (worker)`,
+        value: (ahead.waitMs / ahead.stepMs) * 100,
+        unit: '%',
+      },
       // Not in the means above: an epoch's first batch is built on demand either way.
       { name: `${label}: first batch wait, prefetch 0`, value: sync.firstWaitMs, unit: 'ms' },
       { name: `${label}: first batch wait, prefetch 2 (worker)`, value: ahead.firstWaitMs, unit: 'ms' },
       { name: `${label}: training, prefetch 0`, value: sync.samplesPerSec, unit: 'samples/s' },
-      compared(`${label}: training, prefetch 2 (worker)`, ahead.samplesPerSec, 'samples/s', { name: 'prefetch 0', value: sync.samplesPerSec }),
+      compared(`${label}: training, prefetch 2 (worker)`, ahead.samplesPerSec, 'samples/s', {
+        name: 'prefetch 0',
+        value: sync.samplesPerSec,
+      }),
     ];
   } finally {
     await prefetchWorker.close();

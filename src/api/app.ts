@@ -36,7 +36,9 @@ import predictRoutes from './routes/models/predict.ts';
 import tfServingRoutes from './routes/tf-serving/index.ts';
 import dashboardPlugin from './plugins/app/dashboard.ts';
 
-type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
+type ValidatorFactory = NonNullable<
+  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
+>;
 
 // The Ajv compiler Fastify itself uses by default, so the validators behave exactly as Fastify's
 // would but for coercion.
@@ -49,7 +51,10 @@ const buildAjvValidator = (ajvCompiler as unknown as () => ValidatorFactory)();
  */
 const buildValidator: ValidatorFactory = (externalSchemas, options = {}) => {
   const coercing = buildAjvValidator(externalSchemas, options);
-  const strict = buildAjvValidator(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as typeof options);
+  const strict = buildAjvValidator(externalSchemas, {
+    ...options,
+    customOptions: { ...options.customOptions, coerceTypes: false },
+  } as typeof options);
   return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
 };
 

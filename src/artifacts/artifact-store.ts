@@ -26,7 +26,8 @@ export function artifactNotFound(key: string): KilnError {
 }
 
 /** Whether an error says that a key is not in the store. */
-export const isArtifactNotFound = (error: unknown): boolean => error instanceof KilnError && error.code === 'artifact_not_found';
+export const isArtifactNotFound = (error: unknown): boolean =>
+  error instanceof KilnError && error.code === 'artifact_not_found';
 
 /** Rejects keys that could escape the store (absolute, `..`, empty segments). */
 export function assertSafeKey(key: string): void {

@@ -7,7 +7,11 @@ import type { ArtifactStore } from './artifact-store.ts';
  * A streaming tar of every artifact under a prefix, entries named relative to it (optionally under
  * `root/`). Files are streamed from the store one after another, never held whole in memory.
  */
-export async function packArtifacts(store: ArtifactStore, prefix: string, root = ''): Promise<{ stream: Readable; count: number }> {
+export async function packArtifacts(
+  store: ArtifactStore,
+  prefix: string,
+  root = '',
+): Promise<{ stream: Readable; count: number }> {
   const keys = await store.list(prefix);
   const pack = tar.pack();
   void (async () => {

@@ -73,7 +73,12 @@ export class S3ArtifactStore implements ArtifactStore {
     const body = typeof data === 'string' ? Buffer.from(data) : data;
     // An explicit length: the SDK cannot infer one for an empty body and would warn about "unknown length".
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, ContentLength: body.byteLength }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Body: body,
+        ContentLength: body.byteLength,
+      }),
     );
   }
 
@@ -164,7 +169,9 @@ export class S3ArtifactStore implements ArtifactStore {
       );
       if (Errors?.length) {
         const first = Errors[0];
-        throw new Error(`could not delete ${Errors.length} artifact(s), first ${first.Key}: ${first.Code} ${first.Message}`);
+        throw new Error(
+          `could not delete ${Errors.length} artifact(s), first ${first.Key}: ${first.Code} ${first.Message}`,
+        );
       }
     }
   }
@@ -195,6 +202,7 @@ export class S3ArtifactStore implements ArtifactStore {
 /** artifactNotFound for S3's ways of saying "no such key", the error itself otherwise. */
 function notFoundOr(error: unknown, key: string): unknown {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const missing = name === 'NoSuchKey' || name === 'NotFound' || ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket');
+  const missing =
+    name === 'NoSuchKey' || name === 'NotFound' || ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket');
   return missing ? artifactNotFound(key) : error;
 }

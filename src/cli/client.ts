@@ -67,14 +67,20 @@ export class KilnClient {
 
 /** For a server whose answers are not Kiln's JSON (another service on that port, a proxy's error page). */
 function notKiln(url: string, answered: string): CliError {
-  return new CliError(`the server at ${url} answered ${answered} with something other than Kiln's JSON; is it a Kiln api? Give its address with --url or KILN_URL.`, EXIT.unreachable);
+  return new CliError(
+    `the server at ${url} answered ${answered} with something other than Kiln's JSON; is it a Kiln api? Give its address with --url or KILN_URL.`,
+    EXIT.unreachable,
+  );
 }
 
 /** The message for a server that does not answer, with the network error's code (ECONNREFUSED, ENOTFOUND, …). */
 export function unreachable(url: string, error: unknown): CliError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-  return new CliError(`cannot reach the Kiln server at ${url} (${reason}); is it running? Give its address with --url or KILN_URL.`, EXIT.unreachable);
+  return new CliError(
+    `cannot reach the Kiln server at ${url} (${reason}); is it running? Give its address with --url or KILN_URL.`,
+    EXIT.unreachable,
+  );
 }
 
 async function apiError(response: Response, url: string): Promise<CliError> {
@@ -88,7 +94,10 @@ async function apiError(response: Response, url: string): Promise<CliError> {
   }
   const error = body?.error;
   const code = error?.code ?? `http_${response.status}`;
-  let message = error?.message ?? `the server answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
-  if (response.status === 401) message = `${message} — the server refused the token; pass --token or set KILN_API_TOKEN`;
+  let message =
+    error?.message ??
+    `the server answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
+  if (response.status === 401)
+    message = `${message} — the server refused the token; pass --token or set KILN_API_TOKEN`;
   return new ApiRequestError(response.status, code, message, error?.details);
 }

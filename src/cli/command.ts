@@ -30,7 +30,8 @@ export interface Command {
 }
 
 /** The string value of an option, or undefined. */
-export const str = (values: Values, key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+export const str = (values: Values, key: string) =>
+  typeof values[key] === 'string' ? (values[key] as string) : undefined;
 
 /** The list of a repeatable option; each entry may also be comma-separated. */
 export const list = (values: Values, key: string) => {

@@ -10,7 +10,10 @@ export interface ClientConfig {
 export const DEFAULT_URL = 'http://localhost:8080';
 
 /** Flags win over the environment; the url loses any trailing slash. */
-export function resolveConfig(flags: { url?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): ClientConfig {
+export function resolveConfig(
+  flags: { url?: string; token?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ClientConfig {
   const url = (flags.url || env.KILN_URL || DEFAULT_URL).replace(/\/+$/, '');
   const token = flags.token ?? (env.KILN_API_TOKEN || undefined);
   return { url, token };

@@ -20,7 +20,9 @@ export class ApiRequestError extends CliError {
     const fields = fieldErrors(details);
     // With field errors, the message only repeats the first: list them all under one headline instead.
     super(
-      fields.length ? `the server refused the request (${status} ${code}), ${fields.length === 1 ? '1 error' : `${fields.length} errors`}:` : message,
+      fields.length
+        ? `the server refused the request (${status} ${code}), ${fields.length === 1 ? '1 error' : `${fields.length} errors`}:`
+        : message,
       status === 401 ? EXIT.unauthorized : EXIT.failed,
       fields.map((d) => `  ${d.path}: ${d.message}`),
       { code, status, issues: fields, details },

@@ -47,7 +47,9 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
     if (stopped) return;
     let final: StatusEvent | undefined;
     let refused: Error | undefined;
-    const ws = new WebSocket(client.wsUrl(`/runs/${encodeURIComponent(runId)}/events`, { since: lastSeq }), { headers: client.authHeaders });
+    const ws = new WebSocket(client.wsUrl(`/runs/${encodeURIComponent(runId)}/events`, { since: lastSeq }), {
+      headers: client.authHeaders,
+    });
     socket = ws;
     ws.on('open', () => {
       failingSince = undefined;
@@ -94,7 +96,12 @@ export function followRun(client: KilnClient, runId: string, options: FollowOpti
       const now = Date.now();
       failingSince ??= now;
       if (now - failingSince > giveUpAfter) {
-        return fail(new CliError(`lost the connection to ${client.config.url} and could not reconnect for ${Math.round(giveUpAfter / 1000)}s; the run goes on (kiln logs ${runId} -f to watch again)`, EXIT.unreachable));
+        return fail(
+          new CliError(
+            `lost the connection to ${client.config.url} and could not reconnect for ${Math.round(giveUpAfter / 1000)}s; the run goes on (kiln logs ${runId} -f to watch again)`,
+            EXIT.unreachable,
+          ),
+        );
       }
       attempt++;
       options.onReconnect?.({ since: lastSeq, reason: reason.toString() || `code ${code}`, attempt });

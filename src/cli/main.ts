@@ -52,19 +52,28 @@ export async function main(commandLine: string[]): Promise<number> {
   const found = findCommand(argv);
   if (!found) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
-    (wantsHelp ? process.stdout : process.stderr).write(`${wantsHelp ? '' : `kiln: unknown command ${argv[0]}\n\n`}${help()}\n`);
+    (wantsHelp ? process.stdout : process.stderr).write(
+      `${wantsHelp ? '' : `kiln: unknown command ${argv[0]}\n\n`}${help()}\n`,
+    );
     return wantsHelp ? EXIT.ok : EXIT.usage;
   }
   const { command, rest } = found;
   let json = false;
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
     json = Boolean(values.json);
     if (values.help) {
       process.stdout.write(`${help(command)}\n`);
       return EXIT.ok;
     }
-    const client = new KilnClient(resolveConfig({ url: values.url as string | undefined, token: values.token as string | undefined }));
+    const client = new KilnClient(
+      resolveConfig({ url: values.url as string | undefined, token: values.token as string | undefined }),
+    );
     const ctx: CommandContext = {
       client,
       json,
@@ -91,7 +100,10 @@ function report(error: unknown, json: boolean, command: Command): number {
     return EXIT.failed;
   }
   if (json) {
-    const body = error instanceof ApiRequestError ? { status: error.status, code: error.code, message: error.apiMessage, details: error.details } : { message: error.message };
+    const body =
+      error instanceof ApiRequestError
+        ? { status: error.status, code: error.code, message: error.apiMessage, details: error.details }
+        : { message: error.message };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
   } else {
     process.stderr.write(`kiln: ${error.message}\n${error.lines.map((l) => `${l}\n`).join('')}`);

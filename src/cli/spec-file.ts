@@ -16,9 +16,13 @@ export async function readSpec(path: string): Promise<Record<string, unknown>> {
   try {
     spec = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
   } catch (error) {
-    throw new CliError(`${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, EXIT.usage);
+    throw new CliError(
+      `${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      EXIT.usage,
+    );
   }
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new CliError(`${path} must hold one object (the run spec)`, EXIT.usage);
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec))
+    throw new CliError(`${path} must hold one object (the run spec)`, EXIT.usage);
   return spec as Record<string, unknown>;
 }
 

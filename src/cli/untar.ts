@@ -22,7 +22,8 @@ export async function extractTar(source: ReadableStream<Uint8Array>, dir: string
         continue;
       }
       const target = resolve(root, name);
-      if (relative(root, target).startsWith('..') || target === root) throw new Error(`refusing to write ${entry.header.name} outside ${dir}`);
+      if (relative(root, target).startsWith('..') || target === root)
+        throw new Error(`refusing to write ${entry.header.name} outside ${dir}`);
       await mkdir(dirname(target), { recursive: true });
       await pipeline(entry, createWriteStream(target));
       written.push(name);

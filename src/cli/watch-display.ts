@@ -42,9 +42,13 @@ export class WatchDisplay {
         this.header(event.data.epoch, event.data.epochs);
         return this.line(epochLine(event.data, this.batches));
       case 'log':
-        return this.line(`${event.data.level && event.data.level !== 'info' ? `${event.data.level}: ` : ''}${event.data.message}`);
+        return this.line(
+          `${event.data.level && event.data.level !== 'info' ? `${event.data.level}: ` : ''}${event.data.message}`,
+        );
       case 'evaluation':
-        return this.line(`Evaluation on ${event.data.samples ?? '?'} test samples${formatMetrics(event.data.metrics ?? {})}`);
+        return this.line(
+          `Evaluation on ${event.data.samples ?? '?'} test samples${formatMetrics(event.data.metrics ?? {})}`,
+        );
       case 'checkpoint':
         return;
     }

@@ -10,7 +10,11 @@ import { WatchDisplay } from './watch-display.ts';
  * detached with Ctrl-C. Ctrl-C asks whether to cancel the run on the server or only detach.
  */
 export async function watchRun(ctx: CommandContext, runId: string): Promise<number> {
-  const display = new WatchDisplay({ write: (s) => ctx.stdout.write(s), isTTY: Boolean(ctx.stdout.isTTY), columns: ctx.stdout.columns });
+  const display = new WatchDisplay({
+    write: (s) => ctx.stdout.write(s),
+    isTTY: Boolean(ctx.stdout.isTTY),
+    columns: ctx.stdout.columns,
+  });
   const show = (event: RunEvent) => (ctx.json ? ctx.print(JSON.stringify(event)) : display.handle(event));
   // While the Ctrl-C question is on screen, events wait so progress lines do not overwrite it.
   let held: RunEvent[] | undefined;
@@ -26,11 +30,19 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
     if (held) return follower.stop(); // a second Ctrl-C while asking: detach at once
     held = [];
     display.closeLine();
-    const answer = (await ask(ctx.stdin, ctx.stderr, `\nCancel run ${runId} on the server (c), detach and leave it running (d), or keep watching (w)? [c/d/w, default d] `))?.toLowerCase();
+    const answer = (
+      await ask(
+        ctx.stdin,
+        ctx.stderr,
+        `\nCancel run ${runId} on the server (c), detach and leave it running (d), or keep watching (w)? [c/d/w, default d] `,
+      )
+    )?.toLowerCase();
     if (answer === undefined) ctx.stderr.write('\n');
     if (answer === 'c' || answer === 'cancel') {
       ctx.stderr.write(`Canceling run ${runId}…\n`);
-      await ctx.client.request('POST', `/runs/${encodeURIComponent(runId)}/cancel`).catch((error: Error) => ctx.stderr.write(`could not cancel: ${error.message}\n`));
+      await ctx.client
+        .request('POST', `/runs/${encodeURIComponent(runId)}/cancel`)
+        .catch((error: Error) => ctx.stderr.write(`could not cancel: ${error.message}\n`));
     } else if (answer !== 'w' && answer !== 'watch') {
       follower.stop();
     }
@@ -64,7 +76,10 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
 /** The run's model id. The stream can announce success a moment before the api has stored it, so this polls briefly. */
 async function registeredModel(ctx: CommandContext, runId: string): Promise<string | null> {
   for (let i = 0; i < 20; i++) {
-    const run = await ctx.client.request<{ status: string; modelId: string | null }>('GET', `/runs/${encodeURIComponent(runId)}`);
+    const run = await ctx.client.request<{ status: string; modelId: string | null }>(
+      'GET',
+      `/runs/${encodeURIComponent(runId)}`,
+    );
     if (run.modelId || (run.status === 'succeeded' && i >= 10)) return run.modelId;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

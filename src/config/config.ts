@@ -13,9 +13,12 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   KILN_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   KILN_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
-  TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')], {
-    default: 'auto',
-  }),
+  TFJS_BACKEND: Type.Union(
+    [Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')],
+    {
+      default: 'auto',
+    },
+  ),
   KILN_API_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -98,15 +101,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const variable = firstError.path.replace(/^\//, '') || 'environment';
     const given = raw[variable];
     const allowed = (firstError.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const);
-    const reason = allowed?.every((v) => v !== undefined) ? `expected one of ${allowed.join(', ')}` : firstError.message;
-    throw configError(`Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`);
+    const reason = allowed?.every((v) => v !== undefined)
+      ? `expected one of ${allowed.join(', ')}`
+      : firstError.message;
+    throw configError(
+      `Invalid environment variable ${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${reason}`,
+    );
   }
   const config = converted as Config;
   if (config.KILN_ARTIFACT_STORE === 's3' && !config.KILN_S3_BUCKET) {
     throw configError('Invalid environment variable KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3');
   }
   if (!config.KILN_S3_ACCESS_KEY_ID !== !config.KILN_S3_SECRET_ACCESS_KEY) {
-    throw configError('Invalid environment variables KILN_S3_ACCESS_KEY_ID / KILN_S3_SECRET_ACCESS_KEY: set both or neither');
+    throw configError(
+      'Invalid environment variables KILN_S3_ACCESS_KEY_ID / KILN_S3_SECRET_ACCESS_KEY: set both or neither',
+    );
   }
   return config;
 }

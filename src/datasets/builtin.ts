@@ -57,7 +57,12 @@ export const BUILTIN_DATASETS: Record<string, BuiltinDataset> = {
   // Keras 3's cifar10.load_data: the authors' archive, with the file_hash Keras checks.
   cifar10: {
     name: 'cifar10',
-    files: [{ name: 'cifar-10-python.tar.gz', digest: sha256('6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce') }],
+    files: [
+      {
+        name: 'cifar-10-python.tar.gz',
+        digest: sha256('6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce'),
+      },
+    ],
     origin: 'https://www.cs.toronto.edu/~kriz/',
     format: 'cifar',
     inputShape: [32, 32, 3],
@@ -111,14 +116,16 @@ async function expectedDigests(dataset: BuiltinDataset, mirror: string | undefin
  */
 function datasetSha256(files: Array<{ name: string; data: Uint8Array }>): string {
   const hash = createHash('sha256');
-  for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) hash.update(file.data);
+  for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)))
+    hash.update(file.data);
   return hash.digest('hex');
 }
 
 /** Loads a built-in dataset by name (see loadBuiltinFrom). */
 export async function loadBuiltinDataset(name: string, opts: BuiltinSourceOptions): Promise<LoadedBuiltin> {
   const dataset = BUILTIN_DATASETS[name];
-  if (!dataset) throw new Error(`unknown built-in dataset "${name}" (known: ${Object.keys(BUILTIN_DATASETS).join(', ')})`);
+  if (!dataset)
+    throw new Error(`unknown built-in dataset "${name}" (known: ${Object.keys(BUILTIN_DATASETS).join(', ')})`);
   return loadBuiltinFrom(dataset, opts);
 }
 
@@ -141,7 +148,9 @@ export async function loadBuiltinFrom(dataset: BuiltinDataset, opts: BuiltinSour
     const expected = digests.get(file.name)!;
     const actual = createHash(expected.algorithm).update(bytes).digest('hex');
     if (actual !== expected.hex) {
-      throw checksumMismatch(`${dataset.name}/${file.name}: ${expected.algorithm} is ${actual}, expected ${expected.hex}; the file was refused`);
+      throw checksumMismatch(
+        `${dataset.name}/${file.name}: ${expected.algorithm} is ${actual}, expected ${expected.hex}; the file was refused`,
+      );
     }
     files.push({ name: file.name, data: bytes, cached: false });
   }

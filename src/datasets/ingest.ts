@@ -65,7 +65,12 @@ export async function ingestDataset(payload: IngestRequest, store: ArtifactStore
   try {
     const files: DatasetFile[] =
       payload.source.kind === 'uploads'
-        ? await Promise.all(payload.source.keys.map(async (key) => ({ name: key.split('/').pop()!, data: new Uint8Array(await store.get(key)) })))
+        ? await Promise.all(
+            payload.source.keys.map(async (key) => ({
+              name: key.split('/').pop()!,
+              data: new Uint8Array(await store.get(key)),
+            })),
+          )
         : [await download(payload, payload.source)];
     files.sort((a, b) => a.name.localeCompare(b.name));
     const hash = createHash('sha256');
@@ -79,7 +84,12 @@ export async function ingestDataset(payload: IngestRequest, store: ArtifactStore
     // Image ZIPs decode while their arrays are written: a large set is never whole in memory.
     const parsed = parseDatasetLazily(files, { ...options, limits, imageZip: { ...options.imageZip, ...limits } });
     const meta = await writeStoredDataset(store, prefix, parsed);
-    return { format: parsed.format, sha256, sizeBytes: files.reduce((n, f) => n + f.data.byteLength, 0), meta: { ...meta, ...describeDataset(meta) } };
+    return {
+      format: parsed.format,
+      sha256,
+      sizeBytes: files.reduce((n, f) => n + f.data.byteLength, 0),
+      meta: { ...meta, ...describeDataset(meta) },
+    };
   } catch (error) {
     await store.deletePrefix(prefix);
     throw error;

@@ -11,7 +11,9 @@ import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
 export interface StoredDatasetMeta {
   format: string;
-  splits: Partial<Record<'train' | 'test', { x: { dtype: DType; shape: number[] }; y: { dtype: DType; shape: number[] } }>>;
+  splits: Partial<
+    Record<'train' | 'test', { x: { dtype: DType; shape: number[] }; y: { dtype: DType; shape: number[] } }>
+  >;
   classes?: string[];
 }
 
@@ -21,7 +23,8 @@ const ELEMENT_BYTES = { uint8: 1, int32: 4, float32: 4 } as const;
 /** Pieces written to the store are gathered to this size (images are a few KB each); a few are in flight at once. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
 
-const byteLength = (spec: { dtype: DType; shape: number[] }) => spec.shape.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[spec.dtype];
+const byteLength = (spec: { dtype: DType; shape: number[] }) =>
+  spec.shape.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[spec.dtype];
 
 function bytesOf(array: NdArray): Uint8Array {
   return new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
@@ -50,7 +53,8 @@ function* gathered(key: string, array: LazyArray): Generator<Uint8Array> {
       }
     }
   }
-  if (total !== expected) throw new Error(`${key}: ${total} bytes written, its shape [${array.shape}] holds ${expected}`);
+  if (total !== expected)
+    throw new Error(`${key}: ${total} bytes written, its shape [${array.shape}] holds ${expected}`);
   if (filled > 0) yield buffer.subarray(0, filled);
 }
 
@@ -61,14 +65,25 @@ async function putArray(store: ArtifactStore, key: string, array: NdArray | Lazy
 }
 
 /** Stores a dataset as raw little-endian arrays under a prefix, meta.json last. Streamed arrays are written as they come. */
-export async function writeStoredDataset(store: ArtifactStore, prefix: string, dataset: ParsedDataset | LazyDataset): Promise<StoredDatasetMeta> {
-  const meta: StoredDatasetMeta = { format: dataset.format, splits: {}, ...(dataset.classes ? { classes: dataset.classes } : {}) };
+export async function writeStoredDataset(
+  store: ArtifactStore,
+  prefix: string,
+  dataset: ParsedDataset | LazyDataset,
+): Promise<StoredDatasetMeta> {
+  const meta: StoredDatasetMeta = {
+    format: dataset.format,
+    splits: {},
+    ...(dataset.classes ? { classes: dataset.classes } : {}),
+  };
   for (const name of SPLITS) {
     const split = dataset.splits[name];
     if (!split) continue;
     await putArray(store, `${prefix}/${name}.x.bin`, split.x);
     await putArray(store, `${prefix}/${name}.y.bin`, split.y);
-    meta.splits[name] = { x: { dtype: split.x.dtype, shape: split.x.shape }, y: { dtype: split.y.dtype, shape: split.y.shape } };
+    meta.splits[name] = {
+      x: { dtype: split.x.dtype, shape: split.x.shape },
+      y: { dtype: split.y.dtype, shape: split.y.shape },
+    };
   }
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
   return meta;
@@ -87,12 +102,19 @@ async function readMeta(store: ArtifactStore, prefix: string): Promise<StoredDat
 }
 
 /** Reads a stored dataset back, every array in memory. */
-export async function readStoredDataset(store: ArtifactStore, prefix: string): Promise<ParsedDataset & { meta: StoredDatasetMeta }> {
+export async function readStoredDataset(
+  store: ArtifactStore,
+  prefix: string,
+): Promise<ParsedDataset & { meta: StoredDatasetMeta }> {
   const meta = await readMeta(store, prefix);
   const splits: { train?: Split; test?: Split } = {};
   for (const name of SPLITS) {
     const spec = meta.splits[name];
-    if (spec) splits[name] = { x: await readArray(store, `${prefix}/${name}.x.bin`, spec.x), y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y) };
+    if (spec)
+      splits[name] = {
+        x: await readArray(store, `${prefix}/${name}.x.bin`, spec.x),
+        y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y),
+      };
   }
   return { format: meta.format as ParsedDataset['format'], splits, classes: meta.classes, meta };
 }
@@ -108,7 +130,11 @@ export interface OpenStoredOptions {
  * Opens a stored dataset for training: labels in memory; each split's features in memory when small, else
  * streamed into a local file under localDir, to be read a row at a time (the caller removes localDir).
  */
-export async function openStoredDataset(store: ArtifactStore, prefix: string, opts: OpenStoredOptions): Promise<{ format: DatasetFormat; splits: Partial<Record<'train' | 'test', OpenedSplit>>; classes?: string[] }> {
+export async function openStoredDataset(
+  store: ArtifactStore,
+  prefix: string,
+  opts: OpenStoredOptions,
+): Promise<{ format: DatasetFormat; splits: Partial<Record<'train' | 'test', OpenedSplit>>; classes?: string[] }> {
   const meta = await readMeta(store, prefix);
   const splits: Partial<Record<'train' | 'test', OpenedSplit>> = {};
   for (const name of SPLITS) {
@@ -133,7 +159,11 @@ export async function openStoredDataset(store: ArtifactStore, prefix: string, op
 export function describeDataset(meta: StoredDatasetMeta) {
   const train = meta.splits.train ?? meta.splits.test!;
   const labelShape = train.y.shape.slice(1);
-  const labelKind = meta.classes ? 'classes' : labelShape.length === 0 && train.y.dtype !== 'float32' ? 'classes' : 'values';
+  const labelKind = meta.classes
+    ? 'classes'
+    : labelShape.length === 0 && train.y.dtype !== 'float32'
+      ? 'classes'
+      : 'values';
   return {
     samples: Object.fromEntries(Object.entries(meta.splits).map(([name, s]) => [name, s.x.shape[0]])),
     inputShape: train.x.shape.slice(1),

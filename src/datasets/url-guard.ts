@@ -12,7 +12,8 @@ export function urlRefused(message: string): KilnError {
 }
 
 /** Whether an error is the guard's refusal of a URL. */
-export const isUrlRefused = (error: unknown): error is KilnError => error instanceof KilnError && error.code === 'url_refused';
+export const isUrlRefused = (error: unknown): error is KilnError =>
+  error instanceof KilnError && error.code === 'url_refused';
 
 // IPv4 ranges that are not public unicast (IANA special-purpose registry): a dataset URL must not reach them.
 const PRIVATE_V4 = new BlockList();
@@ -133,7 +134,8 @@ function parseHttpUrl(raw: string, base?: URL): URL {
   } catch {
     throw urlRefused(`"${raw}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw urlRefused(`only http and https URLs can be fetched, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw urlRefused(`only http and https URLs can be fetched, not ${url.protocol}`);
   return url;
 }
 
@@ -160,7 +162,11 @@ export async function assertFetchableUrl(raw: string, allowPrivate: boolean): Pr
  * "public" to a first query and "127.0.0.1" to the next (rebinding) cannot get a connection through.
  */
 function guardedLookup(isBlocked: (address: string) => boolean, resolve: typeof dnsLookup) {
-  return (hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     resolve(hostname, { ...options, all: true }, (error, answers) => {
       if (error) return callback(error, '');
       const list = answers as LookupAddress[];
@@ -213,7 +219,10 @@ function getOnce(url: URL, options: UrlGuardOptions): Promise<IncomingMessage> {
  * redirect nor a DNS answer can lead to a private address unless allowPrivate. Returns the final URL and
  * its response (any status but a redirect); the caller reads or discards the body.
  */
-export async function openGuardedUrl(raw: string, options: UrlGuardOptions): Promise<{ url: URL; response: IncomingMessage }> {
+export async function openGuardedUrl(
+  raw: string,
+  options: UrlGuardOptions,
+): Promise<{ url: URL; response: IncomingMessage }> {
   let url = parseHttpUrl(raw);
   for (let hop = 0; ; hop++) {
     let response: IncomingMessage;

@@ -102,4 +102,5 @@ export type StatusEvent = Extract<RunEvent, { type: 'status' }>;
 export const isStatusEvent = (event: RunEvent): event is StatusEvent => event.type === 'status';
 
 /** The event that ends a run: its terminal status. */
-export const isFinalEvent = (event: RunEvent): event is StatusEvent => event.type === 'status' && isTerminal(event.data.status);
+export const isFinalEvent = (event: RunEvent): event is StatusEvent =>
+  event.type === 'status' && isTerminal(event.data.status);

@@ -28,7 +28,9 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
       return { backend: 'tensorflow', ...native };
     }
     if (preference === 'tensorflow') {
-      throw new Error('TFJS_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads here');
+      throw new Error(
+        'TFJS_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads here',
+      );
     }
   }
   if (preference === 'auto' || preference === 'wasm') {

@@ -104,7 +104,13 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     const checkpoints = new CheckpointStore(env.artifacts, prefix);
     const initialState = await checkpoints.restore('latest', model, optimizer);
     if (initialState) {
-      env.emit({ type: 'log', data: { level: 'info', message: `resuming from checkpoint at epoch ${initialState.epoch + 1}, batch ${initialState.batch}` } });
+      env.emit({
+        type: 'log',
+        data: {
+          level: 'info',
+          message: `resuming from checkpoint at epoch ${initialState.epoch + 1}, batch ${initialState.batch}`,
+        },
+      });
     }
 
     const callbacks: Callback[] = [
@@ -134,9 +140,11 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     });
     if (result.stopReason === 'canceled') return { status: 'canceled' };
     if (result.stopReason === 'interrupted') return { status: 'interrupted' };
-    if (result.stopReason === 'timeout') return { status: 'timeout', maxRuntimeSeconds: spec.fit.maxRuntimeSeconds!, epochs: lastEpoch(result.history) };
+    if (result.stopReason === 'timeout')
+      return { status: 'timeout', maxRuntimeSeconds: spec.fit.maxRuntimeSeconds!, epochs: lastEpoch(result.history) };
 
-    if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) } });
+    if (data.test)
+      env.emit({ type: 'evaluation', data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
     return {
@@ -155,7 +163,8 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     optimizer?.dispose();
     model?.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;
-    if (leaked > 0) env.emit({ type: 'log', data: { level: 'warn', message: `${leaked} tensors were not freed after training` } });
+    if (leaked > 0)
+      env.emit({ type: 'log', data: { level: 'warn', message: `${leaked} tensors were not freed after training` } });
   }
 }
 
@@ -165,7 +174,13 @@ function dataParallelReplicas(env: TrainingEnvironment): number {
   const backend = tf.getBackend();
   const replicas = usableReplicas(wanted, backend);
   if (replicas === wanted) return replicas;
-  env.emit({ type: 'log', data: { level: 'info', message: `training on one thread: replicas (${wanted}) are for the wasm and cpu backends, not '${backend}'` } });
+  env.emit({
+    type: 'log',
+    data: {
+      level: 'info',
+      message: `training on one thread: replicas (${wanted}) are for the wasm and cpu backends, not '${backend}'`,
+    },
+  });
   return 1;
 }
 

@@ -51,6 +51,15 @@ export class EventPublisher {
 
   /** Appends an already-numbered event again: what a redelivery looks like (used by tests and replays). */
   async republish(event: RunEvent): Promise<void> {
-    await this.redis.xadd(this.keys.eventStream, '*', 'run', event.runId, 'seq', String(event.seq), 'event', JSON.stringify(event));
+    await this.redis.xadd(
+      this.keys.eventStream,
+      '*',
+      'run',
+      event.runId,
+      'seq',
+      String(event.seq),
+      'event',
+      JSON.stringify(event),
+    );
   }
 }

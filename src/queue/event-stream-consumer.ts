@@ -13,6 +13,8 @@ export interface EventStreamConsumerOptions {
   batchSize?: number;
   /** Attempts at persisting one entry before it is logged and skipped. Default 5. */
   maxFailures?: number;
+  /** This consumer's name in the group; default `<host>-<pid>`, so a restarted api gets a new one. */
+  consumer?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export class EventStreamConsumer {
   private running = false;
   private loop?: Promise<void>;
   private readonly group: string;
-  private readonly consumer = `${hostname()}-${process.pid}`;
+  private readonly consumer: string;
 
   constructor(
     private readonly redis: Redis,
@@ -35,14 +37,13 @@ export class EventStreamConsumer {
     private readonly opts: EventStreamConsumerOptions = {},
   ) {
     this.group = opts.group ?? 'api-persist';
+    this.consumer = opts.consumer ?? `${hostname()}-${process.pid}`;
   }
 
   async start(): Promise<void> {
-    await this.redis
-      .xgroup('CREATE', this.keys.eventStream, this.group, '0', 'MKSTREAM')
-      .catch((error: Error) => {
-        if (!error.message.includes('BUSYGROUP')) throw error;
-      });
+    await this.redis.xgroup('CREATE', this.keys.eventStream, this.group, '0', 'MKSTREAM').catch((error: Error) => {
+      if (!error.message.includes('BUSYGROUP')) throw error;
+    });
     this.running = true;
     this.loop = this.run();
   }
@@ -63,10 +64,16 @@ export class EventStreamConsumer {
           await this.claimAbandoned();
         }
         const reply = (await this.redis.xreadgroup(
-          'GROUP', this.group, this.consumer,
-          'COUNT', this.opts.batchSize ?? 200,
-          'BLOCK', this.opts.blockMs ?? 1000,
-          'STREAMS', this.keys.eventStream, cursor,
+          'GROUP',
+          this.group,
+          this.consumer,
+          'COUNT',
+          this.opts.batchSize ?? 200,
+          'BLOCK',
+          this.opts.blockMs ?? 1000,
+          'STREAMS',
+          this.keys.eventStream,
+          cursor,
         )) as [string, [string, string[]][]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === '0' && entries.length === 0) cursor = '>';
@@ -82,7 +89,13 @@ export class EventStreamConsumer {
 
   private async claimAbandoned(): Promise<void> {
     const reply = (await this.redis.xautoclaim(
-      this.keys.eventStream, this.group, this.consumer, this.opts.claimIdleMs ?? 30_000, '0', 'COUNT', 500,
+      this.keys.eventStream,
+      this.group,
+      this.consumer,
+      this.opts.claimIdleMs ?? 30_000,
+      '0',
+      'COUNT',
+      500,
     )) as [string, [string, string[]][]];
     await this.process(reply[1] ?? []);
   }
@@ -102,7 +115,10 @@ export class EventStreamConsumer {
           const failures = (this.failures.get(id) ?? 0) + 1;
           this.failures.set(id, failures);
           if (failures < (this.opts.maxFailures ?? 5)) throw error;
-          this.log.error({ err: error, entry: id, event: body.slice(0, 500) }, 'event could not be persisted; skipping it');
+          this.log.error(
+            { err: error, entry: id, event: body.slice(0, 500) },
+            'event could not be persisted; skipping it',
+          );
         }
         this.failures.delete(id);
       }

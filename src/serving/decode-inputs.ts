@@ -17,14 +17,17 @@ interface InputPlan {
   image?: { size: [number, number]; channels: 1 | 3 };
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isB64 = (v: unknown): v is { b64: string } => isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isB64 = (v: unknown): v is { b64: string } =>
+  isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
 
 /** The shape a JSON value has (following first elements), for "given" in error messages. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'number') return 'a number (shape [])';
   if (isB64(value)) return 'a base64 image';
-  if (!Array.isArray(value)) return value === null ? 'null' : `a ${typeof value === 'object' ? 'object' : typeof value}`;
+  if (!Array.isArray(value))
+    return value === null ? 'null' : `a ${typeof value === 'object' ? 'object' : typeof value}`;
   const shape: number[] = [];
   let v: unknown = value;
   while (Array.isArray(v)) {
@@ -96,7 +99,8 @@ export function decodeInputs(
   const columns = rows ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
   const count = columns[0]!.values.length;
   if (count > maxInstances) throw servingErrors.tooManyInstances(rows ? 'instances' : 'inputs', count, maxInstances);
-  if (count === 0) throw servingErrors.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
+  if (count === 0)
+    throw servingErrors.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
   const rowShapes: number[][] = [];
   const inputs = plans.map((plan, i) => {
     const { values, path } = columns[i]!;
@@ -123,12 +127,19 @@ interface Column {
 
 /** Row format: each instance is the value of the only input, or an object naming every input. */
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
-  if (!Array.isArray(instances)) throw servingErrors.invalidInput('instances', `must be a JSON array of instances, given ${describeValue(instances)}`);
+  if (!Array.isArray(instances))
+    throw servingErrors.invalidInput(
+      'instances',
+      `must be a JSON array of instances, given ${describeValue(instances)}`,
+    );
   const named = plans.length > 1 || instances.some((instance) => isPlainObject(instance) && !isB64(instance));
   if (!named) return [{ values: instances, path: (r) => `instances[${r}]` }];
   instances.forEach((instance, r) => {
     if (!isPlainObject(instance) || isB64(instance)) {
-      throw servingErrors.invalidInput(`instances[${r}]`, `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`);
+      throw servingErrors.invalidInput(
+        `instances[${r}]`,
+        `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(instance)}`,
+      );
     }
     checkNames(Object.keys(instance), plans, `instances[${r}]`);
   });
@@ -142,16 +153,27 @@ function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
 function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
   const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs));
   if (!named) {
-    if (!Array.isArray(inputs)) throw servingErrors.invalidInput('inputs', `must be an array with one row per instance, given ${describeValue(inputs)}`);
+    if (!Array.isArray(inputs))
+      throw servingErrors.invalidInput(
+        'inputs',
+        `must be an array with one row per instance, given ${describeValue(inputs)}`,
+      );
     return [{ values: inputs, path: (r) => `inputs[${r}]` }];
   }
   if (!isPlainObject(inputs)) {
-    throw servingErrors.invalidInput('inputs', `must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`);
+    throw servingErrors.invalidInput(
+      'inputs',
+      `must be an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given ${describeValue(inputs)}`,
+    );
   }
   checkNames(Object.keys(inputs), plans, 'inputs');
   return plans.map((plan) => {
     const values = inputs[plan.name];
-    if (!Array.isArray(values)) throw servingErrors.invalidInput(`inputs.${plan.name}`, `must be an array with one row per instance, given ${describeValue(values)}`);
+    if (!Array.isArray(values))
+      throw servingErrors.invalidInput(
+        `inputs.${plan.name}`,
+        `must be an array with one row per instance, given ${describeValue(values)}`,
+      );
     return { values, path: (r: number) => `inputs.${plan.name}[${r}]` };
   });
 }
@@ -174,7 +196,11 @@ function checkNames(given: string[], plans: InputPlan[], where: string): void {
 /** The row shape with `null` dims filled from the first instance (all others must then match it). */
 function concreteShape(plan: InputPlan, first: unknown, path: string): number[] {
   if (plan.rowShape.every((d) => d !== null)) return plan.rowShape as number[];
-  if (isB64(first)) throw servingErrors.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+  if (isB64(first))
+    throw servingErrors.invalidInput(
+      path,
+      `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`,
+    );
   const shape: number[] = [];
   let v: unknown = first;
   for (const d of plan.rowShape) {
@@ -194,7 +220,14 @@ function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown
   );
 }
 
-function writeRow(value: unknown, plan: InputPlan, rowShape: number[], out: Float32Array, offset: number, path: string): void {
+function writeRow(
+  value: unknown,
+  plan: InputPlan,
+  rowShape: number[],
+  out: Float32Array,
+  offset: number,
+  path: string,
+): void {
   writeValues(value, plan, rowShape, out, offset, path);
   const { mean, std } = plan.pre;
   if (mean && std) {
@@ -203,14 +236,28 @@ function writeRow(value: unknown, plan: InputPlan, rowShape: number[], out: Floa
   }
 }
 
-function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: Float32Array, offset: number, path: string): void {
+function writeValues(
+  value: unknown,
+  plan: InputPlan,
+  rowShape: number[],
+  out: Float32Array,
+  offset: number,
+  path: string,
+): void {
   const scale = plan.pre.scale ?? 1;
   const shift = plan.pre.offset ?? 0;
   if (isB64(value)) {
-    if (!plan.image) throw servingErrors.invalidInput(path, `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`);
+    if (!plan.image)
+      throw servingErrors.invalidInput(
+        path,
+        `input "${plan.name}" has shape ${formatShape(plan.rowShape)} and takes no images`,
+      );
     const pixels = decodeB64Image(value.b64, plan.image, path);
     if (pixels.length !== rowShape.reduce((a, b) => a * b, 1)) {
-      throw servingErrors.invalidInput(path, `the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`);
+      throw servingErrors.invalidInput(
+        path,
+        `the image decodes to ${pixels.length} values but input "${plan.name}" expects shape ${formatShape(rowShape)}`,
+      );
     }
     for (let i = 0; i < pixels.length; i++) out[offset + i] = pixels[i]! * scale + shift;
     return;
@@ -220,12 +267,17 @@ function writeValues(value: unknown, plan: InputPlan, rowShape: number[], out: F
   const walk = (v: unknown, dim: number, at: number, where: string): void => {
     if (dim === rowShape.length) {
       if (typeof v !== 'number') {
-        throw servingErrors.invalidInput(where, `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`);
+        throw servingErrors.invalidInput(
+          where,
+          `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`,
+        );
       }
       if (!Number.isFinite(v)) throw servingErrors.invalidInput(where, `${v} is not a finite number`);
-      if (integer && !Number.isInteger(v)) throw servingErrors.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
+      if (integer && !Number.isInteger(v))
+        throw servingErrors.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
       // The int32 tensor would wrap it around silently.
-      if (integer && (v < INT32_MIN || v > INT32_MAX)) throw servingErrors.invalidInput(where, `${v} is out of int32 range`);
+      if (integer && (v < INT32_MIN || v > INT32_MAX))
+        throw servingErrors.invalidInput(where, `${v} is out of int32 range`);
       const x = Math.fround(v * scale + shift);
       if (!Number.isFinite(x)) throw servingErrors.invalidInput(where, `${v} is out of float32 range`);
       out[at] = x;

@@ -23,10 +23,18 @@ export type OutputPrediction = { values: unknown } & Partial<ClassScore> & { top
  * sigmoid over [batch, 1]. Labels are the dataset's class names, one list for all classifier outputs
  * or one per output name; a list of the wrong length is ignored rather than mislabelling classes.
  */
-export function describeHeads(outputs: Array<{ name: string; shape: (number | null)[]; activation?: string }>, labels: Labels | null): OutputHead[] {
+export function describeHeads(
+  outputs: Array<{ name: string; shape: (number | null)[]; activation?: string }>,
+  labels: Labels | null,
+): OutputHead[] {
   return outputs.map(({ name, shape, activation }) => {
     const units = shape.length === 2 ? shape[1] : undefined;
-    const kind = activation === 'softmax' && typeof units === 'number' && units >= 2 ? 'softmax' : activation === 'sigmoid' && units === 1 ? 'sigmoid' : 'none';
+    const kind =
+      activation === 'softmax' && typeof units === 'number' && units >= 2
+        ? 'softmax'
+        : activation === 'sigmoid' && units === 1
+          ? 'sigmoid'
+          : 'none';
     const classes = kind === 'softmax' ? units! : kind === 'sigmoid' ? 2 : 0;
     const list = Array.isArray(labels) ? labels : (labels?.[name] ?? null);
     return { name, kind, labels: kind !== 'none' && list && list.length === classes ? list : null };
@@ -51,7 +59,12 @@ function classScores(head: OutputHead, row: Float32Array): ClassScore[] {
  * with several it is an object of them by output name. A classifier's prediction carries its class,
  * label and confidence, and the `topK` most likely classes when topK is asked for.
  */
-export function formatPredictions(outputs: OutputRows[], heads: OutputHead[], count: number, topK?: number): unknown[] {
+export function formatPredictions(
+  outputs: OutputRows[],
+  heads: OutputHead[],
+  count: number,
+  topK?: number,
+): Array<OutputPrediction | Record<string, OutputPrediction>> {
   return Array.from({ length: count }, (_, i) => {
     const perOutput = outputs.map((output, o) => {
       const size = output.rowShape.reduce((a, b) => a * b, 1);
@@ -66,6 +79,6 @@ export function formatPredictions(outputs: OutputRows[], heads: OutputHead[], co
       }
       return prediction;
     });
-    return outputs.length === 1 ? perOutput[0] : Object.fromEntries(outputs.map((o, k) => [o.name, perOutput[k]]));
+    return outputs.length === 1 ? perOutput[0]! : Object.fromEntries(outputs.map((o, k) => [o.name, perOutput[k]!]));
   });
 }

@@ -91,7 +91,14 @@ export class MicroBatcher {
     this.stats.batches++;
     this.stats.instances += count;
     try {
-      const outputs = await this.run(group.length === 1 ? first.request : concat(group.map((p) => p.request), count));
+      const outputs = await this.run(
+        group.length === 1
+          ? first.request
+          : concat(
+              group.map((p) => p.request),
+              count,
+            ),
+      );
       let row = 0;
       for (const pending of group) {
         pending.resolve(outputs.map((o) => sliceRows(o, row, pending.request.count)));

@@ -28,7 +28,8 @@ export function parseVersion(text: string): number | undefined {
 }
 
 /** Whether a number can be the version of a model (a positive int32). */
-export const isStoredVersion = (version: number): boolean => Number.isInteger(version) && version >= 1 && version <= MAX_VERSION;
+export const isStoredVersion = (version: number): boolean =>
+  Number.isInteger(version) && version >= 1 && version <= MAX_VERSION;
 
 /**
  * Splits a reference at its last `@`: digits name a version, anything else an alias. Digits too long for
@@ -41,7 +42,11 @@ export function parseModelRef(ref: string): ModelRef {
   const suffix = ref.slice(at + 1);
   if (!/^\d+$/.test(suffix)) return { name, alias: suffix };
   const version = parseVersion(suffix);
-  if (version === undefined) throw servingErrors.invalidInput('params.id', `${suffix} is not a version: versions are integers from 1 to ${MAX_VERSION}`);
+  if (version === undefined)
+    throw servingErrors.invalidInput(
+      'params.id',
+      `${suffix} is not a version: versions are integers from 1 to ${MAX_VERSION}`,
+    );
   return { name, version };
 }
 

@@ -98,14 +98,24 @@ export class ServingService {
     const decoded = decodeInputs(body, record.signature, record.preprocessing, this.options.maxInstances);
     const lease = await this.cache.acquire(record.id, () => this.load(record));
     try {
-      checkIndices(decoded, lease.value.indexBounds, lease.value.signature.inputs.map((i) => i.name));
+      checkIndices(
+        decoded,
+        lease.value.indexBounds,
+        lease.value.signature.inputs.map((i) => i.name),
+      );
       const outputs = await lease.value.batcher.submit(decoded).catch((error: unknown) => {
         if (error instanceof KilnError) throw error;
         // The batcher only fails a request whose own run failed (it reruns a failed batch request by
         // request), so a TensorFlow.js error here comes from this input's values, e.g. an index the
         // checks above do not know about: a 400 saying what tfjs said, not a 500.
-        this.log.warn({ modelId: record.id, error: (error as Error)?.message ?? String(error) }, 'predict failed on this input');
-        throw servingErrors.invalidInput('instances' in body ? 'instances' : 'inputs', `the model cannot run on this input: ${(error as Error)?.message ?? String(error)}`);
+        this.log.warn(
+          { modelId: record.id, error: (error as Error)?.message ?? String(error) },
+          'predict failed on this input',
+        );
+        throw servingErrors.invalidInput(
+          'instances' in body ? 'instances' : 'inputs',
+          `the model cannot run on this input: ${(error as Error)?.message ?? String(error)}`,
+        );
       });
       const heads = describeHeads(
         lease.value.signature.outputs.map((o, i) => ({ ...o, activation: lease.value.outputActivations[i] })),
@@ -164,7 +174,10 @@ export class ServingService {
       const own = modelSignature(model);
       const signature: ModelSignature = {
         inputs: own.inputs.map((t, i) => ({ ...t, name: record.signature.inputs[i]?.name ?? t.name ?? `input_${i}` })),
-        outputs: own.outputs.map((t, i) => ({ ...t, name: record.signature.outputs[i]?.name ?? t.name ?? `output_${i}` })),
+        outputs: own.outputs.map((t, i) => ({
+          ...t,
+          name: record.signature.outputs[i]?.name ?? t.name ?? `output_${i}`,
+        })),
       };
       const loaded: LoadedModel = {
         record,
@@ -182,7 +195,16 @@ export class ServingService {
       await runBatch(model, signature, zeros(signature));
       if (this.deleted.has(record.id)) throw servingErrors.modelNotFound(record.id);
       const bytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
-      this.log.info({ modelId: record.id, name: record.name, version: record.version, bytes, ms: Math.round(performance.now() - started) }, 'model loaded');
+      this.log.info(
+        {
+          modelId: record.id,
+          name: record.name,
+          version: record.version,
+          bytes,
+          ms: Math.round(performance.now() - started),
+        },
+        'model loaded',
+      );
       return { value: loaded, bytes };
     } catch (error) {
       model.dispose();
@@ -212,7 +234,9 @@ function zeros(signature: ModelSignature): BatchRequest {
 /** Runs one batch through the model and reads every output back, freeing all tensors it made. */
 async function runBatch(model: tf.LayersModel, signature: ModelSignature, batch: BatchRequest): Promise<OutputRows[]> {
   const outputs = tf.tidy(() => {
-    const xs = batch.inputs.map((data, i) => tf.tensor(data, [batch.count, ...batch.rowShapes[i]!], signature.inputs[i]!.dtype as tf.DataType));
+    const xs = batch.inputs.map((data, i) =>
+      tf.tensor(data, [batch.count, ...batch.rowShapes[i]!], signature.inputs[i]!.dtype as tf.DataType),
+    );
     const y = model.predict(xs.length === 1 ? xs[0]! : xs);
     return Array.isArray(y) ? y : [y];
   });

@@ -8,7 +8,8 @@ import type { OutputRows } from './types.ts';
 export const DEFAULT_SIGNATURE = 'serving_default';
 
 /** A 400 in TF Serving's own wording (the message is not prefixed with the path, which only the details carry). */
-const tfServingError = (path: string, message: string) => new KilnError('invalid_input', message, { issues: [{ path, message }] });
+const tfServingError = (path: string, message: string) =>
+  new KilnError('invalid_input', message, { issues: [{ path, message }] });
 
 /**
  * Checks a TensorFlow Serving predict body: exactly one of `instances` (row format) or `inputs`
@@ -26,9 +27,16 @@ export function parseTfServingRequest(body: unknown): { body: PredictBody; forma
   const hasInstances = 'instances' in b;
   const hasInputs = 'inputs' in b;
   if (hasInstances === hasInputs) {
-    throw tfServingError('body', hasInstances ? 'Not allowed to specify both "instances" and "inputs" keys' : 'Missing "instances" or "inputs" key');
+    throw tfServingError(
+      'body',
+      hasInstances
+        ? 'Not allowed to specify both "instances" and "inputs" keys'
+        : 'Missing "instances" or "inputs" key',
+    );
   }
-  return hasInstances ? { body: { instances: b.instances }, format: 'row' } : { body: { inputs: b.inputs }, format: 'columnar' };
+  return hasInstances
+    ? { body: { instances: b.instances }, format: 'row' }
+    : { body: { inputs: b.inputs }, format: 'columnar' };
 }
 
 /**
@@ -39,7 +47,9 @@ export function parseTfServingRequest(body: unknown): { body: PredictBody; forma
 export function formatTfServingResponse(outputs: OutputRows[], count: number, format: 'row' | 'columnar'): object {
   if (format === 'columnar') {
     const tensors = outputs.map((o) => nest(o.data, [count, ...o.rowShape]));
-    return { outputs: outputs.length === 1 ? tensors[0] : Object.fromEntries(outputs.map((o, i) => [o.name, tensors[i]])) };
+    return {
+      outputs: outputs.length === 1 ? tensors[0] : Object.fromEntries(outputs.map((o, i) => [o.name, tensors[i]])),
+    };
   }
   const size = (o: OutputRows) => o.rowShape.reduce((a, b) => a * b, 1);
   const predictions = Array.from({ length: count }, (_, i) => {
@@ -50,7 +60,9 @@ export function formatTfServingResponse(outputs: OutputRows[], count: number, fo
 }
 
 /** GET /v1/models/:name: one status per version, as TF Serving's ModelVersionStatus. */
-export function versionStatusBody(versions: Array<{ version: number; state: 'START' | 'LOADING' | 'AVAILABLE' }>): object {
+export function versionStatusBody(
+  versions: Array<{ version: number; state: 'START' | 'LOADING' | 'AVAILABLE' }>,
+): object {
   return {
     model_version_status: versions.map(({ version, state }) => ({
       version: String(version),
@@ -79,7 +91,11 @@ export function metadataBody(name: string, version: number, signature: ModelSign
     metadata: {
       signature_def: {
         signature_def: {
-          [DEFAULT_SIGNATURE]: { inputs: byName(signature.inputs), outputs: byName(signature.outputs), method_name: 'tensorflow/serving/predict' },
+          [DEFAULT_SIGNATURE]: {
+            inputs: byName(signature.inputs),
+            outputs: byName(signature.outputs),
+            method_name: 'tensorflow/serving/predict',
+          },
         },
       },
     },

@@ -32,7 +32,10 @@ export interface Migration {
 /** Lists the migrations on disk, oldest first. */
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(join(dir, name, 'migration.sql'), 'utf8');
@@ -60,7 +63,8 @@ export async function applyMigrations(db: SqlExecutor, dir = MIGRATIONS_DIR): Pr
         }
         continue;
       }
-      if (previous) throw new Error(`Migration ${migration.name} failed earlier and needs attention before Kiln can start`);
+      if (previous)
+        throw new Error(`Migration ${migration.name} failed earlier and needs attention before Kiln can start`);
       const id = randomUUID();
       await db.query(
         'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
@@ -71,10 +75,9 @@ export async function applyMigrations(db: SqlExecutor, dir = MIGRATIONS_DIR): Pr
         await db.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(error)]);
         throw error;
       });
-      await db.query(
-        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-        [id],
-      );
+      await db.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+        id,
+      ]);
       done.push(migration.name);
     }
     return done;

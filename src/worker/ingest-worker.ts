@@ -18,7 +18,9 @@ export async function startIngestWorker(config: Config, log: Logger): Promise<{ 
     lockDuration: config.KILN_LOCK_DURATION_MS,
   });
   worker.on('error', (error) => log.error({ err: error }, 'ingest worker error'));
-  worker.on('failed', (job, error) => log.warn({ datasetId: job?.data?.datasetId, err: error.message }, 'dataset ingestion failed'));
+  worker.on('failed', (job, error) =>
+    log.warn({ datasetId: job?.data?.datasetId, err: error.message }, 'dataset ingestion failed'),
+  );
   worker.on('completed', (job) => log.info({ datasetId: job.data.datasetId }, 'dataset ingested'));
   await worker.waitUntilReady();
   return {

@@ -21,9 +21,19 @@ export class WorkerMetrics {
     this.labels = { worker: `${hostname()}:${process.pid}`, device };
     collectDefaultMetrics({ register: this.registry, prefix: 'kiln_worker_' });
     const registers = [this.registry];
-    this.running = new Gauge({ name: 'kiln_worker_jobs_running', help: 'Training jobs this worker runs now', labelNames: ['worker', 'device'], registers });
+    this.running = new Gauge({
+      name: 'kiln_worker_jobs_running',
+      help: 'Training jobs this worker runs now',
+      labelNames: ['worker', 'device'],
+      registers,
+    });
     this.running.set(this.labels, 0);
-    this.finished = new Counter({ name: 'kiln_worker_jobs_finished_total', help: 'Training jobs this worker ended, by outcome', labelNames: ['worker', 'device', 'outcome'], registers });
+    this.finished = new Counter({
+      name: 'kiln_worker_jobs_finished_total',
+      help: 'Training jobs this worker ended, by outcome',
+      labelNames: ['worker', 'device', 'outcome'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'kiln_worker_job_duration_seconds',
       help: 'How long one attempt of a training job ran on this worker, by outcome',

@@ -33,7 +33,12 @@ type ChildResult =
  * its events to Redis in order, turns cancellation and shutdown into messages to it, and maps the
  * outcome onto the queue: done, failed for good (bad spec), retried (crash), or handed back (shutdown).
  */
-export async function processTrainJob(job: Job, token: string | undefined, signal: AbortSignal | undefined, deps: TrainJobDeps) {
+export async function processTrainJob(
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  deps: TrainJobDeps,
+) {
   const payload = parseTrainJobPayload(job.data);
   const attempt = job.attemptsMade + (job.stalledCounter ?? 0) + 1;
   const log = deps.log.child({ runId: payload.runId, jobId: job.id, attempt });
@@ -41,7 +46,10 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
   log.info('training job started');
   const tracked = deps.metrics?.jobStarted(payload.runId);
 
-  const child = fork(TRAINING_PROCESS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(TRAINING_PROCESS, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const tell = (m: ParentMessage) => {
     if (child.connected) child.send(m);
   };
@@ -72,7 +80,9 @@ export async function processTrainJob(job: Job, token: string | undefined, signa
     tracked?.end(settled.status);
     return settled;
   } catch (error) {
-    tracked?.end(error instanceof WaitingError ? 'interrupted' : error instanceof UnrecoverableError ? 'failed' : 'retried');
+    tracked?.end(
+      error instanceof WaitingError ? 'interrupted' : error instanceof UnrecoverableError ? 'failed' : 'retried',
+    );
     throw error;
   }
 }
@@ -89,7 +99,10 @@ async function settle(
     const { outcome } = result;
     if (outcome.status === 'interrupted') {
       // Shutdown: the checkpoint is written; put the job back so any worker resumes it.
-      publish({ type: 'status', data: { status: 'queued', reason: 'worker shut down; the run resumes from its checkpoint' } });
+      publish({
+        type: 'status',
+        data: { status: 'queued', reason: 'worker shut down; the run resumes from its checkpoint' },
+      });
       await publish.drain();
       await job.moveToWait(token);
       log.info('training interrupted by shutdown; job handed back to the queue');
@@ -97,13 +110,22 @@ async function settle(
     }
     if (outcome.status === 'timeout') {
       // Out of time is final: retrying would only run out of time again.
-      const error: RunError = { code: 'timeout', message: `the run reached fit.maxRuntimeSeconds (${outcome.maxRuntimeSeconds} s) after ${outcome.epochs} complete epoch(s); its last checkpoint is kept` };
+      const error: RunError = {
+        code: 'timeout',
+        message: `the run reached fit.maxRuntimeSeconds (${outcome.maxRuntimeSeconds} s) after ${outcome.epochs} complete epoch(s); its last checkpoint is kept`,
+      };
       publish({ type: 'status', data: { status: 'failed', error } });
       await publish.drain();
       log.warn({ error }, 'training timed out');
       throw new UnrecoverableError(error.message);
     }
-    publish({ type: 'status', data: outcome.status === 'succeeded' ? { status: 'succeeded', model: outcome.model, epochs: outcome.epochs, stoppedEarly: outcome.stoppedEarly } : { status: 'canceled' } });
+    publish({
+      type: 'status',
+      data:
+        outcome.status === 'succeeded'
+          ? { status: 'succeeded', model: outcome.model, epochs: outcome.epochs, stoppedEarly: outcome.stoppedEarly }
+          : { status: 'canceled' },
+    });
     await publish.drain();
     log.info({ status: outcome.status }, 'training job ended');
     return { status: outcome.status };
@@ -121,7 +143,10 @@ async function settle(
   publish(
     last
       ? { type: 'status', data: { status: 'failed', error } }
-      : { type: 'status', data: { status: 'queued', reason: `${error.message}; retrying (attempt ${attempt + 1} of ${attempts})` } },
+      : {
+          type: 'status',
+          data: { status: 'queued', reason: `${error.message}; retrying (attempt ${attempt + 1} of ${attempts})` },
+        },
   );
   await publish.drain();
   log.warn({ last }, error.message);
@@ -152,10 +177,12 @@ type OrderedPublisher = ((event: RunEventDraft) => void) & { drain(): Promise<vo
 function orderedPublisher(publisher: EventPublisher, runId: string, log: Logger): OrderedPublisher {
   let chain = Promise.resolve();
   const publish = ((event: RunEventDraft) => {
-    chain = chain.then(() => publisher.publish(runId, event).then(
-      () => undefined,
-      (error: unknown) => log.error({ err: error, type: event.type }, 'could not publish run event'),
-    ));
+    chain = chain.then(() =>
+      publisher.publish(runId, event).then(
+        () => undefined,
+        (error: unknown) => log.error({ err: error, type: event.type }, 'could not publish run event'),
+      ),
+    );
   }) as OrderedPublisher;
   publish.drain = () => chain;
   return publish;

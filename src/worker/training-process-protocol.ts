@@ -17,9 +17,7 @@ export interface TrainingSettings {
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */
 export type ParentMessage =
-  | { type: 'start'; payload: TrainJobPayload; settings: TrainingSettings }
-  | { type: 'cancel' }
-  | { type: 'interrupt' };
+  { type: 'start'; payload: TrainJobPayload; settings: TrainingSettings } | { type: 'cancel' } | { type: 'interrupt' };
 
 export type ChildMessage =
   | { type: 'event'; event: RunEventDraft }

@@ -49,8 +49,16 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
     // The dataset is downloaded, verified and opened here, before the engine sees it.
     if (payload.dataset) {
-      data = await openForTraining(payload.dataset, { artifacts, dataDir: settings.dataDir, datasetMirror: settings.datasetMirror });
-      if (data.sha256) emit({ type: 'log', data: { level: 'info', message: `training data loaded, sha256 ${data.sha256}`, datasetSha256: data.sha256 } });
+      data = await openForTraining(payload.dataset, {
+        artifacts,
+        dataDir: settings.dataDir,
+        datasetMirror: settings.datasetMirror,
+      });
+      if (data.sha256)
+        emit({
+          type: 'log',
+          data: { level: 'info', message: `training data loaded, sha256 ${data.sha256}`, datasetSha256: data.sha256 },
+        });
     }
     const outcome = await runTraining(
       { runId: payload.runId, spec: payload.spec, data },

@@ -17,7 +17,11 @@ export interface TrainingWorker {
 }
 
 /** Starts a BullMQ worker for training jobs, with its cancel listener and event publisher. */
-export async function startTrainingWorker(config: Config, log: Logger, metrics?: WorkerMetrics): Promise<TrainingWorker> {
+export async function startTrainingWorker(
+  config: Config,
+  log: Logger,
+  metrics?: WorkerMetrics,
+): Promise<TrainingWorker> {
   const keys = redisKeys(config.KILN_QUEUE_PREFIX);
   const connection = createRedis(config.REDIS_URL, 'kiln-worker');
   const publisherRedis = createRedis(config.REDIS_URL, 'kiln-worker-events');
@@ -66,7 +70,10 @@ export async function startTrainingWorker(config: Config, log: Logger, metrics?:
 
   void worker.run();
   await worker.waitUntilReady();
-  log.info({ prefix: keys.bullPrefix, concurrency: config.KILN_WORKER_CONCURRENCY, artifacts: config.KILN_ARTIFACT_STORE }, 'worker ready');
+  log.info(
+    { prefix: keys.bullPrefix, concurrency: config.KILN_WORKER_CONCURRENCY, artifacts: config.KILN_ARTIFACT_STORE },
+    'worker ready',
+  );
 
   return {
     worker,

@@ -61,11 +61,16 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
 
   test('GET /runs/:id/tensorboard is a tar of event files with the epoch scalars', async () => {
     const dir = await downloadTar(`${stack.api.url}/runs/${run.id}/tensorboard`);
-    const listing = execFileSync('find', ['.', '-name', 'events.out.tfevents.*'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
+    const listing = execFileSync('find', ['.', '-name', 'events.out.tfevents.*'], { cwd: dir, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
     assert.equal(listing.length, 2);
     const trainFile = listing.find((f) => f.includes('/train/'))!;
     const events = parseEventFile(new Uint8Array(await readFile(join(dir, trainFile))));
-    const losses = events.flatMap((e) => e.summary?.values.filter((v) => v.tag === 'epoch_loss').map((v) => v.simpleValue) ?? []);
+    const losses = events.flatMap(
+      (e) => e.summary?.values.filter((v) => v.tag === 'epoch_loss').map((v) => v.simpleValue) ?? [],
+    );
     assert.equal(losses.length, 4);
     losses.forEach((l, i) => assert.ok(Math.abs(l! - run.epochs[i].metrics.loss) < 1e-6));
     await rm(dir, { recursive: true });
@@ -78,9 +83,18 @@ describe('what a run leaves behind: evaluation, checkpoints, TensorBoard logs, a
     const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
     const weights = await readFile(join(folder, json.weightsManifest[0].paths[0]));
     const loaded = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
     );
-    const out = loaded.predict(tf.tensor([[1, 1, 1, 1], [-1, -1, -1, -1]])) as tf.Tensor;
+    const out = loaded.predict(
+      tf.tensor([
+        [1, 1, 1, 1],
+        [-1, -1, -1, -1],
+      ]),
+    ) as tf.Tensor;
     const [pos, neg] = (await out.array()) as number[][];
     assert.ok(pos![1]! > 0.5 && neg![0]! > 0.5, 'the downloaded model separates the blobs');
     await rm(dir, { recursive: true });

@@ -60,7 +60,13 @@ describe('operator metrics', () => {
 
     const watcher = new EventClient(`${stack.api.url.replace('http', 'ws')}/events?token=${TOKEN}`);
     await watcher.opened;
-    const predicted = await request(stack.api.url, 'POST', `/models/${run.modelId}/predict`, { instances: [[1, 1, 1, 1]] }, auth);
+    const predicted = await request(
+      stack.api.url,
+      'POST',
+      `/models/${run.modelId}/predict`,
+      { instances: [[1, 1, 1, 1]] },
+      auth,
+    );
     assert.equal(predicted.status, 200, JSON.stringify(predicted.body));
     const model = (await request(stack.api.url, 'GET', `/models/${run.modelId}`, undefined, auth)).body;
 
@@ -71,7 +77,10 @@ describe('operator metrics', () => {
     assert.equal(sample(api, 'kiln_run_duration_seconds_count', { status: 'succeeded' }), 1);
     assert.ok(sample(api, 'kiln_run_duration_seconds_sum', { status: 'succeeded' })! > 0);
     assert.ok(sample(api, 'kiln_event_lag_seconds_count')! >= run.epochs.length + 2, 'every stored event is measured');
-    assert.equal(sample(api, 'kiln_predict_duration_seconds_count', { model: `${model.name}:${model.version}`, outcome: 'ok' }), 1);
+    assert.equal(
+      sample(api, 'kiln_predict_duration_seconds_count', { model: `${model.name}:${model.version}`, outcome: 'ok' }),
+      1,
+    );
     assert.equal(sample(api, 'kiln_websocket_connections'), 1);
     watcher.socket.close();
     await watcher.closed;
@@ -86,7 +95,13 @@ describe('operator metrics', () => {
   });
 
   test('a running job shows its samples/s on the worker', async () => {
-    const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 30, samples: 512, batchSize: 8 }), auth);
+    const { body } = await request(
+      stack.api.url,
+      'POST',
+      '/runs',
+      denseRunSpec({ epochs: 30, samples: 512, batchSize: 8 }),
+      auth,
+    );
     const deadline = Date.now() + 60_000;
     let value: number | undefined;
     while (Date.now() < deadline && !(value! > 0)) {
@@ -94,7 +109,10 @@ describe('operator metrics', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.ok(value! > 0, `samples/s ${value}`);
-    assert.equal(sample(await scrape(workerMetrics), 'kiln_worker_jobs_running', { device: 'cpu (wasm, 1 thread)' }), 1);
+    assert.equal(
+      sample(await scrape(workerMetrics), 'kiln_worker_jobs_running', { device: 'cpu (wasm, 1 thread)' }),
+      1,
+    );
     await request(stack.api.url, 'POST', `/runs/${body.id}/cancel`, undefined, auth);
     await waitForRun(stack.api.url, body.id, ['canceled'], 60_000, auth);
   });

@@ -7,8 +7,6 @@ import { denseRunSpec } from '../helpers/specs.ts';
 describe('runs, end to end on PostgreSQL with a real worker process', () => {
   const stack = useStack({ database: 'postgresql' });
 
-
-
   test('a submitted run trains to the end, lists every epoch and registers a model', async () => {
     const created = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 3 }));
     assert.equal(created.status, 201);
@@ -16,9 +14,13 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
 
     const run = await waitForRun(stack.api.url, created.body.id, ['succeeded', 'failed']);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
-    assert.deepEqual(run.epochs.map((e: { epoch: number }) => e.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      run.epochs.map((e: { epoch: number }) => e.epoch),
+      [1, 2, 3],
+    );
     for (const epoch of run.epochs) {
-      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) assert.equal(typeof epoch.metrics[key], 'number', key);
+      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
+        assert.equal(typeof epoch.metrics[key], 'number', key);
       assert.equal(epoch.lr, 0.01);
     }
     assert.ok(run.epochs[2].metrics.loss < run.epochs[0].metrics.loss, 'loss goes down on separable data');
@@ -55,9 +57,18 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
   });
 
   test('cancelling a running run stops it within a batch; cancelling a queued one removes its job', async () => {
-    const long = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 400, samples: 256, batchSize: 8, units: 64 }));
+    const long = await request(
+      stack.api.url,
+      'POST',
+      '/runs',
+      denseRunSpec({ epochs: 400, samples: 256, batchSize: 8, units: 64 }),
+    );
     const queued = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 1 }));
-    await waitFor(async () => (await request(stack.api.url, 'GET', `/runs/${long.body.id}`)).body.epochs.length >= 1, 60_000, 'first epoch');
+    await waitFor(
+      async () => (await request(stack.api.url, 'GET', `/runs/${long.body.id}`)).body.epochs.length >= 1,
+      60_000,
+      'first epoch',
+    );
 
     const cancelQueued = await request(stack.api.url, 'POST', `/runs/${queued.body.id}/cancel`);
     assert.equal(cancelQueued.status, 202);
@@ -86,7 +97,12 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
     assert.equal((await request(stack.api.url, 'GET', `/models/${run.modelId}`)).status, 404);
     assert.ok(!existsSync(dir));
 
-    const busy = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 300, samples: 256, batchSize: 8 }));
+    const busy = await request(
+      stack.api.url,
+      'POST',
+      '/runs',
+      denseRunSpec({ epochs: 300, samples: 256, batchSize: 8 }),
+    );
     const refused = await request(stack.api.url, 'DELETE', `/runs/${busy.body.id}`);
     assert.equal(refused.status, 409);
     assert.match(refused.body.error.message, /cancel it/);
@@ -95,7 +111,12 @@ describe('runs, end to end on PostgreSQL with a real worker process', () => {
   });
 
   test('unknown ids answer 404 with the JSON error body', async () => {
-    for (const [method, path] of [['GET', '/runs/nope'], ['POST', '/runs/nope/cancel'], ['DELETE', '/runs/nope'], ['GET', '/models/nope']] as const) {
+    for (const [method, path] of [
+      ['GET', '/runs/nope'],
+      ['POST', '/runs/nope/cancel'],
+      ['DELETE', '/runs/nope'],
+      ['GET', '/models/nope'],
+    ] as const) {
       const res = await request(stack.api.url, method, path);
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(res.body.error.code, 'not_found');

@@ -30,7 +30,10 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
 
       assert.deepEqual(new Uint8Array(await store.get('runs/r1/weights.bin')), bytes);
       assert.equal((await store.get('runs/r1/notes.txt')).toString('utf8'), 'héllo ✓ kiln');
-      assert.equal(await sha256Of(await store.getStream('runs/r1/weights.bin')), await sha256Of(Readable.from([Buffer.from(bytes)])));
+      assert.equal(
+        await sha256Of(await store.getStream('runs/r1/weights.bin')),
+        await sha256Of(Readable.from([Buffer.from(bytes)])),
+      );
     });
 
     test('putStream stores a multi-megabyte stream intact', async () => {
@@ -65,7 +68,14 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
     });
 
     test('list returns the keys under a prefix, sorted and relative to the store root', async () => {
-      for (const key of ['runs/a/weights/w1.bin', 'runs/a/model.json', 'runs/a/weights/w0.bin', 'runs/ab/model.json', 'runs/b', 'datasets/d1']) {
+      for (const key of [
+        'runs/a/weights/w1.bin',
+        'runs/a/model.json',
+        'runs/a/weights/w0.bin',
+        'runs/ab/model.json',
+        'runs/b',
+        'datasets/d1',
+      ]) {
         await store.put(key, key);
       }
       const underA = ['runs/a/model.json', 'runs/a/weights/w0.bin', 'runs/a/weights/w1.bin'];
@@ -78,7 +88,8 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
     });
 
     test('deletePrefix removes everything under that prefix and nothing else', async () => {
-      for (const key of ['runs/a/model.json', 'runs/a/weights/w0.bin', 'runs/ab/model.json', 'runs/b']) await store.put(key, key);
+      for (const key of ['runs/a/model.json', 'runs/a/weights/w0.bin', 'runs/ab/model.json', 'runs/b'])
+        await store.put(key, key);
 
       await store.deletePrefix('runs/a');
 
@@ -97,7 +108,8 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
 
     test('list and deletePrefix handle more than a thousand keys', async () => {
       const keys = Array.from({ length: 1005 }, (_, i) => `runs/many/logs/${String(i).padStart(4, '0')}.json`);
-      for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => store.put(key, '{}')));
+      for (let i = 0; i < keys.length; i += 50)
+        await Promise.all(keys.slice(i, i + 50).map((key) => store.put(key, '{}')));
       await store.put('runs/kept', 'kept');
 
       assert.deepEqual(await store.list('runs/many'), keys);
@@ -151,7 +163,10 @@ export function artifactStoreContract(name: string, make: MakeArtifactStore): vo
 
     test('a putStream whose source fails midway keeps the previous artifact', async () => {
       await store.put('runs/r1/model.json', 'previous');
-      await assert.rejects(store.putStream('runs/r1/model.json', failingStream(6 * MiB, new Error('client went away'))), /client went away/);
+      await assert.rejects(
+        store.putStream('runs/r1/model.json', failingStream(6 * MiB, new Error('client went away'))),
+        /client went away/,
+      );
       assert.equal((await store.get('runs/r1/model.json')).toString(), 'previous');
     });
   });

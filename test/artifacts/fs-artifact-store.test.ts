@@ -18,7 +18,9 @@ artifactStoreContract('FsArtifactStore', tempStore);
 test('FsArtifactStore: a failed putStream leaves no partial file on disk', async () => {
   const { store, cleanup } = await tempStore();
   try {
-    await assert.rejects(store.putStream('runs/r1/weights.bin', failingStream(3 * 1024 * 1024, new Error('client went away'))));
+    await assert.rejects(
+      store.putStream('runs/r1/weights.bin', failingStream(3 * 1024 * 1024, new Error('client went away'))),
+    );
     assert.deepEqual(await readdir(join(store.root, 'runs', 'r1')), []);
   } finally {
     await cleanup();

@@ -24,7 +24,10 @@ function storeOptions(prefix = `kiln/${randomUUID()}`): S3ArtifactStoreOptions {
 
 /** Every object key in the test bucket under a key prefix, as an operator browsing the bucket sees them. */
 async function bucketKeys(prefix: string): Promise<string[]> {
-  const client = new S3Client({ ...storeOptions(), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  const client = new S3Client({
+    ...storeOptions(),
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
   try {
     const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
     return (page.Contents ?? []).map((o) => o.Key ?? '').sort();

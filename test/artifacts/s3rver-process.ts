@@ -25,13 +25,20 @@ const mainScript = fileURLToPath(new URL('./s3rver-main.ts', import.meta.url));
  */
 export async function startS3rver(bucket: string): Promise<RunningS3rver> {
   const directory = await mkdtemp(join(tmpdir(), 'kiln-s3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', mainScript, directory, bucket], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', mainScript, directory, bucket],
+    {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const exited = once(child, 'exit');
   const firstLine = once(createInterface({ input: child.stdout }), 'line');
-  const ready = await Promise.race([firstLine, exited.then(([code]) => Promise.reject(new Error(`s3rver exited early (code ${code})`)))]);
+  const ready = await Promise.race([
+    firstLine,
+    exited.then(([code]) => Promise.reject(new Error(`s3rver exited early (code ${code})`))),
+  ]);
   const { port } = JSON.parse(String(ready[0])) as { port: number };
 
   return {

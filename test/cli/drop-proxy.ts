@@ -14,7 +14,10 @@ export async function startDropProxy(target: string): Promise<DropProxy> {
   const open = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: hostname, port: Number(port) });
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       open.add(a);
       a.pipe(b);
       a.on('error', () => b.destroy());

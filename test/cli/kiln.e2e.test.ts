@@ -17,7 +17,8 @@ import { kiln, startKiln } from './run-kiln.ts';
 const TOKEN = 'cli-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
 /** The end line of an epoch as Keras prints it, with validation metrics. */
-const EPOCH_LINE = /^(\d+)\/\1 \[={30}\] - \d+s \d+(ms|us|s)\/step - \d+ samples\/s - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4}$/;
+const EPOCH_LINE =
+  /^(\d+)\/\1 \[={30}\] - \d+s \d+(ms|us|s)\/step - \d+ samples\/s - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4}$/;
 
 /** A small MNIST classifier on an uploaded dataset, as a user would write it in YAML. */
 const specYaml = (datasetId: string) => `# trained on part of the MNIST test set the test uploaded
@@ -77,7 +78,10 @@ describe('the kiln command against a running api and worker', () => {
     const listed = await kiln(['datasets', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
     const dataset = JSON.parse(listed.stdout).datasets.find((d: { id: string }) => d.id === datasetId);
-    assert.deepEqual([dataset.name, dataset.format, dataset.status, dataset.samples], ['mnist-t10k', 'idx', 'ready', { test: 10_000 }]);
+    assert.deepEqual(
+      [dataset.name, dataset.format, dataset.status, dataset.samples],
+      ['mnist-t10k', 'idx', 'ready', { test: 10_000 }],
+    );
     spec = join(dir, 'digits.yaml');
     await writeFile(spec, specYaml(datasetId));
   });
@@ -101,10 +105,17 @@ describe('the kiln command against a running api and worker', () => {
     assert.equal(code, 0, `${stdout}\n${stderr}`);
     assert.doesNotMatch(stdout, /[\r\x1b]/, 'no redrawn progress lines in a log');
     const lines = stdout.split('\n');
-    assert.deepEqual(lines.filter((l) => l.startsWith('Epoch ')), ['Epoch 1/2', 'Epoch 2/2'], '--set fit.epochs=2 took effect');
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('Epoch ')),
+      ['Epoch 1/2', 'Epoch 2/2'],
+      '--set fit.epochs=2 took effect',
+    );
     const epochLines = lines.filter((l) => EPOCH_LINE.test(l));
     assert.equal(epochLines.length, 2, stdout);
-    assert.ok(epochLines.every((l) => l.startsWith('40/40 ')), '1,200 training samples in batches of 32');
+    assert.ok(
+      epochLines.every((l) => l.startsWith('40/40 ')),
+      '1,200 training samples in batches of 32',
+    );
     assert.ok(lines.indexOf('Epoch 2/2') > lines.indexOf(epochLines[0]!), 'each epoch line follows its header');
     assert.match(stdout, /^Evaluation on 400 test samples - loss: \d+\.\d{4} - accuracy: \d\.\d{4}$/m);
     assert.match(stdout, /^Succeeded$/m);
@@ -121,9 +132,21 @@ describe('the kiln command against a running api and worker', () => {
     assert.match(stdout, /^Evaluation on 400 test samples - loss/m);
     const matrix = stdout.split('\n').slice(stdout.split('\n').findIndex((l) => l.startsWith('true\\pred')));
     assert.match(matrix[0]!, /^true\\pred(\s+\d){10}$/);
-    const rows = matrix.slice(1, 11).map((l) => l.replace(/[░▒▓█]/g, '').trim().split(/\s+/).map(Number));
-    assert.deepEqual(rows.map((r) => r[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.equal(rows.flatMap((r) => r.slice(1)).reduce((a, b) => a + b, 0), 400);
+    const rows = matrix.slice(1, 11).map((l) =>
+      l
+        .replace(/[░▒▓█]/g, '')
+        .trim()
+        .split(/\s+/)
+        .map(Number),
+    );
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert.equal(
+      rows.flatMap((r) => r.slice(1)).reduce((a, b) => a + b, 0),
+      400,
+    );
 
     const json = JSON.parse((await kiln(['show', runId, '--json'], env)).stdout);
     assert.deepEqual([json.status, json.epochs.length, json.modelId], ['succeeded', 2, modelId]);
@@ -148,7 +171,10 @@ describe('the kiln command against a running api and worker', () => {
         return file;
       }),
     );
-    const { code, stdout, stderr } = await kiln(['predict', modelId, '--input', files[0]!, ...files.slice(1), '--top', '3'], env);
+    const { code, stdout, stderr } = await kiln(
+      ['predict', modelId, '--input', files[0]!, ...files.slice(1), '--top', '3'],
+      env,
+    );
     assert.equal(code, 0, stderr);
     const heads = [...stdout.matchAll(/^digit-(\d)\.png → (\d)$/gm)];
     assert.equal(heads.length, 5, stdout);
@@ -172,13 +198,24 @@ describe('the kiln command against a running api and worker', () => {
     assert.match(stdout, /cli-digits v1 → /);
     const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     assert.equal(model.format, 'layers-model');
-    assert.ok((await readFile(join(out, model.weightsManifest[0].paths[0]))).length > 25_450 * 4 - 1, 'every weight is there');
+    assert.ok(
+      (await readFile(join(out, model.weightsManifest[0].paths[0]))).length > 25_450 * 4 - 1,
+      'every weight is there',
+    );
   });
 
   test('a spec with errors exits non-zero, naming each field as the api did', async () => {
     const bad = join(dir, 'bad.json');
     const model = { type: 'sequential', layers: [{ type: 'Dense', units: 2, inputShape: [2] }] };
-    await writeFile(bad, JSON.stringify({ model, dataset: { inline: { x: [[0, 1]], y: [[1, 0]] } }, compile: { optimizer: 'adam', loss: 'mse' }, fit: { epochs: 0 } }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        model,
+        dataset: { inline: { x: [[0, 1]], y: [[1, 0]] } },
+        compile: { optimizer: 'adam', loss: 'mse' },
+        fit: { epochs: 0 },
+      }),
+    );
     const plain = await kiln(['run', bad, '--watch'], env);
     assert.equal(plain.code, 1);
     assert.match(plain.stderr, /refused the request \(400 invalid_request\)/);
@@ -187,7 +224,11 @@ describe('the kiln command against a running api and worker', () => {
     assert.equal(viaSet.code, 1);
     const { error } = JSON.parse(viaSet.stderr);
     assert.equal(error.status, 400);
-    assert.deepEqual(error.details.map((d: { path: string }) => d.path), ['model.layers[1].units'], 'the field the --set broke');
+    assert.deepEqual(
+      error.details.map((d: { path: string }) => d.path),
+      ['model.layers[1].units'],
+      'the field the --set broke',
+    );
     const plainSet = await kiln(['validate', spec, '--set', 'model.layers.1.units=-4'], env);
     assert.match(plainSet.stderr, /^ {2}model\.layers\[1\]\.units: .*units must be an integer >= 1, got -4$/m);
     const unreadable = await kiln(['run', join(dir, 'missing.yaml')], env);
@@ -204,7 +245,10 @@ describe('the kiln command against a running api and worker', () => {
     });
     const down = await kiln(['runs'], { ...env, KILN_URL: `http://127.0.0.1:${closedPort}` });
     assert.equal(down.code, 3);
-    assert.match(down.stderr, new RegExp(`cannot reach the Kiln server at http://127.0.0.1:${closedPort} \\(ECONNREFUSED\\)`));
+    assert.match(
+      down.stderr,
+      new RegExp(`cannot reach the Kiln server at http://127.0.0.1:${closedPort} \\(ECONNREFUSED\\)`),
+    );
     const refused = await kiln(['runs', '--token', 'not-the-token'], env);
     assert.equal(refused.code, 4);
     assert.match(refused.stderr, /invalid API token.*--token or set KILN_API_TOKEN/);
@@ -218,14 +262,20 @@ describe('the kiln command against a running api and worker', () => {
   test('watch reconnects with since when the connection drops, showing every epoch once', async () => {
     const proxy = await startDropProxy(stack.api.url);
     try {
-      const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=4', '--set', 'dataset.limit=6000'], { ...env, KILN_URL: proxy.url });
+      const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=4', '--set', 'dataset.limit=6000'], {
+        ...env,
+        KILN_URL: proxy.url,
+      });
       await watcher.waitFor(/^Epoch 2\/4$/m);
       assert.ok(proxy.dropAll() > 0, 'a connection was cut');
       const { code, stdout, stderr } = await watcher.done;
       assert.equal(code, 0, `${stdout}\n${stderr}`);
       assert.match(stderr, /connection lost .*; reconnecting from event \d+/);
       const lines = stdout.split('\n');
-      assert.deepEqual(lines.filter((l) => l.startsWith('Epoch ')), ['Epoch 1/4', 'Epoch 2/4', 'Epoch 3/4', 'Epoch 4/4']);
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith('Epoch ')),
+        ['Epoch 1/4', 'Epoch 2/4', 'Epoch 3/4', 'Epoch 4/4'],
+      );
       assert.equal(lines.filter((l) => EPOCH_LINE.test(l)).length, 4, stdout);
       assert.equal(lines.filter((l) => l === 'Succeeded').length, 1);
     } finally {
@@ -234,7 +284,9 @@ describe('the kiln command against a running api and worker', () => {
   });
 
   test('Ctrl-C asks whether to cancel or detach; answering c cancels the run and exits non-zero', async () => {
-    const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=200', '--set', 'dataset.limit=6000'], env, { stdin: 'pipe' });
+    const watcher = startKiln(['run', spec, '--watch', '--set', 'fit.epochs=200', '--set', 'dataset.limit=6000'], env, {
+      stdin: 'pipe',
+    });
     await watcher.waitFor(/^Epoch 2\/200$/m);
     const id = /^Run (\S+) queued$/m.exec(watcher.stdout())![1]!;
     watcher.child.kill('SIGINT');
@@ -254,12 +306,20 @@ describe('the kiln command against a running api and worker', () => {
     const { code, stderr } = await watcher.done;
     assert.equal(code, 130);
     assert.match(stderr, new RegExp(`Detached; run ${id} goes on`));
-    assert.equal((await waitForRun(stack.api.url, id, ['succeeded', 'failed', 'canceled'], 60_000, auth)).status, 'succeeded');
+    assert.equal(
+      (await waitForRun(stack.api.url, id, ['succeeded', 'failed', 'canceled'], 60_000, auth)).status,
+      'succeeded',
+    );
   });
 
   test('datasets fetch registers a URL; aliases, and deleting models, runs and datasets, each with its refusal', async () => {
-    const npz = zipSync({ 'x.npy': npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), 'y.npy': npy('<i4', [4], [0, 1, 0, 1]) });
-    const server = createHttpServer((req, res) => (req.url === '/data.npz' ? res.end(Buffer.from(npz)) : res.writeHead(404).end()));
+    const npz = zipSync({
+      'x.npy': npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]),
+      'y.npy': npy('<i4', [4], [0, 1, 0, 1]),
+    });
+    const server = createHttpServer((req, res) =>
+      req.url === '/data.npz' ? res.end(Buffer.from(npz)) : res.writeHead(404).end(),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/data.npz`;
@@ -283,7 +343,10 @@ describe('the kiln command against a running api and worker', () => {
     const aliased = await kiln(['models', 'alias', 'cli-digits', 'production', '1'], env);
     assert.equal(aliased.code, 0, aliased.stderr);
     assert.equal(aliased.stdout.trim(), 'cli-digits@production → v1');
-    assert.match((await kiln(['models', 'cli-digits@production'], env)).stdout, new RegExp(`^Model\\s+cli-digits v1  \\(${modelId}\\)$`, 'm'));
+    const shown = (await kiln(['models', 'cli-digits@production'], env)).stdout;
+    assert.match(shown, new RegExp(`^Model\\s+cli-digits v1  \\(${modelId}\\)$`, 'm'));
+    // The source run's test metrics (the run above has a test split).
+    assert.match(shown, /^Evaluation\s+loss: \d+\.\d{4} - accuracy: \d\.\d{4}/m);
     const refused = await kiln(['models', 'delete', 'cli-digits@1'], env);
     assert.equal(refused.code, 1, 'a version an alias points at is kept');
     assert.match(refused.stderr, /alias/);

@@ -20,7 +20,11 @@ export interface KilnProcess {
 }
 
 /** Starts `kiln args…` with the given environment added to this process's (KILN_URL, KILN_API_TOKEN, …). */
-export function startKiln(args: string[], env: Record<string, string> = {}, opts: { cwd?: string; stdin?: 'pipe' | 'ignore' } = {}): KilnProcess {
+export function startKiln(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { cwd?: string; stdin?: 'pipe' | 'ignore' } = {},
+): KilnProcess {
   const child = spawn(process.execPath, [KILN_BIN, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, KILN_URL: '', KILN_API_TOKEN: '', ...env },
@@ -48,11 +52,16 @@ export function startKiln(args: string[], env: Record<string, string> = {}, opts
           watchers.splice(watchers.indexOf(check), 1);
           resolve();
         };
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in kiln's ${stream}:\n${out.stdout}\n${out.stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`timed out waiting for ${pattern} in kiln's ${stream}:\n${out.stdout}\n${out.stderr}`)),
+          timeoutMs,
+        );
         watchers.push(check);
         void done.then(() => {
           check();
-          if (watchers.includes(check)) reject(new Error(`kiln exited before ${pattern} appeared in its ${stream}:\n${out.stdout}\n${out.stderr}`));
+          if (watchers.includes(check))
+            reject(new Error(`kiln exited before ${pattern} appeared in its ${stream}:\n${out.stdout}\n${out.stderr}`));
         });
         check();
       });
@@ -61,4 +70,5 @@ export function startKiln(args: string[], env: Record<string, string> = {}, opts
 }
 
 /** Runs `kiln args…` to the end. */
-export const kiln = (args: string[], env: Record<string, string> = {}, opts: { cwd?: string } = {}) => startKiln(args, env, opts).done;
+export const kiln = (args: string[], env: Record<string, string> = {}, opts: { cwd?: string } = {}) =>
+  startKiln(args, env, opts).done;

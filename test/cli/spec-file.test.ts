@@ -9,7 +9,14 @@ import { resolveConfig } from '../../src/cli/config.ts';
 
 test('--set overrides single fields, read as YAML values, through objects and list indices', () => {
   const spec = { fit: { epochs: 10 }, model: { layers: [{ units: 8 }, { units: 2 }] } };
-  applyOverrides(spec, ['fit.epochs=5', 'fit.validation_split=0.1', 'model.layers.0.units=32', 'compile.optimizer.type=adam', 'dataset.augment.contrast=[0.8, 1.2]', 'fit.shuffle=false']);
+  applyOverrides(spec, [
+    'fit.epochs=5',
+    'fit.validation_split=0.1',
+    'model.layers.0.units=32',
+    'compile.optimizer.type=adam',
+    'dataset.augment.contrast=[0.8, 1.2]',
+    'fit.shuffle=false',
+  ]);
   assert.deepEqual(spec, {
     fit: { epochs: 5, validation_split: 0.1, shuffle: false },
     model: { layers: [{ units: 32 }, { units: 2 }] },
@@ -29,8 +36,15 @@ test('specs are read from YAML or JSON; unreadable ones are usage errors naming 
     await writeFile(join(dir, 'list.yaml'), '- 1\n- 2\n');
     assert.deepEqual(await readSpec(join(dir, 'a.yaml')), { fit: { epochs: 3 } });
     assert.deepEqual(await readSpec(join(dir, 'a.json')), { fit: { epochs: 4 } });
-    for (const [file, message] of [['bad.json', /bad\.json is not valid JSON/], ['list.yaml', /must hold one object/], ['none.yaml', /cannot read/]] as const) {
-      await assert.rejects(readSpec(join(dir, file)), (error: CliError) => message.test(error.message) && error.exitCode === 2);
+    for (const [file, message] of [
+      ['bad.json', /bad\.json is not valid JSON/],
+      ['list.yaml', /must hold one object/],
+      ['none.yaml', /cannot read/],
+    ] as const) {
+      await assert.rejects(
+        readSpec(join(dir, file)),
+        (error: CliError) => message.test(error.message) && error.exitCode === 2,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -39,6 +53,12 @@ test('specs are read from YAML or JSON; unreadable ones are usage errors naming 
 
 test('the server and token come from the flags, else KILN_URL and KILN_API_TOKEN', () => {
   assert.deepEqual(resolveConfig({}, {}), { url: 'http://localhost:8080', token: undefined });
-  assert.deepEqual(resolveConfig({}, { KILN_URL: 'http://kiln:9000/', KILN_API_TOKEN: 'abc' }), { url: 'http://kiln:9000', token: 'abc' });
-  assert.deepEqual(resolveConfig({ url: 'https://x', token: 't' }, { KILN_URL: 'http://kiln:9000', KILN_API_TOKEN: 'abc' }), { url: 'https://x', token: 't' });
+  assert.deepEqual(resolveConfig({}, { KILN_URL: 'http://kiln:9000/', KILN_API_TOKEN: 'abc' }), {
+    url: 'http://kiln:9000',
+    token: 'abc',
+  });
+  assert.deepEqual(
+    resolveConfig({ url: 'https://x', token: 't' }, { KILN_URL: 'http://kiln:9000', KILN_API_TOKEN: 'abc' }),
+    { url: 'https://x', token: 't' },
+  );
 });

@@ -14,7 +14,12 @@ test('defaults hold when the environment is empty', () => {
 });
 
 test('values are converted from strings', () => {
-  const config = loadConfig({ PORT: '9000', KILN_WORKERS: '3', TFJS_BACKEND: 'cpu', DATABASE_URL: 'postgresql://u@h/db' });
+  const config = loadConfig({
+    PORT: '9000',
+    KILN_WORKERS: '3',
+    TFJS_BACKEND: 'cpu',
+    DATABASE_URL: 'postgresql://u@h/db',
+  });
   assert.equal(config.PORT, 9000);
   assert.equal(config.KILN_WORKERS, 3);
   assert.equal(config.TFJS_BACKEND, 'cpu');
@@ -31,13 +36,20 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ KILN_API_TOKEN: 'short' }, /KILN_API_TOKEN/],
     [{ KILN_ARTIFACT_STORE: 'gcs' }, /KILN_ARTIFACT_STORE="gcs".*fs, s3/],
     [{ KILN_ARTIFACT_STORE: 's3' }, /KILN_S3_BUCKET: required when KILN_ARTIFACT_STORE=s3/],
-    [{ KILN_ARTIFACT_STORE: 's3', KILN_S3_BUCKET: 'b1k', KILN_S3_ACCESS_KEY_ID: 'id' }, /KILN_S3_SECRET_ACCESS_KEY: set both or neither/],
+    [
+      { KILN_ARTIFACT_STORE: 's3', KILN_S3_BUCKET: 'b1k', KILN_S3_ACCESS_KEY_ID: 'id' },
+      /KILN_S3_SECRET_ACCESS_KEY: set both or neither/,
+    ],
     [{ KILN_S3_ENDPOINT: 'minio:9000' }, /KILN_S3_ENDPOINT/],
     [{ KILN_WORKER_CONCURRENCY: '0' }, /KILN_WORKER_CONCURRENCY/],
     [{ KILN_REQUIRE_GPU: 'maybe' }, /KILN_REQUIRE_GPU/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig(env), (error: Error) => error instanceof KilnError && error.code === 'invalid_config' && message.test(error.message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig(env),
+      (error: Error) => error instanceof KilnError && error.code === 'invalid_config' && message.test(error.message),
+      JSON.stringify(env),
+    );
   }
 });
 

@@ -18,7 +18,14 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const launch = () =>
   chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 
 /** A CNN small enough to train in seconds on 2 shared cores, on the uploaded 28×28×1 digits. */
@@ -33,7 +40,14 @@ const tinyCnnSpec = (datasetId: string) => ({
       { type: 'Dense', units: 10, activation: 'softmax' },
     ],
   },
-  dataset: { id: datasetId, preprocess: { scale: 1 / 255 }, labels: 'oneHot', limit: 1200, validationSplit: 0.2, testSplit: 0.05 },
+  dataset: {
+    id: datasetId,
+    preprocess: { scale: 1 / 255 },
+    labels: 'oneHot',
+    limit: 1200,
+    validationSplit: 0.2,
+    testSplit: 0.05,
+  },
   compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
   fit: { epochs: 6, batchSize: 32, seed: 3 },
 });
@@ -45,11 +59,17 @@ interface ChartState {
 }
 // The page's CSP forbids eval, so everything run in the page is a function (typed loosely: no DOM types here).
 /** What a chart of the page plots now (window.__kilnCharts, kept by web/src/components/Chart.tsx). */
-const chartState = (page: Page, name: string) => page.evaluate((n) => (globalThis as any).__kilnCharts?.[n] ?? null, name) as Promise<ChartState | null>;
+const chartState = (page: Page, name: string) =>
+  page.evaluate((n) => (globalThis as any).__kilnCharts?.[n] ?? null, name) as Promise<ChartState | null>;
 /** Waits until a chart has more than `min` points. */
 const chartGrows = (page: Page, name: string, min: number, timeout = 60_000) =>
-  page.waitForFunction(({ n, m }) => ((globalThis as any).__kilnCharts?.[n]?.points ?? 0) > m, { n: name, m: min }, { timeout });
-const rowCount = (page: Page, count: number) => page.waitForFunction((c) => (globalThis as any).document.querySelectorAll('tr[data-run-id]').length === c, count);
+  page.waitForFunction(
+    ({ n, m }) => ((globalThis as any).__kilnCharts?.[n]?.points ?? 0) > m,
+    { n: name, m: min },
+    { timeout },
+  );
+const rowCount = (page: Page, count: number) =>
+  page.waitForFunction((c) => (globalThis as any).document.querySelectorAll('tr[data-run-id]').length === c, count);
 
 describe('dashboard in a real browser: upload, train, watch, evaluate, predict', () => {
   let stack: Stack;
@@ -120,7 +140,8 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   });
 
   step('the keyboard reaches every section: skip link first, then the navigation', async () => {
-    const focused = () => page.evaluate(() => String((globalThis as any).document.activeElement?.textContent ?? '').trim());
+    const focused = () =>
+      page.evaluate(() => String((globalThis as any).document.activeElement?.textContent ?? '').trim());
     await page.reload(); // the token is kept in the browser: no dialog this time
     await page.getByRole('table', { name: 'Runs' }).waitFor();
     await page.keyboard.press('Tab');
@@ -137,7 +158,8 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     const dataTransfer = await page.evaluateHandle((list) => {
       const g = globalThis as any;
       const transfer = new g.DataTransfer();
-      for (const f of list) transfer.items.add(new g.File([Uint8Array.from(g.atob(f.b64), (c: string) => c.charCodeAt(0))], f.name));
+      for (const f of list)
+        transfer.items.add(new g.File([Uint8Array.from(g.atob(f.b64), (c: string) => c.charCodeAt(0))], f.name));
       return transfer;
     }, files);
     await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
@@ -160,55 +182,65 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await shot('dataset');
   });
 
-  step('the new-run form: seed CNN prefilled, dry-run summary, errors at their field, then a run is started', async () => {
-    await go('new');
-    const editor = page.locator('textarea#spec');
-    const seed = JSON.parse(await editor.inputValue());
-    assert.equal(seed.model.name, 'MNIST_CNN');
-    assert.equal(seed.model.layers[0].type, 'Conv2D');
+  step(
+    'the new-run form: seed CNN prefilled, dry-run summary, errors at their field, then a run is started',
+    async () => {
+      await go('new');
+      const editor = page.locator('textarea#spec');
+      const seed = JSON.parse(await editor.inputValue());
+      assert.equal(seed.model.name, 'MNIST_CNN');
+      assert.equal(seed.model.layers[0].type, 'Conv2D');
 
-    await page.getByLabel('Dataset').selectOption(datasetId);
-    assert.equal(JSON.parse(await editor.inputValue()).dataset.id, datasetId, 'the picker writes the dataset into the spec');
-    await page.getByRole('button', { name: 'Dry run' }).click();
-    await page.getByTestId('model-summary').waitFor();
-    assert.equal(await page.getByTestId('total-params').innerText(), '130,890', "the seed's parameter count");
-    assert.match(await page.getByTestId('model-summary').innerText(), /conv2d \(Conv2D\)\s+\(None, 26, 26, 32\)\s+320/);
-    await shot('new-run');
+      await page.getByLabel('Dataset').selectOption(datasetId);
+      assert.equal(
+        JSON.parse(await editor.inputValue()).dataset.id,
+        datasetId,
+        'the picker writes the dataset into the spec',
+      );
+      await page.getByRole('button', { name: 'Dry run' }).click();
+      await page.getByTestId('model-summary').waitFor();
+      assert.equal(await page.getByTestId('total-params').innerText(), '130,890', "the seed's parameter count");
+      assert.match(
+        await page.getByTestId('model-summary').innerText(),
+        /conv2d \(Conv2D\)\s+\(None, 26, 26, 32\)\s+320/,
+      );
+      await shot('new-run');
 
-    // An invalid field: the error appears on that field's line.
-    const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: 0, batchSize: 32 } };
-    const badText = JSON.stringify(bad, null, 2);
-    await editor.fill(badText);
-    await page.getByRole('button', { name: 'Start run' }).click();
-    const fieldError = page.locator('.field-errors li[data-path="fit.epochs"]');
-    await fieldError.waitFor();
-    const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": 0')) + 1;
-    assert.match(await fieldError.innerText(), new RegExp(`line ${epochsLine}`));
-    assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), [String(epochsLine)]);
-    assert.match(await page.locator('.backdrop .line-error .inline-error').innerText(), /fit\.epochs/);
-    assert.equal(await editor.getAttribute('aria-invalid'), 'true');
-    await shot('new-run-error');
+      // An invalid field: the error appears on that field's line.
+      const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: 0, batchSize: 32 } };
+      const badText = JSON.stringify(bad, null, 2);
+      await editor.fill(badText);
+      await page.getByRole('button', { name: 'Start run' }).click();
+      const fieldError = page.locator('.field-errors li[data-path="fit.epochs"]');
+      await fieldError.waitFor();
+      const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": 0')) + 1;
+      assert.match(await fieldError.innerText(), new RegExp(`line ${epochsLine}`));
+      assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), [String(epochsLine)]);
+      assert.match(await page.locator('.backdrop .line-error .inline-error').innerText(), /fit\.epochs/);
+      assert.equal(await editor.getAttribute('aria-invalid'), 'true');
+      await shot('new-run-error');
 
-    // Text that is not JSON: the syntax error is marked at its line too (a trailing comma on line 3).
-    await editor.fill('{\n  "name": "x",\n  "fit": {"epochs": 1,},\n  "model": {}\n}');
-    await page.getByRole('button', { name: 'Start run' }).click();
-    await page.locator('.field-errors li', { hasText: 'not valid JSON' }).waitFor();
-    assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), ['3']);
+      // Text that is not JSON: the syntax error is marked at its line too (a trailing comma on line 3).
+      await editor.fill('{\n  "name": "x",\n  "fit": {"epochs": 1,},\n  "model": {}\n}');
+      await page.getByRole('button', { name: 'Start run' }).click();
+      await page.locator('.field-errors li', { hasText: 'not valid JSON' }).waitFor();
+      assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), ['3']);
 
-    // Notes whether the batch progress (samples/s, ETA) is ever shown: it lives only while an epoch runs.
-    await page.evaluate(() => {
-      const g = globalThis as any;
-      new g.MutationObserver(() => {
-        const bar = g.document.querySelector('[data-testid=batch-progress]');
-        if (bar && !g.__batchProgressSeen) g.__batchProgressSeen = bar.textContent;
-      }).observe(g.document.body, { childList: true, subtree: true });
-    });
-    await editor.fill(JSON.stringify(tinyCnnSpec(datasetId), null, 2));
-    await page.getByRole('button', { name: 'Start run' }).click();
-    await page.waitForURL(/#\/runs\/[^/]+$/);
-    runId = decodeURIComponent(page.url().split('#/runs/')[1]!);
-    assert.ok(runId);
-  });
+      // Notes whether the batch progress (samples/s, ETA) is ever shown: it lives only while an epoch runs.
+      await page.evaluate(() => {
+        const g = globalThis as any;
+        new g.MutationObserver(() => {
+          const bar = g.document.querySelector('[data-testid=batch-progress]');
+          if (bar && !g.__batchProgressSeen) g.__batchProgressSeen = bar.textContent;
+        }).observe(g.document.body, { childList: true, subtree: true });
+      });
+      await editor.fill(JSON.stringify(tinyCnnSpec(datasetId), null, 2));
+      await page.getByRole('button', { name: 'Start run' }).click();
+      await page.waitForURL(/#\/runs\/[^/]+$/);
+      runId = decodeURIComponent(page.url().split('#/runs/')[1]!);
+      assert.ok(runId);
+    },
+  );
 
   step('the run page: the loss chart gains points while the run trains, then the evaluation appears', async () => {
     await chartGrows(page, 'loss', 0, 120_000);
@@ -221,12 +253,17 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
 
     await page.locator('article.run[data-status=succeeded]').waitFor({ timeout: 120_000 });
     const progress = (await page.evaluate(() => (globalThis as any).__batchProgressSeen)) as string | undefined;
-    assert.match(progress ?? '', /Epoch \d\/6 · batch \d+\/\d+.*samples\/s · ETA/, 'batch progress of the running epoch was shown');
+    assert.match(
+      progress ?? '',
+      /Epoch \d\/6 · batch \d+\/\d+.*samples\/s · ETA/,
+      'batch progress of the running epoch was shown',
+    );
     await chartGrows(page, 'loss', 5);
     const chart = (await chartState(page, 'loss'))!;
     assert.deepEqual(chart.series, ['loss', 'val_loss']);
     assert.deepEqual(chart.data[0], [1, 2, 3, 4, 5, 6]);
-    for (const values of chart.data.slice(1)) assert.ok(values.every((v) => typeof v === 'number' && Number.isFinite(v)));
+    for (const values of chart.data.slice(1))
+      assert.ok(values.every((v) => typeof v === 'number' && Number.isFinite(v)));
     assert.ok(chart.data[1]![5]! < chart.data[1]![0]!, 'the training loss went down');
     assert.equal((await chartState(page, 'lr'))!.points, 6, 'the learning-rate curve has one point per epoch');
     assert.ok((await page.locator('.log li').count()) > 0, 'the log stream shows the run’s events');
@@ -237,7 +274,9 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await matrix.scrollIntoViewIfNeeded();
     assert.equal(await matrix.locator('tbody tr').count(), 10);
     assert.equal(await matrix.locator('tbody tr').first().locator('td').count(), 10);
-    const counts = (await matrix.locator('td[data-count]').evaluateAll((cells) => cells.map((c) => Number((c as any).dataset.count)))) as number[];
+    const counts = (await matrix
+      .locator('td[data-count]')
+      .evaluateAll((cells) => cells.map((c) => Number((c as any).dataset.count)))) as number[];
     assert.ok(counts.reduce((a, b) => a + b, 0) > 0, 'the matrix counts the test samples');
     assert.equal(await page.getByTestId('per-class').locator('tbody tr').count(), 10, 'precision and recall per class');
     await page.getByTestId('model-link').waitFor(); // the model the run registered
@@ -245,8 +284,13 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await page.getByTestId('confusion-matrix').screenshot({ path: `${SHOTS}/confusion-matrix.png` });
     // The picture in README.md: `KILN_UPDATE_DOCS_SCREENSHOT=1 node scripts/test.mjs test/dashboard` renews it.
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
-    await page.screenshot({ path: `${SHOTS}/run-top.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1560 } });
-    if (process.env.KILN_UPDATE_DOCS_SCREENSHOT === '1') await copyFile(`${SHOTS}/run-top.png`, `${ROOT}docs/dashboard-run.png`);
+    await page.screenshot({
+      path: `${SHOTS}/run-top.png`,
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1560 },
+    });
+    if (process.env.KILN_UPDATE_DOCS_SCREENSHOT === '1')
+      await copyFile(`${SHOTS}/run-top.png`, `${ROOT}docs/dashboard-run.png`);
   });
 
   step("the run's model: drawing a digit on the canvas gives the top classes as bars", async () => {
@@ -257,13 +301,20 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     // A "1": one vertical stroke down the middle.
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
     await page.mouse.down();
-    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * (0.5 - i * 0.005), box.y + box.height * (0.2 + i * 0.05));
+    for (let i = 1; i <= 12; i++)
+      await page.mouse.move(box.x + box.width * (0.5 - i * 0.005), box.y + box.height * (0.2 + i * 0.05));
     await page.mouse.up();
     const bars = page.getByTestId('predictions').locator('li');
     await bars.first().waitFor();
     assert.equal(await bars.count(), 5, 'the top 5 classes');
-    const confidences = (await bars.evaluateAll((items) => items.map((li) => Number((li as any).dataset.confidence)))) as number[];
-    assert.deepEqual(confidences, [...confidences].sort((a, b) => b - a), 'most likely first');
+    const confidences = (await bars.evaluateAll((items) =>
+      items.map((li) => Number((li as any).dataset.confidence)),
+    )) as number[];
+    assert.deepEqual(
+      confidences,
+      [...confidences].sort((a, b) => b - a),
+      'most likely first',
+    );
     assert.ok(confidences.every((c) => c >= 0 && c <= 1) && confidences.reduce((a, b) => a + b, 0) <= 1.0001);
     const inked = (await page.getByTestId('mnist-preview').evaluate((c) => {
       const data = (c as any).getContext('2d').getImageData(0, 0, 28, 28).data as Uint8ClampedArray;
@@ -271,7 +322,10 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
       for (let i = 0; i < data.length; i += 4) if (data[i]! > 100) lit++;
       return lit;
     })) as number;
-    assert.ok(inked > 10 && inked < 28 * 28 / 2, `the 28×28 image sent is a white stroke on black (${inked} lit pixels)`);
+    assert.ok(
+      inked > 10 && inked < (28 * 28) / 2,
+      `the 28×28 image sent is a white stroke on black (${inked} lit pixels)`,
+    );
     await shot('model');
   });
 
@@ -291,7 +345,11 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await second.and(page.locator('[data-status=succeeded]')).waitFor({ timeout: 90_000 });
     await waitForRun(origin, created.body.id, ['succeeded'], 10_000, auth);
     const firstRow = page.locator(`tr[data-run-id="${runId}"]`);
-    assert.match(await firstRow.innerText(), /e2e-digits\s+succeeded\s+digits-t10k\s/, 'name, status and dataset (by name)');
+    assert.match(
+      await firstRow.innerText(),
+      /e2e-digits\s+succeeded\s+digits-t10k\s/,
+      'name, status and dataset (by name)',
+    );
     await firstRow.getByText(/val_accuracy \d/).waitFor();
     page.off('request', countRunFetches);
     assert.deepEqual(runFetches, [], 'no GET /runs/:id from the runs table');
@@ -339,7 +397,13 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
 
   step('the compare page follows a running run over its event stream, without re-reading it', async () => {
     // Seconds an epoch: polling every 3 s, as the page once did, would read the run again and again.
-    const created = await request(origin, 'POST', '/runs', denseRunSpec({ name: 'live-compare', epochs: 4, samples: 2048, batchSize: 1, units: 64 }), auth);
+    const created = await request(
+      origin,
+      'POST',
+      '/runs',
+      denseRunSpec({ name: 'live-compare', epochs: 4, samples: 2048, batchSize: 1, units: 64 }),
+      auth,
+    );
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.id as string;
     const reads: string[] = [];
@@ -352,79 +416,131 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await row.locator('[data-status=running]').waitFor({ timeout: 60_000 });
     await row.locator('[data-status=succeeded]').waitFor({ timeout: 90_000 });
     page.off('request', countReads);
-    assert.ok(reads.length <= 2, `while it trained the run was read ${reads.length} times (once, and once as it ended)`);
+    assert.ok(
+      reads.length <= 2,
+      `while it trained the run was read ${reads.length} times (once, and once as it ended)`,
+    );
     await row.locator('td').nth(2).getByText(/^4$/).waitFor();
     await row.getByText(/\w+ \d+\.\d{4}/).waitFor(); // its best metric, read once the run ended
   });
 
-  step('a model version and a dataset are deleted from their pages; an alias or a running run holds them back', async () => {
-    const run = await request(origin, 'GET', `/runs/${runId}`, undefined, auth);
-    const modelId = run.body.modelId as string;
-    assert.ok(modelId, 'the run registered a model');
-    await go(`models/${modelId}`);
-    await page.getByRole('button', { name: 'Point @production at v1' }).click();
-    const remove = page.getByRole('button', { name: 'Remove @production' });
-    await remove.waitFor();
+  step(
+    'a model version and a dataset are deleted from their pages; an alias or a running run holds them back',
+    async () => {
+      const run = await request(origin, 'GET', `/runs/${runId}`, undefined, auth);
+      const modelId = run.body.modelId as string;
+      assert.ok(modelId, 'the run registered a model');
+      await go(`models/${modelId}`);
+      await page.getByRole('button', { name: 'Point @production at v1' }).click();
+      const remove = page.getByRole('button', { name: 'Remove @production' });
+      await remove.waitFor();
 
-    // While @production points at it, the version stays, and the page says what to do.
-    await page.getByRole('button', { name: 'Delete v1' }).click();
-    await page.getByRole('alert').getByText('move the alias first').waitFor();
-    assert.equal((await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status, 200, 'the version is kept');
-    await shot('model-delete-refused');
+      // While @production points at it, the version stays, and the page says what to do.
+      await page.getByRole('button', { name: 'Delete v1' }).click();
+      await page.getByRole('alert').getByText('move the alias first').waitFor();
+      assert.equal(
+        (await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status,
+        200,
+        'the version is kept',
+      );
+      await shot('model-delete-refused');
 
-    await remove.click();
-    await remove.waitFor({ state: 'detached' });
-    assert.equal((await request(origin, 'GET', '/models/e2e-digits@production', undefined, auth)).status, 404, 'the alias is gone');
-    await page.getByRole('button', { name: 'Delete v1' }).click();
-    await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
-    assert.equal((await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status, 404, 'the version is gone');
+      await remove.click();
+      await remove.waitFor({ state: 'detached' });
+      assert.equal(
+        (await request(origin, 'GET', '/models/e2e-digits@production', undefined, auth)).status,
+        404,
+        'the alias is gone',
+      );
+      await page.getByRole('button', { name: 'Delete v1' }).click();
+      await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
+      assert.equal(
+        (await request(origin, 'GET', `/models/${modelId}`, undefined, auth)).status,
+        404,
+        'the version is gone',
+      );
 
-    // The run's page, its model gone, shows none and settles: nothing left to wait for.
-    const runReads: string[] = [];
-    const countRunReads = (r: { url(): string }) => {
-      if (new URL(r.url()).pathname === `/runs/${runId}`) runReads.push(r.url());
-    };
-    page.on('request', countRunReads);
-    await go(`runs/${runId}`);
-    await page.locator('article.run[data-status=succeeded]').waitFor();
-    await page.locator('.log li', { hasText: 'status: succeeded' }).waitFor(); // its events replayed
-    await page.waitForTimeout(2000); // a page still waiting for the model re-read the run every 700 ms
-    page.off('request', countRunReads);
-    assert.equal(await page.getByTestId('model-link').count(), 0, 'no link to the deleted model');
-    assert.equal(runReads.length, 1, 'the run was read once: its replayed events are not news');
+      // The run's page, its model gone, shows none and settles: nothing left to wait for.
+      const runReads: string[] = [];
+      const countRunReads = (r: { url(): string }) => {
+        if (new URL(r.url()).pathname === `/runs/${runId}`) runReads.push(r.url());
+      };
+      page.on('request', countRunReads);
+      await go(`runs/${runId}`);
+      await page.locator('article.run[data-status=succeeded]').waitFor();
+      await page.locator('.log li', { hasText: 'status: succeeded' }).waitFor(); // its events replayed
+      await page.waitForTimeout(2000); // a page still waiting for the model re-read the run every 700 ms
+      page.off('request', countRunReads);
+      assert.equal(await page.getByTestId('model-link').count(), 0, 'no link to the deleted model');
+      assert.equal(runReads.length, 1, 'the run was read once: its replayed events are not news');
 
-    // A run that uses the dataset holds it back until the run ends.
-    const holding = await request(origin, 'POST', '/runs', { ...tinyCnnSpec(datasetId), name: 'holds-dataset', fit: { epochs: 50, batchSize: 32 } }, auth);
-    assert.equal(holding.status, 201, JSON.stringify(holding.body));
-    await go(`datasets/${datasetId}`);
-    await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await page.getByRole('alert').getByText('queued or running run').waitFor();
-    assert.equal((await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status, 200, 'the dataset is kept');
-    assert.equal((await request(origin, 'POST', `/runs/${holding.body.id}/cancel`, undefined, auth)).status, 202);
-    await waitForRun(origin, holding.body.id, ['canceled'], 60_000, auth);
-    await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
-    await page.locator(`tr[data-dataset-id="${datasetId}"]`).waitFor({ state: 'detached' });
-    assert.equal((await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status, 404, 'the dataset is gone');
-  });
+      // A run that uses the dataset holds it back until the run ends.
+      const holding = await request(
+        origin,
+        'POST',
+        '/runs',
+        { ...tinyCnnSpec(datasetId), name: 'holds-dataset', fit: { epochs: 50, batchSize: 32 } },
+        auth,
+      );
+      assert.equal(holding.status, 201, JSON.stringify(holding.body));
+      await go(`datasets/${datasetId}`);
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('alert').getByText('queued or running run').waitFor();
+      assert.equal(
+        (await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status,
+        200,
+        'the dataset is kept',
+      );
+      assert.equal((await request(origin, 'POST', `/runs/${holding.body.id}/cancel`, undefined, auth)).status, 202);
+      await waitForRun(origin, holding.body.id, ['canceled'], 60_000, auth);
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
+      await page.locator(`tr[data-dataset-id="${datasetId}"]`).waitFor({ state: 'detached' });
+      assert.equal(
+        (await request(origin, 'GET', `/datasets/${datasetId}`, undefined, auth)).status,
+        404,
+        'the dataset is gone',
+      );
+    },
+  );
 
   step('phone width and dark mode: nothing overflows the screen sideways', async () => {
     // A name of 100 characters without a space, as a script might make one.
-    const long = await request(origin, 'POST', '/runs', denseRunSpec({ name: `sweep_${'x'.repeat(94)}`, epochs: 1 }), auth);
+    const long = await request(
+      origin,
+      'POST',
+      '/runs',
+      denseRunSpec({ name: `sweep_${'x'.repeat(94)}`, epochs: 1 }),
+      auth,
+    );
     assert.equal(long.status, 201, JSON.stringify(long.body));
     // Trained, so the name also labels a curve in the compare chart's legend.
     await waitForRun(origin, long.body.id, ['succeeded'], 90_000, auth);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const hash of ['runs', `runs/${runId}`, `runs/${long.body.id}`, `compare?ids=${runId},${long.body.id}`, 'new', 'datasets']) {
+    for (const hash of [
+      'runs',
+      `runs/${runId}`,
+      `runs/${long.body.id}`,
+      `compare?ids=${runId},${long.body.id}`,
+      'new',
+      'datasets',
+    ]) {
       await go(hash);
       await page.locator('main h1').first().waitFor();
       // The compare chart's legend holds the long name once both curves are drawn: measure then.
-      if (hash.startsWith('compare')) await page.waitForFunction(() => (globalThis as any).__kilnCharts?.compare?.series.length === 2);
+      if (hash.startsWith('compare'))
+        await page.waitForFunction(() => (globalThis as any).__kilnCharts?.compare?.series.length === 2);
       const { overflow, culprits } = await page.evaluate(() => {
         const g = globalThis as any;
-        const wide = [...g.document.querySelectorAll('body *')].filter((el: any) => el.getBoundingClientRect().right > g.innerWidth + 1 && !el.closest('.table-wrap, .code, .editor'));
-        return { overflow: g.document.documentElement.scrollWidth - g.innerWidth, culprits: wide.slice(0, 5).map((el: any) => `${el.tagName}.${el.className}`) };
+        const wide = [...g.document.querySelectorAll('body *')].filter(
+          (el: any) =>
+            el.getBoundingClientRect().right > g.innerWidth + 1 && !el.closest('.table-wrap, .code, .editor'),
+        );
+        return {
+          overflow: g.document.documentElement.scrollWidth - g.innerWidth,
+          culprits: wide.slice(0, 5).map((el: any) => `${el.tagName}.${el.className}`),
+        };
       });
       assert.ok(overflow <= 0, `#/${hash} is ${overflow}px wider than the phone: ${culprits.join(', ')}`);
     }

@@ -12,7 +12,10 @@ const MODULE = new URL('../../web/src/lib/json-lines.ts', import.meta.url).href;
 function fieldLinesOf(texts: string[]): Array<Record<string, number>> {
   const script = `const m = await import(${JSON.stringify(MODULE)});
     console.log(JSON.stringify(${JSON.stringify(texts)}.map((t) => Object.fromEntries(m.fieldLines(t)))));`;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(child.error, undefined, `fieldLines did not return within 20 s: ${child.error}`);
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);

@@ -46,7 +46,11 @@ function buildZip(): Uint8Array {
   for (let i = 0; i < IMAGES; i++) {
     const name = names[i % 3]!;
     const [r, g, b] = COLORS[name]!;
-    entries[`${name}/${String(i).padStart(4, '0')}.png`] = encodePng(8, 8, (x, y) => [r, (g + x * 3 + (i % 7)) % 256, (b + y * 3) % 256]);
+    entries[`${name}/${String(i).padStart(4, '0')}.png`] = encodePng(8, 8, (x, y) => [
+      r,
+      (g + x * 3 + (i % 7)) % 256,
+      (b + y * 3) % 256,
+    ]);
   }
   return zipSync(entries, { level: 0 });
 }
@@ -90,9 +94,19 @@ class MeasuringStore extends FsArtifactStore {
 }
 
 const spec = {
-  model: { type: 'sequential', layers: [{ type: 'Flatten', inputShape: [SIZE, SIZE, 3] }, { type: 'Dense', units: 3, activation: 'softmax' }] },
+  model: {
+    type: 'sequential',
+    layers: [
+      { type: 'Flatten', inputShape: [SIZE, SIZE, 3] },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+  },
   dataset: { id: 'colors', preprocess: { scale: 1 / 255 }, validationSplit: 0.2, augment: { flipLeftRight: true } },
-  compile: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+  compile: {
+    optimizer: { type: 'adam', learningRate: 0.001 },
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  },
   // Small batches: a batch of float32 128x128x3 images is 1.5 MB, and the pipeline holds a few.
   fit: { epochs: 2, batchSize: 8, seed: 11 },
 };
@@ -126,17 +140,26 @@ describe('a large image ZIP stays off the heap', () => {
     assert.ok(store.largestPut < BUDGET, `largest put ${store.largestPut}`);
     assert.ok(store.peakWhileStreaming > 0, 'memory was sampled while writing');
     const growth = store.peakWhileStreaming - baseline;
-    console.log(`ingest: ${(DECODED_BYTES / 2 ** 20).toFixed(1)} MB decoded, peak live ArrayBuffer growth ${(growth / 2 ** 20).toFixed(2)} MB`);
+    console.log(
+      `ingest: ${(DECODED_BYTES / 2 ** 20).toFixed(1)} MB decoded, peak live ArrayBuffer growth ${(growth / 2 ** 20).toFixed(2)} MB`,
+    );
     assert.ok(growth < BUDGET, `live ArrayBuffers grew by ${growth} bytes while writing, budget ${BUDGET}`);
 
     // The stored pixels are the decoded images: in name order the first is blue (class 0), resized from 8x8.
-    const opened = await openStoredDataset(store, 'datasets/colors', { localDir: join(root, 'rows'), inMemoryLimitBytes: 0 });
+    const opened = await openStoredDataset(store, 'datasets/colors', {
+      localDir: join(root, 'rows'),
+      inMemoryLimitBytes: 0,
+    });
     const rows = new SampleStore(opened.splits.train!);
     const first = new Float32Array(SIZE * SIZE * 3);
     rows.copyFeatures(0, first, 0);
     assert.deepEqual([first[0], first[SIZE * SIZE * 3 - 3]], [20, 20]);
     assert.equal(rows.label(0), 0);
-    assert.deepEqual(opened.splits.train!.x, { dtype: 'uint8', shape: [IMAGES, SIZE, SIZE, 3], path: join(root, 'rows', 'train.x.bin') });
+    assert.deepEqual(opened.splits.train!.x, {
+      dtype: 'uint8',
+      shape: [IMAGES, SIZE, SIZE, 3],
+      path: join(root, 'rows', 'train.x.bin'),
+    });
     rows.close();
   });
 
@@ -152,14 +175,22 @@ describe('a large image ZIP stays off the heap', () => {
           name: 'broken',
           source: { kind: 'uploads', keys: ['uploads/broken/broken.zip'] },
           options: { imageZip: { size: [SIZE, SIZE], channels: 3 } },
-          limits: { maxUncompressedBytes: 2 ** 30, maxFiles: 10_000, maxDownloadBytes: 2 ** 30, allowPrivateUrls: false },
+          limits: {
+            maxUncompressedBytes: 2 ** 30,
+            maxFiles: 10_000,
+            maxDownloadBytes: 2 ** 30,
+            allowPrivateUrls: false,
+          },
         },
         store,
       ),
       /broken\.zip: a\/25\.png could not be decoded as an image/,
     );
     assert.deepEqual(await store.list('datasets/broken'), []);
-    assert.deepEqual(await readdir(join(root, 'artifacts', 'datasets')).then((names) => names.filter((n) => n.startsWith('broken'))), []);
+    assert.deepEqual(
+      await readdir(join(root, 'artifacts', 'datasets')).then((names) => names.filter((n) => n.startsWith('broken'))),
+      [],
+    );
   });
 
   test('a run reads the features from disk by row, holding far less than them, and trains exactly as from memory', async () => {
@@ -169,7 +200,10 @@ describe('a large image ZIP stays off the heap', () => {
       let batches = 0;
       const baseline = liveArrayBuffers();
       const dataDir = join(root, `data-${inMemoryDatasetBytes ?? 'default'}`);
-      const data = await openForTraining({ kind: 'stored', prefix: 'datasets/colors', sha256: '' }, { artifacts: store, dataDir, inMemoryDatasetBytes });
+      const data = await openForTraining(
+        { kind: 'stored', prefix: 'datasets/colors', sha256: '' },
+        { artifacts: store, dataDir, inMemoryDatasetBytes },
+      );
       const outcome = await runTraining(
         { runId: `run-${inMemoryDatasetBytes ?? 'memory'}`, spec: parseRunSpec(spec), data },
         {
@@ -187,7 +221,9 @@ describe('a large image ZIP stays off the heap', () => {
       assert.equal(outcome.status, 'succeeded', JSON.stringify(outcome));
       // The local copy of the features is gone with the run.
       assert.deepEqual(await readdir(join(dataDir, 'tmp')).catch(() => []), []);
-      const epochs = events.filter((e) => e.type === 'epoch').map((e) => (e.data as { metrics: Record<string, number> }).metrics);
+      const epochs = events
+        .filter((e) => e.type === 'epoch')
+        .map((e) => (e.data as { metrics: Record<string, number> }).metrics);
       return { epochs, growth: peak - baseline };
     };
 
@@ -196,8 +232,13 @@ describe('a large image ZIP stays off the heap', () => {
     const fromDisk = await trainOnce(0);
     assert.ok(store.streamedReads.includes('datasets/colors/train.x.bin'));
     assert.ok(!store.gets.includes('datasets/colors/train.x.bin'), 'the features were not read whole');
-    console.log(`training from disk: peak live ArrayBuffer growth ${(fromDisk.growth / 2 ** 20).toFixed(2)} MB over ${(DECODED_BYTES / 2 ** 20).toFixed(1)} MB of features`);
-    assert.ok(fromDisk.growth < TRAINING_BUDGET, `live ArrayBuffers grew by ${fromDisk.growth} bytes while training, budget ${TRAINING_BUDGET}`);
+    console.log(
+      `training from disk: peak live ArrayBuffer growth ${(fromDisk.growth / 2 ** 20).toFixed(2)} MB over ${(DECODED_BYTES / 2 ** 20).toFixed(1)} MB of features`,
+    );
+    assert.ok(
+      fromDisk.growth < TRAINING_BUDGET,
+      `live ArrayBuffers grew by ${fromDisk.growth} bytes while training, budget ${TRAINING_BUDGET}`,
+    );
 
     store.gets = [];
     const fromMemory = await trainOnce(undefined);
@@ -207,6 +248,9 @@ describe('a large image ZIP stays off the heap', () => {
     assert.ok(fromMemory.growth > DECODED_BYTES, `from memory grew by ${fromMemory.growth}`);
     assert.equal(fromDisk.epochs.length, 2);
     assert.deepEqual(fromDisk.epochs, fromMemory.epochs);
-    assert.ok(fromDisk.epochs.every((e) => Number.isFinite(e.loss) && Number.isFinite(e.val_loss)), JSON.stringify(fromDisk.epochs));
+    assert.ok(
+      fromDisk.epochs.every((e) => Number.isFinite(e.loss) && Number.isFinite(e.val_loss)),
+      JSON.stringify(fromDisk.epochs),
+    );
   });
 });

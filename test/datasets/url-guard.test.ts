@@ -14,25 +14,92 @@ describe('isPrivateAddress', () => {
   it('refuses every spelling of loopback, private, link-local, reserved and IPv4-embedding IPv6 addresses', () => {
     const refused = [
       // IPv4 ranges
-      '0.0.0.0', '0.1.2.3', '10.1.2.3', '100.64.0.1', '100.127.255.255', '127.0.0.1', '127.255.0.9', '169.254.169.254',
-      '172.16.0.1', '172.31.255.255', '192.0.0.8', '192.0.2.1', '192.168.1.1', '198.18.0.1', '198.51.100.7', '203.0.113.9',
-      '224.0.0.1', '239.1.2.3', '240.0.0.1', '255.255.255.255',
+      '0.0.0.0',
+      '0.1.2.3',
+      '10.1.2.3',
+      '100.64.0.1',
+      '100.127.255.255',
+      '127.0.0.1',
+      '127.255.0.9',
+      '169.254.169.254',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.0.0.8',
+      '192.0.2.1',
+      '192.168.1.1',
+      '198.18.0.1',
+      '198.51.100.7',
+      '203.0.113.9',
+      '224.0.0.1',
+      '239.1.2.3',
+      '240.0.0.1',
+      '255.255.255.255',
       // IPv4-mapped, as written and as the WHATWG URL parser rewrites it (hex), in full and bracketed
-      '::ffff:127.0.0.1', '::ffff:7f00:1', '::FFFF:7F00:1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:1', '::ffff:a9fe:a9fe', '::ffff:a00:1', '::ffff:ac10:1', '::ffff:c0a8:101', '::ffff:0:1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::FFFF:7F00:1',
+      '[::ffff:7f00:1]',
+      '0:0:0:0:0:ffff:7f00:1',
+      '::ffff:a9fe:a9fe',
+      '::ffff:a00:1',
+      '::ffff:ac10:1',
+      '::ffff:c0a8:101',
+      '::ffff:0:1',
       // IPv4-translated and IPv4-compatible (deprecated), including :: and ::1
-      '::ffff:0:7f00:1', '::127.0.0.1', '::7f00:1', '::a9fe:a9fe', '::', '::1', '0:0:0:0:0:0:0:1',
+      '::ffff:0:7f00:1',
+      '::127.0.0.1',
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '::',
+      '::1',
+      '0:0:0:0:0:0:0:1',
       // NAT64 well-known prefix carrying a private IPv4, local-use NAT64, 6to4 of a private IPv4
-      '64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b::10.0.0.1', '64:ff9b:1::808:808', '2002:7f00:1::1', '2002:c0a8:101::',
+      '64:ff9b::7f00:1',
+      '64:ff9b::127.0.0.1',
+      '64:ff9b::a9fe:a9fe',
+      '64:ff9b::10.0.0.1',
+      '64:ff9b:1::808:808',
+      '2002:7f00:1::1',
+      '2002:c0a8:101::',
       // IPv6 ranges
-      'fc00::1', 'fd12:3456::1', 'fe80::1', 'fe80::1%eth0', 'febf::1', 'fec0::1', 'ff02::1', 'ff0e::1', '100::1', '2001:db8::1', '2001::1', '3fff::1', '5f00::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      'fe80::1%eth0',
+      'febf::1',
+      'fec0::1',
+      'ff02::1',
+      'ff0e::1',
+      '100::1',
+      '2001:db8::1',
+      '2001::1',
+      '3fff::1',
+      '5f00::1',
       // not an address at all
-      'localhost', '', '1.2.3',
+      'localhost',
+      '',
+      '1.2.3',
     ];
     for (const address of refused) assert.equal(isPrivateAddress(address), true, address);
   });
 
   it('allows public addresses, in any spelling, embedded ones included', () => {
-    const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '169.253.1.1', '192.169.0.1', '::ffff:808:808', '::ffff:8.8.8.8', '64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1', '2606:4700:4700::1111', '2001:4860:4860::8888', '2a00:1450:4001:82b::200e'];
+    const allowed = [
+      '8.8.8.8',
+      '1.1.1.1',
+      '172.32.0.1',
+      '100.128.0.1',
+      '169.253.1.1',
+      '192.169.0.1',
+      '::ffff:808:808',
+      '::ffff:8.8.8.8',
+      '64:ff9b::808:808',
+      '64:ff9b::1.1.1.1',
+      '2002:808:808::1',
+      '2606:4700:4700::1111',
+      '2001:4860:4860::8888',
+      '2a00:1450:4001:82b::200e',
+    ];
     for (const address of allowed) assert.equal(isPrivateAddress(address), false, address);
   });
 });
@@ -59,7 +126,10 @@ describe('assertFetchableUrl', () => {
 });
 
 /** A local HTTP server that answers from `handle` and records the paths it was asked for. */
-async function serve(host: string, handle: (path: string, base: string) => { status: number; headers?: Record<string, string>; body?: string }) {
+async function serve(
+  host: string,
+  handle: (path: string, base: string) => { status: number; headers?: Record<string, string>; body?: string },
+) {
   const hits: string[] = [];
   const server: Server = createServer((req, res) => {
     hits.push(req.url!);
@@ -68,7 +138,12 @@ async function serve(host: string, handle: (path: string, base: string) => { sta
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const base = `http://${host}:${(server.address() as AddressInfo).port}`;
-  return { base, port: (server.address() as AddressInfo).port, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    base,
+    port: (server.address() as AddressInfo).port,
+    hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('openGuardedUrl: redirects and the addresses actually connected to', () => {
@@ -84,8 +159,10 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
     origin = await serve('127.0.0.1', (path, base) => {
       if (path === '/data.csv') return { status: 200, body: CSV };
       if (path === '/to-inside') return { status: 302, headers: { location: `${inside.base}/secret.csv` } };
-      if (path === '/to-inside-mapped') return { status: 301, headers: { location: `http://[::ffff:127.0.0.2]:${inside.port}/secret.csv` } };
-      if (path === '/to-inside-by-name') return { status: 307, headers: { location: `http://inside.example:${inside.port}/secret.csv` } };
+      if (path === '/to-inside-mapped')
+        return { status: 301, headers: { location: `http://[::ffff:127.0.0.2]:${inside.port}/secret.csv` } };
+      if (path === '/to-inside-by-name')
+        return { status: 307, headers: { location: `http://inside.example:${inside.port}/secret.csv` } };
       if (path === '/to-data') return { status: 308, headers: { location: '/data.csv' } };
       if (path === '/loop') return { status: 302, headers: { location: `${base}/loop` } };
       if (path === '/to-file') return { status: 302, headers: { location: 'file:///etc/passwd' } };
@@ -104,7 +181,10 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
   };
 
   it('follows redirects to allowed addresses', async () => {
-    const { url, response } = await openGuardedUrl(`${origin.base}/to-data`, { allowPrivate: false, isBlocked: publicOnly127001 });
+    const { url, response } = await openGuardedUrl(`${origin.base}/to-data`, {
+      allowPrivate: false,
+      isBlocked: publicOnly127001,
+    });
     assert.equal(response.statusCode, 200);
     assert.equal(url.pathname, '/data.csv');
     assert.equal(await read(response), CSV);
@@ -116,12 +196,18 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
       callback(null, [{ address: '127.0.0.2', family: 4 }]);
     }) as unknown as typeof dnsLookup;
     for (const path of ['/to-inside', '/to-inside-mapped', '/to-inside-by-name']) {
-      await assert.rejects(openGuardedUrl(`${origin.base}${path}`, { allowPrivate: false, isBlocked: publicOnly127001, resolve }), (error: Error) => {
-        assert.ok(isUrlRefused(error), `${path}: ${error}`);
-        assert.match(error.message, /redirected to http:\/\/(127\.0\.0\.2|\[::ffff:7f00:2\]|inside\.example)(:\d+)?\/secret\.csv: \S+ (is|resolves to 127\.0\.0\.2,) a loopback or private address/);
-        assert.match(error.message, /KILN_ALLOW_PRIVATE_URLS/);
-        return true;
-      });
+      await assert.rejects(
+        openGuardedUrl(`${origin.base}${path}`, { allowPrivate: false, isBlocked: publicOnly127001, resolve }),
+        (error: Error) => {
+          assert.ok(isUrlRefused(error), `${path}: ${error}`);
+          assert.match(
+            error.message,
+            /redirected to http:\/\/(127\.0\.0\.2|\[::ffff:7f00:2\]|inside\.example)(:\d+)?\/secret\.csv: \S+ (is|resolves to 127\.0\.0\.2,) a loopback or private address/,
+          );
+          assert.match(error.message, /KILN_ALLOW_PRIVATE_URLS/);
+          return true;
+        },
+      );
     }
     assert.deepEqual(inside.hits, [], 'the private server was never asked');
   });
@@ -133,13 +219,27 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
       callback(null, [{ address: answers++ === 0 ? '127.0.0.1' : '127.0.0.2', family: 4 }]);
     }) as unknown as typeof dnsLookup;
     // What a check made before connecting (the api's) would have seen: the public address...
-    rebinding('rebind.example', { all: true }, (_error, answer) => assert.deepEqual(answer, [{ address: '127.0.0.1', family: 4 }]));
+    rebinding('rebind.example', { all: true }, (_error, answer) =>
+      assert.deepEqual(answer, [{ address: '127.0.0.1', family: 4 }]),
+    );
     // ...but the connection's own lookup gets the private one, and is refused before it connects.
-    await assert.rejects(openGuardedUrl(`http://rebind.example:${inside.port}/x.csv`, { allowPrivate: false, isBlocked: publicOnly127001, resolve: rebinding }), /rebind\.example resolves to 127\.0\.0\.2/);
+    await assert.rejects(
+      openGuardedUrl(`http://rebind.example:${inside.port}/x.csv`, {
+        allowPrivate: false,
+        isBlocked: publicOnly127001,
+        resolve: rebinding,
+      }),
+      /rebind\.example resolves to 127\.0\.0\.2/,
+    );
     assert.deepEqual(inside.hits, []);
     // And the lookup's answer is where it connects: answered 127.0.0.1, it reaches the origin.
-    const toOrigin = ((_h: string, _o: object, cb: (e: null, a: unknown) => void) => cb(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof dnsLookup;
-    const { response } = await openGuardedUrl(`http://public.example:${origin.port}/data.csv`, { allowPrivate: false, isBlocked: publicOnly127001, resolve: toOrigin });
+    const toOrigin = ((_h: string, _o: object, cb: (e: null, a: unknown) => void) =>
+      cb(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof dnsLookup;
+    const { response } = await openGuardedUrl(`http://public.example:${origin.port}/data.csv`, {
+      allowPrivate: false,
+      isBlocked: publicOnly127001,
+      resolve: toOrigin,
+    });
     assert.equal(await read(response), CSV);
   });
 
@@ -167,8 +267,14 @@ describe('openGuardedUrl: redirects and the addresses actually connected to', ()
         limits: { maxUncompressedBytes: 1 << 20, maxFiles: 10, maxDownloadBytes: 1 << 20, allowPrivateUrls },
       });
       const before = origin.hits.length;
-      await assert.rejects(ingestDataset(payload(`http://[::ffff:127.0.0.1]:${origin.port}/data.csv`, false), store), isUrlRefused);
-      await assert.rejects(ingestDataset(payload(`http://[::ffff:7f00:1]:${origin.port}/data.csv`, false), store), isUrlRefused);
+      await assert.rejects(
+        ingestDataset(payload(`http://[::ffff:127.0.0.1]:${origin.port}/data.csv`, false), store),
+        isUrlRefused,
+      );
+      await assert.rejects(
+        ingestDataset(payload(`http://[::ffff:7f00:1]:${origin.port}/data.csv`, false), store),
+        isUrlRefused,
+      );
       assert.equal(origin.hits.length, before, 'nothing was fetched');
       const done = await ingestDataset(payload(`${origin.base}/to-inside`, true), store);
       assert.equal(done.format, 'csv');

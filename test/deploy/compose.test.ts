@@ -26,25 +26,41 @@ interface Service {
   container_name?: string;
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
-  deploy?: { resources?: { reservations?: { devices?: Array<{ driver?: string; count?: number | string; capabilities?: string[] }> } } };
+  deploy?: {
+    resources?: {
+      reservations?: { devices?: Array<{ driver?: string; count?: number | string; capabilities?: string[] }> };
+    };
+  };
 }
 
 /** `docker-compose config` of the file with the given variables only (none of the caller's environment). */
-function composeConfig(variables: Record<string, string> = {}): { status: number | null; stderr: string; services: Record<string, Service> } {
+function composeConfig(variables: Record<string, string> = {}): {
+  status: number | null;
+  stderr: string;
+  services: Record<string, Service>;
+} {
   // An env file of our own, so a developer's .env or exported variables cannot change what is tested.
   const dir = mkdtempSync(join(tmpdir(), 'kiln-compose-'));
   try {
     const envFile = join(dir, 'test.env');
-    writeFileSync(envFile, Object.entries(variables).map(([k, v]) => `${k}=${v}\n`).join(''));
+    writeFileSync(
+      envFile,
+      Object.entries(variables)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
     const result = spawnSync(COMPOSE, ['--env-file', envFile, '-f', 'docker-compose.yml', 'config'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
     });
     if (result.error) {
-      throw new Error(`${COMPOSE} could not run (${result.error.message}); install it with apt-get install -y docker-compose, as .ci/run does`);
+      throw new Error(
+        `${COMPOSE} could not run (${result.error.message}); install it with apt-get install -y docker-compose, as .ci/run does`,
+      );
     }
-    const parsed = result.status === 0 ? (parseYaml(result.stdout) as { services: Record<string, Service> }) : { services: {} };
+    const parsed =
+      result.status === 0 ? (parseYaml(result.stdout) as { services: Record<string, Service> }) : { services: {} };
     return { status: result.status, stderr: result.stderr, services: parsed.services };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -64,10 +80,16 @@ const durationMs = (value: string) => {
 
 test('docker-compose config accepts the file', () => {
   assert.equal(status, 0, stderr);
-  assert.deepEqual(
-    Object.keys(services).sort(),
-    ['api', 'minio', 'minio-bucket', 'postgres', 'prometheus', 'redis', 'worker', 'worker-cpu'],
-  );
+  assert.deepEqual(Object.keys(services).sort(), [
+    'api',
+    'minio',
+    'minio-bucket',
+    'postgres',
+    'prometheus',
+    'redis',
+    'worker',
+    'worker-cpu',
+  ]);
 });
 
 test('redis keeps the queue: append-only file, and noeviction as BullMQ requires', () => {
@@ -87,7 +109,11 @@ test('the GPU worker reserves an NVIDIA GPU; the CPU worker only runs with --pro
 
   assert.deepEqual(services['worker-cpu']!.profiles, ['cpu']);
   assert.equal(services['worker-cpu']!.build?.target, 'worker-cpu');
-  assert.equal(services['worker-cpu']!.deploy?.resources?.reservations?.devices, undefined, 'the CPU worker must start without a GPU');
+  assert.equal(
+    services['worker-cpu']!.deploy?.resources?.reservations?.devices,
+    undefined,
+    'the CPU worker must start without a GPU',
+  );
   assert.equal(env('worker-cpu').KILN_REQUIRE_GPU, '0');
   assert.equal(env('worker').KILN_REQUIRE_GPU, '1');
 
@@ -124,7 +150,20 @@ test('api and workers share one queue and one artifact store (MinIO over S3), an
   assert.equal(api.KILN_S3_SECRET_ACCESS_KEY, env('minio').MINIO_ROOT_PASSWORD);
   assert.match(api.DATABASE_URL ?? '', /^postgresql:\/\/kiln:[^@]+@postgres:5432\/kiln$/);
 
-  const shared = ['REDIS_URL', 'KILN_QUEUE_PREFIX', 'KILN_JOB_ATTEMPTS', 'KILN_LOCK_DURATION_MS', 'KILN_ARTIFACT_STORE', 'KILN_S3_BUCKET', 'KILN_S3_REGION', 'KILN_S3_ENDPOINT', 'KILN_S3_FORCE_PATH_STYLE', 'KILN_S3_ACCESS_KEY_ID', 'KILN_S3_SECRET_ACCESS_KEY', 'KILN_S3_PREFIX'];
+  const shared = [
+    'REDIS_URL',
+    'KILN_QUEUE_PREFIX',
+    'KILN_JOB_ATTEMPTS',
+    'KILN_LOCK_DURATION_MS',
+    'KILN_ARTIFACT_STORE',
+    'KILN_S3_BUCKET',
+    'KILN_S3_REGION',
+    'KILN_S3_ENDPOINT',
+    'KILN_S3_FORCE_PATH_STYLE',
+    'KILN_S3_ACCESS_KEY_ID',
+    'KILN_S3_SECRET_ACCESS_KEY',
+    'KILN_S3_PREFIX',
+  ];
   for (const worker of WORKERS) {
     for (const key of shared) assert.equal(env(worker)[key], api[key], `${worker}: ${key} differs from the api's`);
     assert.equal(env(worker).DATABASE_URL, undefined, `${worker} must not get the database`);
@@ -136,7 +175,11 @@ test('nothing starts before what it needs: healthy Redis and PostgreSQL, and the
   assert.equal(services.api!.depends_on?.redis?.condition, 'service_healthy');
   assert.equal(services.api!.depends_on?.postgres?.condition, 'service_healthy');
   for (const name of KILN_SERVICES) {
-    assert.equal(services[name]!.depends_on?.['minio-bucket']?.condition, 'service_completed_successfully', `${name} may start before its bucket exists`);
+    assert.equal(
+      services[name]!.depends_on?.['minio-bucket']?.condition,
+      'service_completed_successfully',
+      `${name} may start before its bucket exists`,
+    );
   }
   assert.equal(services['minio-bucket']!.depends_on?.minio?.condition, 'service_healthy');
 });
@@ -149,7 +192,11 @@ test('a stopping worker gets longer than KILN_SHUTDOWN_TIMEOUT_MS to checkpoint 
 });
 
 test('settings come from the environment: changing a variable changes the services', () => {
-  const changed = composeConfig({ KILN_WORKER_CONCURRENCY: '4', MINIO_ROOT_PASSWORD: 'another-secret', KILN_API_TOKEN: 'a-long-token' });
+  const changed = composeConfig({
+    KILN_WORKER_CONCURRENCY: '4',
+    MINIO_ROOT_PASSWORD: 'another-secret',
+    KILN_API_TOKEN: 'a-long-token',
+  });
   assert.equal(changed.status, 0, changed.stderr);
   assert.equal(changed.services.worker!.environment!.KILN_WORKER_CONCURRENCY, '4');
   assert.equal(changed.services.api!.environment!.KILN_API_TOKEN, 'a-long-token');
@@ -159,13 +206,22 @@ test('settings come from the environment: changing a variable changes the servic
 
 test('prometheus scrapes the api and every worker replica, on the ports they serve /metrics on', () => {
   const config = parseYaml(readFileSync(join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as {
-    scrape_configs: Array<{ job_name: string; metrics_path?: string; dns_sd_configs?: Array<{ names: string[]; type: string; port: number }> }>;
+    scrape_configs: Array<{
+      job_name: string;
+      metrics_path?: string;
+      dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
+    }>;
   };
-  const mounted = ([] as unknown[]).concat((services.prometheus as { volumes?: unknown[] }).volumes ?? []).map(String).join(' ');
+  const mounted = ([] as unknown[])
+    .concat((services.prometheus as { volumes?: unknown[] }).volumes ?? [])
+    .map(String)
+    .join(' ');
   assert.match(mounted, /deploy\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml/);
 
   const targets = config.scrape_configs.flatMap((job) =>
-    (job.dns_sd_configs ?? []).flatMap((sd) => sd.names.map((name) => ({ name, port: sd.port, type: sd.type, path: job.metrics_path ?? '/metrics' }))),
+    (job.dns_sd_configs ?? []).flatMap((sd) =>
+      sd.names.map((name) => ({ name, port: sd.port, type: sd.type, path: job.metrics_path ?? '/metrics' })),
+    ),
   );
   const api = targets.find((t) => t.name === 'api');
   assert.deepEqual(api && { port: api.port, path: api.path }, { port: loadConfig(env('api')).PORT, path: '/metrics' });
@@ -173,6 +229,10 @@ test('prometheus scrapes the api and every worker replica, on the ports they ser
     const target = targets.find((t) => t.name === worker);
     assert.ok(target, `prometheus does not scrape ${worker}`);
     assert.equal(target.type, 'A', 'an A query returns every replica of a scaled service');
-    assert.equal(target.port, loadConfig(env(worker)).KILN_METRICS_PORT, `${worker}: scraped on another port than it serves`);
+    assert.equal(
+      target.port,
+      loadConfig(env(worker)).KILN_METRICS_PORT,
+      `${worker}: scraped on another port than it serves`,
+    );
   }
 });

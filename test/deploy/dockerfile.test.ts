@@ -18,7 +18,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(ROOT + path, 'utf8');
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const ignored = dockerignoreMatcher(read('.dockerignore'));
-const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, { build?: { target?: string } }> };
 
 /** The final images and the npm script each one runs. */
@@ -33,7 +36,8 @@ const stage = (name: string): Stage => {
 const isStage = (name: string) => stageNames.includes(name);
 
 /** `${NAME}` in a FROM line, with the global ARG's default. */
-const expandArgs = (value: string) => value.replace(/\$\{?(\w+)\}?/g, (_, key: string) => dockerfile.globalArgs[key] ?? '');
+const expandArgs = (value: string) =>
+  value.replace(/\$\{?(\w+)\}?/g, (_, key: string) => dockerfile.globalArgs[key] ?? '');
 
 /** Where COPY puts each of its sources, resolved against the WORKDIR at that point. */
 function copyTargets(s: Stage): Array<{ from?: string; source: string; target: string }> {
@@ -46,7 +50,11 @@ function copyTargets(s: Stage): Array<{ from?: string; source: string; target: s
     const dest = posix.resolve(workdir, destination);
     const intoFolder = destination.endsWith('/') || sources.length > 1;
     for (const source of sources) {
-      targets.push({ from: flags.from, source, target: source === '.' ? dest : intoFolder ? posix.join(dest, basename(source)) : dest });
+      targets.push({
+        from: flags.from,
+        source,
+        target: source === '.' ? dest : intoFolder ? posix.join(dest, basename(source)) : dest,
+      });
     }
   }
   return targets;
@@ -72,7 +80,8 @@ function produces(name: string, path: string): boolean {
       if (source === '.') {
         // The whole build context: the path must be a file of the repository that .dockerignore lets through.
         const relative = posix.relative(target, path);
-        if (relative === '' || (!relative.startsWith('..') && existsSync(ROOT + relative) && !ignored(relative))) return true;
+        if (relative === '' || (!relative.startsWith('..') && existsSync(ROOT + relative) && !ignored(relative)))
+          return true;
       } else if (path === target || path.startsWith(`${target}/`) || target.startsWith(`${path}/`)) return true;
     }
     const installs = runs(s).filter((r) => /\bnpm (ci|install)\b|install-tfjs-node/.test(r));
@@ -93,7 +102,14 @@ test('every file COPY takes from the build context exists and is not excluded by
     }
   }
   // `COPY . .` then `npm ci` needs these in the context.
-  for (const needed of ['package.json', 'package-lock.json', 'scripts/prisma-generate.mjs', 'prisma/schema.prisma', 'web/index.html', 'src/api/main.ts']) {
+  for (const needed of [
+    'package.json',
+    'package-lock.json',
+    'scripts/prisma-generate.mjs',
+    'prisma/schema.prisma',
+    'web/index.html',
+    'src/api/main.ts',
+  ]) {
     assert.ok(!ignored(needed), `.dockerignore must not exclude ${needed}`);
   }
   for (const generated of ['node_modules', 'web/node_modules', 'src/generated', 'web/dist', '.env', '.git', 'data']) {
@@ -107,7 +123,10 @@ test('every COPY --from names an earlier stage that produces the path', () => {
       if (!from) continue;
       const earlier = dockerfile.stages.slice(0, index).map((e) => e.name);
       assert.ok(earlier.includes(from), `stage ${s.name}: COPY --from=${from}: no earlier stage of that name`);
-      assert.ok(produces(from, source), `stage ${s.name}: COPY --from=${from} ${source}: stage ${from} neither copies nor generates it`);
+      assert.ok(
+        produces(from, source),
+        `stage ${s.name}: COPY --from=${from} ${source}: stage ${from} neither copies nor generates it`,
+      );
     }
   });
 });
@@ -115,7 +134,11 @@ test('every COPY --from names an earlier stage that produces the path', () => {
 test('the build stage produces what the api image copies: postinstall generates the Prisma client and builds the dashboard', () => {
   const postinstall = pkg.scripts.postinstall ?? '';
   assert.match(postinstall, /prisma-generate/, 'package.json postinstall should generate the Prisma client');
-  assert.match(postinstall, /build-web|build:web/, 'package.json postinstall should build the dashboard (npm run build:web), which the api image copies from web/dist');
+  assert.match(
+    postinstall,
+    /build-web|build:web/,
+    'package.json postinstall should build the dashboard (npm run build:web), which the api image copies from web/dist',
+  );
   assert.ok(pkg.scripts['build:web'], 'package.json needs a build:web script (the dashboard build)');
 });
 
@@ -131,15 +154,21 @@ test('every `npm run X` in the Dockerfile names a script of package.json', () =>
   }
 });
 
-test('each image runs its npm script\'s command with node itself, behind tini, so SIGTERM reaches it', () => {
+test("each image runs its npm script's command with node itself, behind tini, so SIGTERM reaches it", () => {
   for (const [target, script] of Object.entries(TARGETS)) {
     const cmd = execForm(lastOf(dockerfile, target, 'CMD')?.args ?? '');
     assert.ok(cmd, `${target}: CMD should be in exec form`);
     assert.deepEqual(cmd, pkg.scripts[script]!.split(' '), `${target}: CMD should run what \`npm run ${script}\` runs`);
     assert.ok(existsSync(ROOT + cmd.at(-1)!), `${target}: ${cmd.at(-1)} does not exist`);
     const entrypoint = execForm(lastOf(dockerfile, target, 'ENTRYPOINT')?.args ?? '');
-    assert.deepEqual(entrypoint, ['/usr/bin/tini', '--'], `${target}: tini as PID 1 forwards signals and reaps children`);
-    const installed = lineage(dockerfile, target).flatMap(runs).some((r) => /apt-get install [^&]*\btini\b/.test(r));
+    assert.deepEqual(
+      entrypoint,
+      ['/usr/bin/tini', '--'],
+      `${target}: tini as PID 1 forwards signals and reaps children`,
+    );
+    const installed = lineage(dockerfile, target)
+      .flatMap(runs)
+      .some((r) => /apt-get install [^&]*\btini\b/.test(r));
     assert.ok(installed, `${target}: tini is not installed`);
   }
 });
@@ -158,7 +187,10 @@ test('images run as a non-root user and keep their data in /data', () => {
   for (const target of Object.keys(TARGETS)) {
     const user = lastOf(dockerfile, target, 'USER')?.args;
     assert.ok(user && user !== 'root' && user !== '0', `${target}: runs as root`);
-    assert.ok(runs(stage(target)).some((r) => r.includes('chown node:node /data')), `${target}: /data is not the user's`);
+    assert.ok(
+      runs(stage(target)).some((r) => r.includes('chown node:node /data')),
+      `${target}: /data is not the user's`,
+    );
   }
 });
 
@@ -166,25 +198,48 @@ test('the api image: production dependencies only, the dashboard, a HEALTHCHECK 
   const api = copyTargets(stage('api'));
   assert.ok(api.some((c) => c.from === 'prod-deps' && c.target === '/app/node_modules'));
   assert.match(runs(stage('prod-deps')).join(' '), /npm ci --omit=dev/);
-  assert.ok(api.some((c) => c.from === 'build' && c.source === '/app/web/dist'), 'the api image must contain web/dist');
+  assert.ok(
+    api.some((c) => c.from === 'build' && c.source === '/app/web/dist'),
+    'the api image must contain web/dist',
+  );
   assert.match(lastOf(dockerfile, 'api', 'HEALTHCHECK')?.args ?? '', /\/readyz/);
 });
 
 test('the worker images: tfjs-node(-gpu) of the same version as @tensorflow/tfjs, on CUDA 11.2 + cuDNN 8 for the GPU', () => {
-  assert.equal(dockerfile.globalArgs.TFJS_VERSION, pkg.dependencies['@tensorflow/tfjs'], 'a different tfjs-node version would install a second tfjs-core');
+  assert.equal(
+    dockerfile.globalArgs.TFJS_VERSION,
+    pkg.dependencies['@tensorflow/tfjs'],
+    'a different tfjs-node version would install a second tfjs-core',
+  );
   const installScript = read('deploy/install-tfjs-node.sh');
-  assert.match(installScript, /npm install --no-save --omit=dev/, 'the native backend must be added to production dependencies only');
+  assert.match(
+    installScript,
+    /npm install --no-save --omit=dev/,
+    'the native backend must be added to production dependencies only',
+  );
 
   const expectations = [
-    { target: 'worker', pkg: '@tensorflow/tfjs-node-gpu', requireGpu: '1', base: /nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/ },
+    {
+      target: 'worker',
+      pkg: '@tensorflow/tfjs-node-gpu',
+      requireGpu: '1',
+      base: /nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/,
+    },
     { target: 'worker-cpu', pkg: '@tensorflow/tfjs-node', requireGpu: '0', base: /^node:20/ },
   ];
   for (const e of expectations) {
     const modules = copyTargets(stage(e.target)).find((c) => c.target === '/app/node_modules');
     assert.ok(modules?.from, `${e.target}: node_modules should come from a deps stage`);
     const installs = lineage(dockerfile, modules.from).flatMap(runs).join('\n');
-    assert.match(installs, new RegExp(`install-tfjs-node ${e.pkg} "\\$\\{TFJS_VERSION\\}"`), `${e.target}: ${e.pkg} is not installed`);
-    assert.ok(copyTargets(stage(modules.from)).some((c) => c.from === 'prod-deps' && c.source === '/app/node_modules'), `${e.target}: should start from the production dependencies`);
+    assert.match(
+      installs,
+      new RegExp(`install-tfjs-node ${e.pkg} "\\$\\{TFJS_VERSION\\}"`),
+      `${e.target}: ${e.pkg} is not installed`,
+    );
+    assert.ok(
+      copyTargets(stage(modules.from)).some((c) => c.from === 'prod-deps' && c.source === '/app/node_modules'),
+      `${e.target}: should start from the production dependencies`,
+    );
 
     const root = lineage(dockerfile, e.target).at(-1)!;
     assert.match(expandArgs(root.base), e.base, `${e.target}: built on ${expandArgs(root.base)}`);

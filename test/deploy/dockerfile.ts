@@ -38,7 +38,11 @@ export function parseDockerfile(text: string): Dockerfile {
     pending = pending ? { text: `${pending.text} ${body}`, line: pending.line } : { text: body, line: index + 1 };
     if (continues) return;
     const match = /^(\S+)\s*(.*)$/s.exec(pending.text.trim())!;
-    instructions.push({ keyword: match[1]!.toUpperCase(), args: match[2]!.replace(/\s+/g, ' ').trim(), line: pending.line });
+    instructions.push({
+      keyword: match[1]!.toUpperCase(),
+      args: match[2]!.replace(/\s+/g, ' ').trim(),
+      line: pending.line,
+    });
     pending = undefined;
   });
 
@@ -47,7 +51,11 @@ export function parseDockerfile(text: string): Dockerfile {
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const [base, as, name] = instruction.args.split(' ').filter((word) => !word.startsWith('--'));
-      stages.push({ name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length), base: base!, instructions: [] });
+      stages.push({
+        name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length),
+        base: base!,
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (instruction.keyword === 'ARG') {
         const [key, value = ''] = instruction.args.split('=');

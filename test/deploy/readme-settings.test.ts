@@ -16,7 +16,10 @@ function settingsTable(): Map<string, string> {
   assert.ok(section, 'README.md has no "## Settings" section');
   const rows = new Map<string, string>();
   for (const line of section[1]!.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[0] ?? '')?.[1];
     if (name) rows.set(name, cells[1] ?? '');
   }
@@ -43,7 +46,10 @@ test('the default column says the default of ConfigSchema', () => {
     if (property.default === undefined) {
       assert.match(cell, /^\(none/, `${key} has no default; its row says ${cell}`);
     } else {
-      assert.ok(cell.includes(`\`${String(property.default)}\``), `${key}: the default is ${String(property.default)}; its row says ${cell}`);
+      assert.ok(
+        cell.includes(`\`${String(property.default)}\``),
+        `${key}: the default is ${String(property.default)}; its row says ${cell}`,
+      );
     }
   }
 });

@@ -7,7 +7,12 @@ export const MNIST_DIR = fileURLToPath(new URL('../../../shared/datasets/mnist/'
 export const MNIST_FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
 /** POSTs files as multipart/form-data to /datasets, with extra form fields. */
-export async function uploadDataset(base: string, files: Array<{ name: string; data: Uint8Array }>, fields: Record<string, string>, headers: Record<string, string> = {}) {
+export async function uploadDataset(
+  base: string,
+  files: Array<{ name: string; data: Uint8Array }>,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   for (const file of files) form.append('files', new Blob([file.data]), file.name);
@@ -17,7 +22,9 @@ export async function uploadDataset(base: string, files: Array<{ name: string; d
 
 /** Reads the real MNIST files. */
 export async function mnistFiles() {
-  return Promise.all(MNIST_FILES.map(async (name) => ({ name, data: new Uint8Array(await readFile(`${MNIST_DIR}${name}`)) })));
+  return Promise.all(
+    MNIST_FILES.map(async (name) => ({ name, data: new Uint8Array(await readFile(`${MNIST_DIR}${name}`)) })),
+  );
 }
 
 /** Waits until a dataset leaves `ingesting` and returns it. */

@@ -22,7 +22,9 @@ export interface TestEnvironment {
  * temporary data directory and (unless `database: 'pglite'`) a new PostgreSQL database, all removed
  * again by cleanup().
  */
-export async function createTestEnvironment(opts: { database?: 'postgresql' | 'pglite'; env?: Record<string, string> } = {}): Promise<TestEnvironment> {
+export async function createTestEnvironment(
+  opts: { database?: 'postgresql' | 'pglite'; env?: Record<string, string> } = {},
+): Promise<TestEnvironment> {
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const dataDir = await mkdtemp(join(tmpdir(), `kiln-${id}-`));
   const env: Record<string, string> = {

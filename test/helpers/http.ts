@@ -1,5 +1,11 @@
 /** Small fetch helpers for tests that talk to the real api over HTTP. */
-export async function request(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -10,7 +16,11 @@ export async function request(base: string, method: string, path: string, body?:
 }
 
 /** Polls `fn` until it returns a truthy value (or throws after timeoutMs), returning that value. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false | null>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -26,7 +36,13 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>
 }
 
 /** Waits until a run reaches one of the given statuses and returns it. */
-export function waitForRun(base: string, id: string, statuses: string[], timeoutMs = 90_000, headers: Record<string, string> = {}) {
+export function waitForRun(
+  base: string,
+  id: string,
+  statuses: string[],
+  timeoutMs = 90_000,
+  headers: Record<string, string> = {},
+) {
   return waitFor(
     async () => {
       const { body } = await request(base, 'GET', `/runs/${id}`, undefined, headers);

@@ -3,7 +3,7 @@
 /** Two Gaussian blobs in 4-D, labelled one-hot: a dense classifier learns it in a few epochs. */
 export function blobs(samples: number, seed = 1): { x: number[][]; y: number[][] } {
   let s = seed;
-  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const random = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const x: number[][] = [];
   const y: number[][] = [];
   for (let i = 0; i < samples; i++) {
@@ -14,7 +14,9 @@ export function blobs(samples: number, seed = 1): { x: number[][]; y: number[][]
   return { x, y };
 }
 
-export function denseRunSpec(overrides: { epochs?: number; samples?: number; batchSize?: number; name?: string; units?: number } = {}) {
+export function denseRunSpec(
+  overrides: { epochs?: number; samples?: number; batchSize?: number; name?: string; units?: number } = {},
+) {
   return {
     name: overrides.name ?? 'blobs',
     model: {
@@ -25,7 +27,11 @@ export function denseRunSpec(overrides: { epochs?: number; samples?: number; bat
       ],
     },
     dataset: { inline: blobs(overrides.samples ?? 64) },
-    compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
+    compile: {
+      optimizer: { type: 'adam', learningRate: 0.01 },
+      loss: 'categorical_crossentropy',
+      metrics: ['accuracy'],
+    },
     fit: { epochs: overrides.epochs ?? 3, batchSize: overrides.batchSize ?? 16, validationSplit: 0.25, seed: 7 },
   };
 }

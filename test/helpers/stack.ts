@@ -32,7 +32,10 @@ export async function startStack(opts?: Parameters<typeof createTestEnvironment>
  * A whole Kiln for the tests of the enclosing file or describe block: started before the first test,
  * stopped after the last. Its fields are set once the first test runs.
  */
-export function useStack(opts?: Parameters<typeof createTestEnvironment>[0], hooks: { started?(stack: Stack): Promise<void> | void } = {}): Stack {
+export function useStack(
+  opts?: Parameters<typeof createTestEnvironment>[0],
+  hooks: { started?(stack: Stack): Promise<void> | void } = {},
+): Stack {
   const stack = {} as Stack;
   before(async () => {
     Object.assign(stack, await startStack(opts));

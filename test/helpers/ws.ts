@@ -27,7 +27,9 @@ export class EventClient {
       this.socket.once('error', reject);
       this.socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
-    this.closed = new Promise((resolve) => this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     this.socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString());
       if (typeof message.seq === 'number') this.events.push(this.strip(message));
@@ -43,7 +45,8 @@ export class EventClient {
   async until(predicate: (events: ReceivedEvent[]) => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events)) {
-      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`socket closed before the condition held (${this.events.length} events)`);
+      if (this.socket.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed before the condition held (${this.events.length} events)`);
       if (Date.now() > deadline) throw new Error(`timed out with ${this.events.length} events`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);

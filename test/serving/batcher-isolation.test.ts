@@ -8,12 +8,16 @@ const one = (v: number): BatchRequest => ({ count: 1, inputs: [Float32Array.of(v
 test('a batch that throws is rerun request by request: the bad request fails, the others get their own rows', async () => {
   const runs: number[] = [];
   // Like tfjs's gather: any index out of range fails the whole run.
-  const batcher = new MicroBatcher(async (batch) => {
-    runs.push(batch.count);
-    await new Promise((r) => setTimeout(r, 2));
-    if (batch.inputs[0]!.some((v) => v >= 1000)) throw new Error(`GatherV2: the index value ${batch.inputs[0]!.find((v) => v >= 1000)} is not in [0, 9]`);
-    return [{ name: 'y', rowShape: [1], data: batch.inputs[0]!.map((v) => v * 2) }];
-  }, { maxSize: 16, timeoutMs: 5 });
+  const batcher = new MicroBatcher(
+    async (batch) => {
+      runs.push(batch.count);
+      await new Promise((r) => setTimeout(r, 2));
+      if (batch.inputs[0]!.some((v) => v >= 1000))
+        throw new Error(`GatherV2: the index value ${batch.inputs[0]!.find((v) => v >= 1000)} is not in [0, 9]`);
+      return [{ name: 'y', rowShape: [1], data: batch.inputs[0]!.map((v) => v * 2) }];
+    },
+    { maxSize: 16, timeoutMs: 5 },
+  );
   const values = Array.from({ length: 40 }, (_, i) => (i % 10 === 7 ? 1000 + i : i));
   const settled = await Promise.allSettled(values.map((v) => batcher.submit(one(v))));
   settled.forEach((s, i) => {
@@ -25,5 +29,8 @@ test('a batch that throws is rerun request by request: the bad request fails, th
       assert.deepEqual(Array.from((s as PromiseFulfilledResult<any>).value[0].data), [values[i]! * 2]);
     }
   });
-  assert.ok(runs.some((n) => n > 1), `requests were batched: ${runs}`);
+  assert.ok(
+    runs.some((n) => n > 1),
+    `requests were batched: ${runs}`,
+  );
 });

@@ -8,11 +8,13 @@ function cache(maxBytes: number) {
   const disposed: string[] = [];
   const loads: string[] = [];
   const c = new ModelCache<string>({ maxBytes, dispose: (value) => disposed.push(value) });
-  const load = (bytes: number, delayMs = 0) => async (key: string) => {
-    loads.push(key);
-    await new Promise((r) => setTimeout(r, delayMs));
-    return { value: key, bytes };
-  };
+  const load =
+    (bytes: number, delayMs = 0) =>
+    async (key: string) => {
+      loads.push(key);
+      await new Promise((r) => setTimeout(r, delayMs));
+      return { value: key, bytes };
+    };
   return { c, disposed, loads, load };
 }
 
@@ -30,7 +32,11 @@ test('the cache evicts least recently used models beyond its byte budget and dis
 
 test('loading is single-flight and a model in use is disposed only when its last request ends', async () => {
   const { c, disposed, loads, load } = cache(1000);
-  const leases = await Promise.all([c.acquire('m', load(10, 20)), c.acquire('m', load(10, 20)), c.acquire('m', load(10, 20))]);
+  const leases = await Promise.all([
+    c.acquire('m', load(10, 20)),
+    c.acquire('m', load(10, 20)),
+    c.acquire('m', load(10, 20)),
+  ]);
   assert.deepEqual(loads, ['m'], 'one load for three waiting requests');
   c.remove('m');
   assert.equal(c.state('m'), undefined);
@@ -43,17 +49,22 @@ test('loading is single-flight and a model in use is disposed only when its last
 
 test('a failed load is forgotten, so the next request tries again', async () => {
   const { c, load } = cache(1000);
-  await assert.rejects(c.acquire('x', async () => Promise.reject(new Error('artifact missing'))), /artifact missing/);
+  await assert.rejects(
+    c.acquire('x', async () => Promise.reject(new Error('artifact missing'))),
+    /artifact missing/,
+  );
   assert.equal(c.state('x'), undefined);
   (await c.acquire('x', load(1))).release();
   assert.equal(c.state('x'), 'ready');
 });
 
-const identity = (calls: number[]) => async (batch: BatchRequest): Promise<OutputRows[]> => {
-  calls.push(batch.count);
-  await new Promise((r) => setTimeout(r, 5));
-  return [{ name: 'y', rowShape: [1], data: batch.inputs[0]!.map((v) => v * 2) }];
-};
+const identity =
+  (calls: number[]) =>
+  async (batch: BatchRequest): Promise<OutputRows[]> => {
+    calls.push(batch.count);
+    await new Promise((r) => setTimeout(r, 5));
+    return [{ name: 'y', rowShape: [1], data: batch.inputs[0]!.map((v) => v * 2) }];
+  };
 const one = (v: number): BatchRequest => ({ count: 1, inputs: [Float32Array.of(v)], rowShapes: [[1]] });
 
 test('requests arriving while a batch runs are joined into the next batch, each getting its own rows back', async () => {
@@ -61,7 +72,10 @@ test('requests arriving while a batch runs are joined into the next batch, each 
   const batcher = new MicroBatcher(identity(calls), { maxSize: 8, timeoutMs: 2 });
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.submit(one(i))));
   answers.forEach((outputs, i) => assert.deepEqual(Array.from(outputs[0]!.data), [i * 2]));
-  assert.equal(calls.reduce((a, b) => a + b, 0), 20);
+  assert.equal(
+    calls.reduce((a, b) => a + b, 0),
+    20,
+  );
   assert.ok(Math.max(...calls) <= 8, `no batch above maxSize: ${calls}`);
   assert.ok(calls.length < 20, `batched: ${calls}`);
   assert.deepEqual(batcher.stats, { batches: calls.length, instances: 20 });
@@ -76,10 +90,13 @@ test('with maxSize 1 every request runs on its own', async () => {
 
 test('a failing batch rejects its requests and the batcher goes on', async () => {
   let fail = true;
-  const batcher = new MicroBatcher(async (batch) => {
-    if (fail) throw new Error('kernel failed');
-    return [{ name: 'y', rowShape: [1], data: batch.inputs[0]! }];
-  }, { maxSize: 4, timeoutMs: 1 });
+  const batcher = new MicroBatcher(
+    async (batch) => {
+      if (fail) throw new Error('kernel failed');
+      return [{ name: 'y', rowShape: [1], data: batch.inputs[0]! }];
+    },
+    { maxSize: 4, timeoutMs: 1 },
+  );
   await assert.rejects(batcher.submit(one(1)), /kernel failed/);
   fail = false;
   assert.deepEqual(Array.from((await batcher.submit(one(3)))[0]!.data), [3]);
@@ -88,16 +105,22 @@ test('a failing batch rejects its requests and the batcher goes on', async () =>
 test('one slow model does not hold up another: batchers interleave', async () => {
   const order: string[] = [];
   let slowFinished = 0;
-  const slow = new MicroBatcher(async (b) => {
-    order.push('slow');
-    await new Promise((r) => setTimeout(r, 30));
-    slowFinished++;
-    return [{ name: 'y', rowShape: [1], data: b.inputs[0]! }];
-  }, { maxSize: 1, timeoutMs: 0 });
-  const fast = new MicroBatcher(async (b) => {
-    order.push('fast');
-    return [{ name: 'y', rowShape: [1], data: b.inputs[0]! }];
-  }, { maxSize: 1, timeoutMs: 0 });
+  const slow = new MicroBatcher(
+    async (b) => {
+      order.push('slow');
+      await new Promise((r) => setTimeout(r, 30));
+      slowFinished++;
+      return [{ name: 'y', rowShape: [1], data: b.inputs[0]! }];
+    },
+    { maxSize: 1, timeoutMs: 0 },
+  );
+  const fast = new MicroBatcher(
+    async (b) => {
+      order.push('fast');
+      return [{ name: 'y', rowShape: [1], data: b.inputs[0]! }];
+    },
+    { maxSize: 1, timeoutMs: 0 },
+  );
   const slowDone = Promise.all(Array.from({ length: 5 }, (_, i) => slow.submit(one(i))));
   await fast.submit(one(1));
   // Counted, not timed: the fast model's answer came while the slow model's queue of five was still running.

@@ -36,14 +36,29 @@ test('a model deleted while a request loads it answers 404 and does not come bac
   const store = new GatedStore(root);
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
   await model.save(artifactIOHandler(store, 'models/m'));
-  const record: ServedModelRecord = { id: 'm-1', name: 'm', version: 1, path: 'models/m', signature: modelSignature(model), labels: null, preprocessing: null };
+  const record: ServedModelRecord = {
+    id: 'm-1',
+    name: 'm',
+    version: 1,
+    path: 'models/m',
+    signature: modelSignature(model),
+    labels: null,
+    preprocessing: null,
+  };
   model.dispose();
-  const serving = new ServingService(store, { cacheBytes: 1 << 20, batchMaxSize: 1, batchTimeoutMs: 0, maxInstances: 8 }, pino({ level: 'silent' }));
+  const serving = new ServingService(
+    store,
+    { cacheBytes: 1 << 20, batchMaxSize: 1, batchTimeoutMs: 0, maxInstances: 8 },
+    pino({ level: 'silent' }),
+  );
   try {
     const answer = serving.predict(record, { instances: [[0, 1]] });
     serving.unload(record.id); // the delete, between the request's registry read and its load
     store.open();
-    await assert.rejects(answer, (error: { statusCode?: number; status?: number }) => (error.statusCode ?? error.status) === 404);
+    await assert.rejects(
+      answer,
+      (error: { statusCode?: number; status?: number }) => (error.statusCode ?? error.status) === 404,
+    );
     assert.equal(serving.loadedRecord(record.id), undefined, 'the deleted model is not served by id');
     assert.equal(serving.state(record.id), undefined);
   } finally {

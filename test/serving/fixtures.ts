@@ -50,9 +50,15 @@ export function multiOutput(): tf.LayersModel {
   const sensor = tf.input({ shape: [2, 2], name: 'sensor' });
   const flat = tf.layers.flatten().apply(sensor) as tf.SymbolicTensor;
   const joined = tf.layers.concatenate().apply([signal, flat]) as tf.SymbolicTensor;
-  const hidden = tf.layers.dense({ units: 6, activation: 'tanh', kernelInitializer: seeded(3) }).apply(joined) as tf.SymbolicTensor;
-  const scores = tf.layers.dense({ units: 3, activation: 'softmax', name: 'scores', kernelInitializer: seeded(4) }).apply(hidden) as tf.SymbolicTensor;
-  const value = tf.layers.dense({ units: 1, name: 'value', kernelInitializer: seeded(5) }).apply(hidden) as tf.SymbolicTensor;
+  const hidden = tf.layers
+    .dense({ units: 6, activation: 'tanh', kernelInitializer: seeded(3) })
+    .apply(joined) as tf.SymbolicTensor;
+  const scores = tf.layers
+    .dense({ units: 3, activation: 'softmax', name: 'scores', kernelInitializer: seeded(4) })
+    .apply(hidden) as tf.SymbolicTensor;
+  const value = tf.layers
+    .dense({ units: 1, name: 'value', kernelInitializer: seeded(5) })
+    .apply(hidden) as tf.SymbolicTensor;
   return tf.model({ inputs: [signal, sensor], outputs: [scores, value] });
 }
 
@@ -60,7 +66,13 @@ export function multiOutput(): tf.LayersModel {
 export function imageModel(): tf.LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(6) }),
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 2,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: seeded(6),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: seeded(7) }),
     ],
@@ -70,8 +82,14 @@ export function imageModel(): tf.LayersModel {
 /** TF Serving's documented half_plus_three, as tfjs can build it: x of shape [1] in, y = x/2 + 3 (a scalar per row) out. */
 export function halfPlusThree(): tf.LayersModel {
   const x = tf.input({ shape: [1], name: 'x' });
-  const dense = tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.constant({ value: 0.5 }), biasInitializer: tf.initializers.constant({ value: 3 }) });
-  const y = tf.layers.reshape({ targetShape: [], name: 'y' }).apply(dense.apply(x) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  const dense = tf.layers.dense({
+    units: 1,
+    kernelInitializer: tf.initializers.constant({ value: 0.5 }),
+    biasInitializer: tf.initializers.constant({ value: 3 }),
+  });
+  const y = tf.layers
+    .reshape({ targetShape: [], name: 'y' })
+    .apply(dense.apply(x) as tf.SymbolicTensor) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: y });
 }
 
@@ -88,7 +106,10 @@ export function pngBase64(width: number, height: number, seed: number): string {
 }
 
 /** The model's own predict, as nested arrays per output. */
-export function localPredict(model: tf.LayersModel, inputs: number[][] | number[][][] | Array<number[] | number[][] | number[][][]>[] | tf.Tensor | tf.Tensor[]): number[][][] | any {
+export function localPredict(
+  model: tf.LayersModel,
+  inputs: number[][] | number[][][] | Array<number[] | number[][] | number[][][]>[] | tf.Tensor | tf.Tensor[],
+): number[][][] | any {
   return tf.tidy(() => {
     const y = model.predict(inputs as tf.Tensor | tf.Tensor[]);
     return (Array.isArray(y) ? y : [y]).map((t) => t.arraySync());
@@ -99,10 +120,16 @@ export function localPredict(model: tf.LayersModel, inputs: number[][] | number[
 export function assertClose(actual: unknown, expected: unknown, path = '$'): void {
   if (typeof expected === 'number') {
     assert.equal(typeof actual, 'number', `${path}: expected a number, got ${JSON.stringify(actual)}`);
-    assert.ok(Math.abs((actual as number) - expected) <= 1e-5, `${path}: ${actual} differs from ${expected} by more than 1e-5`);
+    assert.ok(
+      Math.abs((actual as number) - expected) <= 1e-5,
+      `${path}: ${actual} differs from ${expected} by more than 1e-5`,
+    );
     return;
   }
-  assert.ok(Array.isArray(expected) && Array.isArray(actual), `${path}: expected an array, got ${JSON.stringify(actual)?.slice(0, 80)}`);
+  assert.ok(
+    Array.isArray(expected) && Array.isArray(actual),
+    `${path}: expected an array, got ${JSON.stringify(actual)?.slice(0, 80)}`,
+  );
   assert.equal(actual.length, expected.length, `${path}: length`);
   expected.forEach((e, i) => assertClose((actual as unknown[])[i], e, `${path}[${i}]`));
 }

@@ -27,11 +27,17 @@ describe('model version numbers', () => {
   test('the list pages on after the last model it gave, even once that model is deleted; a made-up cursor is a 400', async () => {
     const other = await trainVersion('other'); // the newest; pinned@2 (the previous test's) comes next
     const first = (await request(stack.api.url, 'GET', '/models?limit=1')).body;
-    assert.deepEqual(first.models.map((m: { id: string }) => m.id), [other.id]);
+    assert.deepEqual(
+      first.models.map((m: { id: string }) => m.id),
+      [other.id],
+    );
     assert.ok(first.nextCursor);
     assert.equal((await request(stack.api.url, 'DELETE', `/models/${other.id}`)).status, 204);
     const second = (await request(stack.api.url, 'GET', `/models?limit=1&cursor=${first.nextCursor}`)).body;
-    assert.deepEqual(second.models.map((m: { name: string; version: number }) => `${m.name}@${m.version}`), ['pinned@2']);
+    assert.deepEqual(
+      second.models.map((m: { name: string; version: number }) => `${m.name}@${m.version}`),
+      ['pinned@2'],
+    );
     const bogus = await request(stack.api.url, 'GET', '/models?cursor=bogus');
     assert.equal(bogus.status, 400);
     assert.equal(bogus.body.error.details[0].path, 'querystring.cursor');

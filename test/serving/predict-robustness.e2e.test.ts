@@ -19,9 +19,13 @@ const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
 /** int32 tokens [4] → Embedding(input_dim 10) → a 2-class softmax. */
 function tokenModel(): tf.LayersModel {
   const tokens = tf.input({ shape: [4], dtype: 'int32', name: 'tokens' });
-  const embedded = tf.layers.embedding({ inputDim: 10, outputDim: 3, embeddingsInitializer: seeded(11) }).apply(tokens) as tf.SymbolicTensor;
+  const embedded = tf.layers
+    .embedding({ inputDim: 10, outputDim: 3, embeddingsInitializer: seeded(11) })
+    .apply(tokens) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(embedded) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: seeded(12) }).apply(flat) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 2, activation: 'softmax', kernelInitializer: seeded(12) })
+    .apply(flat) as tf.SymbolicTensor;
   return tf.model({ inputs: tokens, outputs: out });
 }
 
@@ -29,9 +33,13 @@ function tokenModel(): tf.LayersModel {
 function hiddenEmbeddingModel(): tf.LayersModel {
   const x = tf.input({ shape: [4], name: 'x' });
   const reshaped = tf.layers.reshape({ targetShape: [4] }).apply(x) as tf.SymbolicTensor;
-  const embedded = tf.layers.embedding({ inputDim: 10, outputDim: 3, embeddingsInitializer: seeded(13) }).apply(reshaped) as tf.SymbolicTensor;
+  const embedded = tf.layers
+    .embedding({ inputDim: 10, outputDim: 3, embeddingsInitializer: seeded(13) })
+    .apply(reshaped) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(embedded) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: seeded(14) }).apply(flat) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 2, activation: 'softmax', kernelInitializer: seeded(14) })
+    .apply(flat) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: out });
 }
 
@@ -46,7 +54,12 @@ function xorModel(): tf.LayersModel {
 }
 
 /** A POST with exactly the given content-type header (or none), as curl or Python's requests send it. */
-function rawPost(base: string, path: string, body: string, contentType: string | undefined): Promise<{ status: number; body: any }> {
+function rawPost(
+  base: string,
+  path: string,
+  body: string,
+  contentType: string | undefined,
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(body) };
     if (contentType !== undefined) headers['content-type'] = contentType;
@@ -84,7 +97,12 @@ describe('serving robustness', () => {
     assert.deepEqual(Object.keys(tfs.body), ['error'], 'TF Serving’s error shape');
     assert.match(tfs.body.error, /indices\[0,0\] = 1000 is not in \[0, 10\)/);
 
-    const kiln = await post('/models/seq/predict', { instances: [[1, 2, 3, 4], [1, 2, -1, 4]] });
+    const kiln = await post('/models/seq/predict', {
+      instances: [
+        [1, 2, 3, 4],
+        [1, 2, -1, 4],
+      ],
+    });
     assert.equal(kiln.status, 400, JSON.stringify(kiln.body));
     assert.equal(kiln.body.error.code, 'invalid_input');
     assert.match(kiln.body.error.message, /^instances\[1\]\[2\]: indices\[1,2\] = -1 is not in \[0, 10\)/);
@@ -100,20 +118,33 @@ describe('serving robustness', () => {
   });
 
   test('bad and good requests sent together: every good one gets its own right answer, each bad one a 400', async () => {
-    for (const [name, build] of [['seq-busy', tokenModel], ['hidden', hiddenEmbeddingModel]] as const) {
+    for (const [name, build] of [
+      ['seq-busy', tokenModel],
+      ['hidden', hiddenEmbeddingModel],
+    ] as const) {
       const model = build();
       await registerModel(api.app, model, { name });
       const good = Array.from({ length: 48 }, (_, i) => [i % 10, (i * 3) % 10, (i * 7) % 10, 9 - (i % 10)]);
       const [expected] = localPredict(model, tf.tensor(good, undefined, name === 'hidden' ? 'float32' : 'int32'));
-      const bad = [[1000, 2, 3, 4], [1, 2, 3, 12], [-5, 0, 0, 0]];
+      const bad = [
+        [1000, 2, 3, 4],
+        [1, 2, 3, 12],
+        [-5, 0, 0, 0],
+      ];
       const sends = [
         ...good.map((row, i) => ({ row, i, path: i % 2 ? `/v1/models/${name}:predict` : `/models/${name}/predict` })),
-        ...bad.map((row, k) => ({ row, i: -1 - k, path: k % 2 ? `/v1/models/${name}:predict` : `/models/${name}/predict` })),
+        ...bad.map((row, k) => ({
+          row,
+          i: -1 - k,
+          path: k % 2 ? `/v1/models/${name}:predict` : `/models/${name}/predict`,
+        })),
       ];
       // Interleave the bad ones among the good.
       sends.sort((a, b) => ((a.i < 0 ? -a.i * 13 : a.i) % 17) - ((b.i < 0 ? -b.i * 13 : b.i) % 17));
       await post(`/models/${name}/predict`, { instances: [good[0]] }); // loaded, so the burst is batched, not waiting on the load
-      const answers = await Promise.all(sends.map(async (s) => ({ ...s, answer: await post(s.path, { instances: [s.row] }) })));
+      const answers = await Promise.all(
+        sends.map(async (s) => ({ ...s, answer: await post(s.path, { instances: [s.row] }) })),
+      );
       for (const { i, path, answer } of answers) {
         if (i < 0) {
           assert.equal(answer.status, 400, `${name} bad request ${path}: ${JSON.stringify(answer.body)}`);
@@ -124,7 +155,10 @@ describe('serving robustness', () => {
         assertClose(values, expected[i]);
       }
       const stats = api.app.serving.batchStats((await request(api.url, 'GET', `/models/${name}`)).body.id)!;
-      assert.ok(stats.batches < sends.length, `${name}: ${sends.length} requests ran in ${stats.batches} batches, so they were batched`);
+      assert.ok(
+        stats.batches < sends.length,
+        `${name}: ${sends.length} requests ran in ${stats.batches} batches, so they were batched`,
+      );
     }
   });
 
@@ -143,14 +177,28 @@ describe('serving robustness', () => {
     const [expected] = localPredict(model, tf.tensor([[0, 1]]));
     const body = '{"instances": [[0, 1]]}';
     // curl -XPOST localhost:8080/v1/models/xor:predict -d '{"instances": [[0, 1]]}' (README) sends form-urlencoded.
-    for (const contentType of ['application/x-www-form-urlencoded', undefined, 'text/plain', 'text/plain; charset=utf-8', 'application/json']) {
+    for (const contentType of [
+      'application/x-www-form-urlencoded',
+      undefined,
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'application/json',
+    ]) {
       for (const path of ['/v1/models/xor:predict', '/v1/models/xor/versions/1:predict', '/models/xor/predict']) {
         const answer = await rawPost(api.url, path, body, contentType);
         assert.equal(answer.status, 200, `${path} with content-type ${contentType}: ${JSON.stringify(answer.body)}`);
-        assertClose(path.startsWith('/v1') ? answer.body.predictions : answer.body.predictions.map((p: any) => p.values), expected);
+        assertClose(
+          path.startsWith('/v1') ? answer.body.predictions : answer.body.predictions.map((p: any) => p.values),
+          expected,
+        );
       }
     }
-    const broken = await rawPost(api.url, '/v1/models/xor:predict', '{"instances": [[0, 1]', 'application/x-www-form-urlencoded');
+    const broken = await rawPost(
+      api.url,
+      '/v1/models/xor:predict',
+      '{"instances": [[0, 1]',
+      'application/x-www-form-urlencoded',
+    );
     assert.equal(broken.status, 400);
     assert.equal(typeof broken.body.error, 'string');
     const empty = await rawPost(api.url, '/v1/models/xor:predict', '', undefined);
@@ -160,7 +208,10 @@ describe('serving robustness', () => {
     // Not the rest of the api: a form-urlencoded run body is still refused, and multipart uploads still work.
     assert.equal((await rawPost(api.url, '/runs', '{}', 'application/x-www-form-urlencoded')).status, 415);
     const csv = 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n';
-    const uploaded = await uploadDataset(api.url, [{ name: 'tiny.csv', data: new TextEncoder().encode(csv) }], { name: 'tiny', labelColumn: 'label' });
+    const uploaded = await uploadDataset(api.url, [{ name: 'tiny.csv', data: new TextEncoder().encode(csv) }], {
+      name: 'tiny',
+      labelColumn: 'label',
+    });
     assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
   });
 
@@ -171,7 +222,9 @@ describe('serving robustness', () => {
     const path = `runs/${runId}/model`;
     await model.save(artifactIOHandler(api.app.artifacts, path));
     const modelId = randomUUID();
-    await api.app.db.prisma.model.create({ data: { id: modelId, name: 'doomed', version: 1, runId, path, signature: modelSignature(model) as object } });
+    await api.app.db.prisma.model.create({
+      data: { id: modelId, name: 'doomed', version: 1, runId, path, signature: modelSignature(model) as object },
+    });
     assert.equal((await post(`/models/${modelId}/predict`, { instances: rows(1, 4) })).status, 200);
     assert.equal(api.app.serving.state(modelId), 'ready');
 
@@ -184,7 +237,8 @@ describe('serving robustness', () => {
   });
 
   test('versions beyond int32 are versions no model has (404); digits beyond int64 are no version (400); never a 500', async () => {
-    if (!(await request(api.url, 'GET', '/models/xor')).body?.id) await registerModel(api.app, xorModel(), { name: 'xor' });
+    if (!(await request(api.url, 'GET', '/models/xor')).body?.id)
+      await registerModel(api.app, xorModel(), { name: 'xor' });
     const x = { instances: [[0, 1]] };
     const cases: Array<[string, string, unknown, number]> = [
       ['POST', '/models/xor@3000000000/predict', x, 404],
@@ -206,7 +260,11 @@ describe('serving robustness', () => {
     ];
     for (const [method, path, body, expected] of cases) {
       const answer = await request(api.url, method, path, body);
-      assert.equal(answer.status, expected, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(answer.body)}`);
+      assert.equal(
+        answer.status,
+        expected,
+        `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(answer.body)}`,
+      );
       if (path.startsWith('/v1')) {
         assert.deepEqual(Object.keys(answer.body), ['error']);
         assert.equal(typeof answer.body.error, 'string');
@@ -215,7 +273,9 @@ describe('serving robustness', () => {
         assert.doesNotMatch(answer.body.error.message, /prisma|invocation/i);
       }
     }
-    assert.deepEqual((await request(api.url, 'GET', '/v1/models/xor/versions/3000000000')).body, { error: 'Servable not found for request: Specific(xor, 3000000000)' });
+    assert.deepEqual((await request(api.url, 'GET', '/v1/models/xor/versions/3000000000')).body, {
+      error: 'Servable not found for request: Specific(xor, 3000000000)',
+    });
     assert.deepEqual((await request(api.url, 'GET', '/v1/models/xor/versions/99999999999999999999')).body, {
       error: 'Failed to convert version: 99999999999999999999 to numeric.',
     });

@@ -25,15 +25,27 @@ describe('TensorFlow Serving REST API, as documented', () => {
   });
 
   const raw = async (method: string, path: string, body?: string) => {
-    const response = await fetch(`${api.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body });
+    const response = await fetch(`${api.url}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body,
+    });
     return { status: response.status, body: (await response.json()) as any };
   };
 
   test('predict, row format: {"instances": ...} → {"predictions": ...}', async () => {
-    const { status, body } = await raw('POST', '/v1/models/half_plus_three:predict', '{"instances": [[1.0], [2.0], [5.0]]}');
+    const { status, body } = await raw(
+      'POST',
+      '/v1/models/half_plus_three:predict',
+      '{"instances": [[1.0], [2.0], [5.0]]}',
+    );
     assert.equal(status, 200);
     assert.deepEqual(body, { predictions: [3.5, 4.0, 5.5] });
-    const versioned = await raw('POST', '/v1/models/half_plus_three/versions/1:predict', '{"signature_name": "serving_default", "instances": [[1.0], [2.0], [5.0]]}');
+    const versioned = await raw(
+      'POST',
+      '/v1/models/half_plus_three/versions/1:predict',
+      '{"signature_name": "serving_default", "instances": [[1.0], [2.0], [5.0]]}',
+    );
     assert.deepEqual(versioned.body, { predictions: [3.5, 4.0, 5.5] });
   });
 
@@ -64,8 +76,14 @@ describe('TensorFlow Serving REST API, as documented', () => {
       '{"inputs": {"signal": [[1, 2, 3, 4, 5], [3, 4, 1, 2, 5]], "sensor": [[[1, 2], [3, 4]], [[4, 5], [6, 8]]]}}',
     );
     assert.deepEqual(Object.keys(columnar.body.outputs).sort(), ['scores', 'value']);
-    assert.deepEqual(columnar.body.outputs.scores, row.body.predictions.map((p: any) => p.scores));
-    assert.deepEqual(columnar.body.outputs.value, row.body.predictions.map((p: any) => p.value));
+    assert.deepEqual(
+      columnar.body.outputs.scores,
+      row.body.predictions.map((p: any) => p.scores),
+    );
+    assert.deepEqual(
+      columnar.body.outputs.value,
+      row.body.predictions.map((p: any) => p.value),
+    );
   });
 
   test('model status: GET /v1/models/:name', async () => {
@@ -80,7 +98,10 @@ describe('TensorFlow Serving REST API, as documented', () => {
 
   test('model status: a version not yet loaded reports LOADING or START, then AVAILABLE once warmed up', async () => {
     const first = await raw('GET', '/v1/models/signals');
-    assert.ok(['START', 'LOADING', 'AVAILABLE'].includes(first.body.model_version_status[0].state), JSON.stringify(first.body));
+    assert.ok(
+      ['START', 'LOADING', 'AVAILABLE'].includes(first.body.model_version_status[0].state),
+      JSON.stringify(first.body),
+    );
     let state = first.body.model_version_status[0].state;
     for (let i = 0; i < 50 && state !== 'AVAILABLE'; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -98,8 +119,26 @@ describe('TensorFlow Serving REST API, as documented', () => {
         signature_def: {
           signature_def: {
             serving_default: {
-              inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: '1', name: '' }], unknown_rank: false }, name: 'x:0' } },
-              outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false }, name: 'y:0' } },
+              inputs: {
+                x: {
+                  dtype: 'DT_FLOAT',
+                  tensor_shape: {
+                    dim: [
+                      { size: '-1', name: '' },
+                      { size: '1', name: '' },
+                    ],
+                    unknown_rank: false,
+                  },
+                  name: 'x:0',
+                },
+              },
+              outputs: {
+                y: {
+                  dtype: 'DT_FLOAT',
+                  tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false },
+                  name: 'y:0',
+                },
+              },
               method_name: 'tensorflow/serving/predict',
             },
           },
@@ -113,7 +152,12 @@ describe('TensorFlow Serving REST API, as documented', () => {
       ['POST', '/v1/models/half_plus_three:predict', '{"instances": [[1.0, 2.0]]}', 400],
       ['POST', '/v1/models/half_plus_three:predict', '{"instances": [["a"]]}', 400],
       ['POST', '/v1/models/half_plus_three:predict', '{"inputs": [[1.0]], "instances": [[1.0]]}', 400],
-      ['POST', '/v1/models/half_plus_three:predict', '{"signature_name": "classify_x_to_y", "instances": [[1.0]]}', 400],
+      [
+        'POST',
+        '/v1/models/half_plus_three:predict',
+        '{"signature_name": "classify_x_to_y", "instances": [[1.0]]}',
+        400,
+      ],
       ['POST', '/v1/models/half_plus_three:predict', '{"instances": [[1.0]', 400],
       ['POST', '/v1/models/half_plus_three:classify', '{"examples": []}', 400],
       ['POST', '/v1/models/no_such_model:predict', '{"instances": [[1.0]]}', 404],
@@ -135,7 +179,11 @@ describe('TensorFlow Serving REST API, as documented', () => {
 
   test('labels are aliases: PUT /models/:name/aliases/:alias, then /labels/:label', async () => {
     await request(api.url, 'PUT', '/models/half_plus_three/aliases/stable', { version: 1 });
-    const { body } = await raw('POST', '/v1/models/half_plus_three/labels/stable:predict', '{"instances": [[1.0], [2.0], [5.0]]}');
+    const { body } = await raw(
+      'POST',
+      '/v1/models/half_plus_three/labels/stable:predict',
+      '{"instances": [[1.0], [2.0], [5.0]]}',
+    );
     assert.deepEqual(body, { predictions: [3.5, 4.0, 5.5] });
   });
 });

@@ -41,7 +41,10 @@ describe('serving a model a real run trained', () => {
 
     const kiln = await request(api.url, 'POST', '/models/served-blobs/predict?topK=2', { instances: x });
     assert.equal(kiln.status, 200, JSON.stringify(kiln.body));
-    assertClose(kiln.body.predictions.map((p: any) => p.values), expected);
+    assertClose(
+      kiln.body.predictions.map((p: any) => p.values),
+      expected,
+    );
     kiln.body.predictions.forEach((p: any, i: number) => {
       const best = expected[i]![0]! >= expected[i]![1]! ? 0 : 1;
       assert.equal(p.label, ['left', 'right'][best]);

@@ -31,7 +31,11 @@ describe('GET /runs/:id/events with a real worker', () => {
     await full.closed;
     const combined = [...first.events, ...second.events];
     assert.deepEqual(seqs(combined), seqs(full.events), 'together the two connections saw the whole history, once');
-    assert.deepEqual(seqs(full.events), Array.from({ length: full.events.length }, (_, i) => i + 1), 'no gap');
+    assert.deepEqual(
+      seqs(full.events),
+      Array.from({ length: full.events.length }, (_, i) => i + 1),
+      'no gap',
+    );
     assert.deepEqual(epochs(full.events), [1, 2, 3, 4]);
     for (const e of full.events) assert.deepEqual(Object.keys(e).sort(), ['data', 'runId', 'seq', 'time', 'type']);
   });
@@ -51,16 +55,31 @@ describe('GET /runs/:id/events with a real worker', () => {
     const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
     await waitForRun(stack.api.url, body.id, ['succeeded']);
     const read = async (headers: Record<string, string>) => {
-      const res = await fetch(`${stack.api.url}/runs/${body.id}/events`, { headers: { accept: 'text/event-stream', ...headers } });
+      const res = await fetch(`${stack.api.url}/runs/${body.id}/events`, {
+        headers: { accept: 'text/event-stream', ...headers },
+      });
       assert.equal(res.headers.get('content-type'), 'text/event-stream');
       const text = await res.text(); // the server ends the stream after the final status
-      return text.split('\n\n').filter((b) => b.startsWith('id: ')).map((b) => ({ id: Number(/^id: (\d+)/.exec(b)![1]), type: /event: (\w+)/.exec(b)![1], data: JSON.parse(/data: (.*)/.exec(b)![1]!) }));
+      return text
+        .split('\n\n')
+        .filter((b) => b.startsWith('id: '))
+        .map((b) => ({
+          id: Number(/^id: (\d+)/.exec(b)![1]),
+          type: /event: (\w+)/.exec(b)![1],
+          data: JSON.parse(/data: (.*)/.exec(b)![1]!),
+        }));
     };
     const all = await read({});
-    assert.deepEqual(all.map((e) => e.id), Array.from({ length: all.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      all.map((e) => e.id),
+      Array.from({ length: all.length }, (_, i) => i + 1),
+    );
     assert.equal(all.at(-1)!.data.data.status, 'succeeded');
     const rest = await read({ 'last-event-id': String(all[2]!.id) });
-    assert.deepEqual(rest.map((e) => e.id), all.slice(3).map((e) => e.id));
+    assert.deepEqual(
+      rest.map((e) => e.id),
+      all.slice(3).map((e) => e.id),
+    );
   });
 
   test('unknown runs answer 404 before any upgrade; a plain GET without SSE is refused', async () => {
@@ -89,7 +108,10 @@ describe('events survive an api restart', () => {
       assert.equal((await second.closed).code, 1000);
       const combined = [...first.events, ...second.events];
       assert.deepEqual(epochs(combined), [1, 2, 3, 4]);
-      assert.deepEqual(seqs(combined), Array.from({ length: combined.length }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs(combined),
+        Array.from({ length: combined.length }, (_, i) => i + 1),
+      );
     } finally {
       await worker.stop();
       await api.close();

@@ -24,7 +24,10 @@ describe('training device', () => {
   test('a worker logs the backend and device it got', async () => {
     const worker = await startWorker(env.env);
     try {
-      assert.match(worker.output(), /"backend":"wasm","device":"cpu \(wasm, 1 thread\)","gpu":false.*"msg":"training device"/);
+      assert.match(
+        worker.output(),
+        /"backend":"wasm","device":"cpu \(wasm, 1 thread\)","gpu":false.*"msg":"training device"/,
+      );
     } finally {
       await worker.stop();
     }
@@ -32,14 +35,14 @@ describe('training device', () => {
 
   test('KILN_REQUIRE_GPU=1 on a machine without a GPU: the worker says why and takes no job', async () => {
     const { body } = await request(api.url, 'POST', '/runs', denseRunSpec());
-    await assert.rejects(
-      startWorker({ ...env.env, KILN_REQUIRE_GPU: '1' }),
-      (error: Error) => {
-        assert.match(error.message, new RegExp(`exited with ${EXIT_MISCONFIGURED} before it was ready`));
-        assert.match(error.message, /KILN_REQUIRE_GPU=1 but TensorFlow\.js runs on wasm \(cpu \(wasm, 1 thread\)\).*This worker takes no jobs/);
-        return true;
-      },
-    );
+    await assert.rejects(startWorker({ ...env.env, KILN_REQUIRE_GPU: '1' }), (error: Error) => {
+      assert.match(error.message, new RegExp(`exited with ${EXIT_MISCONFIGURED} before it was ready`));
+      assert.match(
+        error.message,
+        /KILN_REQUIRE_GPU=1 but TensorFlow\.js runs on wasm \(cpu \(wasm, 1 thread\)\).*This worker takes no jobs/,
+      );
+      return true;
+    });
     const run = (await request(api.url, 'GET', `/runs/${body.id}`)).body;
     assert.equal(run.status, 'queued');
     assert.equal(await (await api.app.trainingQueue.getJob(body.id))?.getState(), 'prioritized');
@@ -49,7 +52,17 @@ describe('training device', () => {
   test('the refusal names what is missing for each way of landing on the CPU', () => {
     assert.equal(gpuRequirementProblem(false, { backend: 'wasm', device: 'cpu', gpu: false }), undefined);
     assert.equal(gpuRequirementProblem(true, { backend: 'tensorflow', device: 'gpu', gpu: true }), undefined);
-    assert.match(gpuRequirementProblem(true, { backend: 'tensorflow', device: 'cpu (libtensorflow GPU build, but no NVIDIA GPU is visible)', gpu: false })!, /NVIDIA runtime/);
-    assert.match(gpuRequirementProblem(true, { backend: 'wasm', device: 'cpu (wasm, 1 thread)', gpu: false })!, /tfjs-node-gpu did not load: it needs CUDA 11\.2/);
+    assert.match(
+      gpuRequirementProblem(true, {
+        backend: 'tensorflow',
+        device: 'cpu (libtensorflow GPU build, but no NVIDIA GPU is visible)',
+        gpu: false,
+      })!,
+      /NVIDIA runtime/,
+    );
+    assert.match(
+      gpuRequirementProblem(true, { backend: 'wasm', device: 'cpu (wasm, 1 thread)', gpu: false })!,
+      /tfjs-node-gpu did not load: it needs CUDA 11\.2/,
+    );
   });
 });

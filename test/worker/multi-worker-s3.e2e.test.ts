@@ -54,7 +54,15 @@ describe('several worker machines sharing Redis, PostgreSQL and S3', () => {
       },
     });
     api = await startApi(env.config);
-    bucket = new S3ArtifactStore({ bucket: s3.bucket, prefix, endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true });
+    bucket = new S3ArtifactStore({
+      bucket: s3.bucket,
+      prefix,
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+    });
     await startMachine();
     await startMachine();
   });
@@ -69,7 +77,17 @@ describe('several worker machines sharing Redis, PostgreSQL and S3', () => {
 
   test('four runs spread over both workers, all succeed, and every model predicts through the api', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await request(api.url, 'POST', '/runs', denseRunSpec({ name: `spread-${i}`, epochs: 4, samples: 256, batchSize: 8 }))).body.id);
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (
+          await request(
+            api.url,
+            'POST',
+            '/runs',
+            denseRunSpec({ name: `spread-${i}`, epochs: 4, samples: 256, batchSize: 8 }),
+          )
+        ).body.id,
+      );
     const runs = await Promise.all(ids.map((id) => waitForRun(api.url, id, ['succeeded', 'failed'], 180_000)));
     for (const run of runs) assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
 
@@ -79,19 +97,33 @@ describe('several worker machines sharing Redis, PostgreSQL and S3', () => {
 
     for (const run of runs) {
       assert.ok(await bucket.exists(`runs/${run.id}/model/model.json`), 'the model is in the bucket');
-      const predicted = await request(api.url, 'POST', `/models/${run.modelId}/predict`, { instances: [[1, 1, 1, 1], [-1, -1, -1, -1]] });
+      const predicted = await request(api.url, 'POST', `/models/${run.modelId}/predict`, {
+        instances: [
+          [1, 1, 1, 1],
+          [-1, -1, -1, -1],
+        ],
+      });
       assert.equal(predicted.status, 200, JSON.stringify(predicted.body));
       assert.equal(predicted.body.predictions.length, 2);
     }
     // Nothing went to the machines' own disks: the bucket is the only artifact store.
-    for (const m of machines) assert.ok(!(await readdir(m.dataDir)).includes('artifacts'), `${m.dataDir} holds no artifacts`);
+    for (const m of machines)
+      assert.ok(!(await readdir(m.dataDir)).includes('artifacts'), `${m.dataDir} holds no artifacts`);
   });
 
   test('a worker killed mid-run: the other takes its job and resumes from the checkpoint in S3', async () => {
     // ~2 s per epoch: 2,048 batches of one sample.
-    const { body } = await request(api.url, 'POST', '/runs', denseRunSpec({ name: 'survivor', epochs: 5, samples: 2048, batchSize: 1, units: 64 }));
+    const { body } = await request(
+      api.url,
+      'POST',
+      '/runs',
+      denseRunSpec({ name: 'survivor', epochs: 5, samples: 2048, batchSize: 1, units: 64 }),
+    );
     await waitFor(
-      async () => (await request(api.url, 'GET', `/runs/${body.id}`)).body.checkpoints.some((c: { kind: string; epoch: number }) => c.kind === 'latest' && c.epoch === 2),
+      async () =>
+        (await request(api.url, 'GET', `/runs/${body.id}`)).body.checkpoints.some(
+          (c: { kind: string; epoch: number }) => c.kind === 'latest' && c.epoch === 2,
+        ),
       90_000,
       "epoch 2's checkpoint",
     );
@@ -104,8 +136,15 @@ describe('several worker machines sharing Redis, PostgreSQL and S3', () => {
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
     assert.equal(run.attempt, 2);
     assert.ok(ranOn(survivor, body.id), 'the other worker finished it');
-    assert.deepEqual(run.epochs.map((e: { epoch: number }) => e.epoch), [1, 2, 3, 4, 5], 'five epochs, none twice');
-    const events = await api.app.db.prisma.runEvent.findMany({ where: { runId: body.id, type: 'log' }, orderBy: { seq: 'asc' } });
+    assert.deepEqual(
+      run.epochs.map((e: { epoch: number }) => e.epoch),
+      [1, 2, 3, 4, 5],
+      'five epochs, none twice',
+    );
+    const events = await api.app.db.prisma.runEvent.findMany({
+      where: { runId: body.id, type: 'log' },
+      orderBy: { seq: 'asc' },
+    });
     const logs = events.map((e) => (e.data as { message: string }).message);
     assert.ok(logs.includes('resuming from checkpoint at epoch 3, batch 0'), logs.join('\n'));
   });

@@ -59,12 +59,21 @@ describe('scheduling', () => {
 
   test('KILN_WORKER_CONCURRENCY=2: one worker trains two runs at the same time', async () => {
     workers.push(await startWorker({ ...env.env, KILN_WORKER_CONCURRENCY: '2' }));
-    const ids = [await submit(denseRunSpec({ name: 'a', epochs: 6, samples: 512, batchSize: 8 })), await submit(denseRunSpec({ name: 'b', epochs: 6, samples: 512, batchSize: 8 }))];
-    const [a, b] = await Promise.all(ids.map((id) => waitForRun(api.url, id, ['succeeded', 'failed'], 120_000))) as [RunView, RunView];
+    const ids = [
+      await submit(denseRunSpec({ name: 'a', epochs: 6, samples: 512, batchSize: 8 })),
+      await submit(denseRunSpec({ name: 'b', epochs: 6, samples: 512, batchSize: 8 })),
+    ];
+    const [a, b] = (await Promise.all(ids.map((id) => waitForRun(api.url, id, ['succeeded', 'failed'], 120_000)))) as [
+      RunView,
+      RunView,
+    ];
     assert.equal(a.status, 'succeeded');
     assert.equal(b.status, 'succeeded');
     // Overlapping [start, finish] intervals: each started before the other finished.
-    assert.ok(Date.parse(a.startedAt) < Date.parse(b.finishedAt) && Date.parse(b.startedAt) < Date.parse(a.finishedAt), JSON.stringify([a, b].map((r) => [r.startedAt, r.finishedAt])));
+    assert.ok(
+      Date.parse(a.startedAt) < Date.parse(b.finishedAt) && Date.parse(b.startedAt) < Date.parse(a.finishedAt),
+      JSON.stringify([a, b].map((r) => [r.startedAt, r.finishedAt])),
+    );
   });
 
   test('fit.maxRuntimeSeconds: the run stops, keeps a checkpoint and ends failed with reason timeout, without a retry', async () => {
@@ -81,7 +90,10 @@ describe('scheduling', () => {
     assert.ok(run.epochs.length > 0 && run.epochs.length < 400, `${run.epochs.length} epochs`);
     const elapsed = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
     assert.ok(elapsed >= 3000 && elapsed < 30_000, `ran for ${elapsed} ms`);
-    assert.ok(run.checkpoints.some((c) => c.kind === 'latest'), 'its last checkpoint is kept');
+    assert.ok(
+      run.checkpoints.some((c) => c.kind === 'latest'),
+      'its last checkpoint is kept',
+    );
     const job = await api.app.trainingQueue.getJob(id);
     assert.equal(job?.attemptsMade, 1);
   });

@@ -52,12 +52,21 @@ function App() {
         </a>
         <nav aria-label="Sections">
           {SECTIONS.map((s) => (
-            <a href={href(s.key)} aria-current={s.key === section || (s.key === 'runs' && section === 'compare') ? 'page' : undefined}>
+            <a
+              href={href(s.key)}
+              aria-current={s.key === section || (s.key === 'runs' && section === 'compare') ? 'page' : undefined}
+            >
               {s.label}
             </a>
           ))}
         </nav>
-        <button ref={tokenButton} type="button" class="ghost" onClick={() => setAskToken(true)} aria-label="Set the API token">
+        <button
+          ref={tokenButton}
+          type="button"
+          class="ghost"
+          onClick={() => setAskToken(true)}
+          aria-label="Set the API token"
+        >
           {token.get() ? 'Token ✓' : 'Token'}
         </button>
       </header>

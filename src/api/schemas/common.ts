@@ -16,10 +16,18 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 
 export const AnyObject = Type.Object({}, { additionalProperties: true });
 
+/**
+ * A JSON object the api answers as it is (no field dropped or coerced on the way out) whose type is
+ * declared for clients: the OpenAPI document says "object", TypeScript readers get `T`.
+ */
+export const JsonOf = <T extends object>(description?: string) =>
+  Type.Unsafe<T>({ type: 'object', additionalProperties: true, ...(description ? { description } : {}) });
+
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Error answers shared by most routes, for OpenAPI. */
-export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
 
 /** What the api answers for a value holding a NUL, which PostgreSQL can store in neither text nor jsonb. */
 export const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';

@@ -1,5 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import { AnyObject, Nullable } from './common.ts';
+import { JsonOf, Nullable } from './common.ts';
+
+/** One decoded example of a dataset: an image as a PNG data URL, or its numbers; its label and class name. */
+export interface DatasetSample {
+  image?: string;
+  values?: unknown;
+  label?: number | number[];
+  className?: string;
+  [fact: string]: unknown;
+}
 
 export const DatasetStatus = Type.Union([Type.Literal('ingesting'), Type.Literal('ready'), Type.Literal('failed')]);
 
@@ -36,6 +45,9 @@ export const DatasetView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
-export const SamplesQuery = Type.Object({ n: Type.Integer({ minimum: 1, maximum: 256, default: 16 }) }, { additionalProperties: false });
+export const SamplesQuery = Type.Object(
+  { n: Type.Integer({ minimum: 1, maximum: 256, default: 16 }) },
+  { additionalProperties: false },
+);
 
-export const DatasetSamples = Type.Object({ samples: Type.Array(AnyObject) });
+export const DatasetSamples = Type.Object({ samples: Type.Array(JsonOf<DatasetSample>()) });

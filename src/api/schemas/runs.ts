@@ -1,7 +1,29 @@
 import { Type } from '@sinclair/typebox';
-import { AnyObject, Nullable } from './common.ts';
+import type { CheckpointKind, EvaluationData } from '../../domain/run-event.ts';
+import type { RunSpec } from '../../domain/run-spec/schema.ts';
+import { RUN_STATUSES, type RunError } from '../../domain/run-status.ts';
+import type { ModelSummary } from '../../engine/model/types.ts';
+import { JsonOf, Nullable } from './common.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+/** A checkpoint as a run lists it. */
+export interface CheckpointView {
+  kind: CheckpointKind;
+  epoch: number;
+  path: string;
+  monitor: string | null;
+  value: number | null;
+  createdAt: string | null;
+}
+
+/** A run's evaluation on its test split (the sample count is the confusion matrix's total). */
+export type EvaluationView = Omit<EvaluationData, 'samples'> & { samples?: number };
+
+/** A run's spec as answered: inline data is described by its shapes, not echoed back. */
+export type RunSpecView = Omit<RunSpec, 'dataset'> & {
+  dataset:
+    RunSpec['dataset'] | { inline: Record<'x' | 'y', { shape?: number[] } | Record<string, { shape?: number[] }>> };
+};
+
 export const RunStatusSchema = Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)));
 
 export const CreateRunQuery = Type.Object(
@@ -15,20 +37,22 @@ export const CreatedRun = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
-export const ModelSummarySchema = Type.Object(
-  {
-    name: Type.String(),
-    layers: Type.Array(
-      Type.Object(
-        { name: Type.String(), type: Type.String(), outputShape: Type.Unknown(), params: Type.Integer() },
-        { additionalProperties: true },
+export const ModelSummarySchema = Type.Unsafe<ModelSummary>(
+  Type.Object(
+    {
+      name: Type.String(),
+      layers: Type.Array(
+        Type.Object(
+          { name: Type.String(), type: Type.String(), outputShape: Type.Unknown(), params: Type.Integer() },
+          { additionalProperties: true },
+        ),
       ),
-    ),
-    totalParams: Type.Integer(),
-    trainableParams: Type.Integer(),
-    nonTrainableParams: Type.Integer(),
-  },
-  { additionalProperties: true },
+      totalParams: Type.Integer(),
+      trainableParams: Type.Integer(),
+      nonTrainableParams: Type.Integer(),
+    },
+    { additionalProperties: true },
+  ),
 );
 
 export const EpochView = Type.Object({
@@ -51,13 +75,13 @@ export const RunView = Type.Object({
   attempt: Type.Integer(),
   backend: Nullable(Type.String()),
   device: Nullable(Type.String()),
-  spec: AnyObject,
+  spec: JsonOf<RunSpecView>(),
   epochs: Type.Array(EpochView),
-  checkpoints: Type.Array(AnyObject),
-  bestCheckpoint: Nullable(AnyObject),
-  evaluation: Nullable(AnyObject),
+  checkpoints: Type.Array(JsonOf<CheckpointView>()),
+  bestCheckpoint: Nullable(JsonOf<CheckpointView>()),
+  evaluation: Nullable(JsonOf<EvaluationView>()),
   modelId: Nullable(Type.String()),
-  error: Nullable(AnyObject),
+  error: Nullable(JsonOf<RunError>()),
   /** The registered or built-in dataset; null for inline data. */
   datasetId: Nullable(Type.String()),
   /** The metric the run is judged by (first compiled metric on validation, else loss) and its best value. */
@@ -73,7 +97,7 @@ export const RunListItem = Type.Object({
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   backend: Nullable(Type.String()),
   modelId: Nullable(Type.String()),
-  error: Nullable(AnyObject),
+  error: Nullable(JsonOf<RunError>()),
   /** The registered or built-in dataset; null for inline data. */
   datasetId: Nullable(Type.String()),
   /** The metric the run is judged by (first compiled metric on validation, else loss) and its best value. */

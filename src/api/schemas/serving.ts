@@ -1,13 +1,23 @@
 import { Type } from '@sinclair/typebox';
-import { AnyObject, Nullable } from './common.ts';
+import type { OutputPrediction } from '../../serving/format-predictions.ts';
+import type { Preprocessing } from '../../serving/types.ts';
+import { JsonOf, Nullable } from './common.ts';
 import { ModelView } from './models.ts';
 
 /** A model reference: `<id>`, `<name>` (latest version), `<name>@<version>` or `<name>@<alias>`. */
 export const ModelRefParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 200, description: '<id>, <name> (latest version), <name>@<version> or <name>@<alias>' }),
+  id: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: '<id>, <name> (latest version), <name>@<version> or <name>@<alias>',
+  }),
 });
 
-const TopK = Type.Integer({ minimum: 1, maximum: 1000, description: "For classifiers: also answer the K most likely classes" });
+const TopK = Type.Integer({
+  minimum: 1,
+  maximum: 1000,
+  description: 'For classifiers: also answer the K most likely classes',
+});
 
 export const PredictQuery = Type.Object(
   {
@@ -20,8 +30,12 @@ export const PredictQuery = Type.Object(
 /** TensorFlow Serving's two request forms; exactly one of `instances` and `inputs` is given. */
 export const PredictBody = Type.Object(
   {
-    instances: Type.Optional(Type.Unknown({ description: 'Row format: one entry per instance (an object by input name for several inputs)' })),
-    inputs: Type.Optional(Type.Unknown({ description: 'Columnar format: the batch tensor, or an object of them by input name' })),
+    instances: Type.Optional(
+      Type.Unknown({ description: 'Row format: one entry per instance (an object by input name for several inputs)' }),
+    ),
+    inputs: Type.Optional(
+      Type.Unknown({ description: 'Columnar format: the batch tensor, or an object of them by input name' }),
+    ),
     topK: Type.Optional(TopK),
   },
   { additionalProperties: false },
@@ -29,16 +43,18 @@ export const PredictBody = Type.Object(
 
 export const PredictResponse = Type.Object({
   model: Type.Object({ id: Type.String(), name: Type.String(), version: Type.Integer() }),
-  predictions: Type.Array(Type.Unknown(), {
-    description:
-      'One per instance: {values, class?, label?, confidence?, topK?} for a single output, an object of those by output name for several',
-  }),
+  predictions: Type.Array(
+    Type.Unsafe<OutputPrediction | Record<string, OutputPrediction>>({
+      description:
+        'One per instance: {values, class?, label?, confidence?, topK?} for a single output, an object of those by output name for several',
+    }),
+  ),
 });
 
 export const ModelDetail = Type.Composite([
   ModelView,
   Type.Object({
-    preprocessing: Nullable(AnyObject),
+    preprocessing: Nullable(JsonOf<Preprocessing>()),
     aliases: Type.Array(Type.String()),
     serving: Type.Union([Type.Literal('ready'), Type.Literal('loading'), Type.Literal('unloaded')], {
       description: 'Whether the model is in memory for serving',
@@ -69,7 +85,12 @@ export const ModelList = Type.Object({ models: Type.Array(ModelListItem), nextCu
 const NAME = { minLength: 1, maxLength: 200 };
 export const AliasParams = Type.Object({
   name: Type.String(NAME),
-  alias: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', description: 'Starts with a letter, so it never reads as a version' }),
+  alias: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[A-Za-z][A-Za-z0-9_.-]*$',
+    description: 'Starts with a letter, so it never reads as a version',
+  }),
 });
 
 export const AliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

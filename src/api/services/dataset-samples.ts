@@ -43,9 +43,17 @@ export async function datasetSamples(store: ArtifactStore, prefix: string, meta:
   const sampleShape = split.x.shape.slice(1);
   const featureSize = sampleShape.reduce((a, b) => a * b, 1);
   const labelSize = split.y.shape.slice(1).reduce((a, b) => a * b, 1);
-  const x = typed(await head(store, `${prefix}/${splitName}.x.bin`, count * featureSize * BYTES[split.x.dtype]), split.x.dtype);
-  const y = typed(await head(store, `${prefix}/${splitName}.y.bin`, count * labelSize * BYTES[split.y.dtype]), split.y.dtype);
-  const image = split.x.dtype === 'uint8' && (sampleShape.length === 2 || (sampleShape.length === 3 && [1, 3].includes(sampleShape[2]!)));
+  const x = typed(
+    await head(store, `${prefix}/${splitName}.x.bin`, count * featureSize * BYTES[split.x.dtype]),
+    split.x.dtype,
+  );
+  const y = typed(
+    await head(store, `${prefix}/${splitName}.y.bin`, count * labelSize * BYTES[split.y.dtype]),
+    split.y.dtype,
+  );
+  const image =
+    split.x.dtype === 'uint8' &&
+    (sampleShape.length === 2 || (sampleShape.length === 3 && [1, 3].includes(sampleShape[2]!)));
   return Array.from({ length: count }, (_, i) => {
     const values = Array.from({ length: featureSize }, (_, k) => x[i * featureSize + k]!);
     const labelValues = Array.from({ length: labelSize }, (_, k) => y[i * labelSize + k]!);
@@ -54,7 +62,9 @@ export async function datasetSamples(store: ArtifactStore, prefix: string, meta:
       index: i,
       label,
       ...(typeof label === 'number' && meta.classes ? { className: meta.classes[label] ?? null } : {}),
-      ...(image ? { image: pngDataUrl(values, sampleShape.length === 2 ? [...sampleShape, 1] : sampleShape) } : { x: values }),
+      ...(image
+        ? { image: pngDataUrl(values, sampleShape.length === 2 ? [...sampleShape, 1] : sampleShape) }
+        : { x: values }),
     };
   });
 }

@@ -50,7 +50,8 @@ export function datasetView(row: DatasetRow) {
 function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_');
-  if (!cleaned || cleaned === '.' || cleaned === '..') throw KilnError.invalid([{ path: 'files', message: `"${name}" is not a usable file name` }]);
+  if (!cleaned || cleaned === '.' || cleaned === '..')
+    throw KilnError.invalid([{ path: 'files', message: `"${name}" is not a usable file name` }]);
   return cleaned;
 }
 
@@ -60,19 +61,25 @@ const FORMATS = new Set(['idx', 'npy', 'npz', 'csv', 'image-zip']);
 function parserOptions(fields: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   if (fields.format !== undefined) {
-    if (!FORMATS.has(String(fields.format))) throw KilnError.invalid([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
+    if (!FORMATS.has(String(fields.format)))
+      throw KilnError.invalid([{ path: 'format', message: `must be one of ${[...FORMATS].join(', ')}` }]);
     options.format = String(fields.format);
   }
   const csv: Record<string, unknown> = {};
   if (fields.labelColumn !== undefined) csv.labelColumn = String(fields.labelColumn);
   if (fields.featureColumns !== undefined) {
-    csv.featureColumns = Array.isArray(fields.featureColumns) ? fields.featureColumns.map(String) : String(fields.featureColumns).split(',').map((s) => s.trim());
+    csv.featureColumns = Array.isArray(fields.featureColumns)
+      ? fields.featureColumns.map(String)
+      : String(fields.featureColumns)
+          .split(',')
+          .map((s) => s.trim());
   }
   if (Object.keys(csv).length) options.csv = csv;
   const image: Record<string, unknown> = {};
   if (fields.size !== undefined) {
     const size = Array.isArray(fields.size) ? fields.size.map(Number) : String(fields.size).split(/[x,]/).map(Number);
-    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) throw KilnError.invalid([{ path: 'size', message: 'must be two positive integers, e.g. 28x28' }]);
+    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1))
+      throw KilnError.invalid([{ path: 'size', message: 'must be two positive integers, e.g. 28x28' }]);
     image.size = size;
   }
   if (fields.channels !== undefined) {
@@ -118,8 +125,13 @@ export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServ
             const name = safeFileName(part.filename);
             const earlier = stored.get(name.toLowerCase());
             if (earlier !== undefined || duplicate) {
-              const clash = earlier === part.filename ? `"${part.filename}" is uploaded twice` : `"${earlier}" and "${part.filename}" would both be stored as ${name}`;
-              duplicate ??= KilnError.invalid([{ path: 'files', message: `${clash}; every file of a dataset needs its own name` }]);
+              const clash =
+                earlier === part.filename
+                  ? `"${part.filename}" is uploaded twice`
+                  : `"${earlier}" and "${part.filename}" would both be stored as ${name}`;
+              duplicate ??= KilnError.invalid([
+                { path: 'files', message: `${clash}; every file of a dataset needs its own name` },
+              ]);
               // Read the rest of the body (storing nothing) so the client gets the 400, not a reset connection.
               part.file.resume();
               await finished(part.file);
@@ -128,22 +140,31 @@ export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServ
             stored.set(name.toLowerCase(), part.filename);
             const key = `${uploadPrefix(id)}/${name}`;
             await artifacts.putStream(key, part.file);
-            if (part.file.truncated) throw new KilnError('payload_too_large', `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`, { status: 413 });
+            if (part.file.truncated)
+              throw new KilnError(
+                'payload_too_large',
+                `${part.filename} is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`,
+                { status: 413 },
+              );
             keys.push(key);
           } else {
             // Form fields bypass the edge's JSON guard (input-guards.ts); PostgreSQL cannot store a NUL.
-            if (typeof part.value === 'string' && part.value.includes('\u0000')) throw KilnError.invalid([{ path: part.fieldname, message: NUL_MESSAGE }]);
+            if (typeof part.value === 'string' && part.value.includes('\u0000'))
+              throw KilnError.invalid([{ path: part.fieldname, message: NUL_MESSAGE }]);
             fields[part.fieldname] = part.value;
           }
         }
         if (duplicate) throw duplicate;
         if (keys.length === 0) throw KilnError.invalid([{ path: 'files', message: 'upload at least one file' }]);
-        if (!fields.name || typeof fields.name !== 'string') throw KilnError.invalid([{ path: 'name', message: 'is required' }]);
+        if (!fields.name || typeof fields.name !== 'string')
+          throw KilnError.invalid([{ path: 'name', message: 'is required' }]);
         return await register(id, fields.name, { kind: 'uploads', keys }, parserOptions(fields));
       } catch (error) {
         await artifacts.deletePrefix(uploadPrefix(id));
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new KilnError('payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`, { status: 413 });
+          throw new KilnError('payload_too_large', `a file is larger than KILN_MAX_UPLOAD_MB (${maxUploadMb} MB)`, {
+            status: 413,
+          });
         }
         throw error;
       }
@@ -156,7 +177,12 @@ export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServ
         if (isUrlRefused(error)) throw KilnError.invalid([{ path: 'url', message: error.message }]);
         throw error;
       }
-      return register(randomUUID(), body.name, { kind: 'url', url: body.url, sha256: body.sha256 }, parserOptions(body));
+      return register(
+        randomUUID(),
+        body.name,
+        { kind: 'url', url: body.url, sha256: body.sha256 },
+        parserOptions(body),
+      );
     },
 
     async list() {
@@ -173,7 +199,9 @@ export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServ
       const row = await repo.find(id);
       if (!row) throw KilnError.notFound('dataset', id);
       if (row.status !== 'ready') throw KilnError.conflict(`dataset ${id} is ${row.status}`);
-      return { samples: await datasetSamples(artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n) };
+      return {
+        samples: await datasetSamples(artifacts, datasetPrefix(id), row.meta as unknown as StoredDatasetMeta, n),
+      };
     },
 
     async remove(id: string) {
@@ -197,18 +225,42 @@ export function datasetsService({ repo, queue, artifacts, limits }: DatasetsServ
     },
 
     /** What a run needs to know of the dataset it names: validation facts and where the worker finds it. */
-    async resolveForRun(id: string): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
+    async resolveForRun(
+      id: string,
+    ): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
       const builtin = BUILTIN_DATASETS[id];
       // Every built-in has a test split of its own (tf.keras.datasets' load_data gives train and test).
-      if (builtin) return { info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses, hasTestSplit: true }, resolved: { kind: 'builtin', name: id } };
+      if (builtin)
+        return {
+          info: { inputShape: builtin.inputShape, numClasses: builtin.numClasses, hasTestSplit: true },
+          resolved: { kind: 'builtin', name: id },
+        };
       const row = await repo.find(id);
-      if (!row) throw KilnError.invalid([{ path: 'dataset.id', message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})` }], 'invalid_spec');
-      if (row.status !== 'ready') throw KilnError.invalid([{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }], 'invalid_spec');
+      if (!row)
+        throw KilnError.invalid(
+          [
+            {
+              path: 'dataset.id',
+              message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})`,
+            },
+          ],
+          'invalid_spec',
+        );
+      if (row.status !== 'ready')
+        throw KilnError.invalid(
+          [{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }],
+          'invalid_spec',
+        );
       const view = datasetView(row);
       // The rows a run splits, as the worker picks them (run-data.ts): the train split, else the only one.
       const samples = (view.samples ?? {}) as { train?: number; test?: number };
       return {
-        info: { inputShape: view.inputShape ?? [], numClasses: view.classes?.length, samples: samples.train ?? samples.test, hasTestSplit: samples.train !== undefined && samples.test !== undefined },
+        info: {
+          inputShape: view.inputShape ?? [],
+          numClasses: view.classes?.length,
+          samples: samples.train ?? samples.test,
+          hasTestSplit: samples.train !== undefined && samples.test !== undefined,
+        },
         resolved: { kind: 'stored', prefix: datasetPrefix(id), sha256: row.sha256 ?? '' },
         sha256: row.sha256 ?? undefined,
         datasetId: id,

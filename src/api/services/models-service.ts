@@ -1,8 +1,18 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { packArtifacts } from '../../artifacts/pack-artifacts.ts';
 import { KilnError } from '../../domain/errors.ts';
+import type { ModelSignature } from '../../domain/model.ts';
+import type { Logs } from '../../domain/run-event.ts';
+import type { Preprocessing } from '../../serving/types.ts';
 import type { ModelRow, ModelsRepository } from '../../store/repositories/models.ts';
-import { isStoredVersion, parseModelRef, servingErrors, toServedRecord, type ServedModelRecord, type ServingService } from '../../serving/index.ts';
+import {
+  isStoredVersion,
+  parseModelRef,
+  servingErrors,
+  toServedRecord,
+  type ServedModelRecord,
+  type ServingService,
+} from '../../serving/index.ts';
 import { cursor } from './page-cursor.ts';
 
 export interface ModelsServiceDeps {
@@ -59,7 +69,14 @@ export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
       const rows = await repo.list({ name: query.name, limit: query.limit + 1, after });
       const page = rows.slice(0, query.limit);
       return {
-        models: page.map((m) => ({ id: m.id, name: m.name, version: m.version, runId: m.runId, aliases: aliasNames(m), createdAt: m.createdAt.toISOString() })),
+        models: page.map((m) => ({
+          id: m.id,
+          name: m.name,
+          version: m.version,
+          runId: m.runId,
+          aliases: aliasNames(m),
+          createdAt: m.createdAt.toISOString(),
+        })),
         nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null,
       };
     },
@@ -75,13 +92,13 @@ export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
         name: model.name,
         version: model.version,
         runId: model.runId,
-        signature: model.signature as object,
+        signature: model.signature as unknown as ModelSignature,
         labels: (model.labels as string[] | null) ?? null,
-        preprocessing: (model.preprocessing as object | null) ?? null,
+        preprocessing: (model.preprocessing as Preprocessing | null) ?? null,
         aliases: aliasNames(model),
         serving: serving.state(model.id) ?? ('unloaded' as const),
         createdAt: model.createdAt.toISOString(),
-        evaluation: (model.run?.evaluation?.metrics as object | undefined) ?? null,
+        evaluation: (model.run?.evaluation?.metrics as Logs | undefined) ?? null,
         files,
       };
     },
@@ -113,18 +130,24 @@ export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
     async remove(ref: string) {
       const parsed = parseModelRef(ref);
       // Deleting "the latest" or "whatever production is" by accident is too easy: name one version.
-      const nameOneVersion = (not: string) => KilnError.field('params.id', `name one version: an id or <name>@<version>, not ${not}`);
+      const nameOneVersion = (not: string) =>
+        KilnError.field('params.id', `name one version: an id or <name>@<version>, not ${not}`);
       if (!('version' in parsed) && !('idOrName' in parsed)) throw nameOneVersion('an alias');
-      const model = 'version' in parsed ? await findVersion(parsed.name, { version: parsed.version }) : await repo.findById(parsed.idOrName);
+      const model =
+        'version' in parsed
+          ? await findVersion(parsed.name, { version: parsed.version })
+          : await repo.findById(parsed.idOrName);
       if (!model) {
         // Not an id; if it is a model's name, the client meant "its latest version": refuse that as for an alias.
-        if ('idOrName' in parsed && (await repo.findLatest(parsed.idOrName))) throw nameOneVersion('a bare name (its latest version)');
+        if ('idOrName' in parsed && (await repo.findLatest(parsed.idOrName)))
+          throw nameOneVersion('a bare name (its latest version)');
         throw KilnError.notFound('model', ref);
       }
       const refuse = (names: string[]) =>
-        KilnError.conflict(`${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`, [
-          { path: 'params.id', message: 'an alias points at this version', aliases: names },
-        ]);
+        KilnError.conflict(
+          `${model.name}@${model.version} is what ${names.map((a) => `${model.name}@${a}`).join(', ')} points at; move the alias first`,
+          [{ path: 'params.id', message: 'an alias points at this version', aliases: names }],
+        );
       const aliases = await repo.aliasesOf(model.name, model.version);
       if (aliases.length) throw refuse(aliases.map((a) => a.alias));
       // The foreign key (ON DELETE RESTRICT) catches an alias set between the check and the delete.

@@ -7,7 +7,10 @@ import { reportedMetricName } from '../../engine/training/heads.ts';
  * is decided as the callbacks' mode 'auto' does (higher for accuracy-like metrics, lower for losses
  * and errors such as mae and mse). Null before the first epoch.
  */
-export function bestMetric(compiledMetrics: unknown, epochs: { metrics: unknown }[]): { name: string; value: number } | null {
+export function bestMetric(
+  compiledMetrics: unknown,
+  epochs: { metrics: unknown }[],
+): { name: string; value: number } | null {
   const rows = epochs.map((e) => e.metrics as Record<string, unknown>);
   const keys = new Set(rows.flatMap((m) => Object.keys(m)));
   const compiled = (Array.isArray(compiledMetrics) ? compiledMetrics : []).map((m) => reportedMetricName(String(m)));
@@ -17,4 +20,3 @@ export function bestMetric(compiledMetrics: unknown, epochs: { metrics: unknown 
   if (!values.length) return null;
   return { name, value: resolveMode(name, 'auto') === 'min' ? Math.min(...values) : Math.max(...values) };
 }
-

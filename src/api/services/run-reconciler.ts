@@ -46,9 +46,21 @@ export class RunReconciler {
         const state = job ? await job.getState() : 'missing';
         let draft: RunEventDraft | undefined;
         if (state === 'failed') {
-          draft = { type: 'status', data: { status: 'failed', error: { code: 'worker_lost', message: `the job failed: ${job?.failedReason ?? 'unknown reason'}` } } };
+          draft = {
+            type: 'status',
+            data: {
+              status: 'failed',
+              error: { code: 'worker_lost', message: `the job failed: ${job?.failedReason ?? 'unknown reason'}` },
+            },
+          };
         } else if (state === 'missing') {
-          draft = { type: 'status', data: { status: 'failed', error: { code: 'job_lost', message: 'the queued job no longer exists (was Redis flushed?)' } } };
+          draft = {
+            type: 'status',
+            data: {
+              status: 'failed',
+              error: { code: 'job_lost', message: 'the queued job no longer exists (was Redis flushed?)' },
+            },
+          };
         }
         if (draft) {
           log.warn({ runId: run.id, state }, 'reconciling a run whose job ended without a final event');

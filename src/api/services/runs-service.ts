@@ -33,7 +33,18 @@ export interface RunsServiceDeps {
 }
 
 /** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
-export function runsService({ repo, models, runEvents, publisher, queue, sendControl, datasets, artifacts, serving, maxParams }: RunsServiceDeps) {
+export function runsService({
+  repo,
+  models,
+  runEvents,
+  publisher,
+  queue,
+  sendControl,
+  datasets,
+  artifacts,
+  serving,
+  maxParams,
+}: RunsServiceDeps) {
   /** Events the api itself originates are published like a worker's and recorded at once, so the
    *  answer and the database agree; the ingester later finds them already there. */
   const emit = async (runId: string, draft: RunEventDraft) => {
@@ -50,7 +61,9 @@ export function runsService({ repo, models, runEvents, publisher, queue, sendCon
 
       const id = randomUUID();
       // A run always names the exact data it trained on.
-      const datasetSha256 = isInline(spec.dataset) ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex') : dataset?.sha256;
+      const datasetSha256 = isInline(spec.dataset)
+        ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex')
+        : dataset?.sha256;
       const run = await repo.create({
         id,
         name: spec.name,
@@ -61,7 +74,11 @@ export function runsService({ repo, models, runEvents, publisher, queue, sendCon
         compiledMetrics: spec.compile.metrics as object | undefined,
       });
       try {
-        await queue.add(JOBS.train, { runId: id, spec, dataset: dataset?.resolved }, { jobId: id, priority: bullPriority(spec.priority) });
+        await queue.add(
+          JOBS.train,
+          { runId: id, spec, dataset: dataset?.resolved },
+          { jobId: id, priority: bullPriority(spec.priority) },
+        );
       } catch (error) {
         // Nothing half-made: a run that could not be queued is not kept.
         await repo.delete(id).catch(() => undefined);
@@ -80,10 +97,14 @@ export function runsService({ repo, models, runEvents, publisher, queue, sendCon
     async list(query: { status?: RunStatus | RunStatus[]; limit: number; cursor?: string }) {
       const after = query.cursor ? cursor.decode(query.cursor) : undefined;
       if (query.cursor && !after) throw KilnError.field('querystring.cursor', 'is not a cursor this api gave out');
-      const status = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
+      const status =
+        query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
       const rows = await repo.list({ status, limit: query.limit + 1, after });
       const page = rows.slice(0, query.limit);
-      return { runs: page.map(runListItem), nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null };
+      return {
+        runs: page.map(runListItem),
+        nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null,
+      };
     },
 
     /**
@@ -93,14 +114,21 @@ export function runsService({ repo, models, runEvents, publisher, queue, sendCon
     async cancel(id: string) {
       const run = await repo.find(id);
       if (!run) throw KilnError.notFound('run', id);
-      if (isTerminal(run.status)) throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
+      if (isTerminal(run.status))
+        throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);
       const job = await queue.getJob(id);
       // A job the worker has finished carries its final status (and model) on the way to the database;
       // a `canceled` written now would come first and the run's result would be dropped. The
       // reconciler settles a finished job whose final event never comes.
       const state = job ? await job.getState() : undefined;
-      if (state === 'completed' || state === 'failed') throw KilnError.conflict(`run ${id} has just ended; its final status is being recorded`);
-      const removed = job ? await job.remove().then(() => true, () => false) : false;
+      if (state === 'completed' || state === 'failed')
+        throw KilnError.conflict(`run ${id} has just ended; its final status is being recorded`);
+      const removed = job
+        ? await job.remove().then(
+            () => true,
+            () => false,
+          )
+        : false;
       if (removed || !job) {
         await emit(id, { type: 'status', data: { status: 'canceled' } });
       } else {
@@ -118,7 +146,9 @@ export function runsService({ repo, models, runEvents, publisher, queue, sendCon
       }
       const model = await models.findByRun(id);
       if (model && model.aliases.length > 0) {
-        throw KilnError.conflict(`run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`);
+        throw KilnError.conflict(
+          `run ${id}'s model ${model.name} v${model.version} is aliased as ${model.aliases.map((a) => a.alias).join(', ')}; move the alias first`,
+        );
       }
       // Rows first: a delete that fails midway must not leave rows pointing at files already gone.
       await repo.delete(id);

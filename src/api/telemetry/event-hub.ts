@@ -60,9 +60,15 @@ export class EventHub {
     let cursor = from;
     while (this.running) {
       try {
-        const reply = (await this.redis.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.keys.eventStream, cursor)) as
-          | [string, [string, string[]][]][]
-          | null;
+        const reply = (await this.redis.xread(
+          'COUNT',
+          500,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          this.keys.eventStream,
+          cursor,
+        )) as [string, [string, string[]][]][] | null;
         for (const [id, fields] of reply?.[0]?.[1] ?? []) {
           cursor = id;
           const body = fields[fields.indexOf('event') + 1];

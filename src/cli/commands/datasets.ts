@@ -9,9 +9,19 @@ import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
 import type { DatasetView } from '../api-types.ts';
 
-const samplesText = (s: DatasetView['samples']) => (s ? Object.entries(s).map(([split, n]) => `${split} ${n.toLocaleString('en-US')}`).join(', ') : '');
+const samplesText = (s: DatasetView['samples']) =>
+  s
+    ? Object.entries(s)
+        .map(([split, n]) => `${split} ${n.toLocaleString('en-US')}`)
+        .join(', ')
+    : '';
 const shapeText = (shape: number[] | null) => (shape ? `[${shape.join(', ')}]` : '');
-const classesText = (classes: string[] | null) => (classes ? (classes.length > 12 ? `${classes.slice(0, 12).join(', ')}, … (${classes.length})` : classes.join(', ')) : '');
+const classesText = (classes: string[] | null) =>
+  classes
+    ? classes.length > 12
+      ? `${classes.slice(0, 12).join(', ')}, … (${classes.length})`
+      : classes.join(', ')
+    : '';
 
 export const datasetsCommand: Command = {
   name: 'datasets',
@@ -26,7 +36,15 @@ export const datasetsCommand: Command = {
       ctx.print(
         table(
           ['ID', 'NAME', 'FORMAT', 'STATUS', 'SAMPLES', 'SHAPE', 'CREATED'],
-          datasets.map((d) => [d.id, d.name, d.format, d.status, samplesText(d.samples), shapeText(d.inputShape), when(d.createdAt)]),
+          datasets.map((d) => [
+            d.id,
+            d.name,
+            d.format,
+            d.status,
+            samplesText(d.samples),
+            shapeText(d.inputShape),
+            when(d.createdAt),
+          ]),
         ),
       );
     return EXIT.ok;
@@ -35,7 +53,8 @@ export const datasetsCommand: Command = {
 
 export const datasetsUploadCommand: Command = {
   name: 'datasets upload',
-  usage: 'kiln datasets upload FILE… --name NAME [--format F] [--label-column C] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
+  usage:
+    'kiln datasets upload FILE… --name NAME [--format F] [--label-column C] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
   summary: 'Upload files (IDX, NPY/NPZ, CSV, ZIP of class folders) as a dataset and wait until it is ingested',
   options: {
     name: { type: 'string', short: 'n' },
@@ -74,13 +93,16 @@ export const datasetsUploadCommand: Command = {
 export const datasetsFetchCommand: Command = {
   name: 'datasets fetch',
   usage: 'kiln datasets fetch URL --name NAME [--sha256 HEX] [--no-wait]',
-  summary: 'Register a dataset the api downloads from a URL (checked against --sha256 when given) and wait until it is ingested',
+  summary:
+    'Register a dataset the api downloads from a URL (checked against --sha256 when given) and wait until it is ingested',
   options: { name: { type: 'string', short: 'n' }, sha256: { type: 'string' }, 'no-wait': { type: 'boolean' } },
   async run(ctx, { values, positionals }) {
     const url = firstArg(positionals, this.usage);
     const name = str(values, 'name');
     if (!name) throw usageError('--name is required: the name the dataset is listed under');
-    const created = await ctx.client.request<{ id: string; status: string }>('POST', '/datasets', { json: { name, url, sha256: str(values, 'sha256') } });
+    const created = await ctx.client.request<{ id: string; status: string }>('POST', '/datasets', {
+      json: { name, url, sha256: str(values, 'sha256') },
+    });
     return settle(ctx, created, values['no-wait'] === true);
   },
 };

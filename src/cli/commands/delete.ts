@@ -2,7 +2,13 @@ import { firstArg, type Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** A `kiln … delete REF` command: DELETE the resource REF names, then say so (or print JSON). */
-export function deleteCommand(spec: { name: string; usage: string; summary: string; noun: string; path: (ref: string) => string }): Command {
+export function deleteCommand(spec: {
+  name: string;
+  usage: string;
+  summary: string;
+  noun: string;
+  path: (ref: string) => string;
+}): Command {
   return {
     name: spec.name,
     usage: spec.usage,

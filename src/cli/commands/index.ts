@@ -2,7 +2,13 @@ import type { Command } from '../command.ts';
 import { cancelCommand } from './cancel.ts';
 import { datasetsCommand, datasetsDeleteCommand, datasetsFetchCommand, datasetsUploadCommand } from './datasets.ts';
 import { logsCommand } from './logs.ts';
-import { modelsAliasCommand, modelsCommand, modelsDeleteCommand, modelsDownloadCommand, modelsUnaliasCommand } from './models.ts';
+import {
+  modelsAliasCommand,
+  modelsCommand,
+  modelsDeleteCommand,
+  modelsDownloadCommand,
+  modelsUnaliasCommand,
+} from './models.ts';
 import { predictCommand } from './predict.ts';
 import { runCommand, watchCommand } from './run.ts';
 import { runsCommand, runsDeleteCommand } from './runs.ts';

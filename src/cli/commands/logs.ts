@@ -31,7 +31,8 @@ export const logsCommand: Command = {
         const line = eventLine(event);
         if (line) ctx.print(line);
       },
-      onReconnect: ({ since, reason }) => ctx.stderr.write(`connection lost (${reason}); reconnecting from event ${since}…\n`),
+      onReconnect: ({ since, reason }) =>
+        ctx.stderr.write(`connection lost (${reason}); reconnecting from event ${since}…\n`),
     });
     if (!values.follow) quiet = setTimeout(() => follower.stop(), QUIET_MS);
     const stopOnInterrupt = () => follower.stop();

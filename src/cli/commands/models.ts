@@ -32,7 +32,7 @@ export const modelsCommand: Command = {
             ['Outputs', (m.signature.outputs ?? []).map((o) => `${o.name} ${shape(o.shape)}`).join(', ')],
             ['Labels', m.labels ? m.labels.join(', ') : null],
             ['Preprocessing', m.preprocessing ? JSON.stringify(m.preprocessing) : null],
-            ['Evaluation', m.evaluation?.metrics ? formatMetrics(m.evaluation.metrics).replace(/^ - /, '') : null],
+            ['Evaluation', m.evaluation ? formatMetrics(m.evaluation).replace(/^ - /, '') : null],
             ['Serving', m.serving],
             ['Files', m.files.join(', ')],
           ]),
@@ -47,7 +47,13 @@ export const modelsCommand: Command = {
       return EXIT.ok;
     }
     if (page.models.length === 0) ctx.print('No models. A run that succeeds registers one.');
-    else ctx.print(table(['ID', 'NAME', 'VERSION', 'ALIASES', 'RUN', 'CREATED'], page.models.map((m) => [m.id, m.name, m.version, m.aliases.join(','), m.runId, when(m.createdAt)])));
+    else
+      ctx.print(
+        table(
+          ['ID', 'NAME', 'VERSION', 'ALIASES', 'RUN', 'CREATED'],
+          page.models.map((m) => [m.id, m.name, m.version, m.aliases.join(','), m.runId, when(m.createdAt)]),
+        ),
+      );
     if (page.nextCursor) ctx.print(`More: kiln models --cursor ${page.nextCursor}`);
     return EXIT.ok;
   },
@@ -79,7 +85,11 @@ export const modelsAliasCommand: Command = {
     const [name, alias, version] = positionals;
     if (!name || !alias || !version) throw usageError(`name the model, the alias and the version: ${this.usage}`);
     if (!/^\d+$/.test(version)) throw usageError(`VERSION ${version}: expected a version number`);
-    const answer = await ctx.client.request<{ name: string; alias: string; version: number }>('PUT', aliasPath(name, alias), { json: { version: Number(version) } });
+    const answer = await ctx.client.request<{ name: string; alias: string; version: number }>(
+      'PUT',
+      aliasPath(name, alias),
+      { json: { version: Number(version) } },
+    );
     if (ctx.json) ctx.printJson(answer);
     else ctx.print(`${answer.name}@${answer.alias} → v${answer.version}`);
     return EXIT.ok;

@@ -16,15 +16,20 @@ export async function readInstances(path: string): Promise<Array<{ name: string;
   } catch (error) {
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`, EXIT.usage);
   }
-  if (IMAGE_TYPES.has(extname(path).toLowerCase())) return [{ name: basename(path), instance: { b64: data.toString('base64') } }];
+  if (IMAGE_TYPES.has(extname(path).toLowerCase()))
+    return [{ name: basename(path), instance: { b64: data.toString('base64') } }];
   let json: unknown;
   try {
     json = JSON.parse(data.toString('utf8'));
   } catch (error) {
-    throw new CliError(`${path} is neither an image (.png, .jpg) nor valid JSON: ${(error as Error).message}`, EXIT.usage);
+    throw new CliError(
+      `${path} is neither an image (.png, .jpg) nor valid JSON: ${(error as Error).message}`,
+      EXIT.usage,
+    );
   }
   const instances = Array.isArray(json) ? json : (json as { instances?: unknown })?.instances;
-  if (!Array.isArray(instances)) throw new CliError(`${path}: expected a JSON array of instances, or {"instances": [...]}`, EXIT.usage);
+  if (!Array.isArray(instances))
+    throw new CliError(`${path}: expected a JSON array of instances, or {"instances": [...]}`, EXIT.usage);
   return instances.map((instance, i) => ({ name: `${basename(path)}[${i}]`, instance }));
 }
 
@@ -51,11 +56,12 @@ export const predictCommand: Command = {
     const top = str(values, 'top') ?? '3';
     if (!/^[1-9]\d*$/.test(top)) throw usageError(`--top ${top}: expected a positive number`);
     const named = (await Promise.all(files.map(readInstances))).flat();
-    const answer = await ctx.client.request<{ model: { id: string; name: string; version: number }; predictions: Array<OutputPrediction | Record<string, OutputPrediction>> }>(
-      'POST',
-      `/models/${encodeURIComponent(model)}/predict`,
-      { json: { instances: named.map((n) => n.instance), topK: Number(top) } },
-    );
+    const answer = await ctx.client.request<{
+      model: { id: string; name: string; version: number };
+      predictions: Array<OutputPrediction | Record<string, OutputPrediction>>;
+    }>('POST', `/models/${encodeURIComponent(model)}/predict`, {
+      json: { instances: named.map((n) => n.instance), topK: Number(top) },
+    });
     if (ctx.json) {
       ctx.printJson(answer);
       return EXIT.ok;
@@ -63,9 +69,14 @@ export const predictCommand: Command = {
     ctx.print(`${answer.model.name} v${answer.model.version} (${answer.model.id})`);
     answer.predictions.forEach((prediction, i) => {
       const single = 'values' in prediction;
-      const head = single && (prediction as OutputPrediction).class !== undefined ? ` → ${className(prediction as ClassScore)}` : '';
+      const head =
+        single && (prediction as OutputPrediction).class !== undefined
+          ? ` → ${className(prediction as ClassScore)}`
+          : '';
       ctx.print(`${named[i]?.name ?? `#${i}`}${head}`);
-      const outputs = single ? [['', prediction as OutputPrediction] as const] : Object.entries(prediction as Record<string, OutputPrediction>);
+      const outputs = single
+        ? [['', prediction as OutputPrediction] as const]
+        : Object.entries(prediction as Record<string, OutputPrediction>);
       for (const [output, p] of outputs) {
         if (output) ctx.print(` ${output}${p.class !== undefined ? ` → ${className(p as ClassScore)}` : ''}`);
         predictionLines(p).forEach((line) => ctx.print(line));

@@ -4,7 +4,11 @@ import { applyOverrides, readSpec } from '../spec-file.ts';
 import { watchRun } from '../watch.ts';
 
 /** Reads the spec file named by the first positional, with --set overrides applied. */
-export async function specFromArgs(positionals: string[], sets: unknown, usage: string): Promise<Record<string, unknown>> {
+export async function specFromArgs(
+  positionals: string[],
+  sets: unknown,
+  usage: string,
+): Promise<Record<string, unknown>> {
   const file = firstArg(positionals, usage);
   return applyOverrides(await readSpec(file), Array.isArray(sets) ? sets : []);
 }

@@ -26,7 +26,14 @@ export const runsCommand: Command = {
       ctx.print(
         table(
           ['ID', 'NAME', 'STATUS', 'CREATED', 'DURATION', 'MODEL / ERROR'],
-          page.runs.map((r) => [r.id, r.name, r.status, when(r.createdAt), duration(r.startedAt, r.finishedAt), r.modelId ?? r.error?.message ?? '']),
+          page.runs.map((r) => [
+            r.id,
+            r.name,
+            r.status,
+            when(r.createdAt),
+            duration(r.startedAt, r.finishedAt),
+            r.modelId ?? r.error?.message ?? '',
+          ]),
         ),
       );
     if (page.nextCursor) ctx.print(`More: kiln runs --cursor ${page.nextCursor}`);

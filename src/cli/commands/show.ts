@@ -23,10 +23,15 @@ export const showCommand: Command = {
         ['Status', run.status],
         ['Error', run.error ? `${run.error.code ? `${run.error.code}: ` : ''}${run.error.message ?? ''}` : null],
         ['Created', when(run.createdAt)],
-        ['Ran', run.startedAt ? `${when(run.startedAt)} → ${when(run.finishedAt) || 'now'}${run.finishedAt ? ` (${duration(run.startedAt, run.finishedAt)})` : ''}` : null],
+        [
+          'Ran',
+          run.startedAt
+            ? `${when(run.startedAt)} → ${when(run.finishedAt) || 'now'}${run.finishedAt ? ` (${duration(run.startedAt, run.finishedAt)})` : ''}`
+            : null,
+        ],
         ['Attempt', run.attempt > 1 ? run.attempt : null],
         ['Backend', run.backend ? `${run.backend}${run.device ? ` (${run.device})` : ''}` : null],
-        ['Dataset', run.spec?.dataset?.id ?? (run.spec?.dataset?.inline ? 'inline' : null)],
+        ['Dataset', 'id' in run.spec.dataset ? run.spec.dataset.id : 'inline'],
         ['Model', run.modelId],
       ]),
     );
@@ -53,18 +58,30 @@ function epochTable(epochs: RunView['epochs']): string {
 async function printEvaluation(ctx: CommandContext, evaluation: Evaluation, modelId: string | null): Promise<void> {
   // The stored evaluation keeps no sample count; a classifier's confusion matrix adds up to it.
   const samples = evaluation.samples ?? evaluation.confusion?.flat().reduce((a, b) => a + b, 0);
-  ctx.print(`\nEvaluation${samples === undefined ? '' : ` on ${samples} test samples`}${formatMetrics(evaluation.metrics)}`);
+  ctx.print(
+    `\nEvaluation${samples === undefined ? '' : ` on ${samples} test samples`}${formatMetrics(evaluation.metrics)}`,
+  );
   if (!evaluation.confusion) return;
   // Class names live on the model; without one (or if it cannot be read) classes show as numbers.
   const labels = modelId
-    ? await ctx.client.request<{ labels: string[] | null }>('GET', `/models/${encodeURIComponent(modelId)}`).then((m) => m.labels, () => null)
+    ? await ctx.client.request<{ labels: string[] | null }>('GET', `/models/${encodeURIComponent(modelId)}`).then(
+        (m) => m.labels,
+        () => null,
+      )
     : null;
-  ctx.print(`\nConfusion matrix (rows: true class, columns: predicted; shading: share of the row)\n${confusionMatrix(evaluation.confusion, labels)}`);
+  ctx.print(
+    `\nConfusion matrix (rows: true class, columns: predicted; shading: share of the row)\n${confusionMatrix(evaluation.confusion, labels)}`,
+  );
   if (evaluation.perClass?.length) {
     ctx.print(
       `\n${table(
         ['class', 'precision', 'recall', 'support'],
-        evaluation.perClass.map((c) => [labels?.[c.class] ?? String(c.class), c.precision.toFixed(4), c.recall.toFixed(4), c.support]),
+        evaluation.perClass.map((c) => [
+          labels?.[c.class] ?? String(c.class),
+          c.precision.toFixed(4),
+          c.recall.toFixed(4),
+          c.support,
+        ]),
       )}`,
     );
   }

@@ -11,7 +11,10 @@ export const validateCommand: Command = {
   options: SPEC_OPTIONS,
   async run(ctx, { values, positionals }) {
     const spec = await specFromArgs(positionals, values.set, this.usage);
-    const answer = await ctx.client.request<{ summary: ModelSummary }>('POST', '/runs', { json: spec, query: { dryRun: true } });
+    const answer = await ctx.client.request<{ summary: ModelSummary }>('POST', '/runs', {
+      json: spec,
+      query: { dryRun: true },
+    });
     if (ctx.json) ctx.printJson(answer);
     else ctx.print(formatSummary(answer.summary));
     return EXIT.ok;

@@ -62,8 +62,12 @@ export function formatMetricValue(value: number | null): string {
 /** Keras' order: loss, the other training metrics, then val_loss and the other validation metrics. */
 export function orderMetrics(metrics: Record<string, number | null>): Array<[string, number | null]> {
   const entries = Object.entries(metrics).filter(([, v]) => typeof v === 'number' || v === null);
-  const rank = ([key]: [string, number | null]) => (key.startsWith('val_') ? 2 : 0) + (key === 'loss' || key === 'val_loss' ? 0 : 1);
-  return entries.map((e, i) => [e, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([e]) => e);
+  const rank = ([key]: [string, number | null]) =>
+    (key.startsWith('val_') ? 2 : 0) + (key === 'loss' || key === 'val_loss' ? 0 : 1);
+  return entries
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([e]) => e);
 }
 
 /** ` - loss: 0.3012 - accuracy: 0.8750` */

@@ -8,13 +8,26 @@ import type { DatasetFile, ParsedDataset, Split } from './types.ts';
 const SIDE = 32;
 const PIXELS = SIDE * SIDE;
 
-function batchOf(archive: string, entry: { name: string; data: Uint8Array }): { images: PickledArray; labels: number[] } {
+function batchOf(
+  archive: string,
+  entry: { name: string; data: Uint8Array },
+): { images: PickledArray; labels: number[] } {
   const batch = unpickle(`${archive}: ${entry.name}`, entry.data);
   const images = batch instanceof Map ? batch.get('data') : undefined;
   const labels = batch instanceof Map ? batch.get('labels') : undefined;
   const n = Array.isArray(labels) ? labels.length : -1;
-  if (!(images instanceof PickledArray) || images.dtype !== 'u1' || images.fortran || images.shape.join() !== `${n},${3 * PIXELS}` || images.data.length !== n * 3 * PIXELS) {
-    throw new DatasetFormatError('CIFAR_LAYOUT', `${archive}: ${entry.name} is not a CIFAR-10 batch (a dict of "data", uint8 [n, 3072], and "labels", n class indices)`, { file: archive, entry: entry.name });
+  if (
+    !(images instanceof PickledArray) ||
+    images.dtype !== 'u1' ||
+    images.fortran ||
+    images.shape.join() !== `${n},${3 * PIXELS}` ||
+    images.data.length !== n * 3 * PIXELS
+  ) {
+    throw new DatasetFormatError(
+      'CIFAR_LAYOUT',
+      `${archive}: ${entry.name} is not a CIFAR-10 batch (a dict of "data", uint8 [n, 3072], and "labels", n class indices)`,
+      { file: archive, entry: entry.name },
+    );
   }
   return { images, labels: labels as number[] };
 }
@@ -45,19 +58,33 @@ function toSplit(batches: Array<{ images: PickledArray; labels: number[] }>): Sp
  * test_batch the test split; class names come from batches.meta when it is there.
  */
 export function parseCifarArchive(files: DatasetFile[], limits: SizeLimits = {}): ParsedDataset {
-  if (files.length !== 1) throw new DatasetFormatError('CIFAR_LAYOUT', `CIFAR-10 comes as one archive, got ${files.length} files`, { files: files.map((f) => f.name) });
+  if (files.length !== 1)
+    throw new DatasetFormatError('CIFAR_LAYOUT', `CIFAR-10 comes as one archive, got ${files.length} files`, {
+      files: files.map((f) => f.name),
+    });
   const archive = files[0]!;
-  const entries = readTarEntries(archive.name, maybeGunzip(archive.name, archive.data, resolveLimits(limits).maxUncompressedBytes));
+  const entries = readTarEntries(
+    archive.name,
+    maybeGunzip(archive.name, archive.data, resolveLimits(limits).maxUncompressedBytes),
+  );
   const byName = new Map(entries.map((e) => [e.name.split('/').pop()!, e]));
   const entry = (name: string) => {
     const found = byName.get(name);
-    if (!found) throw new DatasetFormatError('CIFAR_LAYOUT', `${archive.name} has no ${name} (expected cifar-10-batches-py/data_batch_1..5 and test_batch)`, { file: archive.name, entry: name });
+    if (!found)
+      throw new DatasetFormatError(
+        'CIFAR_LAYOUT',
+        `${archive.name} has no ${name} (expected cifar-10-batches-py/data_batch_1..5 and test_batch)`,
+        { file: archive.name, entry: name },
+      );
     return found;
   };
   const train = toSplit([1, 2, 3, 4, 5].map((i) => batchOf(archive.name, entry(`data_batch_${i}`))));
   const test = toSplit([batchOf(archive.name, entry('test_batch'))]);
-  const meta = byName.get('batches.meta') && unpickle(`${archive.name}: batches.meta`, byName.get('batches.meta')!.data);
+  const meta =
+    byName.get('batches.meta') && unpickle(`${archive.name}: batches.meta`, byName.get('batches.meta')!.data);
   const names = meta instanceof Map ? meta.get('label_names') : undefined;
-  const classes = Array.isArray(names) ? names.map((n) => (n instanceof Uint8Array ? new TextDecoder().decode(n) : String(n))) : undefined;
+  const classes = Array.isArray(names)
+    ? names.map((n) => (n instanceof Uint8Array ? new TextDecoder().decode(n) : String(n)))
+    : undefined;
   return { format: 'cifar', splits: { train, test }, ...(classes ? { classes } : {}) };
 }

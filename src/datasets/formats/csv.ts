@@ -129,13 +129,19 @@ function chooseLabelEncoding(allLabels: string[]): LabelEncoder {
     return { encode: (labels) => ({ dtype: 'int32', shape: [labels.length], data: Int32Array.from(labels, Number) }) };
   }
   if (allLabels.every((l) => NUMBER.test(l))) {
-    return { encode: (labels) => ({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels, Number) }) };
+    return {
+      encode: (labels) => ({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels, Number) }),
+    };
   }
   const classes = sortClassNames(allLabels);
   const indexOf = new Map(classes.map((name, i) => [name, i]));
   return {
     classes,
-    encode: (labels) => ({ dtype: 'int32', shape: [labels.length], data: Int32Array.from(labels, (l) => indexOf.get(l)!) }),
+    encode: (labels) => ({
+      dtype: 'int32',
+      shape: [labels.length],
+      data: Int32Array.from(labels, (l) => indexOf.get(l)!),
+    }),
   };
 }
 

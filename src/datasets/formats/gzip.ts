@@ -14,11 +14,10 @@ export function maybeGunzip(name: string, bytes: Uint8Array, maxBytes: number): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DatasetFormatError(
-        'TOO_LARGE',
-        `${name} expands to more than ${maxBytes} bytes when gunzipped`,
-        { file: name, maxBytes },
-      );
+      throw new DatasetFormatError('TOO_LARGE', `${name} expands to more than ${maxBytes} bytes when gunzipped`, {
+        file: name,
+        maxBytes,
+      });
     }
     throw new DatasetFormatError('GZIP_CORRUPT', `${name} is not a valid gzip file: ${(error as Error).message}`, {
       file: name,

@@ -103,12 +103,17 @@ export function parseIdx(files: DatasetFile[], limits: SizeLimits = {}): ParsedD
   }
   const splits: ParsedDataset['splits'] = {};
   const names: Partial<Record<SplitName, { x: string; y: string }>> = {};
-  for (const [split, group] of groups) ({ split: splits[split], names: names[split] } = pairImagesWithLabels(split, group));
-  if (splits.train && splits.test) assertSplitsAgree(splits.train, splits.test, { train: names.train!, test: names.test! });
+  for (const [split, group] of groups)
+    ({ split: splits[split], names: names[split] } = pairImagesWithLabels(split, group));
+  if (splits.train && splits.test)
+    assertSplitsAgree(splits.train, splits.test, { train: names.train!, test: names.test! });
   return { format: 'idx', splits };
 }
 
-function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): { split: Split; names: { x: string; y: string } } {
+function pairImagesWithLabels(
+  split: SplitName,
+  group: ParsedIdxFile[],
+): { split: Split; names: { x: string; y: string } } {
   const labels = group.filter((f) => f.array.shape.length === 1);
   const images = group.filter((f) => f.array.shape.length > 1);
   if (labels.length !== 1 || images.length !== 1) {
@@ -125,5 +130,8 @@ function pairImagesWithLabels(split: SplitName, group: ParsedIdxFile[]): { split
   // IDX float types (0x0d, 0x0e) can hold NaN and ±Infinity, and float64 values may overflow float32.
   assertFinite(image.array, image.name);
   assertFinite(label.array, label.name);
-  return { split: makeSplit(withChannelAxis(image.array), label.array, image.name, label.name), names: { x: image.name, y: label.name } };
+  return {
+    split: makeSplit(withChannelAxis(image.array), label.array, image.name, label.name),
+    names: { x: image.name, y: label.name },
+  };
 }

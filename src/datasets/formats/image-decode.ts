@@ -63,14 +63,22 @@ export function decodeRawImage(bytes: Uint8Array, name = 'image', maxPixels = DE
 export function validateImageShape(options: ImageShapeOptions): void {
   const { size, channels } = options;
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new DatasetFormatError('INVALID_OPTION', `image size must be [height, width] in whole pixels, got ${JSON.stringify(size)}`, {
-      option: 'size',
-    });
+    throw new DatasetFormatError(
+      'INVALID_OPTION',
+      `image size must be [height, width] in whole pixels, got ${JSON.stringify(size)}`,
+      {
+        option: 'size',
+      },
+    );
   }
   if (channels !== 1 && channels !== 3) {
-    throw new DatasetFormatError('INVALID_OPTION', `image channels must be 1 (gray) or 3 (RGB), got ${JSON.stringify(channels)}`, {
-      option: 'channels',
-    });
+    throw new DatasetFormatError(
+      'INVALID_OPTION',
+      `image channels must be 1 (gray) or 3 (RGB), got ${JSON.stringify(channels)}`,
+      {
+        option: 'channels',
+      },
+    );
   }
 }
 

@@ -22,7 +22,8 @@ interface LabelledImage {
 }
 
 const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
-const LAYOUT_HELP = 'expected class_name/image.png, or train/class_name/image.png and test/class_name/image.png, optionally inside one top folder';
+const LAYOUT_HELP =
+  'expected class_name/image.png, or train/class_name/image.png and test/class_name/image.png, optionally inside one top folder';
 
 // Archivers add metadata files (macOS resource forks, .DS_Store, Thumbs.db) that are not part of the dataset.
 function isImageEntry(name: string): boolean {
@@ -31,7 +32,8 @@ function isImageEntry(name: string): boolean {
   return !name.endsWith('/') && !segments.includes('__MACOSX') && !base.startsWith('.') && IMAGE_EXTENSION.test(base);
 }
 
-const isSplitFolder = (segment: string | undefined) => segment?.toLowerCase() === 'train' || segment?.toLowerCase() === 'test';
+const isSplitFolder = (segment: string | undefined) =>
+  segment?.toLowerCase() === 'train' || segment?.toLowerCase() === 'test';
 
 /** Works out each image's split and class from its folder path. */
 function labelByFolders(zipName: string, entries: ZipEntryInfo[]): LabelledImage[] {
@@ -44,10 +46,14 @@ function labelByFolders(zipName: string, entries: ZipEntryInfo[]): LabelledImage
   return paths.map(({ entry, segments }) => {
     const depthOk = splitMode ? segments.length === 3 && isSplitFolder(segments[0]) : segments.length === 2;
     if (!depthOk) {
-      throw new DatasetFormatError('IMAGE_ZIP_LAYOUT', `${zipName}: entry "${entry.name}" is not in a class folder; ${LAYOUT_HELP}`, {
-        file: zipName,
-        entry: entry.name,
-      });
+      throw new DatasetFormatError(
+        'IMAGE_ZIP_LAYOUT',
+        `${zipName}: entry "${entry.name}" is not in a class folder; ${LAYOUT_HELP}`,
+        {
+          file: zipName,
+          entry: entry.name,
+        },
+      );
     }
     const split: SplitName = splitMode ? (segments[0]!.toLowerCase() as SplitName) : 'train';
     return { entry, split, className: segments[segments.length - 2]! };
@@ -81,11 +87,18 @@ const INFLATE_BATCH_BYTES = 8 * 1024 * 1024;
 export function openImageZip(file: DatasetFile, options: ImageZipOptions = {}): ImageZipContents {
   const channels = options.channels ?? 3;
   const allEntries = listZipEntries(file.name, file.data, options);
-  const images = labelByFolders(file.name, allEntries.filter((e) => isImageEntry(e.name)));
+  const images = labelByFolders(
+    file.name,
+    allEntries.filter((e) => isImageEntry(e.name)),
+  );
   if (images.length === 0) {
-    throw new DatasetFormatError('IMAGE_ZIP_EMPTY', `${file.name} contains no .png, .jpg or .jpeg images; ${LAYOUT_HELP}`, {
-      file: file.name,
-    });
+    throw new DatasetFormatError(
+      'IMAGE_ZIP_EMPTY',
+      `${file.name} contains no .png, .jpg or .jpeg images; ${LAYOUT_HELP}`,
+      {
+        file: file.name,
+      },
+    );
   }
   images.sort((a, b) => (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
   const classes = sortClassNames(images.map((i) => i.className));
@@ -124,7 +137,10 @@ export function parseImageZip(file: DatasetFile, options: ImageZipOptions = {}):
     const x = new Uint8Array(split.shape[0] * pixelsPerImage);
     let index = 0;
     for (const image of split.images()) x.set(image, pixelsPerImage * index++);
-    splits[name] = { x: { dtype: 'uint8', shape: split.shape, data: x }, y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels } };
+    splits[name] = {
+      x: { dtype: 'uint8', shape: split.shape, data: x },
+      y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels },
+    };
   }
   return { format: 'image-zip', splits, classes: contents.classes };
 }

@@ -74,7 +74,10 @@ export function parseDatasetLazily(files: DatasetFile[], options: ParseDatasetOp
   const contents = openImageZip(theOneZip(files), { ...options.limits, ...options.imageZip });
   const splits: LazyDataset['splits'] = {};
   for (const [name, split] of Object.entries(contents.splits) as Array<['train' | 'test', ImageZipSplit]>) {
-    splits[name] = { x: { dtype: 'uint8', shape: split.shape, chunks: () => split.images() }, y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels } };
+    splits[name] = {
+      x: { dtype: 'uint8', shape: split.shape, chunks: () => split.images() },
+      y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels },
+    };
   }
   return { format, splits, classes: contents.classes };
 }

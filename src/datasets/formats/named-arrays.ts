@@ -11,7 +11,8 @@ export interface NamedArray {
   array: NdArray;
 }
 
-const LAYOUT_HELP = 'expected arrays named x_train, y_train (and optionally x_test, y_test) as in keras mnist.npz, or x and y';
+const LAYOUT_HELP =
+  'expected arrays named x_train, y_train (and optionally x_test, y_test) as in keras mnist.npz, or x and y';
 
 /** Builds splits from Keras-style array names: x_train/y_train/x_test/y_test, or x/y for a single train split. */
 export function splitsFromNamedArrays(format: 'npy' | 'npz', where: string, arrays: NamedArray[]): ParsedDataset {

@@ -53,7 +53,11 @@ const kindOf = (dtype: NdArray['dtype']) => (dtype === 'float32' ? 'float' : 'in
  * for features or labels: a model is built for the train split's samples, so a test split of another
  * shape would only fail once training is over. uint8 vs int32 is allowed (the same integers, narrowed or not).
  */
-export function assertSplitsAgree(train: Split, test: Split, names: { train: { x: string; y: string }; test: { x: string; y: string } }): void {
+export function assertSplitsAgree(
+  train: Split,
+  test: Split,
+  names: { train: { x: string; y: string }; test: { x: string; y: string } },
+): void {
   for (const part of ['x', 'y'] as const) {
     const a = train[part];
     const b = test[part];

@@ -17,7 +17,11 @@ interface NpyHeader {
 }
 
 /** Turns little-endian element bytes (already copied to their own buffer) into a Kiln tensor's data. */
-type Converter = (buffer: ArrayBuffer, count: number, fail: (index: number, value: bigint | number) => never) => NdArray['data'];
+type Converter = (
+  buffer: ArrayBuffer,
+  count: number,
+  fail: (index: number, value: bigint | number) => never,
+) => NdArray['data'];
 
 interface NpyKind {
   dtype: NdArray['dtype'];

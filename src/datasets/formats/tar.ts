@@ -21,14 +21,21 @@ export function readTarEntries(tarName: string, bytes: Uint8Array): Array<{ name
     const size = parseInt(field(header, 124, 12).trim() || '0', 8);
     const stored = header.reduce((sum, b, i) => sum + (i >= 148 && i < 156 ? 32 : b), 0);
     if (!Number.isFinite(size) || size < 0 || parseInt(field(header, 148, 8).trim(), 8) !== stored) {
-      throw new DatasetFormatError('TAR_CORRUPT', `${tarName} is not a valid tar archive: bad header at byte ${offset}`, { file: tarName, offset });
+      throw new DatasetFormatError(
+        'TAR_CORRUPT',
+        `${tarName} is not a valid tar archive: bad header at byte ${offset}`,
+        { file: tarName, offset },
+      );
     }
     const prefix = field(header, 257, 6).startsWith('ustar') ? field(header, 345, 155) : '';
     const name = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
     const type = String.fromCharCode(header[156]!);
     const start = offset + BLOCK;
     if (start + size > bytes.length) {
-      throw new DatasetFormatError('TAR_CORRUPT', `${tarName} is truncated: entry "${name}" needs ${size} bytes`, { file: tarName, entry: name });
+      throw new DatasetFormatError('TAR_CORRUPT', `${tarName} is truncated: entry "${name}" needs ${size} bytes`, {
+        file: tarName,
+        entry: name,
+      });
     }
     if (type === '0' || type === '\0') files.push({ name, data: bytes.subarray(start, start + size) });
     offset = start + Math.ceil(size / BLOCK) * BLOCK;

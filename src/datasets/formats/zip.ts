@@ -14,7 +14,11 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
 }
 
-function runUnzip(zipName: string, bytes: Uint8Array, filter: (info: ZipEntryInfo) => boolean): Record<string, Uint8Array> {
+function runUnzip(
+  zipName: string,
+  bytes: Uint8Array,
+  filter: (info: ZipEntryInfo) => boolean,
+): Record<string, Uint8Array> {
   try {
     return unzipSync(bytes, {
       filter: (file) => filter({ name: file.name, compressedSize: file.size, originalSize: file.originalSize }),
@@ -53,11 +57,10 @@ export function listZipEntries(zipName: string, bytes: Uint8Array, limits: SizeL
     entries.push(info);
     totalBytes += info.originalSize;
     if (entries.length > maxFiles) {
-      throw new DatasetFormatError(
-        'ZIP_TOO_MANY_FILES',
-        `${zipName} has more than the allowed ${maxFiles} entries`,
-        { file: zipName, maxFiles },
-      );
+      throw new DatasetFormatError('ZIP_TOO_MANY_FILES', `${zipName} has more than the allowed ${maxFiles} entries`, {
+        file: zipName,
+        maxFiles,
+      });
     }
     if (totalBytes > maxUncompressedBytes) {
       throw new DatasetFormatError(

@@ -94,7 +94,9 @@ export function normalizeRunSpec(body: unknown): unknown {
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
   if (isPlainObject(spec.dataset)) spec.dataset = normalizeDataset(spec.dataset);
   if (isPlainObject(spec.callbacks)) {
-    spec.callbacks = Object.fromEntries(Object.entries(spec.callbacks).map(([k, v]) => [callbackName(k), camelKeys(v)]));
+    spec.callbacks = Object.fromEntries(
+      Object.entries(spec.callbacks).map(([k, v]) => [callbackName(k), camelKeys(v)]),
+    );
   }
   return spec;
 }

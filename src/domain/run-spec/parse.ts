@@ -5,7 +5,10 @@ import { RunSpecSchema, type RunSpec } from './schema.ts';
 
 /** `/fit/epochs` → `fit.epochs`, `/layers/2/units` → `layers[2].units`. */
 export function pointerToPath(pointer: string): string {
-  const segments = pointer.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .filter(Boolean)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   return segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || 'spec';
 }
 
@@ -19,6 +22,8 @@ export function pointerToPath(pointer: string): string {
 export function parseRunSpec(body: unknown): RunSpec {
   const spec = Value.Default(RunSpecSchema, normalizeRunSpec(body));
   if (Value.Check(RunSpecSchema, spec)) return spec;
-  const issues = [...Value.Errors(RunSpecSchema, spec)].slice(0, 20).map((e) => ({ path: pointerToPath(e.path), message: e.message }));
+  const issues = [...Value.Errors(RunSpecSchema, spec)]
+    .slice(0, 20)
+    .map((e) => ({ path: pointerToPath(e.path), message: e.message }));
   throw KilnError.invalid(issues, 'invalid_spec');
 }

@@ -70,7 +70,9 @@ export const CompileSpec = Type.Object(
     optimizer: OptimizerSpec,
     loss: Type.Union([LossName, PerOutput(LossName)]),
     lossWeights: Type.Optional(PerOutput(Type.Number({ minimum: 0 }))),
-    metrics: Type.Optional(Type.Union([Type.Array(MetricName), PerOutput(Type.Union([MetricName, Type.Array(MetricName)]))])),
+    metrics: Type.Optional(
+      Type.Union([Type.Array(MetricName), PerOutput(Type.Union([MetricName, Type.Array(MetricName)]))]),
+    ),
   },
   Strict,
 );
@@ -88,7 +90,9 @@ export const FitSpec = Type.Object(
      * patternProperties without additionalProperties: false), with a message naming the classes.
      */
     classWeight: Type.Optional(
-      Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'Class index (0 to classes - 1) → weight, for a single-output model' }),
+      Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+        description: 'Class index (0 to classes - 1) → weight, for a single-output model',
+      }),
     ),
     /** Training time allowed, over every attempt (SageMaker's StoppingCondition); the run then stops at a batch boundary, keeps a checkpoint and fails with reason `timeout`. */
     maxRuntimeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
@@ -119,7 +123,9 @@ export const AugmentSpec = Type.Object(
     flipLeftRight: Type.Optional(Type.Boolean()),
     flipUpDown: Type.Optional(Type.Boolean()),
     brightness: Type.Optional(Type.Number({ minimum: 0, description: 'max delta, as tf.image.random_brightness' })),
-    contrast: Type.Optional(Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })], { description: '[lower, upper]' })),
+    contrast: Type.Optional(
+      Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })], { description: '[lower, upper]' }),
+    ),
     crop: Type.Optional(Type.Object({ padding: Type.Integer({ minimum: 1 }) }, Strict)),
     rotation: Type.Optional(Type.Number({ minimum: 0, maximum: 180, description: 'max degrees' })),
     zoom: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'max fraction' })),
@@ -131,7 +137,12 @@ export const AugmentSpec = Type.Object(
 export const DatasetRef = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 100 }),
-    preprocess: Type.Optional(Type.Union([Type.Object({ scale: Type.Number() }, Strict), Type.Object({ standardize: Type.Literal(true) }, Strict)])),
+    preprocess: Type.Optional(
+      Type.Union([
+        Type.Object({ scale: Type.Number() }, Strict),
+        Type.Object({ standardize: Type.Literal(true) }, Strict),
+      ]),
+    ),
     labels: Type.Optional(Type.Union([Type.Literal('oneHot'), Type.Literal('sparse'), Type.Literal('raw')])),
     validationSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
     testSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
@@ -195,7 +206,9 @@ export const CallbacksSpec = Type.Object(
       Type.Object(
         {
           histogramFreq: Type.Optional(Type.Integer({ minimum: 0 })),
-          updateFreq: Type.Optional(Type.Union([Type.Literal('epoch'), Type.Literal('batch'), Type.Integer({ minimum: 1 })])),
+          updateFreq: Type.Optional(
+            Type.Union([Type.Literal('epoch'), Type.Literal('batch'), Type.Integer({ minimum: 1 })]),
+          ),
         },
         Strict,
       ),
@@ -208,7 +221,10 @@ export const ModelSpec = Type.Object(
   {
     type: Type.Union([Type.Literal('sequential'), Type.Literal('functional'), Type.Literal('keras')]),
   },
-  { additionalProperties: true, description: 'A Sequential, Functional or Keras to_json() model (see src/engine/model/README.md).' },
+  {
+    additionalProperties: true,
+    description: 'A Sequential, Functional or Keras to_json() model (see src/engine/model/README.md).',
+  },
 );
 
 export const RunSpecSchema = Type.Object(

@@ -22,7 +22,11 @@ export interface SplitCounts {
 }
 
 /** Test rows first (the last of all rows), then validation rows (the last of the rest). */
-export function splitCounts(n: number, testSplit: number | undefined, validationSplit: number | undefined): SplitCounts {
+export function splitCounts(
+  n: number,
+  testSplit: number | undefined,
+  validationSplit: number | undefined,
+): SplitCounts {
   const test = heldOutRows(n, testSplit);
   const rest = n - test;
   const validation = heldOutRows(rest, validationSplit);

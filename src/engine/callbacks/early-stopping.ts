@@ -50,7 +50,9 @@ export class EarlyStoppingCallback extends Callback {
   override async onEpochEnd(epoch: number, logs: Logs, _r: unknown, ctx: TrainingContext): Promise<void> {
     const current = this.monitor.read(logs);
     if (current === undefined) {
-      this.log(`earlyStopping: metric "${this.monitor.name}" is not available (have: ${Object.keys(logs).join(', ')}); skipping`);
+      this.log(
+        `earlyStopping: metric "${this.monitor.name}" is not available (have: ${Object.keys(logs).join(', ')}); skipping`,
+      );
       return;
     }
     if (epoch < (this.opts.startFromEpoch ?? 0)) return;
@@ -60,12 +62,15 @@ export class EarlyStoppingCallback extends Callback {
       this.state.best = current;
       this.state.bestEpoch = epoch;
       if (this.opts.restoreBestWeights) await this.keepWeights(ctx.model, epoch);
-      if (this.opts.baseline === undefined || this.monitor.isImprovement(current, this.opts.baseline)) this.state.wait = 0;
+      if (this.opts.baseline === undefined || this.monitor.isImprovement(current, this.opts.baseline))
+        this.state.wait = 0;
       return;
     }
     if (this.state.wait >= (this.opts.patience ?? 0) && epoch > 0) {
       this.state.stoppedEpoch = epoch;
-      this.log(`earlyStopping: ${this.monitor.name} did not improve for ${this.state.wait} epochs; stopping after epoch ${epoch + 1}`);
+      this.log(
+        `earlyStopping: ${this.monitor.name} did not improve for ${this.state.wait} epochs; stopping after epoch ${epoch + 1}`,
+      );
       ctx.stop('early-stopping');
     }
   }
@@ -77,7 +82,9 @@ export class EarlyStoppingCallback extends Callback {
       if (weights) {
         ctx.model.setWeights(weights);
         (await import('@tensorflow/tfjs')).dispose(weights);
-        this.log(`earlyStopping: restored the weights of epoch ${this.state.bestEpoch + 1} (${this.monitor.name} = ${this.state.best})`);
+        this.log(
+          `earlyStopping: restored the weights of epoch ${this.state.bestEpoch + 1} (${this.monitor.name} = ${this.state.best})`,
+        );
       }
     }
   }

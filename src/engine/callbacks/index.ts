@@ -14,20 +14,31 @@ export function userCallbacks(
   spec: CallbacksSpec | undefined,
   deps: { artifacts: ArtifactStore; prefix: string; checkpoints: CheckpointStore; emit: (e: RunEventDraft) => void },
 ): Callback[] {
-  const log = (message: string, data: Record<string, unknown> = {}) => deps.emit({ type: 'log', data: { level: 'info', message, ...data } });
+  const log = (message: string, data: Record<string, unknown> = {}) =>
+    deps.emit({ type: 'log', data: { level: 'info', message, ...data } });
   const callbacks: Callback[] = [];
   if (spec?.tensorBoard) {
     const updateFreq = spec.tensorBoard.updateFreq === 'batch' ? 1 : spec.tensorBoard.updateFreq;
-    callbacks.push(new TensorBoardCallback({ ...spec.tensorBoard, updateFreq }, deps.artifacts, `${deps.prefix}/tensorboard`));
+    callbacks.push(
+      new TensorBoardCallback({ ...spec.tensorBoard, updateFreq }, deps.artifacts, `${deps.prefix}/tensorboard`),
+    );
   }
   if (spec?.reduceLROnPlateau) callbacks.push(new ReduceLROnPlateauCallback(spec.reduceLROnPlateau, log));
   if (spec?.modelCheckpoint) {
     callbacks.push(
-      new ModelCheckpointCallback(spec.modelCheckpoint, deps.checkpoints, (saved) => deps.emit({ type: 'checkpoint', data: { ...saved } })),
+      new ModelCheckpointCallback(spec.modelCheckpoint, deps.checkpoints, (saved) =>
+        deps.emit({ type: 'checkpoint', data: { ...saved } }),
+      ),
     );
   }
   if (spec?.earlyStopping) {
-    callbacks.push(new EarlyStoppingCallback(spec.earlyStopping, new WeightsStore(deps.artifacts, `${deps.prefix}/callbacks/early-stopping-best`), log));
+    callbacks.push(
+      new EarlyStoppingCallback(
+        spec.earlyStopping,
+        new WeightsStore(deps.artifacts, `${deps.prefix}/callbacks/early-stopping-best`),
+        log,
+      ),
+    );
   }
   return callbacks;
 }

@@ -67,7 +67,11 @@ export class ReduceLROnPlateauCallback extends Callback {
           ctx.learningRate = newLr;
           this.state.cooldownCounter = this.opts.cooldown ?? 0;
           this.state.wait = 0;
-          this.log(`reduceLROnPlateau: reducing learning rate to ${newLr} after epoch ${epoch + 1}`, { oldLr, newLr, epoch: epoch + 1 });
+          this.log(`reduceLROnPlateau: reducing learning rate to ${newLr} after epoch ${epoch + 1}`, {
+            oldLr,
+            newLr,
+            epoch: epoch + 1,
+          });
         }
       }
     }

@@ -18,9 +18,14 @@ export class WeightsStore {
   /** The saved tensors in their original order; the caller disposes them. */
   async load(): Promise<tf.Tensor[] | undefined> {
     if (!(await this.store.exists(`${this.key}.json`))) return undefined;
-    const specs = JSON.parse((await this.store.get(`${this.key}.json`)).toString('utf8')) as tf.io.WeightsManifestEntry[];
+    const specs = JSON.parse(
+      (await this.store.get(`${this.key}.json`)).toString('utf8'),
+    ) as tf.io.WeightsManifestEntry[];
     const data = await this.store.get(`${this.key}.bin`);
-    const map = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
+    const map = tf.io.decodeWeights(
+      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+      specs,
+    );
     return specs.map((s) => map[s.name]!);
   }
 }

@@ -33,7 +33,15 @@ export interface AugmentSpec {
 /** Whether a spec asks for any augmentation at all. */
 export function hasAugmentation(spec: AugmentSpec | undefined): spec is AugmentSpec {
   if (!spec) return false;
-  return Boolean(spec.flipLeftRight || spec.flipUpDown || spec.brightness || spec.contrast || spec.crop?.padding || spec.rotation || spec.zoom);
+  return Boolean(
+    spec.flipLeftRight ||
+    spec.flipUpDown ||
+    spec.brightness ||
+    spec.contrast ||
+    spec.crop?.padding ||
+    spec.rotation ||
+    spec.zoom,
+  );
 }
 
 /**

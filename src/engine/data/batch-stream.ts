@@ -90,8 +90,10 @@ export function createBatchStream(opts: BatchStreamOptions): AsyncIterableIterat
   validatePlan(plan);
   const end = batchCount(plan);
   const start = opts.startBatch ?? 0;
-  if (!(Number.isInteger(start) && start >= 0 && start <= end)) throw new Error(`startBatch must be an integer in [0, ${end}], got ${start}`);
+  if (!(Number.isInteger(start) && start >= 0 && start <= end))
+    throw new Error(`startBatch must be an integer in [0, ${end}], got ${start}`);
   const prefetch = opts.prefetch ?? DEFAULT_PREFETCH;
-  if (!(Number.isInteger(prefetch) && prefetch >= 0)) throw new Error(`prefetch must be a non-negative integer, got ${prefetch}`);
+  if (!(Number.isInteger(prefetch) && prefetch >= 0))
+    throw new Error(`prefetch must be a non-negative integer, got ${prefetch}`);
   return usesWorker(opts) ? fromWorker(plan, start, end, prefetch, opts.prefetchWorker) : inThread(plan, start, end);
 }

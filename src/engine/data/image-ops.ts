@@ -48,7 +48,14 @@ export function flipUpDown(img: Float32Array, offset: number, s: ImageShape): vo
  * Moves content so that output(r, c) = input(r + dy, c + dx), zero where that falls outside: a crop
  * of the image zero-padded by p at offset (p + dy, p + dx), without building the padded image.
  */
-export function shiftWithZeroFill(img: Float32Array, offset: number, s: ImageShape, dy: number, dx: number, scratch: Float32Array): void {
+export function shiftWithZeroFill(
+  img: Float32Array,
+  offset: number,
+  s: ImageShape,
+  dy: number,
+  dx: number,
+  scratch: Float32Array,
+): void {
   const { height: h, width: w, channels: c } = s;
   const n = imageSize(s);
   scratch.set(img.subarray(offset, offset + n));
@@ -65,7 +72,14 @@ export function shiftWithZeroFill(img: Float32Array, offset: number, s: ImageSha
  * Rotates content by `degrees` (counter-clockwise as displayed, rows going down) and magnifies it by
  * `zoom` (> 1 zooms in) about the image centre, in one bilinear resample; outside the source is 0.
  */
-export function rotateAndZoom(img: Float32Array, offset: number, s: ImageShape, degrees: number, zoom: number, scratch: Float32Array): void {
+export function rotateAndZoom(
+  img: Float32Array,
+  offset: number,
+  s: ImageShape,
+  degrees: number,
+  zoom: number,
+  scratch: Float32Array,
+): void {
   const { height: h, width: w, channels: c } = s;
   scratch.set(img.subarray(offset, offset + imageSize(s)));
   const theta = (degrees * Math.PI) / 180;
@@ -99,7 +113,8 @@ export function rotateAndZoom(img: Float32Array, offset: number, s: ImageShape, 
       const i10 = rowIn1 && colIn0 ? ((y0 + 1) * w + x0) * c : 0;
       const i11 = rowIn1 && colIn1 ? ((y0 + 1) * w + x0 + 1) * c : 0;
       for (let k = 0; k < c; k++) {
-        img[out + k] = w00 * scratch[i00 + k]! + w01 * scratch[i01 + k]! + w10 * scratch[i10 + k]! + w11 * scratch[i11 + k]!;
+        img[out + k] =
+          w00 * scratch[i00 + k]! + w01 * scratch[i01 + k]! + w10 * scratch[i10 + k]! + w11 * scratch[i11 + k]!;
       }
     }
   }

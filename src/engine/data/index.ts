@@ -6,5 +6,11 @@ export type { ImageShape } from './image-ops.ts';
 export { livePrefetchWorkers, PrefetchWorker } from './prefetch-thread.ts';
 export { encodeLabel, encodedLabelShape, type LabelEncoding } from './labels.ts';
 export { batchCount, prepareBatch, type EpochPlan, type HostBatch } from './prepare-batch.ts';
-export { applyPreprocess, featureStatistics, resolvePreprocess, type PreprocessSpec, type Preprocessing } from './preprocess.ts';
+export {
+  applyPreprocess,
+  featureStatistics,
+  resolvePreprocess,
+  type PreprocessSpec,
+  type Preprocessing,
+} from './preprocess.ts';
 export { SampleStore, type SampleSource } from './sample-store.ts';

@@ -19,7 +19,13 @@ export function encodedLabelShape(enc: LabelEncoding, store: SampleStore): numbe
 }
 
 /** Writes sample i's encoded label at out[offset ..] (as many values as encodedLabelShape holds). */
-export function encodeLabel(enc: LabelEncoding, store: SampleStore, i: number, out: Float32Array, offset: number): void {
+export function encodeLabel(
+  enc: LabelEncoding,
+  store: SampleStore,
+  i: number,
+  out: Float32Array,
+  offset: number,
+): void {
   if (enc.kind === 'raw') {
     store.copyLabels(i, out, offset);
     return;

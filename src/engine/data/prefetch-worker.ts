@@ -25,9 +25,17 @@ port.on('message', (request: WorkerRequest) => {
       if (!plan) throw new Error('stream closed before this batch was built');
       const batch = prepareBatch(plan, request.index);
       // prepareBatch allocates plain ArrayBuffers (never shared ones), which can be transferred.
-      reply({ type: 'batch', stream: request.stream, batch }, [batch.x.buffer as ArrayBuffer, batch.y.buffer as ArrayBuffer]);
+      reply({ type: 'batch', stream: request.stream, batch }, [
+        batch.x.buffer as ArrayBuffer,
+        batch.y.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
-      reply({ type: 'failed', stream: request.stream, index: request.index, message: err instanceof Error ? err.message : String(err) });
+      reply({
+        type: 'failed',
+        stream: request.stream,
+        index: request.index,
+        message: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 });

@@ -39,8 +39,10 @@ export function batchCount(plan: Pick<EpochPlan, 'order' | 'batchSize'>): number
 
 /** Checks a plan up front so mistakes surface when the stream is created, not in the middle of an epoch. */
 export function validatePlan(plan: EpochPlan): void {
-  if (!(Number.isInteger(plan.batchSize) && plan.batchSize > 0)) throw new Error(`batchSize must be a positive integer, got ${plan.batchSize}`);
-  if (plan.order.some((p) => p < 0 || p >= plan.store.size)) throw new Error(`order must hold positions in [0, ${plan.store.size})`);
+  if (!(Number.isInteger(plan.batchSize) && plan.batchSize > 0))
+    throw new Error(`batchSize must be a positive integer, got ${plan.batchSize}`);
+  if (plan.order.some((p) => p < 0 || p >= plan.store.size))
+    throw new Error(`order must hold positions in [0, ${plan.store.size})`);
   encodedLabelShape(plan.labels, plan.store);
   if (hasAugmentation(plan.augment)) augmentedImageShape(plan.augment, plan.store.featureShape);
 }

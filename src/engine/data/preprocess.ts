@@ -8,9 +8,7 @@ export type PreprocessSpec = { scale: number } | { standardize: true } | undefin
  * plain data so it can be posted to the prefetch worker.
  */
 export type Preprocessing =
-  | { kind: 'none' }
-  | { kind: 'scale'; scale: number }
-  | { kind: 'standardize'; mean: Float32Array; std: Float32Array };
+  { kind: 'none' } | { kind: 'scale'; scale: number } | { kind: 'standardize'; mean: Float32Array; std: Float32Array };
 
 /**
  * Per-feature mean and population std over every sample of a store, in float64 and two passes (mean,

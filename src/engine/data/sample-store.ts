@@ -95,7 +95,8 @@ export class SampleStore<X extends NdArray | FileArray = NdArray | FileArray> {
 
   /** A store over some of this store's samples (positions are this store's indices, not raw rows). */
   subset(positions: Int32Array): SampleStore<X> {
-    if (positions.some((p) => p < 0 || p >= this.size)) throw new Error(`subset positions must lie in [0, ${this.size})`);
+    if (positions.some((p) => p < 0 || p >= this.size))
+      throw new Error(`subset positions must lie in [0, ${this.size})`);
     return new SampleStore({ x: this.x, y: this.y, indices: positions.map((p) => this.row(p)) }, this.fileRows);
   }
 

@@ -44,7 +44,14 @@ function parseSpec(spec: unknown): ParseResult {
     case 'keras':
       return parseKeras(spec);
     default:
-      return { issues: [{ path: 'model.type', message: `type must be "sequential", "functional" or "keras", got ${JSON.stringify(spec.type)}` }] };
+      return {
+        issues: [
+          {
+            path: 'model.type',
+            message: `type must be "sequential", "functional" or "keras", got ${JSON.stringify(spec.type)}`,
+          },
+        ],
+      };
   }
 }
 
@@ -57,7 +64,10 @@ function dependencies(node: GraphNode): string[] {
  * Execution order (dependencies first, otherwise listing order), by iterative depth-first search so that deep
  * graphs cannot overflow the stack. Nodes in or behind a cycle are returned as `stuck`.
  */
-function orderNodes(graph: ModelGraph, nodesByName: Map<string, GraphNode>): { order: GraphNode[]; stuck: GraphNode[] } {
+function orderNodes(
+  graph: ModelGraph,
+  nodesByName: Map<string, GraphNode>,
+): { order: GraphNode[]; stuck: GraphNode[] } {
   const state = new Map<string, 'active' | 'done' | 'blocked'>();
   const order: GraphNode[] = [];
   for (const root of graph.nodes) {
@@ -106,7 +116,10 @@ function reportCycles(stuck: GraphNode[], issues: Issue[], typeOf: (n: GraphNode
     // The walk goes consumer → producer; show data-flow order instead.
     const flow = [...cycle].reverse().map((n) => n.name);
     const first = cycle[0];
-    issues.push({ path: first.inputsPath, message: `${layerLabel(first.name, typeOf(first))}: inputs form a cycle: ${[...flow, flow[0]].join(' → ')}` });
+    issues.push({
+      path: first.inputsPath,
+      message: `${layerLabel(first.name, typeOf(first))}: inputs form a cycle: ${[...flow, flow[0]].join(' → ')}`,
+    });
   });
 }
 
@@ -168,10 +181,16 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
     if (node.shares) {
       const target = nodesByName.get(node.shares.name);
       if (!target) {
-        issues.push({ path: node.shares.path, message: `${label}: shares "${node.shares.name}", which is not a layer of this model` });
+        issues.push({
+          path: node.shares.path,
+          message: `${label}: shares "${node.shares.name}", which is not a layer of this model`,
+        });
         broken.add(node.name);
       } else if (target.shares) {
-        issues.push({ path: node.shares.path, message: `${label}: shares "${target.name}", which itself shares "${target.shares.name}"; share "${target.shares.name}" directly` });
+        issues.push({
+          path: node.shares.path,
+          message: `${label}: shares "${target.name}", which itself shares "${target.shares.name}"; share "${target.shares.name}" directly`,
+        });
         broken.add(node.name);
       }
     }
@@ -202,7 +221,9 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
     const label = layerLabel(node.name, layer.def.type);
     try {
       const outputShape = layer.def.outputShape(defined, layer.args);
-      const weights = layer.def.weights(defined, layer.args).map((w) => ({ ...w, trainable: w.trainable && layer.args.trainable !== false }));
+      const weights = layer.def
+        .weights(defined, layer.args)
+        .map((w) => ({ ...w, trainable: w.trainable && layer.args.trainable !== false }));
       if (node.shares) {
         const ownerPlan = planned.get(owner);
         if (!ownerPlan) continue;
@@ -214,21 +235,29 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
           continue;
         }
       }
-      const entry: PlannedNode = { node, layer, sharesWith: node.shares ? owner : undefined, inputShapes: defined, outputShape, weights: node.shares ? [] : weights };
+      const entry: PlannedNode = {
+        node,
+        layer,
+        sharesWith: node.shares ? owner : undefined,
+        inputShapes: defined,
+        outputShape,
+        weights: node.shares ? [] : weights,
+      };
       shapes.set(node.name, outputShape);
       planned.set(node.name, entry);
       plan.push(entry);
     } catch (error) {
       const rule = layerRuleArg(error);
       if (!rule) throw error;
-      const rawKey = rule.arg ? layer.rawKeys[rule.arg] ?? rule.arg : undefined;
+      const rawKey = rule.arg ? (layer.rawKeys[rule.arg] ?? rule.arg) : undefined;
       const path = node.shares ? node.inputsPath : rawKey ? joinPath(node.argsPath, rawKey) : node.path;
       issues.push({ path, message: `${label}: ${(error as Error).message}` });
     }
   }
 
   for (const ref of graph.outputs) {
-    if (!nodesByName.has(ref.name) && !inputNames.has(ref.name)) issues.push({ path: ref.path, message: `output "${ref.name}" does not exist` });
+    if (!nodesByName.has(ref.name) && !inputNames.has(ref.name))
+      issues.push({ path: ref.path, message: `output "${ref.name}" does not exist` });
   }
   if (!graph.sequential && issues.length === 0) reportUnused(graph, nodesByName, typeOf, issues);
   if (issues.length > 0) return { issues };
@@ -246,7 +275,12 @@ export function analyzeSpec(spec: unknown, maxParams = DEFAULT_MAX_PARAMS): Anal
 }
 
 /** Every layer and input must contribute to an output; Keras would silently drop them, which hides wiring mistakes. */
-function reportUnused(graph: ModelGraph, nodesByName: Map<string, GraphNode>, typeOf: (n: GraphNode) => string, issues: Issue[]): void {
+function reportUnused(
+  graph: ModelGraph,
+  nodesByName: Map<string, GraphNode>,
+  typeOf: (n: GraphNode) => string,
+  issues: Issue[],
+): void {
   const used = new Set<string>();
   const pending = graph.outputs.map((r) => r.name);
   while (pending.length > 0) {
@@ -257,19 +291,31 @@ function reportUnused(graph: ModelGraph, nodesByName: Map<string, GraphNode>, ty
     if (node) pending.push(...dependencies(node));
   }
   for (const node of graph.nodes) {
-    if (!used.has(node.name)) issues.push({ path: node.path, message: `${layerLabel(node.name, typeOf(node))}: is not connected to any model output` });
+    if (!used.has(node.name))
+      issues.push({
+        path: node.path,
+        message: `${layerLabel(node.name, typeOf(node))}: is not connected to any model output`,
+      });
   }
   for (const input of graph.inputs) {
-    if (!used.has(input.name)) issues.push({ path: input.path, message: `input "${input.name}" is not used by any model output` });
+    if (!used.has(input.name))
+      issues.push({ path: input.path, message: `input "${input.name}" is not used by any model output` });
   }
 }
 
 function summarize(graph: ModelGraph, plan: PlannedNode[]): ModelSummary {
   const shapeOf = new Map<string, Shape>(graph.inputs.map((i) => [i.name, i.shape]));
   for (const p of plan) shapeOf.set(p.node.name, p.outputShape);
-  const inputRows: LayerSummary[] = graph.sequential ? [] : graph.inputs.map((i) => ({ name: i.name, type: 'InputLayer', outputShape: i.shape, params: 0 }));
+  const inputRows: LayerSummary[] = graph.sequential
+    ? []
+    : graph.inputs.map((i) => ({ name: i.name, type: 'InputLayer', outputShape: i.shape, params: 0 }));
   const layerRows = plan.map((p): LayerSummary => {
-    const row: LayerSummary = { name: p.node.name, type: p.layer.def.type, outputShape: p.outputShape, params: countParams(p.weights) };
+    const row: LayerSummary = {
+      name: p.node.name,
+      type: p.layer.def.type,
+      outputShape: p.outputShape,
+      params: countParams(p.weights),
+    };
     if (!graph.sequential) row.inputs = p.node.inputs.map((r) => r.name);
     if (p.sharesWith) row.sharesWeightsWith = p.sharesWith;
     return row;

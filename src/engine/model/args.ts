@@ -126,28 +126,41 @@ function checkValue(value: unknown, rule: ArgRule, key: string, ctx: NormalizeCo
   const got = `got ${describe(value)}`;
   switch (rule.kind) {
     case 'int':
-      return isInt(value, rule.min) ? value : { error: `${key} must be an integer${rule.min !== undefined ? ` >= ${rule.min}` : ''}, ${got}` };
+      return isInt(value, rule.min)
+        ? value
+        : { error: `${key} must be an integer${rule.min !== undefined ? ` >= ${rule.min}` : ''}, ${got}` };
     case 'number': {
       const inRange =
         typeof value === 'number' &&
         Number.isFinite(value) &&
         (rule.min === undefined || value >= rule.min) &&
         (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max));
-      const range = rule.min !== undefined && rule.max !== undefined ? ` in [${rule.min}, ${rule.max}${rule.maxExclusive ? ')' : ']'}` : rule.min !== undefined ? ` >= ${rule.min}` : '';
+      const range =
+        rule.min !== undefined && rule.max !== undefined
+          ? ` in [${rule.min}, ${rule.max}${rule.maxExclusive ? ')' : ']'}`
+          : rule.min !== undefined
+            ? ` >= ${rule.min}`
+            : '';
       return inRange ? value : { error: `${key} must be a number${range}, ${got}` };
     }
     case 'bool':
       return typeof value === 'boolean' ? value : { error: `${key} must be true or false, ${got}` };
     case 'enum':
-      return typeof value === 'string' && rule.values.includes(value) ? value : { error: `${key} must be one of ${rule.values.map((v) => `"${v}"`).join(', ')}, ${got}` };
+      return typeof value === 'string' && rule.values.includes(value)
+        ? value
+        : { error: `${key} must be one of ${rule.values.map((v) => `"${v}"`).join(', ')}, ${got}` };
     case 'ints': {
       const list = typeof value === 'number' ? new Array<unknown>(rule.length).fill(value) : value;
       const ok = Array.isArray(list) && list.length === rule.length && list.every((v) => isInt(v, rule.min ?? 1));
-      return ok ? list : { error: `${key} must be a positive integer or a list of ${rule.length} positive integers, ${got}` };
+      return ok
+        ? list
+        : { error: `${key} must be a positive integer or a list of ${rule.length} positive integers, ${got}` };
     }
     case 'shape': {
       const ok = Array.isArray(value) && value.every((d) => d === null || isInt(d, 1) || (rule.wildcard && d === -1));
-      return ok ? value.map((d) => (d === -1 ? null : d)) : { error: `${key} must be a list of positive integers (null for any size), ${got}` };
+      return ok
+        ? value.map((d) => (d === -1 ? null : d))
+        : { error: `${key} must be a list of positive integers (null for any size), ${got}` };
     }
     case 'activation': {
       const act = resolveActivation(value);
@@ -162,19 +175,28 @@ function checkValue(value: unknown, rule: ArgRule, key: string, ctx: NormalizeCo
       return typeof reg === 'string' ? { error: `${key}: ${reg}` } : reg;
     }
     case 'only':
-      return JSON.stringify(value) === JSON.stringify(rule.only) ? value : { error: `${key} must be ${describe(rule.only)} (${rule.why}), ${got}` };
+      return JSON.stringify(value) === JSON.stringify(rule.only)
+        ? value
+        : { error: `${key} must be ${describe(rule.only)} (${rule.why}), ${got}` };
     case 'axis': {
       if (isInt(value)) return value;
       const ok = Array.isArray(value) && value.length > 0 && value.every((v) => isInt(v));
       return ok ? value : { error: `${key} must be an integer axis or a list of axes, ${got}` };
     }
     case 'padding2d':
-      return parsePadding2d(value) ?? { error: `${key} must be an integer, [height, width] or [[top, bottom], [left, right]] of non-negative integers, ${got}` };
+      return (
+        parsePadding2d(value) ?? {
+          error: `${key} must be an integer, [height, width] or [[top, bottom], [left, right]] of non-negative integers, ${got}`,
+        }
+      );
     case 'dtype': {
-      const policyName = typeof value === 'object' && value !== null ? (value as { config?: { name?: unknown } }).config?.name : value;
+      const policyName =
+        typeof value === 'object' && value !== null ? (value as { config?: { name?: unknown } }).config?.name : value;
       return typeof policyName === 'string' && rule.values.includes(policyName)
         ? policyName
-        : { error: `${key} must be one of ${rule.values.map((v) => `"${v}"`).join(', ')} (mixed precision is not supported), ${got}` };
+        : {
+            error: `${key} must be one of ${rule.values.map((v) => `"${v}"`).join(', ')} (mixed precision is not supported), ${got}`,
+          };
     }
     case 'layer': {
       const nested = ctx.parseNested(value, joinPath(ctx.argsPath, key));
@@ -185,9 +207,17 @@ function checkValue(value: unknown, rule: ArgRule, key: string, ctx: NormalizeCo
 }
 
 function parsePadding2d(value: unknown): number[][] | undefined {
-  if (isInt(value, 0)) return [[value, value], [value, value]];
+  if (isInt(value, 0))
+    return [
+      [value, value],
+      [value, value],
+    ];
   if (!Array.isArray(value) || value.length !== 2) return undefined;
-  if (value.every((v) => isInt(v, 0))) return [[value[0], value[0]], [value[1], value[1]]];
+  if (value.every((v) => isInt(v, 0)))
+    return [
+      [value[0], value[0]],
+      [value[1], value[1]],
+    ];
   const pairs = value.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => isInt(v, 0)));
   return pairs ? (value as number[][]) : undefined;
 }

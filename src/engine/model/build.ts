@@ -47,7 +47,9 @@ export function buildModel(spec: unknown, opts: BuildOptions = {}): tf.LayersMod
   });
   const layers = new Map<string, tf.layers.Layer>();
   for (const { node, layer, sharesWith, inputShapes } of plan.order) {
-    const tfLayer = sharesWith ? (layers.get(sharesWith) as tf.layers.Layer) : layer.def.create(layer.args, createContext(node.name, layer.args, inputShapes, opts.seed));
+    const tfLayer = sharesWith
+      ? (layers.get(sharesWith) as tf.layers.Layer)
+      : layer.def.create(layer.args, createContext(node.name, layer.args, inputShapes, opts.seed));
     // Wrappers (Bidirectional) pass `trainable` on to their inner layers only through the setter.
     if (layer.args.trainable === false) tfLayer.trainable = false;
     layers.set(node.name, tfLayer);

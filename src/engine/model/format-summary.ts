@@ -31,7 +31,12 @@ function connections(layer: LayerSummary): string {
 export function formatSummary(summary: ModelSummary): string {
   const functional = summary.layers.some((l) => l.inputs !== undefined);
   const header = ['Layer (type)', 'Output Shape', 'Param #', ...(functional ? ['Connected to'] : [])];
-  const rows = summary.layers.map((l) => [`${l.name} (${l.type})`, kerasShape(l.outputShape), count(l.params), ...(functional ? [connections(l)] : [])]);
+  const rows = summary.layers.map((l) => [
+    `${l.name} (${l.type})`,
+    kerasShape(l.outputShape),
+    count(l.params),
+    ...(functional ? [connections(l)] : []),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
   const line = (cells: string[]) => ` ${cells.map((c, i) => c.padEnd(widths[i])).join('')}`.trimEnd();
   const width = widths.reduce((a, b) => a + b, 1);

@@ -33,7 +33,12 @@ alias(['random_normal', 'RandomNormal', 'randomNormal', 'normal'], 'randomNormal
 alias(['truncated_normal', 'TruncatedNormal', 'truncatedNormal'], 'truncatedNormal', ['mean', 'stddev', 'seed']);
 alias(['orthogonal', 'Orthogonal'], 'orthogonal', ['gain', 'seed']);
 alias(['identity', 'Identity'], 'identity', ['gain']);
-alias(['variance_scaling', 'VarianceScaling', 'varianceScaling'], 'varianceScaling', ['scale', 'mode', 'distribution', 'seed']);
+alias(['variance_scaling', 'VarianceScaling', 'varianceScaling'], 'varianceScaling', [
+  'scale',
+  'mode',
+  'distribution',
+  'seed',
+]);
 
 // Keras distribution names differ from tfjs ones.
 const DISTRIBUTIONS: Record<string, string> = {
@@ -55,7 +60,8 @@ export function parseInitializer(value: unknown): InitializerSpec | string {
     if (typeof cfg !== 'object' || cfg === null) return 'initializer config must be an object';
     config = cfg as Record<string, unknown>;
   }
-  if (typeof name !== 'string') return 'must be an initializer name like "glorot_uniform" or {"class_name": ..., "config": {...}}';
+  if (typeof name !== 'string')
+    return 'must be an initializer name like "glorot_uniform" or {"class_name": ..., "config": {...}}';
   const known = INITIALIZERS[name];
   if (!known) return `unknown initializer "${name}"`;
   const options: Record<string, unknown> = {};
@@ -66,7 +72,10 @@ export function parseInitializer(value: unknown): InitializerSpec | string {
     if (key === 'mode' || key === 'distribution') {
       if (typeof v !== 'string') return `initializer option "${rawKey}" must be a string`;
       options[key] = key === 'mode' ? camelCase(v) : DISTRIBUTIONS[v];
-      if (options[key] === undefined || !['fanIn', 'fanOut', 'fanAvg', 'normal', 'uniform', 'truncatedNormal'].includes(options[key] as string)) {
+      if (
+        options[key] === undefined ||
+        !['fanIn', 'fanOut', 'fanAvg', 'normal', 'uniform', 'truncatedNormal'].includes(options[key] as string)
+      ) {
         return `initializer option "${rawKey}" has unsupported value "${v}"`;
       }
     } else if (typeof v !== 'number' || !Number.isFinite(v)) {

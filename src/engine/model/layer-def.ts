@@ -62,8 +62,14 @@ export function initializerArg(keras: string): ArgSpec {
 }
 
 export const REGULARIZER_ARG: ArgSpec = { rule: { kind: 'regularizer' }, nullable: true };
-export const CONSTRAINT_ARG: ArgSpec = { rule: { kind: 'only', only: null, why: 'weight constraints are not supported yet' }, nullable: true };
-export const DATA_FORMAT_ARG: ArgSpec = { rule: { kind: 'only', only: 'channels_last', why: 'only channels_last is supported' }, nullable: true };
+export const CONSTRAINT_ARG: ArgSpec = {
+  rule: { kind: 'only', only: null, why: 'weight constraints are not supported yet' },
+  nullable: true,
+};
+export const DATA_FORMAT_ARG: ArgSpec = {
+  rule: { kind: 'only', only: 'channels_last', why: 'only channels_last is supported' },
+  nullable: true,
+};
 
 /** Initializer, regularizer and constraint arguments for each named weight (e.g. kernel, bias), with Keras defaults. */
 export function weightArgs(defaults: Record<string, string>): ArgSchema {

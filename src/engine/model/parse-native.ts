@@ -1,5 +1,13 @@
 import type { Issue } from '../../domain/errors.ts';
-import { isObject, readInputDtype, readShape, type GraphInput, type GraphNode, type ParseResult, type Ref } from './graph.ts';
+import {
+  isObject,
+  readInputDtype,
+  readShape,
+  type GraphInput,
+  type GraphNode,
+  type ParseResult,
+  type Ref,
+} from './graph.ts';
 import { sequentialGraph, type SequentialEntry } from './parse-sequential.ts';
 import { joinPath, layerLabel } from './spec-error.ts';
 
@@ -32,7 +40,10 @@ export function parseNativeSequential(spec: Record<string, unknown>): ParseResul
   layers.forEach((layer, i) => {
     const path = `model.layers[${i}]`;
     if (!isObject(layer) || typeof layer.type !== 'string') {
-      issues.push({ path, message: `layer ${i}: must be an object with a "type", e.g. {"type": "Dense", "units": 10}` });
+      issues.push({
+        path,
+        message: `layer ${i}: must be an object with a "type", e.g. {"type": "Dense", "units": 10}`,
+      });
       return;
     }
     if (layer.name !== undefined && (typeof layer.name !== 'string' || layer.name === '')) {
@@ -40,9 +51,21 @@ export function parseNativeSequential(spec: Record<string, unknown>): ParseResul
       return;
     }
     for (const key of ['inputs', 'shares']) {
-      if (key in layer) issues.push({ path: joinPath(path, key), message: `layer ${i} (${layer.type}): "${key}" is only allowed in functional models` });
+      if (key in layer)
+        issues.push({
+          path: joinPath(path, key),
+          message: `layer ${i} (${layer.type}): "${key}" is only allowed in functional models`,
+        });
     }
-    entries.push({ name: layer.name as string | undefined, namePath: `${path}.name`, type: layer.type, typePath: `${path}.type`, rawArgs: rest(layer, NATIVE_STRUCTURAL), argsPath: path, path });
+    entries.push({
+      name: layer.name as string | undefined,
+      namePath: `${path}.name`,
+      type: layer.type,
+      typePath: `${path}.type`,
+      rawArgs: rest(layer, NATIVE_STRUCTURAL),
+      argsPath: path,
+      path,
+    });
   });
   if (issues.length > 0) return { issues };
   return sequentialGraph(name, entries, false, 'model.layers');
@@ -81,10 +104,15 @@ export function parseNativeFunctional(spec: Record<string, unknown>): ParseResul
       claim(input.name, `${path}.name`, label);
       const shape = readShape(input.shape, false);
       const dtype = readInputDtype(input.dtype);
-      if (!shape) issues.push({ path: `${path}.shape`, message: `${label}: shape must be a list of positive integers (null for any size), without the batch axis` });
+      if (!shape)
+        issues.push({
+          path: `${path}.shape`,
+          message: `${label}: shape must be a list of positive integers (null for any size), without the batch axis`,
+        });
       if (!dtype) issues.push({ path: `${path}.dtype`, message: `${label}: dtype must be "float32" or "int32"` });
       for (const key of Object.keys(input)) {
-        if (!['name', 'shape', 'dtype'].includes(key)) issues.push({ path: joinPath(path, key), message: `${label}: unknown field "${key}"` });
+        if (!['name', 'shape', 'dtype'].includes(key))
+          issues.push({ path: joinPath(path, key), message: `${label}: unknown field "${key}"` });
       }
       if (shape && dtype) inputs.push({ name: input.name, shape, dtype, path });
     });
@@ -102,15 +130,28 @@ export function parseNativeFunctional(spec: Record<string, unknown>): ParseResul
     const type = typeof layer.type === 'string' ? layer.type : undefined;
     const label = layerLabel(layer.name, type ?? (shares ? `shares "${shares}"` : '?'));
     claim(layer.name, `${path}.name`, label);
-    if (layer.shares !== undefined && shares === undefined) issues.push({ path: `${path}.shares`, message: `${label}: shares must be the name of another layer` });
-    if (!type && !shares) issues.push({ path: `${path}.type`, message: `${label}: needs a "type" (or "shares" to reuse another layer)` });
+    if (layer.shares !== undefined && shares === undefined)
+      issues.push({ path: `${path}.shares`, message: `${label}: shares must be the name of another layer` });
+    if (!type && !shares)
+      issues.push({ path: `${path}.type`, message: `${label}: needs a "type" (or "shares" to reuse another layer)` });
     const inputList = stringList(layer.inputs);
-    if (!inputList) issues.push({ path: `${path}.inputs`, message: `${label}: inputs must be a layer or input name, or a list of them` });
+    if (!inputList)
+      issues.push({
+        path: `${path}.inputs`,
+        message: `${label}: inputs must be a layer or input name, or a list of them`,
+      });
     const args = rest(layer, NATIVE_STRUCTURAL);
     if (shares) {
-      if (type !== undefined) issues.push({ path: `${path}.type`, message: `${label}: a layer that shares another layer takes its type from it; remove "type"` });
+      if (type !== undefined)
+        issues.push({
+          path: `${path}.type`,
+          message: `${label}: a layer that shares another layer takes its type from it; remove "type"`,
+        });
       for (const key of Object.keys(args)) {
-        issues.push({ path: joinPath(path, key), message: `${label}: a layer that shares "${shares}" takes only name, shares and inputs; "${key}" is not allowed` });
+        issues.push({
+          path: joinPath(path, key),
+          message: `${label}: a layer that shares "${shares}" takes only name, shares and inputs; "${key}" is not allowed`,
+        });
       }
     }
     if (!inputList) return;
@@ -128,7 +169,8 @@ export function parseNativeFunctional(spec: Record<string, unknown>): ParseResul
   });
 
   const outputList = stringList(spec.outputs);
-  if (!outputList) issues.push({ path: 'model.outputs', message: 'outputs must be a layer name or a non-empty list of layer names' });
+  if (!outputList)
+    issues.push({ path: 'model.outputs', message: 'outputs must be a layer name or a non-empty list of layer names' });
   if (issues.length > 0 || !outputList) return { issues };
   const outputs = refs(outputList, 'model.outputs', typeof spec.outputs === 'string');
   return { graph: { name, sequential: false, lenient: false, inputs, nodes, outputs }, issues };

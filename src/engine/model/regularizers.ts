@@ -28,7 +28,8 @@ export function parseRegularizer(value: unknown): RegularizerSpec | string {
   }
   const obj = value as Record<string, unknown>;
   const className = String(obj.class_name ?? obj.className ?? obj.type ?? '');
-  if (!['L1', 'L2', 'L1L2', 'l1', 'l2', 'l1l2', 'l1_l2'].includes(className)) return `unknown regularizer "${className}"`;
+  if (!['L1', 'L2', 'L1L2', 'l1', 'l2', 'l1l2', 'l1_l2'].includes(className))
+    return `unknown regularizer "${className}"`;
   const config = (obj.config ?? {}) as Record<string, unknown>;
   const out: RegularizerSpec = { kind: 'regularizer', l1: 0, l2: 0 };
   for (const key of ['l1', 'l2'] as const) {

@@ -93,9 +93,24 @@ export class ResetAfterGRUCell extends tf.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const inputDim = shape[shape.length - 1] as number;
     const n = 3 * this.units;
-    this.kernel = this.addWeight('kernel', [inputDim, n], 'float32', this.initializers.kernel, this.regularizers.kernel, true);
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, n], 'float32', this.initializers.recurrent, this.regularizers.recurrent, true);
-    if (this.useBias) this.bias = this.addWeight('bias', [2, n], 'float32', this.initializers.bias, this.regularizers.bias, true);
+    this.kernel = this.addWeight(
+      'kernel',
+      [inputDim, n],
+      'float32',
+      this.initializers.kernel,
+      this.regularizers.kernel,
+      true,
+    );
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [this.units, n],
+      'float32',
+      this.initializers.recurrent,
+      this.regularizers.recurrent,
+      true,
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [2, n], 'float32', this.initializers.bias, this.regularizers.bias, true);
     this.built = true;
   }
 
@@ -113,7 +128,8 @@ export class ResetAfterGRUCell extends tf.layers.Layer {
         this.recurrentDropoutMask = this.mask(this.recurrentDropout, hPrev, this.recurrentDropoutMask);
         if (this.dropoutMask) x = tf.mul(x, this.dropoutMask);
       }
-      const hIn = kwargs.training === true && this.recurrentDropoutMask ? tf.mul(hPrev, this.recurrentDropoutMask) : hPrev;
+      const hIn =
+        kwargs.training === true && this.recurrentDropoutMask ? tf.mul(hPrev, this.recurrentDropoutMask) : hPrev;
       let matrixX = tf.matMul(x, (this.kernel as tf.LayerVariable).read());
       let matrixInner = tf.matMul(hIn, (this.recurrentKernel as tf.LayerVariable).read());
       if (this.bias) {
@@ -155,7 +171,9 @@ export class ResetAfterGRU extends tf.RNN {
   static override className = 'KilnResetAfterGRU';
 
   constructor(args: ResetAfterGRUArgs) {
-    super({ ...args, cell: new ResetAfterGRUCell({ ...args, name: undefined }) } as ConstructorParameters<typeof tf.RNN>[0]);
+    super({ ...args, cell: new ResetAfterGRUCell({ ...args, name: undefined }) } as ConstructorParameters<
+      typeof tf.RNN
+    >[0]);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
@@ -166,7 +184,10 @@ export class ResetAfterGRU extends tf.RNN {
     return super.call(inputs, { mask: kwargs.mask, training: kwargs.training, initialState: kwargs.initialState });
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config);
   }
 }

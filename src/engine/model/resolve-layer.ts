@@ -24,8 +24,14 @@ export interface Resolved extends ResolvedLayer {
 export function resolveLayer(input: ResolveInput, issues: Issue[]): Resolved | undefined {
   const def: LayerDef | undefined = findLayerDef(input.type);
   if (!def) {
-    const hint = input.type === 'InputLayer' ? 'InputLayer is only allowed as a model input' : `supported types: ${LAYER_TYPES.join(', ')}`;
-    issues.push({ path: input.typePath, message: `${layerLabel(input.name, input.type)}: unknown layer type "${input.type}" (${hint})` });
+    const hint =
+      input.type === 'InputLayer'
+        ? 'InputLayer is only allowed as a model input'
+        : `supported types: ${LAYER_TYPES.join(', ')}`;
+    issues.push({
+      path: input.typePath,
+      message: `${layerLabel(input.name, input.type)}: unknown layer type "${input.type}" (${hint})`,
+    });
     return undefined;
   }
   const label = layerLabel(input.name, def.type);
@@ -37,12 +43,24 @@ export function resolveLayer(input: ResolveInput, issues: Issue[]): Resolved | u
       return resolveLayer({ ...entry, name: entry.name ?? nestedName, lenient: true }, issues);
     }
     if (!isObject(value) || typeof value.type !== 'string') {
-      return void issues.push({ path, message: `${label}: layer must be a layer object with a "type", e.g. {"type": "LSTM", "units": 32}` });
+      return void issues.push({
+        path,
+        message: `${label}: layer must be a layer object with a "type", e.g. {"type": "LSTM", "units": 32}`,
+      });
     }
     const { type, name, ...rawArgs } = value;
     const nested = typeof name === 'string' ? name : nestedName;
-    return resolveLayer({ name: nested, type, typePath: `${path}.type`, rawArgs, argsPath: path, lenient: false }, issues);
+    return resolveLayer(
+      { name: nested, type, typePath: `${path}.type`, rawArgs, argsPath: path, lenient: false },
+      issues,
+    );
   };
-  const normalized = normalizeArgs(input.rawArgs, def.args, { argsPath: input.argsPath, label, lenientUnknown: input.lenient, parseNested, issues });
+  const normalized = normalizeArgs(input.rawArgs, def.args, {
+    argsPath: input.argsPath,
+    label,
+    lenientUnknown: input.lenient,
+    parseNested,
+    issues,
+  });
   return normalized.ok ? { def, args: normalized.args as Args, rawKeys: normalized.rawKeys } : undefined;
 }

@@ -2,7 +2,11 @@ import { KilnError, type Issue } from '../../domain/errors.ts';
 
 /** What buildModel throws when the spec does not validate: the same issue list validateModelSpec returns. */
 export function modelSpecError(issues: Issue[]): KilnError {
-  return new KilnError('invalid_spec', `invalid model spec: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { issues });
+  return new KilnError(
+    'invalid_spec',
+    `invalid model spec: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    { issues },
+  );
 }
 
 const LAYER_RULE = 'layer_rule';

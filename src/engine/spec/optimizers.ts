@@ -25,7 +25,8 @@ export const OPTIMIZER_ARGS: Record<OptimizerType, Partial<Record<OptimizerArg, 
 const UNSUPPORTED: Partial<Record<OptimizerArg, (type: OptimizerType) => string | undefined>> = {
   decay: (type) =>
     `is Keras 2's learning-rate decay; TensorFlow.js' ${type} has none${type === 'rmsprop' ? ' (its moving-average factor is rho)' : ''}. Use callbacks.reduceLROnPlateau, or adamax, which has it`,
-  epsilon: (type) => (type === 'adagrad' ? "is fixed at 1e-7 (Keras' default) in TensorFlow.js' adagrad; leave it out" : undefined),
+  epsilon: (type) =>
+    type === 'adagrad' ? "is fixed at 1e-7 (Keras' default) in TensorFlow.js' adagrad; leave it out" : undefined,
 };
 
 /**
@@ -45,7 +46,10 @@ export function checkOptimizerArgs(spec: OptimizerSpec): Issue[] {
     const arg = key as OptimizerArg;
     if (FIXED[spec.type]?.[arg] === value) continue;
     const why = UNSUPPORTED[arg]?.(spec.type) ?? `is not an argument of ${spec.type}`;
-    issues.push({ path: `compile.optimizer.${key}`, message: `${why} (${spec.type} takes ${Object.keys(takes).join(', ')})` });
+    issues.push({
+      path: `compile.optimizer.${key}`,
+      message: `${why} (${spec.type} takes ${Object.keys(takes).join(', ')})`,
+    });
   }
   return issues;
 }

@@ -36,7 +36,11 @@ function suggestion(monitor: string, available: string[]): string | undefined {
  * and ReduceLROnPlateau always watch their monitor (Keras' default `val_loss`); ModelCheckpoint only
  * with saveBestOnly, so its default is checked only then (a name given explicitly always is).
  */
-export function checkCallbackMonitors(callbacks: CallbacksSpec | undefined, heads: OutputHead[], hasValidation: boolean): Issue[] {
+export function checkCallbackMonitors(
+  callbacks: CallbacksSpec | undefined,
+  heads: OutputHead[],
+  hasValidation: boolean,
+): Issue[] {
   if (!callbacks || heads.length === 0) return [];
   const available = epochLogKeys(heads, hasValidation);
   const watched: Array<[string, { monitor?: string } | undefined, boolean]> = [
@@ -49,12 +53,16 @@ export function checkCallbackMonitors(callbacks: CallbacksSpec | undefined, head
     if (!options || (options.monitor === undefined && !usesDefault)) continue;
     const monitor = options.monitor ?? 'val_loss';
     if (available.includes(monitor)) continue;
-    const given = options.monitor === undefined ? `monitors "val_loss" by default (as in Keras)` : `monitors "${monitor}"`;
+    const given =
+      options.monitor === undefined ? `monitors "val_loss" by default (as in Keras)` : `monitors "${monitor}"`;
     const noValidation = monitor.startsWith('val_') && !hasValidation;
     const why = noValidation
-      ? 'but the run has no validation data: set fit.validationSplit (or the dataset\'s validationSplit), or monitor a training metric'
+      ? "but the run has no validation data: set fit.validationSplit (or the dataset's validationSplit), or monitor a training metric"
       : `which the run does not report${suggestion(monitor, available) ? ` (Kiln reports it as "${suggestion(monitor, available)}")` : ''}`;
-    issues.push({ path: `callbacks.${name}.monitor`, message: `${name} ${given}, ${why}; available: ${available.join(', ')}` });
+    issues.push({
+      path: `callbacks.${name}.monitor`,
+      message: `${name} ${given}, ${why}; available: ${available.join(', ')}`,
+    });
   }
   return issues;
 }

@@ -22,7 +22,11 @@ export function embeddingInputs(summary: ModelSummary): Map<string, IndexInput> 
     if (layer.type !== 'Embedding' || layer.params === 0 || !outputDim) continue;
     const inputDim = layer.params / outputDim;
     // Sequential layers name no inputs: only the first one reads the model's input.
-    const fed = layer.inputs ? layer.inputs.filter((n) => inputNames.has(n)) : layer === firstLayer ? [summary.inputs[0]!.name] : [];
+    const fed = layer.inputs
+      ? layer.inputs.filter((n) => inputNames.has(n))
+      : layer === firstLayer
+        ? [summary.inputs[0]!.name]
+        : [];
     for (const name of fed) {
       const known = byInput.get(name);
       if (!known || inputDim < known.inputDim) byInput.set(name, { layer: layer.name, inputDim });
@@ -39,7 +43,12 @@ export function embeddingInputs(summary: ModelSummary): Map<string, IndexInput> 
 export function checkIndices(data: unknown, input: IndexInput, path: string): Issue[] {
   const bad = firstNonIndex(data, input.inputDim);
   if (!bad) return [];
-  return [{ path, message: `${bad.at}: ${bad.value} is not an index of Embedding "${input.layer}" (input_dim ${input.inputDim}): its inputs must be whole numbers in [0, ${input.inputDim})` }];
+  return [
+    {
+      path,
+      message: `${bad.at}: ${bad.value} is not an index of Embedding "${input.layer}" (input_dim ${input.inputDim}): its inputs must be whole numbers in [0, ${input.inputDim})`,
+    },
+  ];
 }
 
 /**

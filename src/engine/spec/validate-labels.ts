@@ -18,7 +18,8 @@ const SPARSE = 'sparseCategoricalCrossentropy';
 const unitsOf = (output: Output) => output.shape.at(-1) ?? undefined;
 
 /** Where a loss was given: `compile.loss`, or `compile.loss.<output>` when given per output. */
-const lossPath = (compile: CompileSpec, output: string) => (typeof compile.loss === 'object' ? `compile.loss.${output}` : 'compile.loss');
+const lossPath = (compile: CompileSpec, output: string) =>
+  typeof compile.loss === 'object' ? `compile.loss.${output}` : 'compile.loss';
 
 /**
  * Sparse categorical crossentropy one-hot encodes each label to the output's width: one unit is not
@@ -47,8 +48,15 @@ export function checkSparseLabels(labels: unknown, head: OutputHead, output: Out
   if (head.lossName !== SPARSE || !classes || classes < 2 || !Array.isArray(labels)) return [];
   const bad = firstNonIndex(labels, classes);
   if (!bad) return [];
-  const what = Number.isInteger(bad.value) ? `is outside the valid range [0, ${classes})` : `is not a class index (an integer in [0, ${classes}))`;
-  return [{ path, message: `label ${bad.value} of sample ${bad.sample} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)` }];
+  const what = Number.isInteger(bad.value)
+    ? `is outside the valid range [0, ${classes})`
+    : `is not a class index (an integer in [0, ${classes}))`;
+  return [
+    {
+      path,
+      message: `label ${bad.value} of sample ${bad.sample} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)`,
+    },
+  ];
 }
 
 /**
@@ -61,11 +69,21 @@ export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Out
   if (!classWeight) return [];
   const path = 'fit.classWeight';
   if (outputs.length !== 1) {
-    return [{ path, message: `class_weight is only supported for models with a single output, as in Keras; this model has ${outputs.length} (${outputs.map((o) => o.name).join(', ')})` }];
+    return [
+      {
+        path,
+        message: `class_weight is only supported for models with a single output, as in Keras; this model has ${outputs.length} (${outputs.map((o) => o.name).join(', ')})`,
+      },
+    ];
   }
   const output = outputs[0]!;
   if (output.shape.length !== 1) {
-    return [{ path, message: `class_weight needs one label per sample, but output "${output.name}" gives [${output.shape.join(', ')}] per sample (Keras does not support class_weight for 3+ dimensional targets)` }];
+    return [
+      {
+        path,
+        message: `class_weight needs one label per sample, but output "${output.name}" gives [${output.shape.join(', ')}] per sample (Keras does not support class_weight for 3+ dimensional targets)`,
+      },
+    ];
   }
   const units = unitsOf(output);
   if (!units) return [];
@@ -85,7 +103,10 @@ export function checkClassWeight(fit: FitSpec, heads: OutputHead[], outputs: Out
 
 /** A registered dataset's labels as the run reads them: explicitly, or as the loss implies. */
 export function labelKind(ref: DatasetRef, head: OutputHead | undefined): 'oneHot' | 'sparse' | 'raw' {
-  return ref.labels ?? (head?.lossName === SPARSE ? 'sparse' : head?.lossName === 'categoricalCrossentropy' ? 'oneHot' : 'raw');
+  return (
+    ref.labels ??
+    (head?.lossName === SPARSE ? 'sparse' : head?.lossName === 'categoricalCrossentropy' ? 'oneHot' : 'raw')
+  );
 }
 
 /**
@@ -93,19 +114,35 @@ export function labelKind(ref: DatasetRef, head: OutputHead | undefined): 'oneHo
  * unit per class (sparse labels beyond the output's width become rows of zeros in tfjs' oneHot), and
  * the labels' encoding must be the one the loss reads.
  */
-export function checkDatasetClasses(ref: DatasetRef, info: DatasetInfo, head: OutputHead | undefined, output: Output): Issue[] {
+export function checkDatasetClasses(
+  ref: DatasetRef,
+  info: DatasetInfo,
+  head: OutputHead | undefined,
+  output: Output,
+): Issue[] {
   const issues: Issue[] = [];
   const kind = labelKind(ref, head);
   if (head && ref.labels === 'sparse' && head.lossName === 'categoricalCrossentropy') {
-    issues.push({ path: 'dataset.labels', message: 'sparse labels (class indices) need sparse_categorical_crossentropy; categorical_crossentropy reads one-hot labels ("labels": "oneHot")' });
+    issues.push({
+      path: 'dataset.labels',
+      message:
+        'sparse labels (class indices) need sparse_categorical_crossentropy; categorical_crossentropy reads one-hot labels ("labels": "oneHot")',
+    });
   }
   if (head && ref.labels === 'oneHot' && head.lossName === SPARSE) {
-    issues.push({ path: 'dataset.labels', message: 'one-hot labels need categorical_crossentropy; sparse_categorical_crossentropy reads class indices ("labels": "sparse")' });
+    issues.push({
+      path: 'dataset.labels',
+      message:
+        'one-hot labels need categorical_crossentropy; sparse_categorical_crossentropy reads class indices ("labels": "sparse")',
+    });
   }
   const units = unitsOf(output);
   const classifier = kind !== 'raw' || head?.lossName === 'categoricalCrossentropy' || head?.lossName === SPARSE;
   if (info.numClasses && classifier && units !== info.numClasses) {
-    issues.push({ path: 'model', message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units (${kind === 'sparse' ? 'sparse' : 'one-hot'} labels need one unit per class)` });
+    issues.push({
+      path: 'model',
+      message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units (${kind === 'sparse' ? 'sparse' : 'one-hot'} labels need one unit per class)`,
+    });
   }
   return issues;
 }

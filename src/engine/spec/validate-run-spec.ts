@@ -9,7 +9,6 @@ import { checkCallbackMonitors } from './validate-callbacks.ts';
 import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
 import { checkIndices, embeddingInputs } from './validate-indices.ts';
 
-
 /** The largest magnitude a float32 holds: beyond it a JSON number becomes Infinity in a tensor. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -34,23 +33,47 @@ function sameShape(expected: (number | null)[], given: number[]): boolean {
 const count = (shape: (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
 
 /** The rows a run on a stored dataset splits (its train split, up to `limit`), when the api knows them. */
-const datasetRows = (ref: DatasetRef, info: DatasetInfo) => (info.samples === undefined ? undefined : Math.min(info.samples, ref.limit ?? Infinity));
+const datasetRows = (ref: DatasetRef, info: DatasetInfo) =>
+  info.samples === undefined ? undefined : Math.min(info.samples, ref.limit ?? Infinity);
 
 /** A dataset given by id against the model: one input and output, sample size, and classes against output units. */
-function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary, heads: ReturnType<typeof resolveHeads>): Issue[] {
+function checkDatasetFit(
+  spec: RunSpec,
+  info: DatasetInfo,
+  summary: ModelSummary,
+  heads: ReturnType<typeof resolveHeads>,
+): Issue[] {
   const errors: Issue[] = [];
   if (summary.inputs.length !== 1 || summary.outputs.length !== 1) {
-    return [{ path: 'dataset.id', message: 'registered datasets feed models with one input and one output; give several as inline data' }];
+    return [
+      {
+        path: 'dataset.id',
+        message: 'registered datasets feed models with one input and one output; give several as inline data',
+      },
+    ];
   }
   const input = summary.inputs[0]!.shape;
   if (count(input) !== count(info.inputShape)) {
-    errors.push({ path: 'dataset.id', message: `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]` });
+    errors.push({
+      path: 'dataset.id',
+      message: `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]`,
+    });
   }
   const ref = spec.dataset as DatasetRef;
   errors.push(...checkDatasetClasses(ref, info, heads[0], summary.outputs[0]!));
   const rows = datasetRows(ref, info);
   if (rows !== undefined) {
-    errors.push(...checkSplits(rows, info.hasTestSplit ? undefined : ref.testSplit, ref.validationSplit ?? spec.fit.validationSplit, { test: 'dataset.testSplit', validation: ref.validationSplit !== undefined ? 'dataset.validationSplit' : 'fit.validationSplit' }));
+    errors.push(
+      ...checkSplits(
+        rows,
+        info.hasTestSplit ? undefined : ref.testSplit,
+        ref.validationSplit ?? spec.fit.validationSplit,
+        {
+          test: 'dataset.testSplit',
+          validation: ref.validationSplit !== undefined ? 'dataset.validationSplit' : 'fit.validationSplit',
+        },
+      ),
+    );
   }
   return errors;
 }
@@ -59,17 +82,39 @@ function checkDatasetFit(spec: RunSpec, info: DatasetInfo, summary: ModelSummary
  * The rows of each split (splitCounts, as the worker takes them): a split that leaves nothing to
  * train on, or that was asked for and would be empty, is refused rather than trained without.
  */
-function checkSplits(rows: number, testSplit: number | undefined, validationSplit: number | undefined, paths: { test: string; validation: string }): Issue[] {
+function checkSplits(
+  rows: number,
+  testSplit: number | undefined,
+  validationSplit: number | undefined,
+  paths: { test: string; validation: string },
+): Issue[] {
   const counts = splitCounts(rows, testSplit, validationSplit);
   const rest = rows - counts.test;
   const how = 'each split holds out the last n - floor(n * (1 - split)) rows, as Keras does';
-  if (testSplit && rest < 1) return [{ path: paths.test, message: `testSplit ${testSplit} holds out all ${rows} samples, leaving none to train on (${how})` }];
-  if (testSplit && counts.test < 1) return [{ path: paths.test, message: `testSplit ${testSplit} of ${rows} samples holds out none` }];
-  const of = counts.test ? `the ${rest} samples left after testSplit ${testSplit} (which holds out ${counts.test} of ${rows})` : `${rows} samples`;
+  if (testSplit && rest < 1)
+    return [
+      {
+        path: paths.test,
+        message: `testSplit ${testSplit} holds out all ${rows} samples, leaving none to train on (${how})`,
+      },
+    ];
+  if (testSplit && counts.test < 1)
+    return [{ path: paths.test, message: `testSplit ${testSplit} of ${rows} samples holds out none` }];
+  const of = counts.test
+    ? `the ${rest} samples left after testSplit ${testSplit} (which holds out ${counts.test} of ${rows})`
+    : `${rows} samples`;
   if (validationSplit && counts.train < 1) {
-    return [{ path: paths.validation, message: `validation_split ${validationSplit} of ${of} holds out all ${counts.validation}, leaving no training samples (${how})` }];
+    return [
+      {
+        path: paths.validation,
+        message: `validation_split ${validationSplit} of ${of} holds out all ${counts.validation}, leaving no training samples (${how})`,
+      },
+    ];
   }
-  if (validationSplit && counts.validation < 1) return [{ path: paths.validation, message: `validation_split ${validationSplit} of ${of} holds out none for validation` }];
+  if (validationSplit && counts.validation < 1)
+    return [
+      { path: paths.validation, message: `validation_split ${validationSplit} of ${of} holds out none for validation` },
+    ];
   return [];
 }
 
@@ -82,7 +127,6 @@ function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): Issue[] {
   return [{ path, message: `output "${repeated[0]}" is listed more than once; each output must be a different layer` }];
 }
 
-
 /**
  * Everything the api checks before a run is queued, beyond the JSON schema: the model graph, the
  * compile settings against the model's outputs, the inline data against its inputs and outputs, the
@@ -93,7 +137,14 @@ export function validateRunSpec(
   opts: { maxParams: number; dataset?: DatasetInfo },
 ): { ok: true; summary: ModelSummary } | { ok: false; errors: Issue[] } {
   const model = validateModelSpec(spec.model, { maxParams: opts.maxParams });
-  if (!model.ok) return { ok: false, errors: model.errors.map((e) => ({ path: e.path.startsWith('model') ? e.path : `model.${e.path}`, message: e.message })) };
+  if (!model.ok)
+    return {
+      ok: false,
+      errors: model.errors.map((e) => ({
+        path: e.path.startsWith('model') ? e.path : `model.${e.path}`,
+        message: e.message,
+      })),
+    };
   const { summary } = model;
   const errors: Issue[] = [];
   const outputNames = summary.outputs.map((o) => o.name);
@@ -106,39 +157,63 @@ export function validateRunSpec(
   const heads = errors.length ? [] : resolveHeads(outputNames, spec.compile);
   // The run's name becomes its model's name, which URLs address as <name>@<version> or <name>@<alias>.
   if (spec.name !== undefined && /[@/]/.test(spec.name)) {
-    errors.push({ path: 'name', message: `becomes the model's name, addressed as ${spec.name.replace(/[@/]/g, '_')}@<version> in URLs: it cannot contain '@' or '/'` });
+    errors.push({
+      path: 'name',
+      message: `becomes the model's name, addressed as ${spec.name.replace(/[@/]/g, '_')}@<version> in URLs: it cannot contain '@' or '/'`,
+    });
   }
   errors.push(...checkDuplicateOutputs(spec, summary));
   errors.push(...checkOptimizerArgs(spec.compile.optimizer));
   errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));
   errors.push(...checkClassWeight(spec.fit, heads, summary.outputs));
-  const validationSplit = isInline(spec.dataset) ? spec.fit.validationSplit : (spec.dataset.validationSplit ?? spec.fit.validationSplit);
+  const validationSplit = isInline(spec.dataset)
+    ? spec.fit.validationSplit
+    : (spec.dataset.validationSplit ?? spec.fit.validationSplit);
   // Replaced by the exact count where the number of rows is known; a stored dataset's is not always.
   let hasValidation = validationSplit > 0;
 
   const indexInputs = embeddingInputs(summary);
-  const check = (side: 'x' | 'y', value: unknown, expected: { name: string; shape: (number | null)[] }[], labelsFor?: (i: number) => string) => {
+  const check = (
+    side: 'x' | 'y',
+    value: unknown,
+    expected: { name: string; shape: (number | null)[] }[],
+    labelsFor?: (i: number) => string,
+  ) => {
     const byName = !Array.isArray(value);
     const counts: number[] = [];
     expected.forEach((io, i) => {
       const path = byName ? `dataset.inline.${side}.${io.name}` : `dataset.inline.${side}`;
       const data = byName ? (value as Record<string, unknown>)[io.name] : expected.length === 1 ? value : undefined;
       if (data === undefined) {
-        errors.push({ path, message: expected.length > 1 && !byName ? `the model has ${expected.length} ${side === 'x' ? 'inputs' : 'outputs'}; give ${side} as an object by name (${expected.map((e) => e.name).join(', ')})` : `missing data for "${io.name}"` });
+        errors.push({
+          path,
+          message:
+            expected.length > 1 && !byName
+              ? `the model has ${expected.length} ${side === 'x' ? 'inputs' : 'outputs'}; give ${side} as an object by name (${expected.map((e) => e.name).join(', ')})`
+              : `missing data for "${io.name}"`,
+        });
         return;
       }
       const shape = jsonArrayShape(data);
       if (!shape) {
-        errors.push({ path, message: 'must be a non-empty, rectangular nested array of finite numbers (within float32: ±3.4e38)' });
+        errors.push({
+          path,
+          message: 'must be a non-empty, rectangular nested array of finite numbers (within float32: ±3.4e38)',
+        });
         return;
       }
       counts.push(shape[0]!);
       const sample = shape.slice(1);
       const want = [null, ...io.shape] as (number | null)[];
       const sparse = labelsFor?.(i) === 'sparseCategoricalCrossentropy';
-      const ok = sparse ? shape.length === 1 || (shape.length === want.length && shape.at(-1) === 1) : sameShape(want, shape);
+      const ok = sparse
+        ? shape.length === 1 || (shape.length === want.length && shape.at(-1) === 1)
+        : sameShape(want, shape);
       if (!ok) {
-        errors.push({ path, message: `each sample has shape [${sample.join(', ')}] but ${side === 'x' ? 'input' : 'output'} "${io.name}" expects [${io.shape.join(', ')}]${sparse ? ' (sparse labels: one class index per sample)' : ''}` });
+        errors.push({
+          path,
+          message: `each sample has shape [${sample.join(', ')}] but ${side === 'x' ? 'input' : 'output'} "${io.name}" expects [${io.shape.join(', ')}]${sparse ? ' (sparse labels: one class index per sample)' : ''}`,
+        });
       } else if (side === 'y' && heads[i]) {
         errors.push(...checkSparseLabels(data, heads[i]!, summary.outputs[i]!, path));
       } else if (side === 'x' && indexInputs.has(io.name)) {
@@ -151,16 +226,28 @@ export function validateRunSpec(
     const xCounts = check('x', spec.dataset.inline.x, summary.inputs);
     const yCounts = check('y', spec.dataset.inline.y, summary.outputs, (i) => heads[i]?.lossName ?? '');
     const counts = new Set([...xCounts, ...yCounts]);
-    if (counts.size > 1) errors.push({ path: 'dataset.inline', message: `x and y hold different numbers of samples (${[...counts].join(' vs ')})` });
+    if (counts.size > 1)
+      errors.push({
+        path: 'dataset.inline',
+        message: `x and y hold different numbers of samples (${[...counts].join(' vs ')})`,
+      });
     const total = xCounts[0] ?? 0;
     if (total > 0 && counts.size === 1) {
-      errors.push(...checkSplits(total, spec.dataset.testSplit, validationSplit, { test: 'dataset.testSplit', validation: 'fit.validationSplit' }));
+      errors.push(
+        ...checkSplits(total, spec.dataset.testSplit, validationSplit, {
+          test: 'dataset.testSplit',
+          validation: 'fit.validationSplit',
+        }),
+      );
       hasValidation = splitCounts(total, spec.dataset.testSplit, validationSplit).validation > 0;
     }
   } else if (opts.dataset) {
     errors.push(...checkDatasetFit(spec, opts.dataset, summary, heads));
     const rows = datasetRows(spec.dataset, opts.dataset);
-    if (rows !== undefined) hasValidation = splitCounts(rows, opts.dataset.hasTestSplit ? undefined : spec.dataset.testSplit, validationSplit).validation > 0;
+    if (rows !== undefined)
+      hasValidation =
+        splitCounts(rows, opts.dataset.hasTestSplit ? undefined : spec.dataset.testSplit, validationSplit).validation >
+        0;
   }
   errors.push(...checkCallbackMonitors(spec.callbacks, heads, hasValidation));
   return errors.length ? { ok: false, errors } : { ok: true, summary };

@@ -53,7 +53,7 @@ export function buildHistogram(values: ArrayLike<number>): HistogramData {
   }
   const bucketLimit: number[] = [];
   const bucket: number[] = [];
-  for (let i = 0; i < counts.length; ) {
+  for (let i = 0; i < counts.length;) {
     let end = limits[i];
     const count = counts[i];
     i++;

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { createBatchStream, epochOrder, type AugmentSpec, type LabelEncoding, type Preprocessing, type PrefetchWorker, type SampleStore } from '../data/index.ts';
+import {
+  createBatchStream,
+  epochOrder,
+  type AugmentSpec,
+  type LabelEncoding,
+  type Preprocessing,
+  type PrefetchWorker,
+  type SampleStore,
+} from '../data/index.ts';
 import { gatherBatch, type TensorData } from './tensor-data.ts';
 
 /** One batch as the loop trains on it: a tensor per model input and output. The loop disposes them. */

@@ -36,7 +36,12 @@ export class CheckpointStore {
   }
 
   /** Saves model, optimizer and state; returns where. */
-  async save(kind: CheckpointKind, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainingState): Promise<SavedCheckpoint> {
+  async save(
+    kind: CheckpointKind,
+    model: tf.LayersModel,
+    optimizer: tf.Optimizer,
+    state: TrainingState,
+  ): Promise<SavedCheckpoint> {
     const previous = await this.readPointer(kind);
     const dir = `${this.runPrefix}/checkpoints/${kind}-e${state.epoch}-b${state.batch}-${Date.now()}-${this.serial++}`;
     await model.save(artifactIOHandler(this.store, dir));
@@ -47,13 +52,20 @@ export class CheckpointStore {
     await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
     await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
     await this.store.put(`${dir}/state.json`, JSON.stringify(state));
-    await this.store.put(this.pointerKey(kind), JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer));
+    await this.store.put(
+      this.pointerKey(kind),
+      JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer),
+    );
     if (previous && previous.dir !== dir) await this.store.deletePrefix(previous.dir);
     return { kind, epoch: state.epoch, path: dir };
   }
 
   /** Loads a checkpoint's weights and optimizer slots into the given model and optimizer; returns its state. */
-  async restore(kind: CheckpointKind, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainingState | undefined> {
+  async restore(
+    kind: CheckpointKind,
+    model: tf.LayersModel,
+    optimizer: tf.Optimizer,
+  ): Promise<TrainingState | undefined> {
     const pointer = await this.readPointer(kind);
     if (!pointer) return undefined;
     const saved = await tf.loadLayersModel(artifactIOHandler(this.store, pointer.dir));
@@ -62,10 +74,15 @@ export class CheckpointStore {
     } finally {
       saved.dispose();
     }
-    const specs = JSON.parse((await this.store.get(`${pointer.dir}/optimizer.json`)).toString('utf8')) as tf.io.WeightsManifestEntry[];
+    const specs = JSON.parse(
+      (await this.store.get(`${pointer.dir}/optimizer.json`)).toString('utf8'),
+    ) as tf.io.WeightsManifestEntry[];
     if (specs.length > 0) {
       const data = await this.store.get(`${pointer.dir}/optimizer.bin`);
-      const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
+      const tensors = tf.io.decodeWeights(
+        data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+        specs,
+      );
       await optimizer.setWeights(Object.entries(tensors).map(([name, tensor]) => ({ name, tensor })));
     }
     return JSON.parse((await this.store.get(`${pointer.dir}/state.json`)).toString('utf8')) as TrainingState;

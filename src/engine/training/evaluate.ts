@@ -12,13 +12,24 @@ export interface Evaluation {
   perClass?: Array<{ class: number; precision: number; recall: number; support: number }>;
 }
 
-const CLASSIFICATION_LOSSES = new Set(['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy']);
+const CLASSIFICATION_LOSSES = new Set([
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'binaryCrossentropy',
+]);
 
 /** Class indices of labels and predictions of one classifier head (one-hot, sparse or binary). */
 function classesOf(head: OutputHead, yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor1D, tf.Tensor1D] {
   const units = yPred.shape[yPred.shape.length - 1]!;
-  if (units === 1) return [tf.cast(tf.greater(tf.reshape(yTrue, [-1]), 0.5), 'int32') as tf.Tensor1D, tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') as tf.Tensor1D];
-  const truth = head.lossName === 'sparseCategoricalCrossentropy' ? tf.cast(tf.reshape(yTrue, [-1]), 'int32') : tf.argMax(yTrue, -1);
+  if (units === 1)
+    return [
+      tf.cast(tf.greater(tf.reshape(yTrue, [-1]), 0.5), 'int32') as tf.Tensor1D,
+      tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') as tf.Tensor1D,
+    ];
+  const truth =
+    head.lossName === 'sparseCategoricalCrossentropy'
+      ? tf.cast(tf.reshape(yTrue, [-1]), 'int32')
+      : tf.argMax(yTrue, -1);
   return [truth as tf.Tensor1D, tf.argMax(yPred, -1) as tf.Tensor1D];
 }
 
@@ -26,7 +37,12 @@ function classesOf(head: OutputHead, yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Te
  * Keras' evaluate on held-out data (loss and every compiled metric), plus, for a single-output
  * classifier, the confusion matrix and per-class precision and recall.
  */
-export async function evaluateModel(model: tf.LayersModel, heads: OutputHead[], data: BatchSource, batchSize: number): Promise<Evaluation> {
+export async function evaluateModel(
+  model: tf.LayersModel,
+  heads: OutputHead[],
+  data: BatchSource,
+  batchSize: number,
+): Promise<Evaluation> {
   const metrics = await evaluateData(model, heads, data, batchSize);
   const head = heads[0]!;
   if (heads.length !== 1 || !CLASSIFICATION_LOSSES.has(head.lossName)) return { metrics, samples: data.size };
@@ -40,7 +56,7 @@ export async function evaluateModel(model: tf.LayersModel, heads: OutputHead[], 
       return [t.dataSync(), p.dataSync()];
     });
     tf.dispose([...xs, ...ys]);
-    truth.forEach((t, i) => confusion[t]![predicted[i]!]! += 1);
+    truth.forEach((t, i) => (confusion[t]![predicted[i]!]! += 1));
   }
   const perClass = confusion.map((row, c) => {
     const tp = row[c]!;

@@ -84,7 +84,13 @@ export async function evaluateData(
     try {
       tf.tidy(() => {
         const { total, perHead, preds } = forwardLoss(model, heads, xs, ys, false);
-        acc.update(total.dataSync()[0]!, perHead.map((l) => l.dataSync()[0]!), ys, preds, size);
+        acc.update(
+          total.dataSync()[0]!,
+          perHead.map((l) => l.dataSync()[0]!),
+          ys,
+          preds,
+          size,
+        );
       });
     } finally {
       tf.dispose([...xs, ...ys]);
@@ -144,7 +150,9 @@ export async function fit(
       batch: epochComplete ? 0 : nextBatch,
       partial: epochComplete ? {} : acc.state(),
       history: [...history],
-      callbacks: Object.fromEntries(opts.callbacks.map((cb) => [cb.name, cb.getState()]).filter(([, s]) => s !== undefined)),
+      callbacks: Object.fromEntries(
+        opts.callbacks.map((cb) => [cb.name, cb.getState()]).filter(([, s]) => s !== undefined),
+      ),
       learningRate: getLearningRate(optimizer),
       rng: opts.rng?.state(),
     }),
@@ -161,7 +169,13 @@ export async function fit(
       const started = performance.now();
       epochComplete = false;
       for (const cb of opts.callbacks) await cb.onEpochBegin(currentEpoch, ctx);
-      const request = { epoch: currentEpoch, startBatch: nextBatch, batchSize: opts.batchSize, shuffle: opts.shuffle, seed: opts.seed };
+      const request = {
+        epoch: currentEpoch,
+        startBatch: nextBatch,
+        batchSize: opts.batchSize,
+        shuffle: opts.shuffle,
+        seed: opts.seed,
+      };
       for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
         try {
           const { loss, perHead, preds } = await step.run(xs, ys, size);
@@ -180,7 +194,10 @@ export async function fit(
       }
       if (nextBatch < batchesPerEpoch) break; // stopped in the middle of the epoch
       const durationMs = performance.now() - started;
-      const logs: Logs = { ...acc.logs(), ...(validation ? await evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}) };
+      const logs: Logs = {
+        ...acc.logs(),
+        ...(validation ? await evaluateData(model, heads, validation, opts.batchSize, 'val_') : {}),
+      };
       const record: EpochRecord = {
         epoch: currentEpoch + 1,
         metrics: logs,

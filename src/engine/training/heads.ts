@@ -22,11 +22,18 @@ function perOutput<T>(value: unknown, output: string): T | undefined {
 
 /** Resolves compile's per-output settings against the model's output names, Keras-style. */
 export function resolveHeads(outputNames: string[], compile: CompileSpec): OutputHead[] {
-  for (const [field, value] of [['loss', compile.loss], ['lossWeights', compile.lossWeights], ['metrics', compile.metrics]] as const) {
+  for (const [field, value] of [
+    ['loss', compile.loss],
+    ['lossWeights', compile.lossWeights],
+    ['metrics', compile.metrics],
+  ] as const) {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const key of Object.keys(value)) {
         if (!outputNames.includes(key)) {
-          throw KilnError.invalidSpec(`no model output is named "${key}" (outputs: ${outputNames.join(', ')})`, `compile.${field}.${key}`);
+          throw KilnError.invalidSpec(
+            `no model output is named "${key}" (outputs: ${outputNames.join(', ')})`,
+            `compile.${field}.${key}`,
+          );
         }
       }
     }
@@ -83,7 +90,11 @@ export function forwardLoss(
   const perHead = heads.map((head, i) => {
     let perSample = head.loss(ys[i]!, preds[i]!);
     // Losses of outputs with extra dims (e.g. sequences) reduce to one value per sample.
-    if (perSample.rank > 1) perSample = tf.mean(perSample, perSample.shape.slice(1).map((_, d) => d + 1));
+    if (perSample.rank > 1)
+      perSample = tf.mean(
+        perSample,
+        perSample.shape.slice(1).map((_, d) => d + 1),
+      );
     if (sampleWeight) perSample = tf.mul(perSample, sampleWeight);
     return tf.mean(perSample) as tf.Scalar;
   });

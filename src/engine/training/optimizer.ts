@@ -22,9 +22,21 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'adam':
       return tf.train.adam(lr, num(o.beta1, 'beta1'), num(o.beta2, 'beta2'), num(o.epsilon, 'epsilon'));
     case 'adamax':
-      return tf.train.adamax(lr, num(o.beta1, 'beta1'), num(o.beta2, 'beta2'), num(o.epsilon, 'epsilon'), num(o.decay, 'decay'));
+      return tf.train.adamax(
+        lr,
+        num(o.beta1, 'beta1'),
+        num(o.beta2, 'beta2'),
+        num(o.epsilon, 'epsilon'),
+        num(o.decay, 'decay'),
+      );
     case 'rmsprop':
-      return tf.train.rmsprop(lr, num(o.rho, 'rho'), num(o.momentum, 'momentum'), num(o.epsilon, 'epsilon'), bool(o.centered, 'centered'));
+      return tf.train.rmsprop(
+        lr,
+        num(o.rho, 'rho'),
+        num(o.momentum, 'momentum'),
+        num(o.epsilon, 'epsilon'),
+        bool(o.centered, 'centered'),
+      );
     case 'adagrad':
       return tf.train.adagrad(lr, num(o.initialAccumulatorValue, 'initialAccumulatorValue'));
     case 'adadelta':

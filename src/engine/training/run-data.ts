@@ -31,9 +31,15 @@ interface ModelIO {
  * Splits the data a run trains on: its inline arrays, or the dataset it names, opened by the worker
  * beforehand (the engine never downloads or reads the artifact store for data).
  */
-export function openRunData(spec: RunSpec, opened: OpenedDataset | undefined, model: ModelIO, heads: OutputHead[]): RunData {
+export function openRunData(
+  spec: RunSpec,
+  opened: OpenedDataset | undefined,
+  model: ModelIO,
+  heads: OutputHead[],
+): RunData {
   if (isInline(spec.dataset)) return inlineData(spec, model);
-  if (!opened) throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
+  if (!opened)
+    throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
   return streamedData(spec, spec.dataset, opened, model, heads);
 }
 
@@ -66,13 +72,28 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
 const range = (from: number, to: number) => Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
 function labelEncoding(ref: DatasetRef, head: OutputHead, outputUnits: number): LabelEncoding {
-  const kind = ref.labels ?? (head.lossName === 'sparseCategoricalCrossentropy' ? 'sparse' : head.lossName === 'categoricalCrossentropy' ? 'oneHot' : 'raw');
+  const kind =
+    ref.labels ??
+    (head.lossName === 'sparseCategoricalCrossentropy'
+      ? 'sparse'
+      : head.lossName === 'categoricalCrossentropy'
+        ? 'oneHot'
+        : 'raw');
   return kind === 'oneHot' ? { kind, numClasses: outputUnits } : { kind };
 }
 
-function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, model: ModelIO, heads: OutputHead[]): RunData {
+function streamedData(
+  spec: RunSpec,
+  ref: DatasetRef,
+  parsed: OpenedDataset,
+  model: ModelIO,
+  heads: OutputHead[],
+): RunData {
   if (model.inputNames.length !== 1 || heads.length !== 1) {
-    throw KilnError.invalidSpec('registered datasets feed models with one input and one output; use inline data for several', 'model');
+    throw KilnError.invalidSpec(
+      'registered datasets feed models with one input and one output; use inline data for several',
+      'model',
+    );
   }
   const trainSplit: OpenedSplit | undefined = parsed.splits.train ?? parsed.splits.test;
   if (!trainSplit) throw KilnError.invalidSpec(`dataset "${ref.id}" holds no samples`, 'dataset.id');
@@ -85,17 +106,33 @@ function streamedData(spec: RunSpec, ref: DatasetRef, parsed: OpenedDataset, mod
   const store = (split: OpenedSplit, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
   const train = store(trainSplit, range(0, trainRows - valRows));
   const validation = valRows > 0 ? store(trainSplit, range(trainRows - valRows, trainRows)) : undefined;
-  const test = parsed.splits.train && parsed.splits.test ? store(parsed.splits.test, range(0, parsed.splits.test.x.shape[0]!)) : heldOutTest > 0 ? store(trainSplit, range(trainRows, rows)) : undefined;
+  const test =
+    parsed.splits.train && parsed.splits.test
+      ? store(parsed.splits.test, range(0, parsed.splits.test.x.shape[0]!))
+      : heldOutTest > 0
+        ? store(trainSplit, range(trainRows, rows))
+        : undefined;
 
   const expected = model.inputShape.reduce((a, b) => a * b, 1);
   if (train.featureSize !== expected) {
-    throw KilnError.invalidSpec(`dataset samples have shape [${train.featureShape.join(', ')}] but the model's input expects [${model.inputShape.join(', ')}]`, 'dataset.id');
+    throw KilnError.invalidSpec(
+      `dataset samples have shape [${train.featureShape.join(', ')}] but the model's input expects [${model.inputShape.join(', ')}]`,
+      'dataset.id',
+    );
   }
   const preprocess = resolvePreprocess(ref.preprocess, train);
   const labels = labelEncoding(ref, heads[0]!, model.outputUnits);
   const prefetchWorker = ref.augment ? new PrefetchWorker() : undefined;
   const source = (s: SampleStore, training: boolean) =>
-    streamSource({ store: s, inputShape: model.inputShape, preprocess, labels, augment: ref.augment, training, prefetchWorker });
+    streamSource({
+      store: s,
+      inputShape: model.inputShape,
+      preprocess,
+      labels,
+      augment: ref.augment,
+      training,
+      prefetchWorker,
+    });
   return {
     train: source(train, true),
     validation: validation && source(validation, false),

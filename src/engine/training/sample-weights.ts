@@ -17,7 +17,8 @@ export function sampleWeights(y: tf.Tensor, classWeight: Record<string, number>)
     if (/^\d+$/.test(key) && k <= 2 ** 31 - 1) byClass.set(k, weight);
   }
   return tf.tidy(() => {
-    const labels = y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.round(tf.reshape(y, [-1])), 'int32');
+    const labels =
+      y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.round(tf.reshape(y, [-1])), 'int32');
     if (byClass.size === 0) return tf.cast(tf.onesLike(labels), 'float32');
     const keys = tf.tensor2d([...byClass.keys()], [1, byClass.size], 'int32');
     const weights = tf.tensor2d([...byClass.values()], [1, byClass.size], 'float32');

@@ -9,12 +9,7 @@ export interface TensorData {
 }
 
 /** Builds TensorData from JSON arrays given either positionally (one input) or by input/output name. */
-export function tensorDataFromJson(
-  x: unknown,
-  y: unknown,
-  inputNames: string[],
-  outputNames: string[],
-): TensorData {
+export function tensorDataFromJson(x: unknown, y: unknown, inputNames: string[], outputNames: string[]): TensorData {
   const pick = (value: unknown, names: string[]): unknown[] =>
     Array.isArray(value) ? [value] : names.map((n) => (value as Record<string, unknown>)[n]);
   const xs = pick(x, inputNames).map((v) => tf.tensor(v as number[], undefined, 'float32'));

@@ -26,7 +26,12 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** Today's step: gradients of the whole batch on this thread, then the optimizer. */
-export function localTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, heads: OutputHead[], classWeight?: Record<string, number>): TrainStep {
+export function localTrainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  heads: OutputHead[],
+  classWeight?: Record<string, number>,
+): TrainStep {
   const trainable = trainableVariables(model);
   return {
     async run(xs, ys) {

@@ -13,10 +13,23 @@ export function datasetsRepository(prisma: PrismaClient) {
       return prisma.dataset.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
     listIngesting(olderThan: Date) {
-      return prisma.dataset.findMany({ where: { status: 'ingesting', createdAt: { lt: olderThan } }, select: { id: true } });
+      return prisma.dataset.findMany({
+        where: { status: 'ingesting', createdAt: { lt: olderThan } },
+        select: { id: true },
+      });
     },
     /** Records the end of an ingestion, once: a dataset that already ended is left as it is. */
-    finish(id: string, data: { status: 'ready' | 'failed'; format?: string; sha256?: string; sizeBytes?: number; meta?: object; error?: string }) {
+    finish(
+      id: string,
+      data: {
+        status: 'ready' | 'failed';
+        format?: string;
+        sha256?: string;
+        sizeBytes?: number;
+        meta?: object;
+        error?: string;
+      },
+    ) {
       return prisma.dataset.updateMany({
         where: { id, status: 'ingesting' },
         data: { ...data, sizeBytes: data.sizeBytes === undefined ? undefined : BigInt(data.sizeBytes) },

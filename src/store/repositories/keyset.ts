@@ -9,5 +9,7 @@ export const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as con
 
 /** The `where` of the rows after `position` in NEWEST_FIRST order (all rows without one). */
 export function rowsAfter(position: ListPosition | undefined) {
-  return position ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] } : {};
+  return position
+    ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] }
+    : {};
 }

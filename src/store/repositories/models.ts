@@ -40,7 +40,10 @@ export function modelsRepository(prisma: PrismaClient) {
 
     /** A model with its source run's evaluation and its alias names. */
     findDetail(id: string) {
-      return prisma.model.findUnique({ where: { id }, include: { run: { include: { evaluation: true } }, ...ALIAS_NAMES } });
+      return prisma.model.findUnique({
+        where: { id },
+        include: { run: { include: { evaluation: true } }, ...ALIAS_NAMES },
+      });
     },
 
     /** The model a run registered, with its aliases. */
@@ -53,7 +56,11 @@ export function modelsRepository(prisma: PrismaClient) {
     },
 
     upsertAlias(name: string, alias: string, version: number) {
-      return prisma.modelAlias.upsert({ where: { name_alias: { name, alias } }, create: { name, alias, version }, update: { version } });
+      return prisma.modelAlias.upsert({
+        where: { name_alias: { name, alias } },
+        create: { name, alias, version },
+        update: { version },
+      });
     },
 
     /** Removes an alias; resolves to how many were removed (0 or 1). */

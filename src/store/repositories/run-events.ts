@@ -11,7 +11,8 @@ type Tx = Prisma.TransactionClient;
 export function runEventsRepository(prisma: PrismaClient) {
   return {
     record: (event: RunEvent) => recordRunEvent(prisma, event),
-    list: (runId: string, range: { after: number; before?: number; limit: number }) => storedRunEvents(prisma, runId, range),
+    list: (runId: string, range: { after: number; before?: number; limit: number }) =>
+      storedRunEvents(prisma, runId, range),
   };
 }
 
@@ -21,13 +22,19 @@ export type RunEventsRepository = ReturnType<typeof runEventsRepository>;
  * A run's stored events with a seq in (after, before), in order, at most `limit`. Rows hold events
  * exactly as recordRunEvent wrote them, so they are read back as the RunEvent union they were.
  */
-export async function storedRunEvents(prisma: PrismaClient, runId: string, range: { after: number; before?: number; limit: number }): Promise<RunEvent[]> {
+export async function storedRunEvents(
+  prisma: PrismaClient,
+  runId: string,
+  range: { after: number; before?: number; limit: number },
+): Promise<RunEvent[]> {
   const rows = await prisma.runEvent.findMany({
     where: { runId, seq: { gt: range.after, lt: range.before } },
     orderBy: { seq: 'asc' },
     take: range.limit,
   });
-  return rows.map((row) => ({ seq: row.seq, runId, type: row.type, time: row.time.toISOString(), data: row.data }) as RunEvent);
+  return rows.map(
+    (row) => ({ seq: row.seq, runId, type: row.type, time: row.time.toISOString(), data: row.data }) as RunEvent,
+  );
 }
 
 /** Every event type is kept (batch events arrive throttled to a few per second per run), so a replay from the database has no gap. */
@@ -38,13 +45,21 @@ const STORED_TYPES = new Set<string>(RUN_EVENT_TYPES);
  * event's effect on the run (status, epoch row, checkpoint, model) is applied in the same transaction
  * as its insertion, so both happen exactly once.
  */
-export async function recordRunEvent(prisma: PrismaClient, event: RunEvent): Promise<'applied' | 'duplicate' | 'ignored'> {
+export async function recordRunEvent(
+  prisma: PrismaClient,
+  event: RunEvent,
+): Promise<'applied' | 'duplicate' | 'ignored'> {
   if (!STORED_TYPES.has(event.type)) return 'ignored';
   return prisma.$transaction(async (tx) => {
-    const run = await tx.run.findUnique({ where: { id: event.runId }, select: { id: true, status: true, lastSeq: true, name: true } });
+    const run = await tx.run.findUnique({
+      where: { id: event.runId },
+      select: { id: true, status: true, lastSeq: true, name: true },
+    });
     if (!run) return 'ignored'; // a deleted run's late events
     const inserted = await tx.runEvent.createMany({
-      data: [{ runId: event.runId, seq: event.seq, type: event.type, time: new Date(event.time), data: toJson(event.data) }],
+      data: [
+        { runId: event.runId, seq: event.seq, type: event.type, time: new Date(event.time), data: toJson(event.data) },
+      ],
       skipDuplicates: true,
     });
     if (inserted.count === 0) return 'duplicate';
@@ -96,7 +111,10 @@ async function applyEffect(tx: Tx, run: RunRow, event: RunEvent): Promise<void> 
     case 'log':
       // A built-in dataset's sha256 is known only once a worker has loaded (and verified) its files.
       if (typeof event.data.datasetSha256 === 'string') {
-        await tx.run.updateMany({ where: { id: run.id, datasetSha256: null }, data: { datasetSha256: event.data.datasetSha256 } });
+        await tx.run.updateMany({
+          where: { id: run.id, datasetSha256: null },
+          data: { datasetSha256: event.data.datasetSha256 },
+        });
       }
       return;
     default:
@@ -117,9 +135,16 @@ async function applyStatus(tx: Tx, run: RunRow, seq: number, time: Date, data: S
       status,
       lastSeq: seq,
       ...(data.status === 'running'
-        ? { attempt: data.attempt ?? undefined, backend: data.backend, device: data.device, startedAt: (await startedAt(tx, run.id)) ?? time }
+        ? {
+            attempt: data.attempt ?? undefined,
+            backend: data.backend,
+            device: data.device,
+            startedAt: (await startedAt(tx, run.id)) ?? time,
+          }
         : {}),
-      ...(data.status === 'failed' ? { error: toJson(data.error ?? { code: 'unknown', message: 'the run failed' }) } : {}),
+      ...(data.status === 'failed'
+        ? { error: toJson(data.error ?? { code: 'unknown', message: 'the run failed' }) }
+        : {}),
       ...(isTerminal(status) ? { finishedAt: time } : {}),
     },
   });
@@ -135,13 +160,13 @@ async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
  * number comes from the name's counter, not from the highest version left: after `name@3` is
  * deleted, the next model is 4, never a second 3 behind a client's pinned URL.
  */
-async function registerModel(
-  tx: Tx,
-  run: { id: string; name: string | null },
-  model: TrainedModel,
-): Promise<void> {
+async function registerModel(tx: Tx, run: { id: string; name: string | null }, model: TrainedModel): Promise<void> {
   const name = run.name ?? `run-${run.id.slice(0, 8)}`;
-  const { lastVersion } = await tx.modelName.upsert({ where: { name }, create: { name, lastVersion: 1 }, update: { lastVersion: { increment: 1 } } });
+  const { lastVersion } = await tx.modelName.upsert({
+    where: { name },
+    create: { name, lastVersion: 1 },
+    update: { lastVersion: { increment: 1 } },
+  });
   await tx.model.create({
     data: {
       id: randomUUID(),

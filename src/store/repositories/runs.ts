@@ -12,7 +12,15 @@ const DETAIL_INCLUDE = {
 /** Queries and writes of runs: short methods, no business rules. */
 export function runsRepository(prisma: PrismaClient) {
   return {
-    create(data: { id: string; name?: string; spec: object; priority: number; datasetSha256?: string; datasetId?: string; compiledMetrics?: Prisma.InputJsonValue }) {
+    create(data: {
+      id: string;
+      name?: string;
+      spec: object;
+      priority: number;
+      datasetSha256?: string;
+      datasetId?: string;
+      compiledMetrics?: Prisma.InputJsonValue;
+    }) {
       return prisma.run.create({ data: { ...data, status: 'queued' } });
     },
 
@@ -53,7 +61,10 @@ export function runsRepository(prisma: PrismaClient) {
     },
 
     delete(id: string) {
-      return prisma.$transaction([prisma.model.deleteMany({ where: { runId: id } }), prisma.run.delete({ where: { id } })]);
+      return prisma.$transaction([
+        prisma.model.deleteMany({ where: { runId: id } }),
+        prisma.run.delete({ where: { id } }),
+      ]);
     },
   };
 }

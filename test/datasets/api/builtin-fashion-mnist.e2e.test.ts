@@ -7,13 +7,34 @@ import { startApi, startWorker, type WorkerProcess } from '../../helpers/process
 import { request, waitForRun } from '../../helpers/http.ts';
 import { digestOf, fashionFiles, mirrorOf } from '../fixtures/builtin-mirror.ts';
 
-const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 const fashionRun = {
   name: 'fashion-linear',
-  model: { type: 'sequential', layers: [{ type: 'Flatten', inputShape: [28, 28, 1] }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+  model: {
+    type: 'sequential',
+    layers: [
+      { type: 'Flatten', inputShape: [28, 28, 1] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  },
   dataset: { id: 'fashion_mnist', preprocess: { scale: 1 / 255 } },
-  compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+  compile: {
+    optimizer: { type: 'adam', learningRate: 0.01 },
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  },
   fit: { epochs: 5, batchSize: 20, seed: 7 },
 };
 
@@ -40,7 +61,10 @@ describe('the built-in fashion_mnist, through a mirror with a SHA256SUMS', () =>
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
     assert.equal(run.epochs.length, 5);
     // The dataset's own t10k split is the test set.
-    assert.equal(run.evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0), 50);
+    assert.equal(
+      run.evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+      50,
+    );
     assert.ok(run.evaluation.metrics.accuracy >= 0.9, `test accuracy ${run.evaluation.metrics.accuracy}`);
 
     const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -57,7 +81,11 @@ describe('the built-in fashion_mnist, through a mirror with a SHA256SUMS', () =>
 describe('the built-in fashion_mnist, with a tampered file on the mirror', () => {
   test('the run fails naming the refused file, and nothing is cached', async () => {
     const files = fashionFiles(40, 10);
-    const tampered = files.map((f) => (f.name === 't10k-images-idx3-ubyte.gz' ? { ...f, data: Uint8Array.from(f.data, (b, i) => (i === f.data.length - 30 ? b ^ 0xff : b)) } : f));
+    const tampered = files.map((f) =>
+      f.name === 't10k-images-idx3-ubyte.gz'
+        ? { ...f, data: Uint8Array.from(f.data, (b, i) => (i === f.data.length - 30 ? b ^ 0xff : b)) }
+        : f,
+    );
     const env = await createTestEnvironment({ env: { KILN_DATASET_MIRROR: await mirrorOf(tampered, files) } });
     const api = await startApi(env.config);
     const worker = await startWorker(env.env);
@@ -65,7 +93,10 @@ describe('the built-in fashion_mnist, with a tampered file on the mirror', () =>
       const created = await request(api.url, 'POST', '/runs', fashionRun);
       const run = await waitForRun(api.url, created.body.id, ['succeeded', 'failed'], 120_000);
       assert.equal(run.status, 'failed');
-      assert.match(run.error.message, /fashion_mnist\/t10k-images-idx3-ubyte\.gz: sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}; the file was refused/);
+      assert.match(
+        run.error.message,
+        /fashion_mnist\/t10k-images-idx3-ubyte\.gz: sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}; the file was refused/,
+      );
       assert.deepEqual(await readdir(join(env.dataDir, 'datasets', 'builtin', 'fashion_mnist')).catch(() => []), []);
     } finally {
       await worker.stop();

@@ -39,7 +39,11 @@ const seedRun = (dataset: object) => ({
   name: 'seed-mnist-cnn',
   model: mnistSequential,
   dataset,
-  compile: { optimizer: { type: 'adam', learning_rate: 0.001 }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
+  compile: {
+    optimizer: { type: 'adam', learning_rate: 0.001 },
+    loss: 'categorical_crossentropy',
+    metrics: ['accuracy'],
+  },
   fit: { epochs: 3, batch_size: 32, seed: 42 },
 });
 
@@ -49,20 +53,30 @@ describe('the built-in mnist, through a mirror', () => {
     npz = await buildMnistNpz();
   });
 
-  test("resolves through the mirror, verifies its checksum, and the seed CNN reaches ≥ 97 % test accuracy in 3 epochs", async () => {
+  test('resolves through the mirror, verifies its checksum, and the seed CNN reaches ≥ 97 % test accuracy in 3 epochs', async () => {
     const env = await createTestEnvironment({ env: { KILN_DATASET_MIRROR: await mirrorWith(npz) } });
     const api = await startApi(env.config);
     const worker = await startWorker(env.env);
     try {
-      const created = await request(api.url, 'POST', '/runs', seedRun({ id: 'mnist', preprocess: { scale: 1 / 255 }, validationSplit: 0.1 }));
+      const created = await request(
+        api.url,
+        'POST',
+        '/runs',
+        seedRun({ id: 'mnist', preprocess: { scale: 1 / 255 }, validationSplit: 0.1 }),
+      );
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const run = await waitForRun(api.url, created.body.id, ['succeeded', 'failed'], 600_000);
       assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
       assert.equal(run.epochs.length, 3);
       const accuracy = run.evaluation.metrics.accuracy;
-      console.log(`seed CNN on 8,000 real digits, 3 epochs: test accuracy ${(accuracy * 100).toFixed(2)} % on 2,000; epochs ${run.epochs.map((e: any) => `${e.samplesPerSec.toFixed(0)} samples/s`).join(', ')}`);
+      console.log(
+        `seed CNN on 8,000 real digits, 3 epochs: test accuracy ${(accuracy * 100).toFixed(2)} % on 2,000; epochs ${run.epochs.map((e: any) => `${e.samplesPerSec.toFixed(0)} samples/s`).join(', ')}`,
+      );
       assert.ok(accuracy >= 0.97, `test accuracy ${accuracy}`);
-      assert.equal(run.evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0), 2000);
+      assert.equal(
+        run.evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+        2000,
+      );
     } finally {
       await worker.stop();
       await api.close();
@@ -104,7 +118,9 @@ describe('datasets from a URL', () => {
     api = await startApi(env.config);
     worker = await startWorker(env.env);
     const npz = zipSync({ 'x.npy': file, 'y.npy': labels });
-    server = createServer((req, res) => (req.url === '/data.npz' ? res.end(Buffer.from(npz)) : res.writeHead(404).end()));
+    server = createServer((req, res) =>
+      req.url === '/data.npz' ? res.end(Buffer.from(npz)) : res.writeHead(404).end(),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
@@ -122,7 +138,11 @@ describe('datasets from a URL', () => {
     assert.equal(ready.status, 'ready', ready.error);
     assert.deepEqual(ready.inputShape, [2]);
 
-    const bad = await request(api.url, 'POST', '/datasets', { name: 'remote', url: `${base}/data.npz`, sha256: '0'.repeat(64) });
+    const bad = await request(api.url, 'POST', '/datasets', {
+      name: 'remote',
+      url: `${base}/data.npz`,
+      sha256: '0'.repeat(64),
+    });
     const failed = await waitForDataset(api.url, bad.body.id);
     assert.equal(failed.status, 'failed');
     assert.match(failed.error, /checksum mismatch/);

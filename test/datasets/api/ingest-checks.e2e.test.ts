@@ -63,22 +63,55 @@ describe('dataset checks through the real api and worker: private URLs, duplicat
   test('two files with one name (or names equal once sanitised) answer 400 on files and store nothing', async () => {
     const x = npy('<f4', [2, 2], [1, 2, 3, 4]);
     const y = npy('<i4', [2], [0, 1]);
-    const same = await uploadDataset(stack.api.url, [{ name: 'v/x_train.npy', data: x }, { name: 'w/x_train.npy', data: npy('<f4', [2, 2], [5, 6, 7, 8]) }, { name: 'w/y_train.npy', data: y }], { name: 'dup' });
+    const same = await uploadDataset(
+      stack.api.url,
+      [
+        { name: 'v/x_train.npy', data: x },
+        { name: 'w/x_train.npy', data: npy('<f4', [2, 2], [5, 6, 7, 8]) },
+        { name: 'w/y_train.npy', data: y },
+      ],
+      { name: 'dup' },
+    );
     assert.equal(same.status, 400);
     assert.equal(same.body.error.details[0].path, 'files');
     assert.match(same.body.error.details[0].message, /x_train\.npy/);
-    const sanitised = await uploadDataset(stack.api.url, [{ name: 'x train.npy', data: x }, { name: 'x_train.npy', data: x }, { name: 'y_train.npy', data: y }], { name: 'dup2' });
+    const sanitised = await uploadDataset(
+      stack.api.url,
+      [
+        { name: 'x train.npy', data: x },
+        { name: 'x_train.npy', data: x },
+        { name: 'y_train.npy', data: y },
+      ],
+      { name: 'dup2' },
+    );
     assert.equal(sanitised.status, 400);
     assert.equal(sanitised.body.error.details[0].path, 'files');
-    assert.match(sanitised.body.error.details[0].message, /"x train\.npy" and "x_train\.npy" would both be stored as x_train\.npy/);
+    assert.match(
+      sanitised.body.error.details[0].message,
+      /"x train\.npy" and "x_train\.npy" would both be stored as x_train\.npy/,
+    );
     // A form field holding a NUL (PostgreSQL cannot store one) is refused naming the field, not a 500.
-    const nul = await uploadDataset(stack.api.url, [{ name: 'x_train.npy', data: x }, { name: 'y_train.npy', data: y }], { name: 'a\u0000b' });
+    const nul = await uploadDataset(
+      stack.api.url,
+      [
+        { name: 'x_train.npy', data: x },
+        { name: 'y_train.npy', data: y },
+      ],
+      { name: 'a\u0000b' },
+    );
     assert.equal(nul.status, 400, JSON.stringify(nul.body));
     assert.equal(nul.body.error.details[0].path, 'name');
     assert.equal(await datasetCount(), 0);
     assert.deepEqual(uploadsLeft(), []);
     // Distinct names still upload.
-    const fine = await uploadDataset(stack.api.url, [{ name: 'x_train.npy', data: x }, { name: 'y_train.npy', data: y }], { name: 'fine' });
+    const fine = await uploadDataset(
+      stack.api.url,
+      [
+        { name: 'x_train.npy', data: x },
+        { name: 'y_train.npy', data: y },
+      ],
+      { name: 'fine' },
+    );
     assert.equal(fine.status, 201);
     assert.equal((await waitForDataset(stack.api.url, fine.body.id)).status, 'ready');
   });
@@ -96,9 +129,24 @@ describe('dataset checks through the real api and worker: private URLs, duplicat
         ],
         /x_train\.npy has shape \[10, 4\] but x_test\.npy has shape \[3, 5\]/,
       ],
-      ['NaN in an .npy', [{ name: 'x.npy', data: npy('<f4', [2, 2], [1, 2, Number.NaN, 4]) }, { name: 'y.npy', data: npy('<i4', [2], [0, 1]) }], /x\.npy: value NaN at index \[1, 0\] \(flat index 2\)/],
-      ['1e39 in a CSV', [{ name: 'big.csv', data: enc('a,b,label\n1,2,0\n3,1e39,1\n') }], /big\.csv: row 3, column "b": 1e39/],
-      ['a CSV without a header', [{ name: 'headless.csv', data: enc('1,2,0\n3,4,1\n') }], /headless\.csv: .*header row .*required/],
+      [
+        'NaN in an .npy',
+        [
+          { name: 'x.npy', data: npy('<f4', [2, 2], [1, 2, Number.NaN, 4]) },
+          { name: 'y.npy', data: npy('<i4', [2], [0, 1]) },
+        ],
+        /x\.npy: value NaN at index \[1, 0\] \(flat index 2\)/,
+      ],
+      [
+        '1e39 in a CSV',
+        [{ name: 'big.csv', data: enc('a,b,label\n1,2,0\n3,1e39,1\n') }],
+        /big\.csv: row 3, column "b": 1e39/,
+      ],
+      [
+        'a CSV without a header',
+        [{ name: 'headless.csv', data: enc('1,2,0\n3,4,1\n') }],
+        /headless\.csv: .*header row .*required/,
+      ],
     ];
     for (const [what, files, reason] of cases) {
       const created = await uploadDataset(stack.api.url, files, { name: what });
@@ -106,7 +154,8 @@ describe('dataset checks through the real api and worker: private URLs, duplicat
       const dataset = await waitForDataset(stack.api.url, created.body.id);
       assert.equal(dataset.status, 'failed', what);
       assert.match(dataset.error, reason, `${what}: ${dataset.error}`);
-      for (const dir of ['datasets', 'uploads']) assert.ok(!existsSync(join(stack.env.dataDir, 'artifacts', dir, created.body.id)), `${what}: ${dir} is gone`);
+      for (const dir of ['datasets', 'uploads'])
+        assert.ok(!existsSync(join(stack.env.dataDir, 'artifacts', dir, created.body.id)), `${what}: ${dir} is gone`);
     }
   });
 });

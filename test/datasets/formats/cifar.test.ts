@@ -15,7 +15,10 @@ describe('cifar-10-python.tar.gz', () => {
     const { train, test: testSplit } = parsed.splits;
     assert.deepEqual(train!.x.shape, [15, 32, 32, 3]);
     assert.deepEqual(testSplit!.x.shape, [3, 32, 32, 3]);
-    assert.deepEqual([...train!.y.data], Array.from({ length: 15 }, (_, i) => label(i)));
+    assert.deepEqual(
+      [...train!.y.data],
+      Array.from({ length: 15 }, (_, i) => label(i)),
+    );
     assert.deepEqual([...testSplit!.y.data], [15, 16, 17].map(label));
     // Image 7 (batch 3), pixel (row 4, col 9): channels are its R, G, B planes at position 4*32+9.
     const p = 4 * 32 + 9;
@@ -25,8 +28,14 @@ describe('cifar-10-python.tar.gz', () => {
   });
 
   test('a missing batch, a corrupt tar and a foreign pickle are refused with what is wrong', () => {
-    const onlyOne = gzipSync(tarArchive([{ name: 'cifar-10-batches-py/data_batch_1', data: cifarBatchPickle([1], new Uint8Array(3072)) }]));
-    assertDatasetError(() => parseCifarArchive([{ name: 'c.tar.gz', data: new Uint8Array(onlyOne) }]), 'CIFAR_LAYOUT', 'data_batch_2');
+    const onlyOne = gzipSync(
+      tarArchive([{ name: 'cifar-10-batches-py/data_batch_1', data: cifarBatchPickle([1], new Uint8Array(3072)) }]),
+    );
+    assertDatasetError(
+      () => parseCifarArchive([{ name: 'c.tar.gz', data: new Uint8Array(onlyOne) }]),
+      'CIFAR_LAYOUT',
+      'data_batch_2',
+    );
     const tar = tarArchive([{ name: 'a', data: new Uint8Array(10) }]);
     tar[130] ^= 0x07; // a size digit: the header checksum no longer holds
     assertDatasetError(() => readTarEntries('t.tar', tar), 'TAR_CORRUPT', 't.tar');

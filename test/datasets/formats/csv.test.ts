@@ -36,7 +36,10 @@ describe('parseCsv', () => {
   });
 
   it('uses the chosen label and feature columns in the order given', () => {
-    const { splits } = parse('id,a,b,target\n7,1,2,0\n8,3,4,1\n', { labelColumn: 'target', featureColumns: ['b', 'a'] });
+    const { splits } = parse('id,a,b,target\n7,1,2,0\n8,3,4,1\n', {
+      labelColumn: 'target',
+      featureColumns: ['b', 'a'],
+    });
     assert.deepEqual([...splits.train!.x.data], [2, 1, 4, 3]);
     const withFirstColumnLabel = parse('target,a\n1,5\n0,6\n', { labelColumn: 'target' });
     assert.deepEqual([...withFirstColumnLabel.splits.train!.x.data], [5, 6]);
@@ -63,7 +66,11 @@ describe('parseCsv', () => {
   });
 
   it('counts rows the way a spreadsheet does across multi-line quoted fields and blank lines', () => {
-    assertDatasetError(() => parse('note,a,y\n"two\nlines",1,0\n\nx,oops,1\n', { featureColumns: ['a'] }), 'CSV_NOT_NUMERIC', 'row 4');
+    assertDatasetError(
+      () => parse('note,a,y\n"two\nlines",1,0\n\nx,oops,1\n', { featureColumns: ['a'] }),
+      'CSV_NOT_NUMERIC',
+      'row 4',
+    );
   });
 
   it('reports an empty feature cell', () => {
@@ -71,8 +78,17 @@ describe('parseCsv', () => {
   });
 
   it('names unknown label and feature columns and lists the real ones', () => {
-    assertDatasetError(() => parse('a,b\n1,2\n', { labelColumn: 'class' }), 'CSV_UNKNOWN_COLUMN', 'label column "class"', 'a, b');
-    assertDatasetError(() => parse('a,b\n1,2\n', { featureColumns: ['a', 'z'] }), 'CSV_UNKNOWN_COLUMN', 'feature column "z"');
+    assertDatasetError(
+      () => parse('a,b\n1,2\n', { labelColumn: 'class' }),
+      'CSV_UNKNOWN_COLUMN',
+      'label column "class"',
+      'a, b',
+    );
+    assertDatasetError(
+      () => parse('a,b\n1,2\n', { featureColumns: ['a', 'z'] }),
+      'CSV_UNKNOWN_COLUMN',
+      'feature column "z"',
+    );
   });
 
   it('requires the test file to have the train file columns', () => {
@@ -96,7 +112,12 @@ describe('parseCsv', () => {
   });
 
   it('refuses two files for the same split', () => {
-    assertDatasetError(() => parseCsv([file('a.csv', 'x,y\n1,0\n'), file('b.csv', 'x,y\n1,0\n')]), 'SPLIT_CONFLICT', 'a.csv', 'b.csv');
+    assertDatasetError(
+      () => parseCsv([file('a.csv', 'x,y\n1,0\n'), file('b.csv', 'x,y\n1,0\n')]),
+      'SPLIT_CONFLICT',
+      'a.csv',
+      'b.csv',
+    );
   });
 });
 
@@ -110,7 +131,11 @@ describe('split hints in file names', () => {
   it('refuses a feature or label beyond the float32 range, naming the file, row and column', () => {
     assertDatasetError(() => parse('a,b,label\n1,2,0\n3,1e39,1\n'), 'NON_FINITE', 'iris.csv: row 3, column "b": 1e39');
     assertDatasetError(() => parse('a,b,label\n1,-4e38,0\n'), 'NON_FINITE', 'row 2, column "b"');
-    assertDatasetError(() => parse('a,b,target\n1,2,0.5\n3,4,1e39\n'), 'NON_FINITE', 'iris.csv: row 3, column "target": 1e39');
+    assertDatasetError(
+      () => parse('a,b,target\n1,2,0.5\n3,4,1e39\n'),
+      'NON_FINITE',
+      'iris.csv: row 3, column "target": 1e39',
+    );
     assertDatasetError(
       () => parseCsv([file('train.csv', 'a,y\n1,0.5\n'), file('test.csv', 'a,y\n\n2,0.25\n3,-1e40\n')]),
       'NON_FINITE',
@@ -121,8 +146,19 @@ describe('split hints in file names', () => {
   });
 
   it('requires a header row: a first row of numbers only is refused rather than read as column names', () => {
-    assertDatasetError(() => parse('5.1,3.5,1.4,0\n4.9,3.0,1.4,0\n'), 'CSV_NO_HEADER', 'iris.csv', '5.1, 3.5, 1.4, 0', 'header row', 'required');
-    assertDatasetError(() => parseCsv([file('train.csv', 'a,y\n1,0\n'), file('test.csv', '2,1\n3,0\n')]), 'CSV_NO_HEADER', 'test.csv');
+    assertDatasetError(
+      () => parse('5.1,3.5,1.4,0\n4.9,3.0,1.4,0\n'),
+      'CSV_NO_HEADER',
+      'iris.csv',
+      '5.1, 3.5, 1.4, 0',
+      'header row',
+      'required',
+    );
+    assertDatasetError(
+      () => parseCsv([file('train.csv', 'a,y\n1,0\n'), file('test.csv', '2,1\n3,0\n')]),
+      'CSV_NO_HEADER',
+      'test.csv',
+    );
   });
 
   it("accepts pandas' header for unnamed columns (0, 1, …) and headers mixing names and numbers", () => {
@@ -132,4 +168,3 @@ describe('split hints in file names', () => {
     assert.deepEqual(parse('2019,2020,label\n1,2,0\n').splits.train!.x.shape, [1, 2]);
   });
 });
-

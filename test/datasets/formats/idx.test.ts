@@ -57,7 +57,12 @@ describe('parseIdx', () => {
 
   it('rejects a file with a wrong magic number, naming the file', () => {
     const notIdx = new TextEncoder().encode('label,x\n1,2\n');
-    assertDatasetError(() => parseIdxFile('train-images.idx', notIdx), 'IDX_BAD_MAGIC', 'train-images.idx', '0x6c616265');
+    assertDatasetError(
+      () => parseIdxFile('train-images.idx', notIdx),
+      'IDX_BAD_MAGIC',
+      'train-images.idx',
+      '0x6c616265',
+    );
   });
 
   it('rejects a truncated file whose header declares more data than it holds', () => {
@@ -131,12 +136,20 @@ describe('parseIdx', () => {
     const FLOAT32 = 0x0d;
     const FLOAT64 = 0x0e;
     assertDatasetError(
-      () => parseIdx([{ name: 'train-x', data: encodeIdx(FLOAT32, [2, 1, 2], [1, 2, Number.NaN, 4]) }, { name: 'train-y', data: encodeIdx(IMAGES, [2], [0, 1]) }]),
+      () =>
+        parseIdx([
+          { name: 'train-x', data: encodeIdx(FLOAT32, [2, 1, 2], [1, 2, Number.NaN, 4]) },
+          { name: 'train-y', data: encodeIdx(IMAGES, [2], [0, 1]) },
+        ]),
       'NON_FINITE',
       'train-x: value NaN at index [1, 0, 0]',
     );
     assertDatasetError(
-      () => parseIdx([{ name: 'train-x', data: encodeIdx(IMAGES, [2, 1, 2], [1, 2, 3, 4]) }, { name: 'train-y', data: encodeIdx(FLOAT64, [2], [0.5, 1e300]) }]),
+      () =>
+        parseIdx([
+          { name: 'train-x', data: encodeIdx(IMAGES, [2, 1, 2], [1, 2, 3, 4]) },
+          { name: 'train-y', data: encodeIdx(FLOAT64, [2], [0.5, 1e300]) },
+        ]),
       'NON_FINITE',
       'train-y: value Infinity at index [1]',
     );

@@ -4,7 +4,14 @@ import { decodeImage } from '../../../src/datasets/formats/image-decode.ts';
 import { assertDatasetError } from '../fixtures/expect-error.ts';
 import { encodeJpeg, encodePng, type Rgb } from '../fixtures/image-writer.ts';
 
-const palette: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30], [200, 100, 50], [0, 0, 0]];
+const palette: Rgb[] = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [10, 20, 30],
+  [200, 100, 50],
+  [0, 0, 0],
+];
 const gray = (v: number): Rgb => [v, v, v];
 
 describe('decodeImage', () => {
@@ -24,7 +31,9 @@ describe('decodeImage', () => {
     const pixels = decodeImage(jpg, { size: [16, 16], channels: 3 });
     assert.equal(pixels.length, 16 * 16 * 3);
     for (let i = 0; i < pixels.length; i += 3) {
-      assert.ok(Math.abs(pixels[i]! - 200) <= 3 && Math.abs(pixels[i + 1]! - 100) <= 3 && Math.abs(pixels[i + 2]! - 50) <= 3);
+      assert.ok(
+        Math.abs(pixels[i]! - 200) <= 3 && Math.abs(pixels[i + 1]! - 100) <= 3 && Math.abs(pixels[i + 2]! - 50) <= 3,
+      );
     }
   });
 
@@ -39,16 +48,28 @@ describe('decodeImage', () => {
   });
 
   it('refuses bytes that are not PNG or JPEG, and a truncated PNG', () => {
-    assertDatasetError(() => decodeImage(new TextEncoder().encode('GIF89a...'), { size: [1, 1], channels: 1 }), 'IMAGE_UNDECODABLE', 'neither PNG nor JPEG');
+    assertDatasetError(
+      () => decodeImage(new TextEncoder().encode('GIF89a...'), { size: [1, 1], channels: 1 }),
+      'IMAGE_UNDECODABLE',
+      'neither PNG nor JPEG',
+    );
     const png = encodePng(8, 8, () => gray(1));
-    assertDatasetError(() => decodeImage(png.subarray(0, 40), { size: [8, 8], channels: 1 }), 'IMAGE_UNDECODABLE', 'PNG error');
+    assertDatasetError(
+      () => decodeImage(png.subarray(0, 40), { size: [8, 8], channels: 1 }),
+      'IMAGE_UNDECODABLE',
+      'PNG error',
+    );
   });
 
   it('refuses a PNG that declares an enormous size before allocating it', () => {
     const png = encodePng(1, 1, () => gray(1));
     new DataView(png.buffer).setUint32(16, 100_000);
     new DataView(png.buffer).setUint32(20, 100_000);
-    assertDatasetError(() => decodeImage(png, { size: [1, 1], channels: 1 }), 'IMAGE_UNDECODABLE', 'more than 40000000 pixels');
+    assertDatasetError(
+      () => decodeImage(png, { size: [1, 1], channels: 1 }),
+      'IMAGE_UNDECODABLE',
+      'more than 40000000 pixels',
+    );
   });
 
   it('refuses impossible target shapes', () => {

@@ -31,7 +31,10 @@ describe('parseImageZip', () => {
     // Entries are ordered by path: cat/a.png, cat/b.jpeg, dog/a.png.
     assert.deepEqual(y, { dtype: 'int32', shape: [3], data: new Int32Array([0, 0, 1]) });
     assert.deepEqual([...x.data.subarray(0, 12)], new Array(4).fill(RED).flat());
-    assert.ok([...x.data.subarray(12, 24)].every((v) => v >= 250), 'white JPEG');
+    assert.ok(
+      [...x.data.subarray(12, 24)].every((v) => v >= 250),
+      'white JPEG',
+    );
     assert.deepEqual([...x.data.subarray(24, 36)], new Array(4).fill(BLUE).flat());
   });
 
@@ -60,13 +63,22 @@ describe('parseImageZip', () => {
 
   it('refuses entries that would escape the folder (zip-slip), naming them', () => {
     for (const name of ['../evil/x.png', 'cat/../../x.png', '/etc/x.png', 'C:/x.png', 'cat\\..\\..\\x.png']) {
-      assertDatasetError(() => parse({ 'cat/1.png': solidPng(RED), [name]: solidPng(RED) }), 'ZIP_UNSAFE_PATH', `"${name}"`);
+      assertDatasetError(
+        () => parse({ 'cat/1.png': solidPng(RED), [name]: solidPng(RED) }),
+        'ZIP_UNSAFE_PATH',
+        `"${name}"`,
+      );
     }
   });
 
   it('refuses archives with more entries than maxFiles', () => {
     const entries = { 'a/1.png': solidPng(RED), 'a/2.png': solidPng(RED), 'b/1.png': solidPng(BLUE) };
-    assertDatasetError(() => parse(entries, { size: [2, 2], channels: 3, maxFiles: 2 }), 'ZIP_TOO_MANY_FILES', 'pets.zip', '2 entries');
+    assertDatasetError(
+      () => parse(entries, { size: [2, 2], channels: 3, maxFiles: 2 }),
+      'ZIP_TOO_MANY_FILES',
+      'pets.zip',
+      '2 entries',
+    );
   });
 
   it('refuses archives that expand past maxUncompressedBytes before inflating anything', () => {
@@ -87,7 +99,11 @@ describe('parseImageZip', () => {
   });
 
   it('refuses images outside class folders, naming the entry', () => {
-    assertDatasetError(() => parse({ 'cat/1.png': solidPng(RED), 'loose.png': solidPng(RED) }), 'IMAGE_ZIP_LAYOUT', '"loose.png"');
+    assertDatasetError(
+      () => parse({ 'cat/1.png': solidPng(RED), 'loose.png': solidPng(RED) }),
+      'IMAGE_ZIP_LAYOUT',
+      '"loose.png"',
+    );
   });
 
   it('refuses an archive with no images', () => {

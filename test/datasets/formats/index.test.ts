@@ -22,12 +22,20 @@ describe('detectFormat', () => {
   });
 
   it('names a file it cannot recognise', () => {
-    assertDatasetError(() => detectFormat([{ name: 'notes.docx', data: text('hello') }]), 'UNKNOWN_FORMAT', 'notes.docx');
+    assertDatasetError(
+      () => detectFormat([{ name: 'notes.docx', data: text('hello') }]),
+      'UNKNOWN_FORMAT',
+      'notes.docx',
+    );
   });
 
   it('refuses a mix of formats, listing each file with its format', () => {
     assertDatasetError(
-      () => detectFormat([{ name: 'a.csv', data: text('a\n1\n') }, { name: 'x.npy', data: xy['x.npy'] }]),
+      () =>
+        detectFormat([
+          { name: 'a.csv', data: text('a\n1\n') },
+          { name: 'x.npy', data: xy['x.npy'] },
+        ]),
       'MIXED_FORMATS',
       'a.csv (csv)',
       'x.npy (npy)',
@@ -49,7 +57,9 @@ describe('parseDataset', () => {
     assert.equal(npz.format, 'npz');
     assert.deepEqual([...npz.splits.train!.x.data], [1, 2]);
 
-    const images = parseDataset([{ name: 'd.zip', data: zipSync({ 'cat/1.png': png }) }], { imageZip: { size: [1, 1], channels: 1 } });
+    const images = parseDataset([{ name: 'd.zip', data: zipSync({ 'cat/1.png': png }) }], {
+      imageZip: { size: [1, 1], channels: 1 },
+    });
     assert.deepEqual(images.splits.train!.x, { dtype: 'uint8', shape: [1, 1, 1, 1], data: new Uint8Array([9]) });
   });
 
@@ -64,7 +74,11 @@ describe('parseDataset', () => {
   it('refuses more than one image ZIP', () => {
     const zip = zipSync({ 'cat/1.png': png });
     assertDatasetError(
-      () => parseDataset([{ name: 'a.zip', data: zip }, { name: 'b.zip', data: zip }]),
+      () =>
+        parseDataset([
+          { name: 'a.zip', data: zip },
+          { name: 'b.zip', data: zip },
+        ]),
       'INVALID_OPTION',
       'a.zip, b.zip',
     );

@@ -59,17 +59,32 @@ describe('parseNpy', () => {
   });
 
   it('reads a 0-d scalar and an empty array', () => {
-    assert.deepEqual(parseNpy('s.npy', npy('<f4', [], [2.5])), { dtype: 'float32', shape: [], data: new Float32Array([2.5]) });
+    assert.deepEqual(parseNpy('s.npy', npy('<f4', [], [2.5])), {
+      dtype: 'float32',
+      shape: [],
+      data: new Float32Array([2.5]),
+    });
     assert.deepEqual(parseNpy('e.npy', npy('<f4', [0, 3], [])).shape, [0, 3]);
   });
 
   it('refuses an int64 value that does not fit in int32, giving its index', () => {
     const bytes = npy('<i8', [2, 2], [1, 2, 3, 2 ** 40]);
-    assertDatasetError(() => parseNpy('y_train.npy', bytes), 'INT_OUT_OF_RANGE', 'y_train.npy', '1099511627776', '[1, 1]');
+    assertDatasetError(
+      () => parseNpy('y_train.npy', bytes),
+      'INT_OUT_OF_RANGE',
+      'y_train.npy',
+      '1099511627776',
+      '[1, 1]',
+    );
   });
 
   it('refuses Fortran-order arrays with a fix', () => {
-    const bytes = encodeNpy({ descr: '<f4', shape: [2, 2], body: npyElementBytes('<f4', [1, 2, 3, 4]), fortranOrder: true });
+    const bytes = encodeNpy({
+      descr: '<f4',
+      shape: [2, 2],
+      body: npyElementBytes('<f4', [1, 2, 3, 4]),
+      fortranOrder: true,
+    });
     assertDatasetError(() => parseNpy('x.npy', bytes), 'NPY_FORTRAN_ORDER', 'x.npy', 'ascontiguousarray');
   });
 
@@ -85,7 +100,13 @@ describe('parseNpy', () => {
 
   it('refuses a file whose data is shorter than its shape needs', () => {
     const bytes = npy('<f4', [10], new Array(10).fill(1));
-    assertDatasetError(() => parseNpy('x.npy', bytes.subarray(0, bytes.length - 4)), 'NPY_TRUNCATED', 'x.npy', '(10)', 'needs 40');
+    assertDatasetError(
+      () => parseNpy('x.npy', bytes.subarray(0, bytes.length - 4)),
+      'NPY_TRUNCATED',
+      'x.npy',
+      '(10)',
+      'needs 40',
+    );
   });
 
   it('refuses files without the numpy magic and headers that are not a dict literal', () => {

@@ -14,7 +14,10 @@ const kerasArrays = {
 };
 
 describe('parseNpz', () => {
-  for (const [label, level] of [['np.savez (stored)', 0], ['np.savez_compressed (deflated)', 6]] as const) {
+  for (const [label, level] of [
+    ['np.savez (stored)', 0],
+    ['np.savez_compressed (deflated)', 6],
+  ] as const) {
     it(`reads the keras mnist.npz layout written by ${label}`, () => {
       const zip = zipSync(kerasArrays, { level });
       const { format, splits } = parseNpz([{ name: 'mnist.npz', data: zip }]);
@@ -55,7 +58,12 @@ describe('parseNpz', () => {
 
   it('refuses arrays of different lengths, naming both entries', () => {
     const zip = zipSync({ 'x.npy': kerasArrays['x_train.npy'], 'y.npy': npy('|u1', [2], [1, 2]) });
-    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'COUNT_MISMATCH', 'd.npz: x.npy has 3', 'd.npz: y.npy has 2');
+    assertDatasetError(
+      () => parseNpz([{ name: 'd.npz', data: zip }]),
+      'COUNT_MISMATCH',
+      'd.npz: x.npy has 3',
+      'd.npz: y.npy has 2',
+    );
   });
 });
 
@@ -79,14 +87,29 @@ describe('train and test splits must agree (npy and npz)', () => {
       { name: 'x_test.npy', data: npy('<f4', [3, 5], n(15)) },
       { name: 'y_test.npy', data: npy('<i4', [3], n(3)) },
     ];
-    assertDatasetError(() => parseNpyFiles(files), 'SPLIT_MISMATCH', 'x_train.npy has shape [10, 4]', 'x_test.npy has shape [3, 5]');
+    assertDatasetError(
+      () => parseNpyFiles(files),
+      'SPLIT_MISMATCH',
+      'x_train.npy has shape [10, 4]',
+      'x_test.npy has shape [3, 5]',
+    );
   });
 
   it('refuses label shapes and number kinds that differ between splits, inside an .npz too', () => {
     const labels = zipSync({ ...kerasArrays, 'y_test.npy': npy('|u1', [1, 2], [7, 7]) });
-    assertDatasetError(() => parseNpz([{ name: 'm.npz', data: labels }]), 'SPLIT_MISMATCH', 'm.npz: y_train.npy has shape [3]', 'm.npz: y_test.npy has shape [1, 2]');
+    assertDatasetError(
+      () => parseNpz([{ name: 'm.npz', data: labels }]),
+      'SPLIT_MISMATCH',
+      'm.npz: y_train.npy has shape [3]',
+      'm.npz: y_test.npy has shape [1, 2]',
+    );
     const kinds = zipSync({ ...kerasArrays, 'x_test.npy': npy('<f4', [1, 2, 2], [0.9, 0.8, 0.7, 0.6]) });
-    assertDatasetError(() => parseNpz([{ name: 'm.npz', data: kinds }]), 'SPLIT_MISMATCH', 'm.npz: x_train.npy holds uint8', 'm.npz: x_test.npy holds float32');
+    assertDatasetError(
+      () => parseNpz([{ name: 'm.npz', data: kinds }]),
+      'SPLIT_MISMATCH',
+      'm.npz: x_train.npy holds uint8',
+      'm.npz: x_test.npy holds float32',
+    );
   });
 
   it('still accepts splits of different lengths, and uint8 beside int64 (both integers)', () => {
@@ -97,7 +120,16 @@ describe('train and test splits must agree (npy and npz)', () => {
 
   it('refuses the same array twice (two .npz files both holding x_train) rather than keeping one', () => {
     const one = zipSync(kerasArrays);
-    assertDatasetError(() => parseNpz([{ name: 'a.npz', data: one }, { name: 'b.npz', data: one }]), 'DUPLICATE_ARRAY', 'a.npz: x_train.npy', 'b.npz: x_train.npy');
+    assertDatasetError(
+      () =>
+        parseNpz([
+          { name: 'a.npz', data: one },
+          { name: 'b.npz', data: one },
+        ]),
+      'DUPLICATE_ARRAY',
+      'a.npz: x_train.npy',
+      'b.npz: x_train.npy',
+    );
   });
 });
 
@@ -105,16 +137,30 @@ describe('non-finite values (npy and npz)', () => {
   it('refuses NaN in features and Infinity in labels, naming the array and the index', () => {
     const x = [0, 1, 2, 3, 4, Number.NaN];
     assertDatasetError(
-      () => parseNpyFiles([{ name: 'x.npy', data: npy('<f4', [3, 2], x) }, { name: 'y.npy', data: npy('<i4', [3], [0, 1, 0]) }]),
+      () =>
+        parseNpyFiles([
+          { name: 'x.npy', data: npy('<f4', [3, 2], x) },
+          { name: 'y.npy', data: npy('<i4', [3], [0, 1, 0]) },
+        ]),
       'NON_FINITE',
       'x.npy: value NaN at index [2, 1] (flat index 5)',
     );
-    const zip = zipSync({ 'x.npy': npy('<f4', [2, 1], [1, 2]), 'y.npy': npy('<f4', [2], [0.5, Number.NEGATIVE_INFINITY]) });
-    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'NON_FINITE', 'd.npz: y.npy: value -Infinity at index [1]');
+    const zip = zipSync({
+      'x.npy': npy('<f4', [2, 1], [1, 2]),
+      'y.npy': npy('<f4', [2], [0.5, Number.NEGATIVE_INFINITY]),
+    });
+    assertDatasetError(
+      () => parseNpz([{ name: 'd.npz', data: zip }]),
+      'NON_FINITE',
+      'd.npz: y.npy: value -Infinity at index [1]',
+    );
   });
 
   it('refuses a float64 value beyond the float32 range (it would become Infinity)', () => {
-    const files = [{ name: 'x_train.npy', data: npy('<f8', [2, 2], [1, 2, 1e39, 4]) }, { name: 'y_train.npy', data: npy('<i4', [2], [0, 1]) }];
+    const files = [
+      { name: 'x_train.npy', data: npy('<f8', [2, 2], [1, 2, 1e39, 4]) },
+      { name: 'y_train.npy', data: npy('<i4', [2], [0, 1]) },
+    ];
     assertDatasetError(() => parseNpyFiles(files), 'NON_FINITE', 'x_train.npy', 'index [1, 0]', 'flat index 2');
   });
 
@@ -124,6 +170,14 @@ describe('non-finite values (npy and npz)', () => {
     data[count - 1] = Number.NaN;
     const x = encodeNpy({ descr: '<f4', shape: [count / 16, 16], body: new Uint8Array(data.buffer) });
     const y = npy('|u1', [count / 16], new Uint8Array(count / 16));
-    assertDatasetError(() => parseNpyFiles([{ name: 'x.npy', data: x }, { name: 'y.npy', data: y }]), 'NON_FINITE', `index [${count / 16 - 1}, 15] (flat index ${count - 1})`);
+    assertDatasetError(
+      () =>
+        parseNpyFiles([
+          { name: 'x.npy', data: x },
+          { name: 'y.npy', data: y },
+        ]),
+      'NON_FINITE',
+      `index [${count / 16 - 1}, 15] (flat index ${count - 1})`,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { augmentImage, augmentedImageShape, batchRandom, type AugmentSpec, type ImageShape } from '../../../src/engine/data/index.ts';
+import {
+  augmentImage,
+  augmentedImageShape,
+  batchRandom,
+  type AugmentSpec,
+  type ImageShape,
+} from '../../../src/engine/data/index.ts';
 
 const SAMPLES = 60;
 
@@ -43,7 +49,9 @@ test('flipLeftRight leaves each image as is or exactly mirrored, both happening'
   const s = { height: 3, width: 4, channels: 2 };
   const image = ramp(s);
   const mirrored = new Float32Array(image.length);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) for (let k = 0; k < 2; k++) mirrored[(r * 4 + c) * 2 + k] = image[(r * 4 + 3 - c) * 2 + k]!;
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++)
+      for (let k = 0; k < 2; k++) mirrored[(r * 4 + c) * 2 + k] = image[(r * 4 + 3 - c) * 2 + k]!;
   const out = augmentCopies(image, s, { flipLeftRight: true });
   const flipped = out.filter((img) => img.every((v, i) => v === mirrored[i])).length;
   const kept = out.filter((img) => img.every((v, i) => v === image[i])).length;
@@ -80,7 +88,10 @@ test('crop with padding p shifts content by at most p rows and columns, covering
     return [r - 4, c - 4];
   });
   assert.ok(shifts.flat().every((d) => Number.isInteger(d) && Math.abs(d) <= 2));
-  assert.deepEqual([...new Set(shifts.map(([dy]) => dy))].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+  assert.deepEqual(
+    [...new Set(shifts.map(([dy]) => dy))].sort((a, b) => a - b),
+    [-2, -1, 0, 1, 2],
+  );
 });
 
 test('rotation turns content about the centre by at most maxDegrees, both ways', () => {
@@ -90,7 +101,10 @@ test('rotation turns content about the centre by at most maxDegrees, both ways',
     assert.ok(Math.abs(Math.hypot(r - 10, c - 10) - 8) < 0.5, 'stays 8 px from the centre');
     return (Math.atan2(10 - r, c - 10) * 180) / Math.PI;
   });
-  assert.ok(angles.every((a) => Math.abs(a) <= 31), `${Math.max(...angles.map(Math.abs))}°`);
+  assert.ok(
+    angles.every((a) => Math.abs(a) <= 31),
+    `${Math.max(...angles.map(Math.abs))}°`,
+  );
   assert.ok(Math.max(...angles) > 15 && Math.min(...angles) < -15);
 });
 

@@ -14,7 +14,15 @@ import {
 import { classLabels, imageStore, images } from './fixtures.ts';
 
 const store = imageStore(40, 3, 10);
-const augment = { flipLeftRight: true, flipUpDown: true, brightness: 0.1, contrast: [0.8, 1.2] as [number, number], crop: { padding: 2 }, rotation: 15, zoom: 0.1 };
+const augment = {
+  flipLeftRight: true,
+  flipUpDown: true,
+  brightness: 0.1,
+  contrast: [0.8, 1.2] as [number, number],
+  crop: { padding: 2 },
+  rotation: 15,
+  zoom: 0.1,
+};
 
 function options(overrides: Partial<BatchStreamOptions> = {}): BatchStreamOptions {
   const seed = overrides.seed ?? 7;
@@ -47,7 +55,14 @@ function bytes(batches: HostBatch[]): Buffer[] {
 
 test('an epoch is ceil(n / batchSize) batches with the last one partial, shaped for the loop', async () => {
   const batches = await collect(createBatchStream(options()));
-  assert.deepEqual(batches.map((b) => [b.index, b.size]), [[0, 16], [1, 16], [2, 8]]);
+  assert.deepEqual(
+    batches.map((b) => [b.index, b.size]),
+    [
+      [0, 16],
+      [1, 16],
+      [2, 8],
+    ],
+  );
   assert.deepEqual(batches[2]!.xShape, [8, 8, 8, 3]);
   assert.deepEqual(batches[2]!.yShape, [8, 10]);
   assert.equal(batches[2]!.x.length, 8 * 8 * 8 * 3);
@@ -64,7 +79,10 @@ test('starting at batch k yields exactly batches k.. of a full pass, augmentatio
   for (const prefetch of [0, 2]) {
     const full = await collect(createBatchStream(options({ prefetch })));
     const resumed = await collect(createBatchStream(options({ prefetch, startBatch: 1 })));
-    assert.deepEqual(resumed.map((b) => b.index), [1, 2]);
+    assert.deepEqual(
+      resumed.map((b) => b.index),
+      [1, 2],
+    );
     assert.deepEqual(bytes(resumed), bytes(full.slice(1)));
     assert.deepEqual(await collect(createBatchStream(options({ prefetch, startBatch: 3 }))), []);
   }
@@ -77,20 +95,29 @@ test('a stream with training: false ignores augment and returns the preprocessed
   const d = store.featureSize;
   for (const s of [0, 5, 15]) {
     const raw = store.x.data.subarray(order[s]! * d, (order[s]! + 1) * d);
-    assert.deepEqual(batch!.x.subarray(s * d, (s + 1) * d), Float32Array.from(raw, (v) => v * (1 / 255)));
+    assert.deepEqual(
+      batch!.x.subarray(s * d, (s + 1) * d),
+      Float32Array.from(raw, (v) => v * (1 / 255)),
+    );
     assert.equal(batch!.y[s * 10 + (order[s]! % 10)], 1);
   }
   assert.equal(usesWorker(options({ training: false, prefetch: 2 })), false);
 });
 
 test('the prefetch worker yields byte-identical batches to the in-thread path', async () => {
-  const standardized = options({ preprocess: resolvePreprocess({ standardize: true }, store), labels: { kind: 'sparse' } });
+  const standardized = options({
+    preprocess: resolvePreprocess({ standardize: true }, store),
+    labels: { kind: 'sparse' },
+  });
   const worker = { ...standardized, prefetch: 2 };
   assert.equal(usesWorker(worker), true);
   const viaWorker = await collect(createBatchStream(worker));
   const inThread = await collect(createBatchStream(standardized));
   assert.deepEqual(bytes(viaWorker), bytes(inThread));
-  assert.deepEqual(viaWorker.map((b) => [b.index, b.xShape, b.yShape]), inThread.map((b) => [b.index, b.xShape, b.yShape]));
+  assert.deepEqual(
+    viaWorker.map((b) => [b.index, b.xShape, b.yShape]),
+    inThread.map((b) => [b.index, b.xShape, b.yShape]),
+  );
   assert.equal(livePrefetchWorkers(), 0, 'the worker is gone once the epoch is over');
 });
 
@@ -104,7 +131,7 @@ test('closing the stream early terminates its worker', async () => {
   assert.equal(livePrefetchWorkers(), 0);
 });
 
-test('one PrefetchWorker serves a run\'s epochs, survives an early-closed stream, and stops on close()', async () => {
+test("one PrefetchWorker serves a run's epochs, survives an early-closed stream, and stops on close()", async () => {
   const thread = new PrefetchWorker();
   try {
     for await (const batch of createBatchStream(options({ prefetch: 2, prefetchWorker: thread }))) {
@@ -120,19 +147,35 @@ test('one PrefetchWorker serves a run\'s epochs, survives an early-closed stream
     await thread.close();
   }
   assert.equal(livePrefetchWorkers(), 0);
-  await assert.rejects(collect(createBatchStream(options({ prefetch: 2, prefetchWorker: thread }))), /prefetch worker is closed/);
+  await assert.rejects(
+    collect(createBatchStream(options({ prefetch: 2, prefetchWorker: thread }))),
+    /prefetch worker is closed/,
+  );
 });
 
 test('an error while building a prefetched batch surfaces in the consumer and stops the worker', async () => {
   // Labels 0..9 but only 5 classes declared: batch 0 already holds label 5.
   const bad = new SampleStore({ x: images(20, 8, 8, 1), y: classLabels(20, 10) });
-  const stream = createBatchStream(options({ store: bad, order: epochOrder(20, false, 0, 0), labels: { kind: 'oneHot', numClasses: 5 }, prefetch: 2 }));
+  const stream = createBatchStream(
+    options({ store: bad, order: epochOrder(20, false, 0, 0), labels: { kind: 'oneHot', numClasses: 5 }, prefetch: 2 }),
+  );
   await assert.rejects(collect(stream), /label 5, not a class index in \[0, 5\)/);
   assert.equal(livePrefetchWorkers(), 0);
 });
 
 test('bad options fail when the stream is created, not mid-epoch', () => {
   assert.throws(() => createBatchStream(options({ batchSize: 0 })), /batchSize/);
-  assert.throws(() => createBatchStream(options({ store: new SampleStore({ x: { dtype: 'uint8', shape: [40, 192], data: new Uint8Array(40 * 192) }, y: classLabels(40, 10) }) })), /image samples/);
+  assert.throws(
+    () =>
+      createBatchStream(
+        options({
+          store: new SampleStore({
+            x: { dtype: 'uint8', shape: [40, 192], data: new Uint8Array(40 * 192) },
+            y: classLabels(40, 10),
+          }),
+        }),
+      ),
+    /image samples/,
+  );
   assert.throws(() => createBatchStream(options({ order: Int32Array.of(40) })), /order must hold positions/);
 });

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileArray } from '../../../src/domain/arrays.ts';
 import { FileRows } from '../../../src/engine/data/file-rows.ts';
-import { createBatchStream, epochOrder, livePrefetchWorkers, PrefetchWorker, resolvePreprocess, SampleStore, type HostBatch } from '../../../src/engine/data/index.ts';
+import {
+  createBatchStream,
+  epochOrder,
+  livePrefetchWorkers,
+  PrefetchWorker,
+  resolvePreprocess,
+  SampleStore,
+  type HostBatch,
+} from '../../../src/engine/data/index.ts';
 import { classLabels, images } from './fixtures.ts';
 
 async function withFile<T>(bytes: Uint8Array, body: (path: string) => Promise<T>): Promise<T> {

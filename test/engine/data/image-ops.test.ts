@@ -14,7 +14,8 @@ import {
 function positional(s: ImageShape, offset = 0): Float32Array {
   const img = new Float32Array(offset + s.height * s.width * s.channels).fill(-7);
   for (let r = 0; r < s.height; r++) {
-    for (let c = 0; c < s.width; c++) for (let k = 0; k < s.channels; k++) img[offset + (r * s.width + c) * s.channels + k] = 100 * r + 10 * c + k + 1;
+    for (let c = 0; c < s.width; c++)
+      for (let k = 0; k < s.channels; k++) img[offset + (r * s.width + c) * s.channels + k] = 100 * r + 10 * c + k + 1;
   }
   return img;
 }
@@ -56,7 +57,8 @@ test('rotation by 90° is np.rot90 (counter-clockwise), for odd and even sizes',
     const original = positional(s);
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < n; c++) {
-        for (let k = 0; k < 2; k++) assert.ok(Math.abs(at(img, s, r, c, k) - at(original, s, c, n - 1 - r, k)) < 1e-3, `${n}: (${r}, ${c})`);
+        for (let k = 0; k < 2; k++)
+          assert.ok(Math.abs(at(img, s, r, c, k) - at(original, s, c, n - 1 - r, k)) < 1e-3, `${n}: (${r}, ${c})`);
       }
     }
   }
@@ -79,7 +81,10 @@ test('rotation 0 with zoom 1 is the identity; zooming out keeps the centre and z
 test('brightness adds one delta everywhere; contrast scales around each channel mean', () => {
   const img = positional(shape);
   adjustBrightness(img, 0, shape, 0.5);
-  assert.deepEqual(img, positional(shape).map((v) => v + 0.5));
+  assert.deepEqual(
+    img,
+    positional(shape).map((v) => v + 0.5),
+  );
   const flat = positional(shape);
   adjustContrast(flat, 0, shape, 0);
   // Factor 0 turns every pixel into its channel's mean: 100·1.5 + 10·2 + k + 1.

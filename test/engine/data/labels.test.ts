@@ -19,7 +19,10 @@ test('sparse writes the class index as a float; raw copies stored values', () =>
   assert.deepEqual(encodedLabelShape({ kind: 'sparse' }, classes), []);
   encodeLabel({ kind: 'sparse' }, classes, 2, out, 0);
   assert.equal(out[0], 1);
-  const regression = new SampleStore({ x, y: { dtype: 'float32', shape: [3, 2], data: Float32Array.of(0.5, -1, 2, 3, 4, 5) } });
+  const regression = new SampleStore({
+    x,
+    y: { dtype: 'float32', shape: [3, 2], data: Float32Array.of(0.5, -1, 2, 3, 4, 5) },
+  });
   const raw = new Float32Array(2);
   assert.deepEqual(encodedLabelShape({ kind: 'raw' }, regression), [2]);
   encodeLabel({ kind: 'raw' }, regression, 0, raw, 0);
@@ -27,7 +30,10 @@ test('sparse writes the class index as a float; raw copies stored values', () =>
 });
 
 test('refuses labels that are not class indices for the encoding', () => {
-  assert.throws(() => encodeLabel({ kind: 'oneHot', numClasses: 2 }, classes, 0, new Float32Array(2), 0), /label 2, not a class index in \[0, 2\)/);
+  assert.throws(
+    () => encodeLabel({ kind: 'oneHot', numClasses: 2 }, classes, 0, new Float32Array(2), 0),
+    /label 2, not a class index in \[0, 2\)/,
+  );
   const wide = new SampleStore({ x, y: { dtype: 'float32', shape: [3, 2], data: new Float32Array(6) } });
   assert.throws(() => encodedLabelShape({ kind: 'sparse' }, wide), /one class index per sample/);
   assert.throws(() => encodedLabelShape({ kind: 'oneHot', numClasses: 0 }, classes), /positive integer numClasses/);

@@ -22,7 +22,10 @@ test('standardize uses the train statistics per feature, and maps a constant fea
   // Train data comes out with mean 0 and std 1 ...
   const rows = [0, 10, 20, 30].map((v) => Float32Array.of(v, 5));
   rows.forEach((r) => applyPreprocess(p, r, 0, 2));
-  assert.deepEqual(rows.map((r) => r[1]), [0, 0, 0, 0]);
+  assert.deepEqual(
+    rows.map((r) => r[1]),
+    [0, 0, 0, 0],
+  );
   const values = rows.map((r) => r[0]!);
   assert.ok(Math.abs(values.reduce((a, b) => a + b) / 4) < 1e-6);
   assert.ok(Math.abs(values[3]! - 15 / std) < 1e-6);

@@ -27,7 +27,10 @@ test('an index subset exposes only its rows, in its order, and subsets compose',
 });
 
 test('rejects mismatched sample counts and out-of-range indices', () => {
-  assert.throws(() => new SampleStore({ x, y: { ...y, shape: [2], data: Int32Array.of(1, 2) } }), /3 samples but y has 2/);
+  assert.throws(
+    () => new SampleStore({ x, y: { ...y, shape: [2], data: Int32Array.of(1, 2) } }),
+    /3 samples but y has 2/,
+  );
   assert.throws(() => new SampleStore({ x, y, indices: Int32Array.of(3) }), /\[0, 3\)/);
 });
 

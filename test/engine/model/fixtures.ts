@@ -18,7 +18,17 @@ export const mnistSequential = {
   ],
 };
 
-export const MNIST_SHAPES = [[26, 26, 32], [13, 13, 32], [11, 11, 64], [5, 5, 64], [3, 3, 64], [576], [128], [128], [10]];
+export const MNIST_SHAPES = [
+  [26, 26, 32],
+  [13, 13, 32],
+  [11, 11, 64],
+  [5, 5, 64],
+  [3, 3, 64],
+  [576],
+  [128],
+  [128],
+  [10],
+];
 export const MNIST_PARAMS = [320, 0, 18496, 0, 36928, 0, 73856, 0, 1290];
 
 /** The same model as a native functional spec, layers deliberately listed out of order. */
@@ -55,14 +65,25 @@ export const mnistKeras2Json = `{"class_name": "Sequential", "config": {"name": 
 ]}, "keras_version": "2.15.0", "backend": "tensorflow"}`;
 
 const K3_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
-const k3Init = (className: string) => ({ module: 'keras.initializers', class_name: className, config: className === 'Zeros' ? {} : { seed: null }, registered_name: null });
+const k3Init = (className: string) => ({
+  module: 'keras.initializers',
+  class_name: className,
+  config: className === 'Zeros' ? {} : { seed: null },
+  registered_name: null,
+});
 const k3Tensor = (shape: Array<number | null>, from: string) => ({
   class_name: '__keras_tensor__',
   config: { shape: [null, ...shape], dtype: 'float32', keras_history: [from, 0, 0] },
 });
 
 /** A Keras 3 layer entry as Functional.get_config() writes it. */
-function k3Layer(className: string, name: string, config: Record<string, unknown>, inputShape: Array<number | null>, from: string) {
+function k3Layer(
+  className: string,
+  name: string,
+  config: Record<string, unknown>,
+  inputShape: Array<number | null>,
+  from: string,
+) {
   return {
     module: 'keras.layers',
     class_name: className,
@@ -75,14 +96,35 @@ function k3Layer(className: string, name: string, config: Record<string, unknown
 }
 
 const k3Conv = (filters: number) => ({
-  filters, kernel_size: [3, 3], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1,
-  activation: 'relu', use_bias: true, kernel_initializer: k3Init('GlorotUniform'), bias_initializer: k3Init('Zeros'),
-  kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+  filters,
+  kernel_size: [3, 3],
+  strides: [1, 1],
+  padding: 'valid',
+  data_format: 'channels_last',
+  dilation_rate: [1, 1],
+  groups: 1,
+  activation: 'relu',
+  use_bias: true,
+  kernel_initializer: k3Init('GlorotUniform'),
+  bias_initializer: k3Init('Zeros'),
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
 });
 const k3Pool = { pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' };
 const k3Dense = (units: number, activation: string) => ({
-  units, activation, use_bias: true, kernel_initializer: k3Init('GlorotUniform'), bias_initializer: k3Init('Zeros'),
-  kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null, lora_rank: null,
+  units,
+  activation,
+  use_bias: true,
+  kernel_initializer: k3Init('GlorotUniform'),
+  bias_initializer: k3Init('Zeros'),
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+  lora_rank: null,
 });
 
 /** Keras 3 `model.to_json()` of the MNIST CNN built functionally (keras.Model(inputs, outputs, name="MNIST_CNN")). */
@@ -94,9 +136,12 @@ export const mnistKeras3Functional = {
     trainable: true,
     layers: [
       {
-        module: 'keras.layers', class_name: 'InputLayer',
+        module: 'keras.layers',
+        class_name: 'InputLayer',
         config: { batch_shape: [null, 28, 28, 1], dtype: 'float32', sparse: false, name: 'input_layer' },
-        registered_name: null, name: 'input_layer', inbound_nodes: [],
+        registered_name: null,
+        name: 'input_layer',
+        inbound_nodes: [],
       },
       k3Layer('Conv2D', 'conv2d', k3Conv(32), [28, 28, 1], 'input_layer'),
       k3Layer('MaxPooling2D', 'max_pooling2d', k3Pool, [26, 26, 32], 'conv2d'),
@@ -136,7 +181,13 @@ export const mnistKeras3Sequential = {
 type Layer = Record<string, unknown>;
 
 /** The seed's MiniResNet as a functional spec (32x32x3 input; blocks of 64, 128/2, 256/2 filters). */
-export function miniResNet(): { type: 'functional'; name: string; inputs: unknown[]; layers: Layer[]; outputs: string[] } {
+export function miniResNet(): {
+  type: 'functional';
+  name: string;
+  inputs: unknown[];
+  layers: Layer[];
+  outputs: string[];
+} {
   const layers: Layer[] = [
     { name: 'stem_conv', type: 'Conv2D', filters: 64, kernel_size: 7, strides: 2, padding: 'same', inputs: ['image'] },
     { name: 'stem_bn', type: 'BatchNormalization', inputs: ['stem_conv'] },
@@ -145,10 +196,22 @@ export function miniResNet(): { type: 'functional'; name: string; inputs: unknow
   ];
   let previous = 'stem_pool';
   let channels = 64;
-  for (const [i, [filters, stride]] of [[64, 1], [128, 2], [256, 2]].entries()) {
+  for (const [i, [filters, stride]] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+  ].entries()) {
     const p = `block${i + 1}`;
     layers.push(
-      { name: `${p}_conv1`, type: 'Conv2D', filters, kernel_size: 3, strides: stride, padding: 'same', inputs: [previous] },
+      {
+        name: `${p}_conv1`,
+        type: 'Conv2D',
+        filters,
+        kernel_size: 3,
+        strides: stride,
+        padding: 'same',
+        inputs: [previous],
+      },
       { name: `${p}_bn1`, type: 'BatchNormalization', inputs: [`${p}_conv1`] },
       { name: `${p}_relu1`, type: 'ReLU', inputs: [`${p}_bn1`] },
       { name: `${p}_conv2`, type: 'Conv2D', filters, kernel_size: 3, padding: 'same', inputs: [`${p}_relu1`] },
@@ -159,12 +222,24 @@ export function miniResNet(): { type: 'functional'; name: string; inputs: unknow
       shortcut = `${p}_shortcut`;
       layers.push({ name: shortcut, type: 'Conv2D', filters, kernel_size: 1, strides: stride, inputs: [previous] });
     }
-    layers.push({ name: `${p}_add`, type: 'Add', inputs: [`${p}_bn2`, shortcut] }, { name: `${p}_out`, type: 'ReLU', inputs: [`${p}_add`] });
+    layers.push(
+      { name: `${p}_add`, type: 'Add', inputs: [`${p}_bn2`, shortcut] },
+      { name: `${p}_out`, type: 'ReLU', inputs: [`${p}_add`] },
+    );
     previous = `${p}_out`;
     channels = filters;
   }
-  layers.push({ name: 'pool', type: 'GlobalAveragePooling2D', inputs: [previous] }, { name: 'logits', type: 'Dense', units: 10, activation: 'softmax', inputs: ['pool'] });
-  return { type: 'functional', name: 'MiniResNet', inputs: [{ name: 'image', shape: [32, 32, 3] }], layers, outputs: ['logits'] };
+  layers.push(
+    { name: 'pool', type: 'GlobalAveragePooling2D', inputs: [previous] },
+    { name: 'logits', type: 'Dense', units: 10, activation: 'softmax', inputs: ['pool'] },
+  );
+  return {
+    type: 'functional',
+    name: 'MiniResNet',
+    inputs: [{ name: 'image', shape: [32, 32, 3] }],
+    layers,
+    outputs: ['logits'],
+  };
 }
 
 /** Image + text → category + price, with a small CNN branch standing in for MobileNetV2. */
@@ -178,7 +253,14 @@ export const productModel = {
   layers: [
     { name: 'scale', type: 'Rescaling', scale: 1 / 255, inputs: 'image' },
     { name: 'img_conv1', type: 'Conv2D', filters: 8, kernel_size: 3, strides: 2, activation: 'relu', inputs: 'scale' },
-    { name: 'img_conv2', type: 'SeparableConv2D', filters: 16, kernel_size: 3, activation: 'relu', inputs: 'img_conv1' },
+    {
+      name: 'img_conv2',
+      type: 'SeparableConv2D',
+      filters: 16,
+      kernel_size: 3,
+      activation: 'relu',
+      inputs: 'img_conv1',
+    },
     { name: 'img_pool', type: 'GlobalAveragePooling2D', inputs: 'img_conv2' },
     { name: 'tok_embed', type: 'Embedding', input_dim: 500, output_dim: 8, inputs: 'text' },
     { name: 'tok_lstm', type: 'LSTM', units: 8, inputs: 'tok_embed' },

@@ -45,7 +45,10 @@ test('MiniResNet: parameter count matches the Keras formula and the built tfjs m
 
   const model = buildModel(miniResNet(), { seed: 7 });
   assert.equal(model.countParams(), summary.totalParams);
-  const trainableBuilt = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b as number), 1), 0);
+  const trainableBuilt = model.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((a: number, b) => a * (b as number), 1),
+    0,
+  );
   assert.equal(trainableBuilt, trainable);
   const out = tf.tidy(() => model.predict(tf.randomUniform([2, 32, 32, 3])) as tf.Tensor);
   assert.deepEqual(out.shape, [2, 10]);
@@ -55,14 +58,24 @@ test('MiniResNet: parameter count matches the Keras formula and the built tfjs m
 
 test('image + text model: two inputs, two outputs of the right shapes', () => {
   const summary = summaryOf(productModel);
-  assert.deepEqual(summary.inputs, [{ name: 'image', shape: [32, 32, 3] }, { name: 'text', shape: [12] }]);
-  assert.deepEqual(summary.outputs, [{ name: 'category', shape: [5] }, { name: 'price', shape: [1] }]);
+  assert.deepEqual(summary.inputs, [
+    { name: 'image', shape: [32, 32, 3] },
+    { name: 'text', shape: [12] },
+  ]);
+  assert.deepEqual(summary.outputs, [
+    { name: 'category', shape: [5] },
+    { name: 'price', shape: [1] },
+  ]);
   assert.deepEqual(summary.layers.find((l) => l.name === 'joined')?.inputs, ['img_pool', 'tok_lstm']);
 
   const model = buildModel(productModel, { seed: 1 });
   assert.equal(model.countParams(), summary.totalParams);
   const image = tf.randomUniform([3, 32, 32, 3], 0, 255);
-  const text = tf.tensor2d([...Array(36).keys()].map((i) => (i * 37) % 500), [3, 12], 'int32');
+  const text = tf.tensor2d(
+    [...Array(36).keys()].map((i) => (i * 37) % 500),
+    [3, 12],
+    'int32',
+  );
   const [category, price] = model.predict([image, text]) as tf.Tensor[];
   assert.deepEqual(category.shape, [3, 5]);
   assert.deepEqual(price.shape, [3, 1]);
@@ -75,7 +88,10 @@ test('image + text model: two inputs, two outputs of the right shapes', () => {
 const siamese = {
   type: 'functional',
   name: 'siamese',
-  inputs: [{ name: 'left', shape: [6] }, { name: 'right', shape: [6] }],
+  inputs: [
+    { name: 'left', shape: [6] },
+    { name: 'right', shape: [6] },
+  ],
   layers: [
     { name: 'encode_left', type: 'Dense', units: 4, inputs: 'left' },
     { name: 'encode_right', shares: 'encode_left', inputs: 'right' },
@@ -88,7 +104,14 @@ const siamese = {
 test('shared layer: one set of weights, applied to both inputs', () => {
   const summary = summaryOf(siamese);
   const shared = summary.layers.find((l) => l.name === 'encode_right');
-  assert.deepEqual(shared, { name: 'encode_right', type: 'Dense', outputShape: [4], params: 0, inputs: ['right'], sharesWeightsWith: 'encode_left' });
+  assert.deepEqual(shared, {
+    name: 'encode_right',
+    type: 'Dense',
+    outputShape: [4],
+    params: 0,
+    inputs: ['right'],
+    sharesWeightsWith: 'encode_left',
+  });
   assert.equal(summary.totalParams, 6 * 4 + 4 + 8 + 1);
 
   const model = buildModel(siamese, { seed: 3 });
@@ -105,7 +128,21 @@ test('shared layer: one set of weights, applied to both inputs', () => {
 test('Keras 2 functional to_json with a shared layer and a residual Add', () => {
   const dense = (name: string, units: number) => ({
     class_name: 'Dense',
-    config: { name, trainable: true, dtype: 'float32', units, activation: 'linear', use_bias: true, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
+    config: {
+      name,
+      trainable: true,
+      dtype: 'float32',
+      units,
+      activation: 'linear',
+      use_bias: true,
+      kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+      bias_initializer: { class_name: 'Zeros', config: {} },
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+    },
     name,
   });
   const doc = {
@@ -113,13 +150,37 @@ test('Keras 2 functional to_json with a shared layer and a residual Add', () => 
     config: {
       name: 'model',
       layers: [
-        { class_name: 'InputLayer', config: { batch_input_shape: [null, 8], dtype: 'float32', sparse: false, ragged: false, name: 'a' }, name: 'a', inbound_nodes: [] },
-        { class_name: 'InputLayer', config: { batch_input_shape: [null, 8], dtype: 'float32', sparse: false, ragged: false, name: 'b' }, name: 'b', inbound_nodes: [] },
+        {
+          class_name: 'InputLayer',
+          config: { batch_input_shape: [null, 8], dtype: 'float32', sparse: false, ragged: false, name: 'a' },
+          name: 'a',
+          inbound_nodes: [],
+        },
+        {
+          class_name: 'InputLayer',
+          config: { batch_input_shape: [null, 8], dtype: 'float32', sparse: false, ragged: false, name: 'b' },
+          name: 'b',
+          inbound_nodes: [],
+        },
         { ...dense('shared', 8), inbound_nodes: [[['a', 0, 0, {}]], [['b', 0, 0, {}]]] },
-        { class_name: 'Add', config: { name: 'add', trainable: true, dtype: 'float32' }, name: 'add', inbound_nodes: [[['shared', 0, 0, {}], ['shared', 1, 0, {}], ['a', 0, 0, {}]]] },
+        {
+          class_name: 'Add',
+          config: { name: 'add', trainable: true, dtype: 'float32' },
+          name: 'add',
+          inbound_nodes: [
+            [
+              ['shared', 0, 0, {}],
+              ['shared', 1, 0, {}],
+              ['a', 0, 0, {}],
+            ],
+          ],
+        },
         { ...dense('head', 2), inbound_nodes: [[['add', 0, 0, {}]]] },
       ],
-      input_layers: [['a', 0, 0], ['b', 0, 0]],
+      input_layers: [
+        ['a', 0, 0],
+        ['b', 0, 0],
+      ],
       output_layers: [['head', 0, 0]],
     },
     keras_version: '2.15.0',
@@ -139,21 +200,68 @@ test('Keras details: BatchNormalization axis list, LeakyReLU alpha, nested Bidir
   const k3 = (className: string, name: string, config: Record<string, unknown>, from: string) => ({
     module: 'keras.layers',
     class_name: className,
-    config: { name, trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, ...config },
+    config: {
+      name,
+      trainable: true,
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+      ...config,
+    },
     registered_name: null,
     name,
-    inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 5, 3], dtype: 'float32', keras_history: [from, 0, 0] } }], kwargs: { mask: null } }],
+    inbound_nodes: [
+      {
+        args: [
+          {
+            class_name: '__keras_tensor__',
+            config: { shape: [null, 5, 3], dtype: 'float32', keras_history: [from, 0, 0] },
+          },
+        ],
+        kwargs: { mask: null },
+      },
+    ],
   });
   const lstm = {
-    module: 'keras.layers', class_name: 'LSTM', registered_name: null,
+    module: 'keras.layers',
+    class_name: 'LSTM',
+    registered_name: null,
     config: {
-      name: 'forward_lstm', trainable: true, dtype: 'float32', return_sequences: true, return_state: false, go_backwards: false, stateful: false,
-      unroll: false, zero_output_for_mask: true, units: 4, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
-      kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null },
-      recurrent_initializer: { module: 'keras.initializers', class_name: 'Orthogonal', config: { seed: null, gain: 1.0 }, registered_name: null },
+      name: 'forward_lstm',
+      trainable: true,
+      dtype: 'float32',
+      return_sequences: true,
+      return_state: false,
+      go_backwards: false,
+      stateful: false,
+      unroll: false,
+      zero_output_for_mask: true,
+      units: 4,
+      activation: 'tanh',
+      recurrent_activation: 'sigmoid',
+      use_bias: true,
+      kernel_initializer: {
+        module: 'keras.initializers',
+        class_name: 'GlorotUniform',
+        config: { seed: null },
+        registered_name: null,
+      },
+      recurrent_initializer: {
+        module: 'keras.initializers',
+        class_name: 'Orthogonal',
+        config: { seed: null, gain: 1.0 },
+        registered_name: null,
+      },
       bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-      unit_forget_bias: true, kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: { class_name: 'L2', config: { l2: 0.01 } },
-      activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0, seed: null,
+      unit_forget_bias: true,
+      kernel_regularizer: null,
+      recurrent_regularizer: null,
+      bias_regularizer: { class_name: 'L2', config: { l2: 0.01 } },
+      activity_regularizer: null,
+      kernel_constraint: null,
+      recurrent_constraint: null,
+      bias_constraint: null,
+      dropout: 0.0,
+      recurrent_dropout: 0.0,
+      seed: null,
     },
   };
   const backwardLstm = { ...lstm, config: { ...lstm.config, name: 'backward_lstm', go_backwards: true } };
@@ -164,10 +272,43 @@ test('Keras details: BatchNormalization axis list, LeakyReLU alpha, nested Bidir
       name: 'seq_model',
       trainable: true,
       layers: [
-        { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 5, 3], dtype: 'float32', sparse: false, ragged: false, name: 'seq' }, registered_name: null, name: 'seq', inbound_nodes: [] },
-        k3('BatchNormalization', 'bn', { axis: [2], momentum: 0.99, epsilon: 0.001, center: true, scale: false, beta_initializer: { class_name: 'Zeros', config: {} }, moving_mean_initializer: { class_name: 'Zeros', config: {} }, moving_variance_initializer: { class_name: 'Ones', config: {} }, beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null, synchronized: false }, 'seq'),
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { batch_shape: [null, 5, 3], dtype: 'float32', sparse: false, ragged: false, name: 'seq' },
+          registered_name: null,
+          name: 'seq',
+          inbound_nodes: [],
+        },
+        k3(
+          'BatchNormalization',
+          'bn',
+          {
+            axis: [2],
+            momentum: 0.99,
+            epsilon: 0.001,
+            center: true,
+            scale: false,
+            beta_initializer: { class_name: 'Zeros', config: {} },
+            moving_mean_initializer: { class_name: 'Zeros', config: {} },
+            moving_variance_initializer: { class_name: 'Ones', config: {} },
+            beta_regularizer: null,
+            gamma_regularizer: null,
+            beta_constraint: null,
+            gamma_constraint: null,
+            synchronized: false,
+          },
+          'seq',
+        ),
         k3('LeakyReLU', 'leaky', { negative_slope: 0.2 }, 'bn'),
-        { ...k3('Bidirectional', 'bi', { merge_mode: 'concat', layer: lstm, backward_layer: backwardLstm }, 'leaky'), config: { ...k3('Bidirectional', 'bi', { merge_mode: 'concat', layer: lstm, backward_layer: backwardLstm }, 'leaky').config, trainable: false } },
+        {
+          ...k3('Bidirectional', 'bi', { merge_mode: 'concat', layer: lstm, backward_layer: backwardLstm }, 'leaky'),
+          config: {
+            ...k3('Bidirectional', 'bi', { merge_mode: 'concat', layer: lstm, backward_layer: backwardLstm }, 'leaky')
+              .config,
+            trainable: false,
+          },
+        },
         k3('GlobalAveragePooling1D', 'gap', { data_format: 'channels_last', keepdims: false }, 'bi'),
       ],
       input_layers: ['seq', 0, 0],
@@ -185,10 +326,14 @@ test('Keras details: BatchNormalization axis list, LeakyReLU alpha, nested Bidir
   assert.equal(model.trainableWeights.length, 1);
   // A backward layer that is not the mirror of the forward one cannot be built by tfjs and is rejected.
   const odd = structuredClone(doc);
-  (odd.config.layers[3].config as unknown as { backward_layer: { config: { units: number } } }).backward_layer.config.units = 5;
+  (
+    odd.config.layers[3].config as unknown as { backward_layer: { config: { units: number } } }
+  ).backward_layer.config.units = 5;
   const rejected = validateModelSpec({ type: 'keras', config: odd });
   assert.equal(rejected.ok, false);
-  assert.deepEqual(!rejected.ok && rejected.errors.map((e) => e.path), ['model.config.config.layers[3].config.backward_layer']);
+  assert.deepEqual(!rejected.ok && rejected.errors.map((e) => e.path), [
+    'model.config.config.layers[3].config.backward_layer',
+  ]);
   const out = model.predict(tf.ones([2, 5, 3])) as tf.Tensor;
   assert.deepEqual(out.shape, [2, 8]);
   out.dispose();

@@ -44,7 +44,13 @@ const imageSpec = {
   layers: [
     { type: 'InputLayer', shape: [9, 9, 3] },
     { type: 'Rescaling', scale: 1 / 127.5, offset: -1 },
-    { type: 'ZeroPadding2D', padding: [[1, 2], [0, 1]] },
+    {
+      type: 'ZeroPadding2D',
+      padding: [
+        [1, 2],
+        [0, 1],
+      ],
+    },
     { type: 'Conv2D', filters: 6, kernel_size: [3, 2], strides: 2, padding: 'same', use_bias: false },
     { type: 'BatchNormalization', momentum: 0.9 },
     { type: 'ReLU', max_value: 6 },
@@ -78,9 +84,21 @@ const sequenceSpec = {
     { name: 'pool', type: 'MaxPooling1D', pool_size: 2, inputs: 'conv' },
     { name: 'avg', type: 'AveragePooling1D', pool_size: 1, inputs: 'pool' },
     { name: 'lstm', type: 'LSTM', units: 4, return_sequences: true, inputs: 'avg' },
-    { name: 'bi', type: 'Bidirectional', layer: { type: 'GRU', units: 3, return_sequences: true }, merge_mode: 'concat', inputs: 'lstm' },
+    {
+      name: 'bi',
+      type: 'Bidirectional',
+      layer: { type: 'GRU', units: 3, return_sequences: true },
+      merge_mode: 'concat',
+      inputs: 'lstm',
+    },
     { name: 'norm', type: 'LayerNormalization', inputs: 'bi' },
-    { name: 'bi_sum', type: 'Bidirectional', layer: { type: 'LSTM', units: 2, return_sequences: true }, mergeMode: 'sum', inputs: 'norm' },
+    {
+      name: 'bi_sum',
+      type: 'Bidirectional',
+      layer: { type: 'LSTM', units: 2, return_sequences: true },
+      mergeMode: 'sum',
+      inputs: 'norm',
+    },
     { name: 'gru', type: 'GRU', units: 3, return_sequences: true, reset_after: false, inputs: 'bi_sum' },
     { name: 'gap', type: 'GlobalAveragePooling1D', inputs: 'gru' },
     { name: 'gmp', type: 'GlobalMaxPooling1D', inputs: 'gru' },
@@ -90,7 +108,13 @@ const sequenceSpec = {
 };
 
 test('sequence layers: Embedding, Conv1D, pooling 1-D, LSTM, GRU, Bidirectional, LayerNormalization', () => {
-  const summary = buildAndRun(sequenceSpec, () => [tf.tensor2d([...Array(16).keys()].map((i) => i % 50), [2, 8], 'int32')]);
+  const summary = buildAndRun(sequenceSpec, () => [
+    tf.tensor2d(
+      [...Array(16).keys()].map((i) => i % 50),
+      [2, 8],
+      'int32',
+    ),
+  ]);
   const row = (name: string) => summary.layers.find((l) => l.name === name);
   // Keras formulas: LSTM 4*(in*u + u*u + u); GRU 3*(in*u + u*u + 2u) with reset_after (the default), 3*(in*u + u*u + u)
   // without; Bidirectional doubles.
@@ -103,7 +127,10 @@ test('sequence layers: Embedding, Conv1D, pooling 1-D, LSTM, GRU, Bidirectional,
 
 const mergeSpec = {
   type: 'functional',
-  inputs: [{ name: 'a', shape: [4, 3] }, { name: 'b', shape: [4, 3] }],
+  inputs: [
+    { name: 'a', shape: [4, 3] },
+    { name: 'b', shape: [4, 3] },
+  ],
   layers: [
     { name: 'add', type: 'Add', inputs: ['a', 'b'] },
     { name: 'mul', type: 'Multiply', inputs: ['a', 'b'] },
@@ -131,7 +158,9 @@ test('merge and core layers: Add, Multiply, Average, Maximum, Minimum, Concatena
 });
 
 test('every supported layer type is exercised by the tests above', () => {
-  const covered = new Set([imageSpec, globalMaxSpec, sequenceSpec, mergeSpec].flatMap((spec) => summaryOf(spec).layers.map((l) => l.type)));
+  const covered = new Set(
+    [imageSpec, globalMaxSpec, sequenceSpec, mergeSpec].flatMap((spec) => summaryOf(spec).layers.map((l) => l.type)),
+  );
   assert.ok(covered.has('InputLayer'));
   const missing = LAYER_TYPES.filter((t) => !covered.has(t));
   assert.deepEqual(missing, []);
@@ -139,17 +168,24 @@ test('every supported layer type is exercised by the tests above', () => {
 
 test('GRU with reset_after (the Keras default) computes what Keras computes', () => {
   const units = 2;
-  const model = buildModel({ type: 'sequential', layers: [{ type: 'GRU', units, return_sequences: true, input_shape: [2, 3] }] });
+  const model = buildModel({
+    type: 'sequential',
+    layers: [{ type: 'GRU', units, return_sequences: true, input_shape: [2, 3] }],
+  });
   // Deterministic weights: kernel [3, 6], recurrent [2, 6], bias [2, 6] (input bias row, recurrent bias row).
   const fill = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k) / 2);
   const kernel = fill(18, 1.3);
   const recurrent = fill(12, 0.7);
   const bias = fill(12, 2.1);
   model.setWeights([tf.tensor2d(kernel, [3, 6]), tf.tensor2d(recurrent, [2, 6]), tf.tensor2d(bias, [2, 6])]);
-  const xs = [[0.5, -1, 2], [1, 0.25, -0.5]];
+  const xs = [
+    [0.5, -1, 2],
+    [1, 0.25, -0.5],
+  ];
 
   // Reference: Keras GRUCell.call with reset_after=True.
-  const dot = (v: number[], m: number[], cols: number) => Array.from({ length: cols }, (_, j) => v.reduce((s, vi, i) => s + vi * m[i * cols + j], 0));
+  const dot = (v: number[], m: number[], cols: number) =>
+    Array.from({ length: cols }, (_, j) => v.reduce((s, vi, i) => s + vi * m[i * cols + j], 0));
   const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
   let h = [0, 0];
   const expected: number[][] = [];
@@ -168,16 +204,24 @@ test('GRU with reset_after (the Keras default) computes what Keras computes', ()
 });
 
 test('ReLU with threshold and negative slope follows Keras', () => {
-  const spec = { type: 'sequential', layers: [{ type: 'ReLU', negative_slope: 0.1, threshold: 1, max_value: 6, input_shape: [5] }] };
+  const spec = {
+    type: 'sequential',
+    layers: [{ type: 'ReLU', negative_slope: 0.1, threshold: 1, max_value: 6, input_shape: [5] }],
+  };
   const model = buildModel(spec);
   const y = model.predict(tf.tensor2d([[-2, -0.5, 0.5, 2, 8]])) as tf.Tensor;
   const expected = [-0.3, -0.15, -0.05, 2, 6];
-  (y.arraySync() as number[][])[0].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `${v} vs ${expected[i]}`));
+  (y.arraySync() as number[][])[0].forEach((v, i) =>
+    assert.ok(Math.abs(v - expected[i]) < 1e-6, `${v} vs ${expected[i]}`),
+  );
   model.dispose();
 });
 
 test('SpatialDropout2D drops whole channels in training and nothing at inference', () => {
-  const model = buildModel({ type: 'sequential', layers: [{ type: 'SpatialDropout2D', rate: 0.5, input_shape: [4, 4, 16] }] });
+  const model = buildModel({
+    type: 'sequential',
+    layers: [{ type: 'SpatialDropout2D', rate: 0.5, input_shape: [4, 4, 16] }],
+  });
   const layer = model.getLayer('spatial_dropout2d');
   const x = tf.ones([1, 4, 4, 16]);
   const trained = layer.apply(x, { training: true }) as tf.Tensor;
@@ -208,10 +252,12 @@ test('models with Kiln custom layers save and reload with tf.loadLayersModel', a
   };
   const model = buildModel(spec, { seed: 5 });
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
   const x = tf.randomNormal([2, 6, 6, 2]);
   const a = model.predict(x) as tf.Tensor;
@@ -234,7 +280,14 @@ test('same seed gives identical initial weights, another seed different ones', (
       { type: 'Bidirectional', layer: { type: 'LSTM', units: 3, return_sequences: true } },
       { type: 'GRU', units: 2 },
       { type: 'Dense', units: 3, kernel_initializer: 'he_normal' },
-      { type: 'Dense', units: 2, kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_out', distribution: 'truncated_normal', seed: null } } },
+      {
+        type: 'Dense',
+        units: 2,
+        kernel_initializer: {
+          class_name: 'VarianceScaling',
+          config: { scale: 2, mode: 'fan_out', distribution: 'truncated_normal', seed: null },
+        },
+      },
     ],
   };
   const [a, b, c] = [42, 42, 43].map((seed) => buildModel(spec, { seed }));
@@ -243,9 +296,19 @@ test('same seed gives identical initial weights, another seed different ones', (
   // Every randomly initialized weight changes with the seed (zero biases stay zero).
   const randomIndexes = wa.map((w, i) => (w.some((v) => v !== 0 && v !== 1) ? i : -1)).filter((i) => i >= 0);
   assert.ok(randomIndexes.length >= 6);
-  for (const i of randomIndexes) assert.notDeepEqual(wa[i], wc[i], `weight ${a.weights[i].name} should change with the seed`);
+  for (const i of randomIndexes)
+    assert.notDeepEqual(wa[i], wc[i], `weight ${a.weights[i].name} should change with the seed`);
   // Two layers of the same shape get different weights from one model seed.
-  const twin = buildModel({ type: 'sequential', layers: [{ type: 'Dense', units: 4, input_shape: [4] }, { type: 'Dense', units: 4 }] }, { seed: 1 });
+  const twin = buildModel(
+    {
+      type: 'sequential',
+      layers: [
+        { type: 'Dense', units: 4, input_shape: [4] },
+        { type: 'Dense', units: 4 },
+      ],
+    },
+    { seed: 1 },
+  );
   const [k1, , k2] = weightsOf(twin);
   assert.notDeepEqual(k1, k2);
   [a, b, c, twin].forEach((m) => m.dispose());

@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSummary, validateModelSpec, type ModelSummary } from '../../../src/engine/model/index.ts';
-import { MNIST_PARAMS, MNIST_SHAPES, mnistFunctional, mnistKeras2Json, mnistKeras3Functional, mnistKeras3Sequential, mnistSequential } from './fixtures.ts';
+import {
+  MNIST_PARAMS,
+  MNIST_SHAPES,
+  mnistFunctional,
+  mnistKeras2Json,
+  mnistKeras3Functional,
+  mnistKeras3Sequential,
+  mnistSequential,
+} from './fixtures.ts';
 
 function summaryOf(spec: unknown): ModelSummary {
   const result = validateModelSpec(spec);
@@ -11,7 +19,9 @@ function summaryOf(spec: unknown): ModelSummary {
 
 /** The rows Keras prints for the MNIST CNN, InputLayer rows left out (sequential summaries do not have them). */
 function layerRows(summary: ModelSummary) {
-  return summary.layers.filter((l) => l.type !== 'InputLayer').map((l) => ({ name: l.name, type: l.type, outputShape: l.outputShape, params: l.params }));
+  return summary.layers
+    .filter((l) => l.type !== 'InputLayer')
+    .map((l) => ({ name: l.name, type: l.type, outputShape: l.outputShape, params: l.params }));
 }
 
 test('MNIST CNN as a sequential spec: Keras shapes and parameter counts', () => {
@@ -20,10 +30,19 @@ test('MNIST CNN as a sequential spec: Keras shapes and parameter counts', () => 
   assert.equal(summary.totalParams, 130_890);
   assert.equal(summary.trainableParams, 130_890);
   assert.equal(summary.nonTrainableParams, 0);
-  assert.deepEqual(summary.layers.map((l) => l.outputShape), MNIST_SHAPES);
-  assert.deepEqual(summary.layers.map((l) => l.params), MNIST_PARAMS);
+  assert.deepEqual(
+    summary.layers.map((l) => l.outputShape),
+    MNIST_SHAPES,
+  );
+  assert.deepEqual(
+    summary.layers.map((l) => l.params),
+    MNIST_PARAMS,
+  );
   // Default names follow Keras' naming scheme.
-  assert.deepEqual(summary.layers.map((l) => l.name), ['conv2d', 'max_pooling2d', 'conv2d_1', 'max_pooling2d_1', 'conv2d_2', 'flatten', 'dense', 'dropout', 'dense_1']);
+  assert.deepEqual(
+    summary.layers.map((l) => l.name),
+    ['conv2d', 'max_pooling2d', 'conv2d_1', 'max_pooling2d_1', 'conv2d_2', 'flatten', 'dense', 'dropout', 'dense_1'],
+  );
   assert.deepEqual(summary.inputs, [{ name: 'conv2d_input', shape: [28, 28, 1] }]);
   assert.deepEqual(summary.outputs, [{ name: 'dense_1', shape: [10] }]);
 });
@@ -69,6 +88,12 @@ test('formatSummary prints the Keras table', () => {
 });
 
 test('a layer named like the implicit sequential input does not clash with it', () => {
-  const summary = summaryOf({ type: 'sequential', layers: [{ type: 'Dense', name: 'd', units: 2, input_shape: [3] }, { type: 'Dense', name: 'd_input', units: 1 }] });
+  const summary = summaryOf({
+    type: 'sequential',
+    layers: [
+      { type: 'Dense', name: 'd', units: 2, input_shape: [3] },
+      { type: 'Dense', name: 'd_input', units: 1 },
+    ],
+  });
   assert.deepEqual(summary.inputs, [{ name: 'd_input_1', shape: [3] }]);
 });

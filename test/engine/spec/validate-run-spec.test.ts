@@ -117,19 +117,33 @@ describe('2. sparse labels', () => {
 
   test('a registered dataset with sparse labels must have as many classes as the output has units', () => {
     const spec = sparseSpec();
-    spec.model = { type: 'sequential', layers: [{ type: 'Dense', units: 5, activation: 'softmax', inputShape: [28, 28, 1] }] };
+    spec.model = {
+      type: 'sequential',
+      layers: [{ type: 'Dense', units: 5, activation: 'softmax', inputShape: [28, 28, 1] }],
+    };
     spec.dataset = { id: 'mnist', labels: 'sparse' };
-    assertIssue(check(spec, { inputShape: [28, 28, 1], numClasses: 10 }), 'model', /10 classes but the model's output has 5 units/);
+    assertIssue(
+      check(spec, { inputShape: [28, 28, 1], numClasses: 10 }),
+      'model',
+      /10 classes but the model's output has 5 units/,
+    );
     spec.model.layers[0].units = 10;
     assert.deepEqual(check(spec, { inputShape: [28, 28, 1], numClasses: 10 }), []);
   });
 
   test("a registered dataset's labels must be read the way the loss reads them", () => {
     const spec = sparseSpec();
-    spec.model = { type: 'sequential', layers: [{ type: 'Dense', units: 10, activation: 'softmax', inputShape: [784] }] };
+    spec.model = {
+      type: 'sequential',
+      layers: [{ type: 'Dense', units: 10, activation: 'softmax', inputShape: [784] }],
+    };
     spec.compile.loss = 'categorical_crossentropy';
     spec.dataset = { id: 'mnist', labels: 'sparse' };
-    assertIssue(check(spec, { inputShape: [28, 28, 1], numClasses: 10 }), 'dataset.labels', /sparse_categorical_crossentropy/);
+    assertIssue(
+      check(spec, { inputShape: [28, 28, 1], numClasses: 10 }),
+      'dataset.labels',
+      /sparse_categorical_crossentropy/,
+    );
   });
 });
 
@@ -172,9 +186,13 @@ describe('3. fit.classWeight', () => {
 
 describe('4. Keras spellings of dataset fields', () => {
   test('test_split, validation_split and augment keys are camelCased; inline data is left alone', () => {
-    const inline = normalizeRunSpec({ dataset: { inline: { x: { some_input: [[1]] }, y: [[1]] }, test_split: 0.25 } }) as Spec;
+    const inline = normalizeRunSpec({
+      dataset: { inline: { x: { some_input: [[1]] }, y: [[1]] }, test_split: 0.25 },
+    }) as Spec;
     assert.deepEqual(inline.dataset, { inline: { x: { some_input: [[1]] }, y: [[1]] }, testSplit: 0.25 });
-    const ref = normalizeRunSpec({ dataset: { id: 'mnist', validation_split: 0.1, augment: { flip_left_right: true } } }) as Spec;
+    const ref = normalizeRunSpec({
+      dataset: { id: 'mnist', validation_split: 0.1, augment: { flip_left_right: true } },
+    }) as Spec;
     assert.deepEqual(ref.dataset, { id: 'mnist', validationSplit: 0.1, augment: { flipLeftRight: true } });
   });
 });
@@ -192,7 +210,11 @@ describe('5. optimizer arguments the optimizer would drop', () => {
   ];
   for (const [optimizer, arg, message] of cases) {
     test(`${optimizer.type} with ${arg}`, () => {
-      assertIssue(check(sparseSpec(4, { compile: { optimizer, loss: 'sparse_categorical_crossentropy' } })), `compile.optimizer.${arg}`, message);
+      assertIssue(
+        check(sparseSpec(4, { compile: { optimizer, loss: 'sparse_categorical_crossentropy' } })),
+        `compile.optimizer.${arg}`,
+        message,
+      );
     });
   }
 
@@ -205,7 +227,11 @@ describe('5. optimizer arguments the optimizer would drop', () => {
       { type: 'adagrad', initial_accumulator_value: 0.2, epsilon: 1e-7 },
       { type: 'adadelta', rho: 0.9, epsilon: 1e-6 },
     ]) {
-      assert.deepEqual(check(sparseSpec(4, { compile: { optimizer, loss: 'sparse_categorical_crossentropy' } })), [], optimizer.type);
+      assert.deepEqual(
+        check(sparseSpec(4, { compile: { optimizer, loss: 'sparse_categorical_crossentropy' } })),
+        [],
+        optimizer.type,
+      );
     }
   });
 });
@@ -214,22 +240,39 @@ describe('6. callback monitors', () => {
   test('an unknown monitor is refused, listing the available names', () => {
     const spec = sparseSpec(8, { callbacks: { early_stopping: { monitor: 'bogus' } } });
     spec.fit.validation_split = 0.25;
-    assertIssue(check(spec), 'callbacks.earlyStopping.monitor', /"bogus".*available: loss, accuracy, val_loss, val_accuracy$/);
+    assertIssue(
+      check(spec),
+      'callbacks.earlyStopping.monitor',
+      /"bogus".*available: loss, accuracy, val_loss, val_accuracy$/,
+    );
   });
 
   for (const callback of ['early_stopping', 'reduce_lr_on_plateau', 'model_checkpoint']) {
     test(`${callback} on val_loss without validation data is refused`, () => {
-      const options = callback === 'model_checkpoint' ? { monitor: 'val_loss', save_best_only: true } : { monitor: 'val_loss' };
+      const options =
+        callback === 'model_checkpoint' ? { monitor: 'val_loss', save_best_only: true } : { monitor: 'val_loss' };
       const spec = sparseSpec(8, { callbacks: { [callback]: options } });
-      const name = { early_stopping: 'earlyStopping', reduce_lr_on_plateau: 'reduceLROnPlateau', model_checkpoint: 'modelCheckpoint' }[callback];
+      const name = {
+        early_stopping: 'earlyStopping',
+        reduce_lr_on_plateau: 'reduceLROnPlateau',
+        model_checkpoint: 'modelCheckpoint',
+      }[callback];
       assertIssue(check(spec), `callbacks.${name}.monitor`, /no validation data/);
     });
   }
 
   test("the default monitor (val_loss) counts; modelCheckpoint's only with saveBestOnly", () => {
-    assertIssue(check(sparseSpec(8, { callbacks: { earlyStopping: { patience: 2 } } })), 'callbacks.earlyStopping.monitor', /by default/);
+    assertIssue(
+      check(sparseSpec(8, { callbacks: { earlyStopping: { patience: 2 } } })),
+      'callbacks.earlyStopping.monitor',
+      /by default/,
+    );
     assert.deepEqual(check(sparseSpec(8, { callbacks: { modelCheckpoint: {} } })), []);
-    assertIssue(check(sparseSpec(8, { callbacks: { modelCheckpoint: { saveBestOnly: true } } })), 'callbacks.modelCheckpoint.monitor', /by default/);
+    assertIssue(
+      check(sparseSpec(8, { callbacks: { modelCheckpoint: { saveBestOnly: true } } })),
+      'callbacks.modelCheckpoint.monitor',
+      /by default/,
+    );
   });
 
   test("Keras' val_acc is refused with the name Kiln reports", () => {
@@ -239,7 +282,10 @@ describe('6. callback monitors', () => {
   });
 
   test('several outputs: per-output names are available', () => {
-    const spec = sparseSpec(8, { model: twoOutputs, callbacks: { early_stopping: { monitor: 'val_a_accuracy' }, reduce_lr_on_plateau: { monitor: 'b_loss' } } });
+    const spec = sparseSpec(8, {
+      model: twoOutputs,
+      callbacks: { early_stopping: { monitor: 'val_a_accuracy' }, reduce_lr_on_plateau: { monitor: 'b_loss' } },
+    });
     spec.dataset.inline.y = { a: [0, 1, 1, 0, 0, 1, 1, 0], b: xs(8).map((r) => [r[0]!]) };
     spec.compile.loss = { a: 'sparse_categorical_crossentropy', b: 'mse' };
     spec.compile.metrics = { a: ['accuracy'], b: ['mae'] };
@@ -248,9 +294,28 @@ describe('6. callback monitors', () => {
   });
 
   test('the names are those the training loop reports', () => {
-    const heads = resolveHeads(['a', 'b'], { optimizer: 'adam', loss: { a: 'categoricalCrossentropy', b: 'meanSquaredError' }, metrics: { a: ['accuracy'], b: ['mae'] } });
-    assert.deepEqual(epochLogKeys(heads, true), ['loss', 'a_loss', 'b_loss', 'a_accuracy', 'b_mae', 'val_loss', 'val_a_loss', 'val_b_loss', 'val_a_accuracy', 'val_b_mae']);
-    const one = resolveHeads(['out'], { optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', 'precision'] });
+    const heads = resolveHeads(['a', 'b'], {
+      optimizer: 'adam',
+      loss: { a: 'categoricalCrossentropy', b: 'meanSquaredError' },
+      metrics: { a: ['accuracy'], b: ['mae'] },
+    });
+    assert.deepEqual(epochLogKeys(heads, true), [
+      'loss',
+      'a_loss',
+      'b_loss',
+      'a_accuracy',
+      'b_mae',
+      'val_loss',
+      'val_a_loss',
+      'val_b_loss',
+      'val_a_accuracy',
+      'val_b_mae',
+    ]);
+    const one = resolveHeads(['out'], {
+      optimizer: 'adam',
+      loss: 'binaryCrossentropy',
+      metrics: ['accuracy', 'precision'],
+    });
     assert.deepEqual(epochLogKeys(one, false), ['loss', 'accuracy', 'precision']);
   });
 });
@@ -258,7 +323,12 @@ describe('6. callback monitors', () => {
 describe('7. duplicate outputs', () => {
   test('an output listed twice is refused naming model.outputs', () => {
     const spec = sparseSpec(4, {
-      model: { type: 'functional', inputs: [{ name: 'in', shape: [2] }], layers: [{ name: 'o', type: 'Dense', units: 2, activation: 'softmax', inputs: ['in'] }], outputs: ['o', 'o'] },
+      model: {
+        type: 'functional',
+        inputs: [{ name: 'in', shape: [2] }],
+        layers: [{ name: 'o', type: 'Dense', units: 2, activation: 'softmax', inputs: ['in'] }],
+        outputs: ['o', 'o'],
+      },
     });
     assertIssue(check(spec), 'model.outputs', /"o" is listed more than once/);
   });
@@ -298,10 +368,45 @@ describe('inline inputs of an Embedding', () => {
   });
 
   test('must be whole numbers below input_dim (they failed in the worker with a GatherV2 error)', () => {
-    assertIssue(check(embeddingSpec([[1, 2], [3, 100]])), 'dataset.inline.x', /\[1\]\[1\]: 100 is not an index of Embedding "embedding\w*" \(input_dim 10\)/);
-    assertIssue(check(embeddingSpec([[1, -1], [3, 4]])), 'dataset.inline.x', /-1 is not an index/);
-    assertIssue(check(embeddingSpec([[1, 2.5], [3, 4]])), 'dataset.inline.x', /2.5 is not an index/);
-    assert.deepEqual(check(embeddingSpec([[0, 9], [3, 4]])), []);
+    assertIssue(
+      check(
+        embeddingSpec([
+          [1, 2],
+          [3, 100],
+        ]),
+      ),
+      'dataset.inline.x',
+      /\[1\]\[1\]: 100 is not an index of Embedding "embedding\w*" \(input_dim 10\)/,
+    );
+    assertIssue(
+      check(
+        embeddingSpec([
+          [1, -1],
+          [3, 4],
+        ]),
+      ),
+      'dataset.inline.x',
+      /-1 is not an index/,
+    );
+    assertIssue(
+      check(
+        embeddingSpec([
+          [1, 2.5],
+          [3, 4],
+        ]),
+      ),
+      'dataset.inline.x',
+      /2.5 is not an index/,
+    );
+    assert.deepEqual(
+      check(
+        embeddingSpec([
+          [0, 9],
+          [3, 4],
+        ]),
+      ),
+      [],
+    );
   });
 
   test('of a functional model are checked by input name, and only inputs that feed an Embedding', () => {
@@ -320,7 +425,18 @@ describe('inline inputs of an Embedding', () => {
         ],
         outputs: ['out'],
       },
-      dataset: { inline: { x: { tokens: [[0, 4], [1, 5]], price: [[123.5], [-7]] }, y: [[1], [0]] } },
+      dataset: {
+        inline: {
+          x: {
+            tokens: [
+              [0, 4],
+              [1, 5],
+            ],
+            price: [[123.5], [-7]],
+          },
+          y: [[1], [0]],
+        },
+      },
       compile: { optimizer: 'adam', loss: 'mse' },
       fit: { epochs: 1 },
     };

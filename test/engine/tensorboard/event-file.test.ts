@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readEventFile } from '../../../src/engine/tensorboard/event-file-reader.ts';
 import { EVENT_FILE_VERSION, EventFileWriter } from '../../../src/engine/tensorboard/event-file-writer.ts';
-import { } from '../../../src/engine/tensorboard/record-reader.ts';
+import {} from '../../../src/engine/tensorboard/record-reader.ts';
 import { KilnError } from '../../../src/domain/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-tb-'));
@@ -46,19 +46,48 @@ test('scalars and histograms written per run read back with every value intact',
   assert.deepEqual(trainEvents[0], { wallTime: 1_700_000_000.25, step: 0, fileVersion: EVENT_FILE_VERSION });
   const scalars = (events: typeof trainEvents, tag: string) =>
     events.flatMap((e) => (e.summary?.values ?? []).filter((v) => v.tag === tag).map((v) => [e.step, v.simpleValue]));
-  assert.deepEqual(scalars(trainEvents, 'epoch_loss'), history.map((h, i) => [i, Math.fround(h.loss)]));
-  assert.deepEqual(scalars(trainEvents, 'epoch_accuracy'), history.map((h, i) => [i, Math.fround(h.accuracy)]));
-  assert.deepEqual(trainEvents.slice(1).map((e) => e.wallTime), [1, 1, 1, 2, 2, 2, 3, 3, 3].map((s) => 1_700_000_000.25 + s));
+  assert.deepEqual(
+    scalars(trainEvents, 'epoch_loss'),
+    history.map((h, i) => [i, Math.fround(h.loss)]),
+  );
+  assert.deepEqual(
+    scalars(trainEvents, 'epoch_accuracy'),
+    history.map((h, i) => [i, Math.fround(h.accuracy)]),
+  );
+  assert.deepEqual(
+    trainEvents.slice(1).map((e) => e.wallTime),
+    [1, 1, 1, 2, 2, 2, 3, 3, 3].map((s) => 1_700_000_000.25 + s),
+  );
 
-  const histos = trainEvents.flatMap((e) => e.summary?.values.filter((v) => v.histo).map((v) => ({ step: e.step, ...v.histo! })) ?? []);
+  const histos = trainEvents.flatMap(
+    (e) => e.summary?.values.filter((v) => v.histo).map((v) => ({ step: e.step, ...v.histo! })) ?? [],
+  );
   assert.equal(histos.length, 3);
-  assert.deepEqual(histos.map((h) => [h.step, h.min, h.max, h.num]), [[0, -0.5, 2, 4], [1, -0.5, 2, 4], [2, -0.5, 2, 4]]);
+  assert.deepEqual(
+    histos.map((h) => [h.step, h.min, h.max, h.num]),
+    [
+      [0, -0.5, 2, 4],
+      [1, -0.5, 2, 4],
+      [2, -0.5, 2, 4],
+    ],
+  );
   assert.equal(histos[2].sum, -0.5 + Math.fround(0.2) + 0.25 + 2);
-  assert.equal(histos[0].bucket.reduce((a, b) => a + b, 0), 4);
+  assert.equal(
+    histos[0].bucket.reduce((a, b) => a + b, 0),
+    4,
+  );
 
   const validationEvents = await readEventFile(validation.path);
-  assert.deepEqual(scalars(validationEvents, 'epoch_loss'), history.map((h, i) => [i, Math.fround(h.val_loss)]));
-  assert.ok(validationEvents.slice(1).filter((e) => e.summary?.values[0].tag === 'epoch_accuracy').every((e) => e.wallTime === 42.5));
+  assert.deepEqual(
+    scalars(validationEvents, 'epoch_loss'),
+    history.map((h, i) => [i, Math.fround(h.val_loss)]),
+  );
+  assert.ok(
+    validationEvents
+      .slice(1)
+      .filter((e) => e.summary?.values[0].tag === 'epoch_accuracy')
+      .every((e) => e.wallTime === 42.5),
+  );
 });
 
 test('a corrupted byte anywhere in the file makes the reader fail on the CRC', async () => {
@@ -68,7 +97,10 @@ test('a corrupted byte anywhere in the file makes the reader fail on the CRC', a
     const corrupted = Buffer.from(original);
     corrupted[index] ^= 0x40;
     writeFileSync(train.path, corrupted);
-    await assert.rejects(readEventFile(train.path), (err: Error) => err instanceof KilnError && err.code === 'record_corrupt' && /CRC mismatch/.test(err.message));
+    await assert.rejects(
+      readEventFile(train.path),
+      (err: Error) => err instanceof KilnError && err.code === 'record_corrupt' && /CRC mismatch/.test(err.message),
+    );
   }
 });
 
@@ -95,5 +127,8 @@ test('two writers started in the same second in one directory get separate files
   second.close();
   assert.notEqual(first.path, second.path);
   assert.equal(readdirSync(dir).length, 2);
-  assert.ok(readdirSync(dir).every((name) => name.includes('tfevents')), 'TensorBoard only loads names containing tfevents');
+  assert.ok(
+    readdirSync(dir).every((name) => name.includes('tfevents')),
+    'TensorBoard only loads names containing tfevents',
+  );
 });

@@ -41,7 +41,10 @@ test('decodeEvent reverses encodeEvent for scalars, histograms and versions', ()
       step: 7,
       summary: {
         values: [
-          { tag: 'dense/kernel_0', histo: { min: -2, max: 3, num: 4, sum: 1, sumSquares: 14, bucketLimit: [-1, 0, 5], bucket: [1, 0, 3] } },
+          {
+            tag: 'dense/kernel_0',
+            histo: { min: -2, max: 3, num: 4, sum: 1, sumSquares: 14, bucketLimit: [-1, 0, 5], bucket: [1, 0, 3] },
+          },
           { tag: 'epoch_accuracy', simpleValue: 0 },
         ],
       },
@@ -59,7 +62,10 @@ test('decodeEvent skips fields it does not know (e.g. graph_def, log_message, su
 });
 
 test('decodeEvent accepts unpacked repeated doubles, as protobuf parsers must', () => {
-  const bytes = Buffer.from(`2a23` + `0a21` + `0a0168` + `2a1c` + `31${le64(1)}` + `31${le64(2)}` + `3a08${le64(9)}`, 'hex');
+  const bytes = Buffer.from(
+    `2a23` + `0a21` + `0a0168` + `2a1c` + `31${le64(1)}` + `31${le64(2)}` + `3a08${le64(9)}`,
+    'hex',
+  );
   const decoded = decodeEvent(new Uint8Array([...Buffer.from(`09${le64(0)}`, 'hex'), ...bytes]));
   assert.deepEqual(decoded.summary?.values[0].histo?.bucketLimit, [1, 2]);
   assert.deepEqual(decoded.summary?.values[0].histo?.bucket, [9]);

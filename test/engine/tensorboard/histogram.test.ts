@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildHistogram, defaultBucketLimits } from '../../../src/engine/tensorboard/histogram.ts';
 
-test('default bucket limits are TF\'s: symmetric, 10% growth from 1e-12 to 1e20, 0 and ±DBL_MAX', () => {
+test("default bucket limits are TF's: symmetric, 10% growth from 1e-12 to 1e20, 0 and ±DBL_MAX", () => {
   const limits = defaultBucketLimits();
   const zero = limits.indexOf(0);
   assert.equal(limits.length, 2 * zero + 1);
@@ -19,7 +19,10 @@ test('every value is counted in the bucket whose range [previous limit, limit) c
   const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10 ** ((i % 7) - 3));
   const h = buildHistogram(values);
   assert.equal(h.num, 1000);
-  assert.equal(h.bucket.reduce((a, b) => a + b, 0), 1000);
+  assert.equal(
+    h.bucket.reduce((a, b) => a + b, 0),
+    1000,
+  );
   assert.equal(h.bucketLimit.length, h.bucket.length);
   for (const v of values) {
     const i = h.bucketLimit.findIndex((limit) => v < limit);
@@ -31,7 +34,8 @@ test('every value is counted in the bucket whose range [previous limit, limit) c
 test('summary statistics are exact and empty runs collapse into a single zero bucket', () => {
   const h = buildHistogram([0, 1, -1, 1, 2.5]);
   assert.deepEqual([h.min, h.max, h.num, h.sum, h.sumSquares], [-1, 2.5, 5, 3.5, 9.25]);
-  for (let i = 1; i < h.bucket.length; i++) assert.ok(h.bucket[i] > 0 || h.bucket[i - 1] > 0, `two empty buckets at ${i}`);
+  for (let i = 1; i < h.bucket.length; i++)
+    assert.ok(h.bucket[i] > 0 || h.bucket[i - 1] > 0, `two empty buckets at ${i}`);
   // 0 lands in [0, 1e-12), both 1s share a bucket, and the tail runs to DBL_MAX.
   assert.equal(h.bucket[h.bucketLimit.indexOf(1e-12)], 1);
   assert.equal(h.bucket[h.bucketLimit.findIndex((l) => l > 1)], 2);

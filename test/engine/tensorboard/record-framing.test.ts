@@ -35,11 +35,14 @@ test('readRecords rejects a flipped bit in the length, the data or a crc', () =>
   ] as const) {
     const corrupted = stream.slice();
     corrupted[index] ^= 0x01;
-    assert.throws(() => [...readRecords(corrupted)], (err: Error) => {
-      assert.ok(err instanceof KilnError && err.code === 'record_corrupt', where);
-      assert.match(err.message, message, where);
-      return true;
-    });
+    assert.throws(
+      () => [...readRecords(corrupted)],
+      (err: Error) => {
+        assert.ok(err instanceof KilnError && err.code === 'record_corrupt', where);
+        assert.match(err.message, message, where);
+        return true;
+      },
+    );
   }
 });
 

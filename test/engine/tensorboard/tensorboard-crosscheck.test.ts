@@ -31,10 +31,16 @@ test('the real TensorBoard reads Kiln scalars and histograms', { skip: !hasTenso
     const run = spawnSync('python3', ['-c', READ_WITH_TENSORBOARD, dir], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     const seen = JSON.parse(run.stdout);
-    assert.deepEqual(seen.scalars, [[0, 0.75], [1, 0.5]]);
+    assert.deepEqual(seen.scalars, [
+      [0, 0.75],
+      [1, 0.5],
+    ]);
     assert.equal(seen.histograms.length, 1);
     assert.deepEqual(seen.histograms[0].slice(0, 4), [1, 4, -1, 1]);
-    assert.equal(seen.histograms[0][4].reduce((a: number, b: number) => a + b, 0), 4);
+    assert.equal(
+      seen.histograms[0][4].reduce((a: number, b: number) => a + b, 0),
+      4,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -32,7 +32,14 @@ test('every optimizer trains, and a rate changed mid-training takes effect at th
 
 test("Keras' default learning rates apply when none is given", () => {
   // Keras' Adamax defaults to 0.001 (tf.keras and Keras 3), not tfjs' 0.002.
-  const cases: Array<[(typeof OPTIMIZERS)[number], number]> = [['sgd', 0.01], ['adam', 0.001], ['rmsprop', 0.001], ['adamax', 0.001], ['adagrad', 0.001], ['adadelta', 0.001]];
+  const cases: Array<[(typeof OPTIMIZERS)[number], number]> = [
+    ['sgd', 0.01],
+    ['adam', 0.001],
+    ['rmsprop', 0.001],
+    ['adamax', 0.001],
+    ['adagrad', 0.001],
+    ['adadelta', 0.001],
+  ];
   for (const [type, lr] of cases) {
     const optimizer = createOptimizer(type);
     assert.equal(getLearningRate(optimizer), lr, type);
@@ -44,8 +51,14 @@ test('the same seed on the same backend gives the same metrics; another seed doe
   const a = await train(classifierSpec({}, { epochs: 2, seed: 11 }), { runId: 'a' });
   const b = await train(classifierSpec({}, { epochs: 2, seed: 11 }), { runId: 'b' });
   const c = await train(classifierSpec({}, { epochs: 2, seed: 12 }), { runId: 'c' });
-  assert.deepEqual(a.epochs.map((e) => e.metrics), b.epochs.map((e) => e.metrics));
-  assert.notDeepEqual(a.epochs.map((e) => e.metrics), c.epochs.map((e) => e.metrics));
+  assert.deepEqual(
+    a.epochs.map((e) => e.metrics),
+    b.epochs.map((e) => e.metrics),
+  );
+  assert.notDeepEqual(
+    a.epochs.map((e) => e.metrics),
+    c.epochs.map((e) => e.metrics),
+  );
   await Promise.all([a, b, c].map((r) => r.cleanup()));
 });
 
@@ -62,7 +75,9 @@ test('several outputs: per-output losses and metrics under Keras names, weighted
       ],
       outputs: ['category', 'price'],
     },
-    dataset: { inline: { x, y: { category: x.map((r) => (r[0]! > 0.5 ? [0, 1] : [1, 0])), price: x.map((r) => [r[0]! * 3]) } } },
+    dataset: {
+      inline: { x, y: { category: x.map((r) => (r[0]! > 0.5 ? [0, 1] : [1, 0])), price: x.map((r) => [r[0]! * 3]) } },
+    },
     compile: {
       optimizer: { type: 'adam', learningRate: 0.01 },
       loss: { category: 'categoricalCrossentropy', price: 'meanSquaredError' },
@@ -73,16 +88,33 @@ test('several outputs: per-output losses and metrics under Keras names, weighted
   };
   const run = await train(spec);
   const m = run.epochs[1]!.metrics;
-  for (const key of ['loss', 'category_loss', 'price_loss', 'category_accuracy', 'price_mae', 'val_loss', 'val_category_loss', 'val_price_loss', 'val_category_accuracy', 'val_price_mae']) {
+  for (const key of [
+    'loss',
+    'category_loss',
+    'price_loss',
+    'category_accuracy',
+    'price_mae',
+    'val_loss',
+    'val_category_loss',
+    'val_price_loss',
+    'val_category_accuracy',
+    'val_price_mae',
+  ]) {
     assert.equal(typeof m[key], 'number', key);
   }
-  assert.ok(Math.abs(m.val_loss! - (m.val_category_loss! + 0.5 * m.val_price_loss!)) < 1e-5, 'total = Σ weight × output loss');
+  assert.ok(
+    Math.abs(m.val_loss! - (m.val_category_loss! + 0.5 * m.val_price_loss!)) < 1e-5,
+    'total = Σ weight × output loss',
+  );
   await run.cleanup();
 });
 
 test('classWeight scales each sample by its class', async () => {
   const plain = await train(classifierSpec({}, { epochs: 1, seed: 4, validationSplit: 0.25 }), { runId: 'plain' });
-  const weighted = await train(classifierSpec({}, { epochs: 1, seed: 4, validationSplit: 0.25, classWeight: { '0': 3, '1': 3 } }), { runId: 'weighted' });
+  const weighted = await train(
+    classifierSpec({}, { epochs: 1, seed: 4, validationSplit: 0.25, classWeight: { '0': 3, '1': 3 } }),
+    { runId: 'weighted' },
+  );
   // Same data and seed: the first batch's loss triples exactly, so the epoch's training loss differs; validation loss is unweighted.
   assert.notEqual(plain.epochs[0]!.metrics.loss, weighted.epochs[0]!.metrics.loss);
   await Promise.all([plain.cleanup(), weighted.cleanup()]);

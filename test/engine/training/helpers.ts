@@ -7,7 +7,10 @@ import type { RunEventDraft } from '../../../src/domain/run-event.ts';
 import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
 
 /** Runs the engine in-process on a temporary artifact store, collecting its events. */
-export async function train(spec: unknown, opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number; replicas?: number } = {}) {
+export async function train(
+  spec: unknown,
+  opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number; replicas?: number } = {},
+) {
   const store = opts.store ?? new FsArtifactStore(await mkdtemp(join(tmpdir(), 'kiln-engine-')));
   const events: RunEventDraft[] = [];
   const interrupt = new AbortController();
@@ -66,7 +69,11 @@ export function classifierSpec(extra: Record<string, unknown> = {}, fit: Record<
       ],
     },
     dataset: { inline: divergingData() },
-    compile: { optimizer: { type: 'adam', learningRate: 0.05 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    compile: {
+      optimizer: { type: 'adam', learningRate: 0.05 },
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    },
     fit: { epochs: 8, batchSize: 8, validationSplit: 0.25, shuffle: true, seed: 3, ...fit },
     ...extra,
   };

@@ -9,10 +9,19 @@ test('a model that needs a kernel the backend lacks fails fast with a message na
   // Every layer Kiln supports trains on wasm now, so a missing kernel is made by removing one.
   tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
   const started = Date.now();
-  const x = Array.from({ length: 8 }, () => Array.from({ length: 6 }, () => Array.from({ length: 6 }, () => [Math.random()])));
+  const x = Array.from({ length: 8 }, () =>
+    Array.from({ length: 6 }, () => Array.from({ length: 6 }, () => [Math.random()])),
+  );
   await assert.rejects(
     train({
-      model: { type: 'sequential', layers: [{ type: 'Conv2D', filters: 2, kernelSize: 3, inputShape: [6, 6, 1] }, { type: 'Flatten' }, { type: 'Dense', units: 1 }] },
+      model: {
+        type: 'sequential',
+        layers: [
+          { type: 'Conv2D', filters: 2, kernelSize: 3, inputShape: [6, 6, 1] },
+          { type: 'Flatten' },
+          { type: 'Dense', units: 1 },
+        ],
+      },
       dataset: { inline: { x, y: x.map(() => [1]) } },
       compile: { optimizer: 'sgd', loss: 'mse' },
       fit: { epochs: 1, batchSize: 4 },

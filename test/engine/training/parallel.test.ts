@@ -25,7 +25,7 @@ before(async () => {
 /** Deterministic pseudo-random numbers in [0, 1). */
 function sequence(seed: number) {
   let s = seed;
-  return () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
 /** `n` samples of `features` values with a label (one of 3) that depends on them. */
@@ -40,7 +40,11 @@ function denseData(n: number) {
 function imageData(n: number) {
   const random = sequence(7);
   const x = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: 8 }, (_, r) => Array.from({ length: 8 }, (_, c) => [(Math.floor(r / 4) * 2 + Math.floor(c / 4)) % 3 === i % 3 ? 0.8 + random() * 0.2 : random() * 0.3])),
+    Array.from({ length: 8 }, (_, r) =>
+      Array.from({ length: 8 }, (_, c) => [
+        (Math.floor(r / 4) * 2 + Math.floor(c / 4)) % 3 === i % 3 ? 0.8 + random() * 0.2 : random() * 0.3,
+      ]),
+    ),
   );
   const y = x.map((_, i) => [0, 1, 2].map((k) => (k === i % 3 ? 1 : 0)));
   return { x, y };
@@ -56,7 +60,11 @@ const denseSpec = {
     ],
   },
   dataset: { inline: denseData(45) },
-  compile: { optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+  compile: {
+    optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 },
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  },
   fit: { epochs: 3, batchSize: 16, shuffle: true, seed: 5, classWeight: { 0: 1, 1: 2, 2: 0.5 } },
 };
 
@@ -93,7 +101,9 @@ const twoHeadSpec = (() => {
       ],
       outputs: ['category', 'price'],
     },
-    dataset: { inline: { x, y: { category: x.map((r) => (r[0]! > 0.5 ? [0, 1] : [1, 0])), price: x.map((r) => [r[0]! * 3]) } } },
+    dataset: {
+      inline: { x, y: { category: x.map((r) => (r[0]! > 0.5 ? [0, 1] : [1, 0])), price: x.map((r) => [r[0]! * 3]) } },
+    },
     compile: {
       optimizer: { type: 'adam', learningRate: 0.01 },
       loss: { category: 'categoricalCrossentropy', price: 'meanSquaredError' },
@@ -140,9 +150,17 @@ async function assertTrainsAsOne(spec: unknown, replicas: number): Promise<void>
   assert.equal(batchLosses(two).length, one.events.filter((e) => e.type === 'batch').length);
   assertClose(batchLosses(two), batchLosses(one), 'running loss per batch');
   for (const key of Object.keys(one.epochs[0]!.metrics)) {
-    assertClose(two.epochs.map((e) => e.metrics[key]!), one.epochs.map((e) => e.metrics[key]!), `${key} per epoch`);
+    assertClose(
+      two.epochs.map((e) => e.metrics[key]!),
+      one.epochs.map((e) => e.metrics[key]!),
+      `${key} per epoch`,
+    );
   }
-  assertClose(await weightsOf(two.store, 'runs/two/model'), await weightsOf(one.store, 'runs/one/model'), 'final weights');
+  assertClose(
+    await weightsOf(two.store, 'runs/two/model'),
+    await weightsOf(one.store, 'runs/one/model'),
+    'final weights',
+  );
   // Training must actually have moved: equal results from untouched weights would prove nothing.
   assert.ok(one.epochs.at(-1)!.metrics.loss! < one.epochs[0]!.metrics.loss!, 'loss went down');
   await one.cleanup();
@@ -150,7 +168,8 @@ async function assertTrainsAsOne(spec: unknown, replicas: number): Promise<void>
 }
 
 for (const [name, spec, replicas] of equivalenceCases) {
-  test(`${replicas} replicas train the ${name} as 1 does: same losses, metrics and final weights`, () => assertTrainsAsOne(spec, replicas));
+  test(`${replicas} replicas train the ${name} as 1 does: same losses, metrics and final weights`, () =>
+    assertTrainsAsOne(spec, replicas));
 }
 
 test('on the cpu backend too, 2 replicas train the dense model as 1 does', async () => {
@@ -170,8 +189,15 @@ test('a 2-replica run interrupted mid-epoch resumes from its checkpoint and ends
   assert.equal(liveReplicaThreads(), 0, 'threads stopped at the interrupt');
   const second = await train(cnnSpec, { runId: 'resumed', replicas: 2, store: first.store });
   assert.equal(second.outcome.status, 'succeeded', second.logs.join('\n'));
-  assert.ok(second.logs.some((m) => /resuming from checkpoint at epoch 2, batch 2/.test(m)), second.logs.join('\n'));
-  assertClose(await weightsOf(second.store, 'runs/resumed/model'), await weightsOf(straight.store, 'runs/straight/model'), 'final weights');
+  assert.ok(
+    second.logs.some((m) => /resuming from checkpoint at epoch 2, batch 2/.test(m)),
+    second.logs.join('\n'),
+  );
+  assertClose(
+    await weightsOf(second.store, 'runs/resumed/model'),
+    await weightsOf(straight.store, 'runs/straight/model'),
+    'final weights',
+  );
   assert.equal(liveReplicaThreads(), 0);
   await straight.cleanup();
   await first.cleanup();
@@ -195,7 +221,17 @@ test('replica threads are stopped when training fails mid-run', async () => {
     dispose: () => source.dispose(),
   };
   const tensorsBefore = tf.memory().numTensors;
-  await assert.rejects(fit(model, optimizer, heads, failing, undefined, { epochs: 1, batchSize: 10, shuffle: false, seed: 1, callbacks: [], replicas: 2 }), /disk gone/);
+  await assert.rejects(
+    fit(model, optimizer, heads, failing, undefined, {
+      epochs: 1,
+      batchSize: 10,
+      shuffle: false,
+      seed: 1,
+      callbacks: [],
+      replicas: 2,
+    }),
+    /disk gone/,
+  );
   assert.equal(liveReplicaThreads(), 0);
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensors leaked by the parallel step');
   source.dispose();
@@ -224,12 +260,20 @@ test("with BatchNormalization, the replicas' moving means merge into the full ba
   const movingMean = async (run: typeof one, id: string) => {
     const model = await tf.loadLayersModel(artifactIOHandler(run.store, `runs/${id}/model`));
     const bn = model.layers.find((l) => l.getClassName() === 'BatchNormalization')!;
-    const values = Array.from(bn.weights.find((w) => /moving_mean/.test(w.name))!.read().dataSync());
+    const values = Array.from(
+      bn.weights
+        .find((w) => /moving_mean/.test(w.name))!
+        .read()
+        .dataSync(),
+    );
     model.dispose();
     return values;
   };
   const expected = await movingMean(one, 'one');
-  assert.ok(expected.some((v) => Math.abs(v) > 1e-3), 'the step moved the moving mean');
+  assert.ok(
+    expected.some((v) => Math.abs(v) > 1e-3),
+    'the step moved the moving mean',
+  );
   assertClose(await movingMean(two, 'two'), expected, 'moving mean');
   await one.cleanup();
   await two.cleanup();
@@ -244,7 +288,12 @@ test('however the batches are split over the replicas, steps match one replica: 
   const [single, split] = [build(), build()];
   const heads = resolveHeads(single.outputNames, cnnSpec.compile as never);
   const [optSingle, optSplit] = [tf.train.adam(0.01), tf.train.adam(0.01)];
-  const splits = [[5, 1], [1, 5], [1, 1], [1, 100]];
+  const splits = [
+    [5, 1],
+    [1, 5],
+    [1, 1],
+    [1, 100],
+  ];
   const planned: number[][] = [];
   let step = 0;
   const planner: ShardPlanner = {
@@ -264,7 +313,12 @@ test('however the batches are split over the replicas, steps match one replica: 
       assertClose(Array.from(b.preds[0]!.dataSync()), Array.from(a.preds[0]!.dataSync()), `predictions at step ${k}`);
       tf.dispose([...a.preds, ...b.preds]);
     }
-    assert.deepEqual(planned, [[20, 4], [4, 20], [12, 12], [1, 23]]);
+    assert.deepEqual(planned, [
+      [20, 4],
+      [4, 20],
+      [12, 12],
+      [1, 23],
+    ]);
     const weights = (m: tf.LayersModel) => m.getWeights().flatMap((w) => Array.from(w.dataSync()));
     assertClose(weights(split), weights(single), 'weights after 4 steps');
     assert.notDeepEqual(weights(single), weights(build()), 'training moved the weights');

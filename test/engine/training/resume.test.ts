@@ -25,16 +25,25 @@ test('a run interrupted mid-epoch and resumed from its checkpoint ends exactly w
   assert.equal(first.epochs.length, 1);
   const second = await train(spec, { runId: 'resumed', store: first.store });
   assert.equal(second.outcome.status, 'succeeded');
-  assert.ok(second.logs.some((m) => /resuming from checkpoint at epoch 2, batch 5/.test(m)), second.logs.join('\n'));
+  assert.ok(
+    second.logs.some((m) => /resuming from checkpoint at epoch 2, batch 5/.test(m)),
+    second.logs.join('\n'),
+  );
 
-  assert.deepEqual(second.epochs.map((e) => e.epoch), [2, 3, 4]);
+  assert.deepEqual(
+    second.epochs.map((e) => e.epoch),
+    [2, 3, 4],
+  );
   const a = await weightsOf(straight.store, 'runs/straight/model');
   const b = await weightsOf(second.store, 'runs/resumed/model');
   assert.equal(a.length, b.length);
   const maxDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
   assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
   for (let i = 0; i < 3; i++) {
-    assert.ok(Math.abs(second.epochs[i]!.metrics.loss! - straight.epochs[i + 1]!.metrics.loss!) < 1e-5, `epoch ${i + 2} loss`);
+    assert.ok(
+      Math.abs(second.epochs[i]!.metrics.loss! - straight.epochs[i + 1]!.metrics.loss!) < 1e-5,
+      `epoch ${i + 2} loss`,
+    );
   }
   await straight.cleanup();
   await first.cleanup();
@@ -42,7 +51,12 @@ test('a run interrupted mid-epoch and resumed from its checkpoint ends exactly w
 
 test('no tensors leak across a whole run', async () => {
   const before = tf.memory().numTensors;
-  const run = await train(classifierSpec({ callbacks: { earlyStopping: { patience: 1, restoreBestWeights: true }, tensorBoard: { histogramFreq: 1 } } }, { epochs: 3 }));
+  const run = await train(
+    classifierSpec(
+      { callbacks: { earlyStopping: { patience: 1, restoreBestWeights: true }, tensorBoard: { histogramFreq: 1 } } },
+      { epochs: 3 },
+    ),
+  );
   assert.equal(tf.memory().numTensors, before);
   assert.ok(!run.logs.some((m) => /not freed/.test(m)));
   await run.cleanup();

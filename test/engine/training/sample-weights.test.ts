@@ -16,7 +16,17 @@ const weightsOf = (y: tf.Tensor, classWeight: Record<string, number>) => {
 };
 
 test('one weight per row by its class: one-hot, sparse and binary labels; other classes weigh 1', () => {
-  assert.deepEqual(weightsOf(tf.tensor2d([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), { 0: 0.5, 2: 4 }), [0.5, 4, 1]);
+  assert.deepEqual(
+    weightsOf(
+      tf.tensor2d([
+        [1, 0, 0],
+        [0, 0, 1],
+        [0, 1, 0],
+      ]),
+      { 0: 0.5, 2: 4 },
+    ),
+    [0.5, 4, 1],
+  );
   assert.deepEqual(weightsOf(tf.tensor1d([2, 0, 1, 2]), { 1: 3, 2: 0.25 }), [0.25, 1, 3, 0.25]);
   // One column: binary labels, rounded as Keras rounds them.
   assert.deepEqual(weightsOf(tf.tensor2d([[0], [1], [0.9], [0.2]]), { 0: 1, 1: 5 }), [1, 5, 5, 1]);

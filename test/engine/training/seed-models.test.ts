@@ -11,10 +11,11 @@ before(async () => {
 /** Deterministic pseudo-random numbers in [0, 1). */
 function sequence(seed: number) {
   let s = seed;
-  return () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
-const image = (random: () => number) => Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => [random(), random(), random()]));
+const image = (random: () => number) =>
+  Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => [random(), random(), random()]));
 
 test("the seed's MiniResNet (32×32×3, 10 classes) trains one epoch on generated data", async () => {
   const random = sequence(5);
@@ -35,7 +36,9 @@ test("the seed's MiniResNet (32×32×3, 10 classes) trains one epoch on generate
 test('the image + text → category + price model trains one epoch and reports per-output losses and metrics', async () => {
   const random = sequence(9);
   const n = 24;
-  const images = Array.from({ length: n }, () => image(random).map((row) => row.map((px) => px.map((v) => Math.round(v * 255)))));
+  const images = Array.from({ length: n }, () =>
+    image(random).map((row) => row.map((px) => px.map((v) => Math.round(v * 255)))),
+  );
   const text = Array.from({ length: n }, () => Array.from({ length: 12 }, () => Math.floor(random() * 500)));
   const category = Array.from({ length: n }, (_, i) => Array.from({ length: 5 }, (_, k) => (k === i % 5 ? 1 : 0)));
   const price = Array.from({ length: n }, (_, i) => [10 + (i % 7)]);
@@ -52,7 +55,15 @@ test('the image + text → category + price model trains one epoch and reports p
   });
   assert.equal(run.outcome.status, 'succeeded', JSON.stringify(run.events.filter((e) => e.type === 'log')));
   const m = run.epochs[0]!.metrics;
-  for (const key of ['loss', 'category_loss', 'price_loss', 'category_accuracy', 'price_mae', 'val_category_loss', 'val_price_mae']) {
+  for (const key of [
+    'loss',
+    'category_loss',
+    'price_loss',
+    'category_accuracy',
+    'price_mae',
+    'val_category_loss',
+    'val_price_mae',
+  ]) {
     assert.ok(Number.isFinite(m[key]), `${key} = ${m[key]}`);
   }
   assert.ok(Math.abs(m.val_loss! - (m.val_category_loss! + 0.5 * m.val_price_loss!)) < 1e-3 * m.val_loss!);

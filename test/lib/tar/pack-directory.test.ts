@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -69,11 +81,20 @@ test('entries are relative to the directory, directories come before their conte
   const archive = join(root, 'listing.tar');
   await pipeline(packDirectory(source), createWriteStream(archive));
   const list = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' });
-  assert.deepEqual(list.stdout.trim().split('\n').map((n) => n.replace(/\/$/, '')), ['a.txt', 'b', 'b/c', 'b/c/d.txt']);
+  assert.deepEqual(
+    list.stdout
+      .trim()
+      .split('\n')
+      .map((n) => n.replace(/\/$/, '')),
+    ['a.txt', 'b', 'b/c', 'b/c/d.txt'],
+  );
 });
 
 test('a missing directory fails the stream instead of producing an empty archive', async () => {
-  await assert.rejects(pipeline(packDirectory(join(root, 'does-not-exist')), createWriteStream(join(root, 'missing.tar'))), /ENOENT/);
+  await assert.rejects(
+    pipeline(packDirectory(join(root, 'does-not-exist')), createWriteStream(join(root, 'missing.tar'))),
+    /ENOENT/,
+  );
 });
 
 test('a consumer that stops early (client disconnect) closes the stream without leaking an error', async () => {

@@ -46,8 +46,15 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!response.ok) {
     if (response.status === 401) unauthorizedListeners.forEach((l) => l());
     const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    const details = Array.isArray(error?.details) ? (error.details as FieldError[]).filter((d) => typeof d?.path === 'string') : [];
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `${method} ${path} answered ${response.status}`, details);
+    const details = Array.isArray(error?.details)
+      ? (error.details as FieldError[]).filter((d) => typeof d?.path === 'string')
+      : [];
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? `${method} ${path} answered ${response.status}`,
+      details,
+    );
   }
   return parsed as T;
 }

@@ -6,7 +6,11 @@ import type { RunEvent } from './types.ts';
  * A socket that drops before the run's final status reconnects with `since` = the last seq seen, so
  * no event is missed or repeated. Returns a function that stops following.
  */
-export function followRun(runId: string, onEvent: (event: RunEvent) => void, onConnection?: (open: boolean) => void): () => void {
+export function followRun(
+  runId: string,
+  onEvent: (event: RunEvent) => void,
+  onConnection?: (open: boolean) => void,
+): () => void {
   let since = 0;
   let stopped = false;
   let socket: WebSocket | undefined;

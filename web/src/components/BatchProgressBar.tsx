@@ -11,7 +11,8 @@ export function BatchProgressBar({ progress }: { progress: BatchProgress }) {
         <progress max={progress.batches} value={progress.batch} />
       </label>
       <span>
-        {formatNumber(Math.round(progress.samplesPerSec))} samples/s · ETA {formatDuration(progress.etaSeconds === null ? null : progress.etaSeconds * 1000)}
+        {formatNumber(Math.round(progress.samplesPerSec))} samples/s · ETA{' '}
+        {formatDuration(progress.etaSeconds === null ? null : progress.etaSeconds * 1000)}
         {typeof loss === 'number' ? ` · loss ${formatNumber(loss)}` : ''}
       </span>
     </div>

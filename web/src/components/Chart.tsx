@@ -46,13 +46,20 @@ export function Chart({ name, title, xLabel, series, data, logScale, height = 24
 
   useEffect(() => {
     const el = box.current!;
-    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } };
+    const axis = {
+      stroke: cssVar('--muted'),
+      grid: { stroke: cssVar('--grid'), width: 1 },
+      ticks: { stroke: cssVar('--grid') },
+    };
     const options: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
       scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
       // Epochs are whole numbers: no 2.5 on the x axis.
-      axes: [{ ...axis, label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { ...axis, size: 60 }],
+      axes: [
+        { ...axis, label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        { ...axis, size: 60 },
+      ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
@@ -88,7 +95,12 @@ export function Chart({ name, title, xLabel, series, data, logScale, height = 24
   return (
     <figure class="chart" data-chart={name} data-points={data[0]?.length ?? 0}>
       <figcaption>{title}</figcaption>
-      <div ref={box} class="chart-canvas" role="img" aria-label={`${title}: ${data[0]?.length ?? 0} points of ${series.map((s) => s.label).join(', ')}`} />
+      <div
+        ref={box}
+        class="chart-canvas"
+        role="img"
+        aria-label={`${title}: ${data[0]?.length ?? 0} points of ${series.map((s) => s.label).join(', ')}`}
+      />
     </figure>
   );
 }

@@ -21,7 +21,11 @@ export function ConfusionMatrix({ evaluation, labels }: { evaluation: Evaluation
       </dl>
       {confusion.length > 0 && (
         <div class="table-wrap">
-          <table class="confusion" data-testid="confusion-matrix" aria-label="Confusion matrix: rows are true classes, columns predicted classes">
+          <table
+            class="confusion"
+            data-testid="confusion-matrix"
+            aria-label="Confusion matrix: rows are true classes, columns predicted classes"
+          >
             <thead>
               <tr>
                 <th scope="col" class="corner">

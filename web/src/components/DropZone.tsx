@@ -23,7 +23,10 @@ export function DropZone({ onFiles, files }: { onFiles: (files: File[]) => void;
       <p>
         {files.length ? (
           <>
-            <strong>{files.length} file{files.length === 1 ? '' : 's'}:</strong> {files.map((f) => f.name).join(', ')}
+            <strong>
+              {files.length} file{files.length === 1 ? '' : 's'}:
+            </strong>{' '}
+            {files.map((f) => f.name).join(', ')}
           </>
         ) : (
           'Drop IDX, NPY/NPZ, CSV or a ZIP of class folders here'
@@ -32,7 +35,14 @@ export function DropZone({ onFiles, files }: { onFiles: (files: File[]) => void;
       <button type="button" onClick={() => input.current?.click()}>
         Choose files…
       </button>
-      <input ref={input} type="file" multiple hidden name="files" onChange={(e) => onFiles([...(e.currentTarget.files ?? [])])} />
+      <input
+        ref={input}
+        type="file"
+        multiple
+        hidden
+        name="files"
+        onChange={(e) => onFiles([...(e.currentTarget.files ?? [])])}
+      />
     </div>
   );
 }

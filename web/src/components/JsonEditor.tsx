@@ -57,13 +57,19 @@ export function JsonEditor({ id, label, value, onInput, errors, rows = 28 }: Pro
           ))}
         </pre>
         <div class="editor-body">
-          <pre class="backdrop" aria-hidden="true" style={{ transform: `translate(${-scroll.left}px, ${-scroll.top}px)` }}>
+          <pre
+            class="backdrop"
+            aria-hidden="true"
+            style={{ transform: `translate(${-scroll.left}px, ${-scroll.top}px)` }}
+          >
             {lines.map((line, i) => {
               const here = byLine.get(i + 1);
               return (
                 <span class={here ? 'line-error' : undefined}>
                   <span class="ghost-text">{line}</span>
-                  {here && <span class="inline-error">{'  ← ' + here.map((e) => `${e.path}: ${e.message}`).join('; ')}</span>}
+                  {here && (
+                    <span class="inline-error">{'  ← ' + here.map((e) => `${e.path}: ${e.message}`).join('; ')}</span>
+                  )}
                   {'\n'}
                 </span>
               );

@@ -29,7 +29,14 @@ export function PredictionBars({ prediction }: { prediction: Prediction | Record
       {prediction.topK.map((c, i) => (
         <li data-class={c.class} data-confidence={c.confidence} class={i === 0 ? 'top' : undefined}>
           <span class="class-name">{c.label ?? c.class}</span>
-          <span class="bar" role="meter" aria-valuemin={0} aria-valuemax={1} aria-valuenow={c.confidence} aria-label={`${c.label ?? c.class}: ${formatPercent(c.confidence)}`}>
+          <span
+            class="bar"
+            role="meter"
+            aria-valuemin={0}
+            aria-valuemax={1}
+            aria-valuenow={c.confidence}
+            aria-label={`${c.label ?? c.class}: ${formatPercent(c.confidence)}`}
+          >
             <span style={{ width: `${c.confidence * 100}%` }} />
           </span>
           <span class="pct">{formatPercent(c.confidence)}</span>

@@ -15,7 +15,8 @@ function pairedSeries(names: string[]): ChartSeries[] {
   });
 }
 
-const column = (epochs: EpochView[], key: string) => epochs.map((e) => (typeof e.metrics[key] === 'number' ? e.metrics[key]! : null));
+const column = (epochs: EpochView[], key: string) =>
+  epochs.map((e) => (typeof e.metrics[key] === 'number' ? e.metrics[key]! : null));
 
 /** The loss curves, the other metrics' curves and the learning rate, one point per epoch. */
 export function RunCharts({ epochs }: { epochs: EpochView[] }) {
@@ -31,8 +32,16 @@ export function RunCharts({ epochs }: { epochs: EpochView[] }) {
   return (
     <div class="charts">
       <Chart name="loss" title="Loss" xLabel="epoch" series={lossSeries} data={lossData} />
-      {metricSeries.length > 0 && <Chart name="metrics" title="Metrics" xLabel="epoch" series={metricSeries} data={metricData} />}
-      <Chart name="lr" title="Learning rate" xLabel="epoch" series={[{ label: 'learning rate', color: PALETTE[3] }]} data={lrData} />
+      {metricSeries.length > 0 && (
+        <Chart name="metrics" title="Metrics" xLabel="epoch" series={metricSeries} data={metricData} />
+      )}
+      <Chart
+        name="lr"
+        title="Learning rate"
+        xLabel="epoch"
+        series={[{ label: 'learning rate', color: PALETTE[3] }]}
+        data={lrData}
+      />
     </div>
   );
 }

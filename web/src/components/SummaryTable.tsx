@@ -2,8 +2,10 @@ import type { ModelSummary } from '../api/types.ts';
 import { formatNumber } from '../lib/format.ts';
 
 /** Keras prints shapes with the batch axis first, as None: (None, 26, 26, 32). */
-const kerasShape = (shape: unknown) => (Array.isArray(shape) ? `(${['None', ...shape.map((d) => (d === null ? 'None' : String(d)))].join(', ')})` : String(shape));
-
+const kerasShape = (shape: unknown) =>
+  Array.isArray(shape)
+    ? `(${['None', ...shape.map((d) => (d === null ? 'None' : String(d)))].join(', ')})`
+    : String(shape);
 
 /** The Keras `model.summary()` table of a dry run. */
 export function SummaryTable({ summary }: { summary: ModelSummary }) {
@@ -31,15 +33,20 @@ export function SummaryTable({ summary }: { summary: ModelSummary }) {
                 </td>
                 <td>{kerasShape(l.outputShape)}</td>
                 <td class="num">{formatNumber(l.params)}</td>
-                {connected && <td>{(l.inputs ?? []).join(', ')}{l.sharesWeightsWith ? ` (shares ${l.sharesWeightsWith})` : ''}</td>}
+                {connected && (
+                  <td>
+                    {(l.inputs ?? []).join(', ')}
+                    {l.sharesWeightsWith ? ` (shares ${l.sharesWeightsWith})` : ''}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <p class="totals">
-        Total params: <strong data-testid="total-params">{formatNumber(summary.totalParams)}</strong> · Trainable: {formatNumber(summary.trainableParams)} · Non-trainable:{' '}
-        {formatNumber(summary.nonTrainableParams)}
+        Total params: <strong data-testid="total-params">{formatNumber(summary.totalParams)}</strong> · Trainable:{' '}
+        {formatNumber(summary.trainableParams)} · Non-trainable: {formatNumber(summary.nonTrainableParams)}
       </p>
     </div>
   );

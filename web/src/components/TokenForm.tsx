@@ -11,7 +11,13 @@ export function TokenForm({ onDone }: { onDone: (saved: boolean) => void }) {
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
   return (
-    <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="token-title" onKeyDown={(e) => e.key === 'Escape' && onDone(false)}>
+    <div
+      class="overlay"
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="token-title"
+      onKeyDown={(e) => e.key === 'Escape' && onDone(false)}
+    >
       <form
         class="card token-form"
         onSubmit={(e) => {
@@ -21,10 +27,19 @@ export function TokenForm({ onDone }: { onDone: (saved: boolean) => void }) {
         }}
       >
         <h2 id="token-title">API token</h2>
-        <p>This Kiln asks for a token (its <code>KILN_API_TOKEN</code>). It is kept in this browser only.</p>
+        <p>
+          This Kiln asks for a token (its <code>KILN_API_TOKEN</code>). It is kept in this browser only.
+        </p>
         <label>
           Token
-          <input ref={input} name="token" type="password" autocomplete="off" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+          <input
+            ref={input}
+            name="token"
+            type="password"
+            autocomplete="off"
+            value={value}
+            onInput={(e) => setValue(e.currentTarget.value)}
+          />
         </label>
         <div class="actions">
           <button type="submit">Save</button>

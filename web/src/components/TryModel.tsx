@@ -23,7 +23,10 @@ function zeros(shape: Array<number | null>): unknown {
 export function TryModel({ model, onPredicted }: { model: ModelDetail; onPredicted?: () => void }) {
   const input = model.signature.inputs[0]!;
   const drawable = model.signature.inputs.length === 1 && isDigitInput(input.shape);
-  const example = model.signature.inputs.length === 1 ? { instances: [zeros(input.shape.slice(1))] } : { instances: [Object.fromEntries(model.signature.inputs.map((i) => [i.name, zeros(i.shape.slice(1))]))] };
+  const example =
+    model.signature.inputs.length === 1
+      ? { instances: [zeros(input.shape.slice(1))] }
+      : { instances: [Object.fromEntries(model.signature.inputs.map((i) => [i.name, zeros(i.shape.slice(1))]))] };
   const [json, setJson] = useState(JSON.stringify(example));
   const [prediction, setPrediction] = useState<Prediction | Record<string, Prediction>>();
   const [error, setError] = useState<unknown>();
@@ -32,7 +35,11 @@ export function TryModel({ model, onPredicted }: { model: ModelDetail; onPredict
   const predict = async (body: Record<string, unknown>) => {
     setPending((n) => n + 1);
     try {
-      const answer = await api<{ predictions: Array<Prediction | Record<string, Prediction>> }>('POST', `/models/${encodeURIComponent(model.id)}/predict`, { ...body, topK: TOP_K });
+      const answer = await api<{ predictions: Array<Prediction | Record<string, Prediction>> }>(
+        'POST',
+        `/models/${encodeURIComponent(model.id)}/predict`,
+        { ...body, topK: TOP_K },
+      );
       setPrediction(answer.predictions[0]);
       setError(undefined);
       onPredicted?.();
@@ -61,7 +68,14 @@ export function TryModel({ model, onPredicted }: { model: ModelDetail; onPredict
           <label for="instances" class="sr-only">
             Request body
           </label>
-          <textarea id="instances" name="instances" rows={6} spellcheck={false} value={json} onInput={(e) => setJson(e.currentTarget.value)} />
+          <textarea
+            id="instances"
+            name="instances"
+            rows={6}
+            spellcheck={false}
+            value={json}
+            onInput={(e) => setJson(e.currentTarget.value)}
+          />
           <button type="submit">Predict</button>
         </form>
       </details>

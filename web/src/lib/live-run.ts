@@ -23,30 +23,47 @@ const MAX_LOG_LINES = 500;
 
 /** Folds one event into the live state (pure, for useReducer). An epoch seen again after a resume replaces the old one. */
 export function applyEvent(live: LiveRun, event: RunEvent): LiveRun {
-  const data = event.data;
-  const log = (level: string, message: string): LogLine[] => [...live.logs, { seq: event.seq, time: event.time, level, message }].slice(-MAX_LOG_LINES);
+  const log = (level: string, message: string): LogLine[] =>
+    [...live.logs, { seq: event.seq, time: event.time, level, message }].slice(-MAX_LOG_LINES);
   switch (event.type) {
     case 'epoch': {
-      const epoch = data as unknown as EpochView;
+      const epoch: EpochView = event.data;
       const epochs = [...live.epochs.filter((e) => e.epoch !== epoch.epoch), epoch].sort((a, b) => a.epoch - b.epoch);
       return { ...live, epochs };
     }
     case 'batch':
-      return { ...live, batch: data as unknown as BatchProgress };
-    case 'checkpoint':
-      return { ...live, checkpoints: [...live.checkpoints, { ...(data as unknown as Checkpoint), createdAt: event.time }] };
+      return { ...live, batch: event.data };
+    case 'checkpoint': {
+      const { monitor, value, ...saved } = event.data;
+      const checkpoint: Checkpoint = {
+        ...saved,
+        monitor: monitor ?? null,
+        value: value ?? null,
+        createdAt: event.time,
+      };
+      return { ...live, checkpoints: [...live.checkpoints, checkpoint] };
+    }
     case 'evaluation':
-      return { ...live, evaluation: data as unknown as Evaluation };
+      return { ...live, evaluation: event.data };
     case 'status': {
-      const status = data.status as RunStatus;
-      const error = data.error as { message?: string } | undefined;
-      const detail = [data.backend && `backend ${String(data.backend)}`, data.reason && String(data.reason), error?.message].filter(Boolean).join('; ');
-      return { ...live, status, logs: log(status === 'failed' ? 'error' : 'info', `status: ${status}${detail ? ` (${detail})` : ''}`) };
+      const data = event.data;
+      const detail = [
+        data.status === 'running' && data.backend && `backend ${data.backend}`,
+        data.status === 'queued' && data.reason,
+        data.status === 'failed' && data.error?.message,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      return {
+        ...live,
+        status: data.status,
+        logs: log(data.status === 'failed' ? 'error' : 'info', `status: ${data.status}${detail ? ` (${detail})` : ''}`),
+      };
     }
     case 'log':
-      return { ...live, logs: log(String(data.level ?? 'info'), String(data.message ?? JSON.stringify(data))) };
+      return { ...live, logs: log(event.data.level ?? 'info', event.data.message ?? JSON.stringify(event.data)) };
     default:
-      return { ...live, logs: log('error', JSON.stringify(data)) };
+      return { ...live, logs: log('error', JSON.stringify((event as { data?: unknown }).data)) };
   }
 }
 

@@ -54,7 +54,8 @@ export function mnistCanvas(source: HTMLCanvasElement): HTMLCanvasElement | unde
 }
 
 /** The canvas as base64 PNG (without the data: prefix), the `{"b64": …}` form the predict route takes. */
-export const pngBase64 = (canvas: HTMLCanvasElement) => canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
+export const pngBase64 = (canvas: HTMLCanvasElement) =>
+  canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
 
 /** True when a model input takes one 28×28 grayscale image: [null, 28, 28, 1] or [null, 28, 28]. */
 export function isDigitInput(shape: Array<number | null>): boolean {

@@ -9,5 +9,5 @@ export function metricNames(epochs: EpochView[]): string[] {
 
 /** Where a run's data comes from: the registered dataset's name (else its id), a built-in's name, or "inline". */
 export function datasetName(datasetId: string | null, names: Record<string, string> = {}): string {
-  return datasetId ? names[datasetId] ?? datasetId : 'inline';
+  return datasetId ? (names[datasetId] ?? datasetId) : 'inline';
 }

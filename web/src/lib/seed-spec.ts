@@ -20,7 +20,11 @@ export const SEED_MNIST_SPEC = {
     ],
   },
   dataset: { id: 'mnist', preprocess: { scale: 1 / 255 }, labels: 'oneHot', testSplit: 0.1 },
-  compile: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
+  compile: {
+    optimizer: { type: 'adam', learningRate: 0.001 },
+    loss: 'categorical_crossentropy',
+    metrics: ['accuracy'],
+  },
   fit: { epochs: 10, batchSize: 128, validationSplit: 0.1 },
   callbacks: {
     earlyStopping: { monitor: 'val_loss', patience: 3, restoreBestWeights: true },

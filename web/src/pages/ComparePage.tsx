@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import { followRun } from '../api/run-events.ts';
-import { isTerminal, type EpochView, type RunEvent, type RunListItem, type RunStatus, type RunView } from '../api/types.ts';
+import { isTerminal, type RunEvent, type RunListItem, type RunStatus, type RunView } from '../api/types.ts';
 import { Chart } from '../components/Chart.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -22,7 +22,8 @@ export function ComparePage({ ids }: { ids: string[] }) {
     let live = true;
     const stops: (() => void)[] = [];
     const read = (id: string) => api<RunView>('GET', `/runs/${encodeURIComponent(id)}`);
-    const update = (id: string, change: (view: RunView) => RunView) => live && setViews((vs) => vs.map((v) => (v.id === id ? change(v) : v)));
+    const update = (id: string, change: (view: RunView) => RunView) =>
+      live && setViews((vs) => vs.map((v) => (v.id === id ? change(v) : v)));
     // The stream can be ahead of the database (the api stores what it relays), so a read right after
     // the final status may still say running: read until it agrees, keeping what the stream told.
     const readFinal = async (id: string, tries = 20): Promise<void> => {
@@ -36,7 +37,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
     // Runs still training follow their event stream: epochs and status as they come, then one more
     // read once the run ends, for the figures the server works out (its best metric).
     const follow = (id: string) => (event: RunEvent) => {
-      if (event.type === 'epoch') update(id, (v) => ({ ...v, epochs: mergeEpochs(v.epochs, [event.data as unknown as EpochView]) }));
+      if (event.type === 'epoch') update(id, (v) => ({ ...v, epochs: mergeEpochs(v.epochs, [event.data]) }));
       if (event.type !== 'status') return;
       const status = event.data.status as RunStatus;
       update(id, (v) => ({ ...v, status }));
@@ -92,7 +93,9 @@ export function ComparePage({ ids }: { ids: string[] }) {
           </button>
         </div>
       ))}
-      {views.length > 0 && <Chart name="compare" title={`${chosen} by epoch`} xLabel="epoch" series={series} data={data} />}
+      {views.length > 0 && (
+        <Chart name="compare" title={`${chosen} by epoch`} xLabel="epoch" series={series} data={data} />
+      )}
       <div class="table-wrap">
         <table>
           <thead>

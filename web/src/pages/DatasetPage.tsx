@@ -10,7 +10,9 @@ import { useApi } from '../lib/use-api.ts';
 export function DatasetPage({ id }: { id: string }) {
   const { data: dataset, error, reload } = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
   const [deleteError, setDeleteError] = useState<unknown>();
-  const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined);
+  const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(
+    dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined,
+  );
   useEffect(() => {
     if (dataset?.status !== 'ingesting') return;
     const timer = setTimeout(reload, 1000);
@@ -18,7 +20,13 @@ export function DatasetPage({ id }: { id: string }) {
   }, [dataset]);
   if (error) return <ErrorNote error={error} />;
   if (!dataset) return <p aria-busy="true">Loading dataset…</p>;
-  const labelOf = (s: DatasetSample) => s.className ?? (Array.isArray(s.label) ? s.label.join(',') : s.label !== undefined ? (dataset.classes?.[s.label] ?? String(s.label)) : '');
+  const labelOf = (s: DatasetSample) =>
+    s.className ??
+    (Array.isArray(s.label)
+      ? s.label.join(',')
+      : s.label !== undefined
+        ? (dataset.classes?.[s.label] ?? String(s.label))
+        : '');
   const images = samples?.samples.filter((s) => typeof s.image === 'string') ?? [];
   // The api refuses (409) while a queued or running run uses the dataset: its message says so.
   const remove = async () => {
@@ -51,7 +59,13 @@ export function DatasetPage({ id }: { id: string }) {
         </div>
         <div>
           <dt>Samples</dt>
-          <dd>{dataset.samples ? Object.entries(dataset.samples).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ') : '—'}</dd>
+          <dd>
+            {dataset.samples
+              ? Object.entries(dataset.samples)
+                  .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+                  .join(', ')
+              : '—'}
+          </dd>
         </div>
         <div>
           <dt>Input</dt>

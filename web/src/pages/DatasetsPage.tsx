@@ -79,7 +79,11 @@ function UploadForm({ onUploaded }: { onUploaded: () => void }) {
 
   const pick = (picked: File[]) => {
     setFiles(picked);
-    if (!name && picked[0]) setName(picked[0].name.replace(/\.(gz|zip|npz|npy|csv)$/i, '').replace(/[-_.]?(idx\d?|ubyte|images?)[-_.]?.*$/i, '') || picked[0].name);
+    if (!name && picked[0])
+      setName(
+        picked[0].name.replace(/\.(gz|zip|npz|npy|csv)$/i, '').replace(/[-_.]?(idx\d?|ubyte|images?)[-_.]?.*$/i, '') ||
+          picked[0].name,
+      );
   };
   const upload = async (e: Event) => {
     e.preventDefault();
@@ -117,15 +121,28 @@ function UploadForm({ onUploaded }: { onUploaded: () => void }) {
           <div class="row">
             <label>
               Label column (CSV)
-              <input name="labelColumn" value={options.labelColumn} onInput={(e) => setOptions({ ...options, labelColumn: e.currentTarget.value })} />
+              <input
+                name="labelColumn"
+                value={options.labelColumn}
+                onInput={(e) => setOptions({ ...options, labelColumn: e.currentTarget.value })}
+              />
             </label>
             <label>
               Image size (ZIP), e.g. 28x28
-              <input name="size" value={options.size} pattern="\d+x\d+" onInput={(e) => setOptions({ ...options, size: e.currentTarget.value })} />
+              <input
+                name="size"
+                value={options.size}
+                pattern="\d+x\d+"
+                onInput={(e) => setOptions({ ...options, size: e.currentTarget.value })}
+              />
             </label>
             <label>
               Channels (ZIP)
-              <select name="channels" value={options.channels} onChange={(e) => setOptions({ ...options, channels: e.currentTarget.value })}>
+              <select
+                name="channels"
+                value={options.channels}
+                onChange={(e) => setOptions({ ...options, channels: e.currentTarget.value })}
+              >
                 <option value="">as the images are</option>
                 <option value="1">1 (grayscale)</option>
                 <option value="3">3 (RGB)</option>

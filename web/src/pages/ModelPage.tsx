@@ -57,7 +57,13 @@ export function ModelPage({ id }: { id: string }) {
           {model.aliases.map((a) => (
             <span class="badge alias">
               @{a}
-              <button type="button" class="badge-remove" aria-label={`Remove @${a}`} title={`Remove @${a}`} onClick={() => changeAlias(() => api('DELETE', aliasPath(a)))}>
+              <button
+                type="button"
+                class="badge-remove"
+                aria-label={`Remove @${a}`}
+                title={`Remove @${a}`}
+                onClick={() => changeAlias(() => api('DELETE', aliasPath(a)))}
+              >
                 ×
               </button>
             </span>
@@ -120,13 +126,24 @@ export function ModelPage({ id }: { id: string }) {
           <form class="row" onSubmit={pointAlias}>
             <label>
               Alias
-              <input name="alias" required value={alias} pattern="[A-Za-z][A-Za-z0-9_.\-]*" onInput={(e) => setAlias(e.currentTarget.value)} />
+              <input
+                name="alias"
+                required
+                value={alias}
+                pattern="[A-Za-z][A-Za-z0-9_.\-]*"
+                onInput={(e) => setAlias(e.currentTarget.value)}
+              />
             </label>
-            <button type="submit">Point @{alias || '…'} at v{model.version}</button>
+            <button type="submit">
+              Point @{alias || '…'} at v{model.version}
+            </button>
           </form>
           <ErrorNote error={aliasError} />
           <p class="muted">
-            Files: {model.files.join(', ')} · predict at <code>/models/{model.name}@{model.version}/predict</code>
+            Files: {model.files.join(', ')} · predict at{' '}
+            <code>
+              /models/{model.name}@{model.version}/predict
+            </code>
           </p>
         </section>
       </div>

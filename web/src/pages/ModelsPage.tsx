@@ -39,15 +39,7 @@ export function ModelsPage() {
                           {m.name} v{m.version}
                         </a>
                       </td>
-                      <td>
-                        {m.aliases.length
-                          ? m.aliases.map((a) => (
-                              <span class="badge alias">
-                                @{a}
-                              </span>
-                            ))
-                          : '—'}
-                      </td>
+                      <td>{m.aliases.length ? m.aliases.map((a) => <span class="badge alias">@{a}</span>) : '—'}</td>
                       <td>{m.runId ? <a href={href('runs', m.runId)}>{m.runId.slice(0, 8)}</a> : '—'}</td>
                       <td>{formatTime(m.createdAt)}</td>
                     </tr>

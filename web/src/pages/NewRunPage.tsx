@@ -100,10 +100,16 @@ export function NewRunPage() {
                   {d.name} ({d.inputShape?.join('×') ?? '?'}, {d.format})
                 </option>
               ))}
-              {currentDataset && currentDataset !== 'mnist' && !datasets.some((d) => d.id === currentDataset) && <option value={currentDataset}>{currentDataset}</option>}
+              {currentDataset && currentDataset !== 'mnist' && !datasets.some((d) => d.id === currentDataset) && (
+                <option value={currentDataset}>{currentDataset}</option>
+              )}
             </select>
           </label>
-          <button type="button" class="ghost" onClick={() => (setText(initialText()), setErrors([]), setSummary(undefined))}>
+          <button
+            type="button"
+            class="ghost"
+            onClick={() => (setText(initialText()), setErrors([]), setSummary(undefined))}
+          >
             Reset to the MNIST CNN
           </button>
         </div>

@@ -21,7 +21,8 @@ function evaluationNote(status: RunStatus, spec: RunView['spec']): string {
   const dataset = (spec as { dataset?: { testSplit?: number; test_split?: number } }).dataset;
   const testSplit = dataset?.testSplit ?? dataset?.test_split;
   if (!isTerminal(status)) return 'After training, on the test split.';
-  if (status !== 'succeeded') return `No evaluation: the run ${status === 'failed' ? 'failed' : 'was canceled'} before it.`;
+  if (status !== 'succeeded')
+    return `No evaluation: the run ${status === 'failed' ? 'failed' : 'was canceled'} before it.`;
   return testSplit ? 'No evaluation was stored.' : 'No evaluation (the spec has no test split).';
 }
 
@@ -54,7 +55,10 @@ export function RunPage({ id }: { id: string }) {
   }, [behind, view]);
 
   const epochs = useMemo(() => mergeEpochs(view?.epochs ?? [], live.epochs), [view?.epochs, live.epochs]);
-  const checkpoints = useMemo(() => mergeCheckpoints(view?.checkpoints ?? [], live.checkpoints), [view?.checkpoints, live.checkpoints]);
+  const checkpoints = useMemo(
+    () => mergeCheckpoints(view?.checkpoints ?? [], live.checkpoints),
+    [view?.checkpoints, live.checkpoints],
+  );
   if (error && !view) return <ErrorNote error={error} />;
   if (!view) return <p aria-busy="true">Loading run…</p>;
 
@@ -82,7 +86,11 @@ export function RunPage({ id }: { id: string }) {
         </div>
         <div class="actions">
           <StatusBadge status={status} />
-          <span class={`live-dot ${connected ? 'on' : ''}`} title={connected ? 'following live' : 'not connected'} aria-label={connected ? 'following live events' : 'not following'} />
+          <span
+            class={`live-dot ${connected ? 'on' : ''}`}
+            title={connected ? 'following live' : 'not connected'}
+            aria-label={connected ? 'following live events' : 'not following'}
+          />
           {!isTerminal(status) && (
             <button type="button" onClick={() => act('cancel')}>
               Cancel
@@ -97,7 +105,10 @@ export function RunPage({ id }: { id: string }) {
       </div>
       <ErrorNote error={actionError} />
       <nav class="in-page" aria-label="Run sections">
-        <a href={`#/runs/${id}`} onClick={(e) => (e.preventDefault(), document.getElementById('curves')?.scrollIntoView())}>
+        <a
+          href={`#/runs/${id}`}
+          onClick={(e) => (e.preventDefault(), document.getElementById('curves')?.scrollIntoView())}
+        >
           Curves
         </a>
         {['evaluation', 'checkpoints', 'spec', 'log'].map((s) => (
@@ -109,7 +120,13 @@ export function RunPage({ id }: { id: string }) {
       <dl class="facts">
         <div>
           <dt>Dataset</dt>
-          <dd>{view.datasetId && datasetNames[view.datasetId] ? <a href={href('datasets', view.datasetId)}>{datasetName(view.datasetId, datasetNames)}</a> : datasetName(view.datasetId)}</dd>
+          <dd>
+            {view.datasetId && datasetNames[view.datasetId] ? (
+              <a href={href('datasets', view.datasetId)}>{datasetName(view.datasetId, datasetNames)}</a>
+            ) : (
+              datasetName(view.datasetId)
+            )}
+          </dd>
         </div>
         <div>
           <dt>Backend</dt>
@@ -124,7 +141,13 @@ export function RunPage({ id }: { id: string }) {
         </div>
         <div>
           <dt>Duration</dt>
-          <dd>{view.startedAt ? formatDuration((view.finishedAt ? Date.parse(view.finishedAt) : Date.now()) - Date.parse(view.startedAt)) : '—'}</dd>
+          <dd>
+            {view.startedAt
+              ? formatDuration(
+                  (view.finishedAt ? Date.parse(view.finishedAt) : Date.now()) - Date.parse(view.startedAt),
+                )
+              : '—'}
+          </dd>
         </div>
         <div>
           <dt>Attempt</dt>
@@ -153,7 +176,10 @@ export function RunPage({ id }: { id: string }) {
 
       <section id="curves" aria-labelledby="curves-title">
         <h2 id="curves-title">
-          Curves <span class="muted">({epochs.length} epoch{epochs.length === 1 ? '' : 's'})</span>
+          Curves{' '}
+          <span class="muted">
+            ({epochs.length} epoch{epochs.length === 1 ? '' : 's'})
+          </span>
         </h2>
         <RunCharts epochs={epochs} />
         <a href={`#/compare?ids=${id}`}>Compare with other runs…</a>
@@ -161,7 +187,11 @@ export function RunPage({ id }: { id: string }) {
 
       <section id="evaluation" aria-labelledby="evaluation-title">
         <h2 id="evaluation-title">Evaluation</h2>
-        {evaluation ? <ConfusionMatrix evaluation={evaluation} labels={model?.labels} /> : <p class="muted">{evaluationNote(status, view.spec)}</p>}
+        {evaluation ? (
+          <ConfusionMatrix evaluation={evaluation} labels={model?.labels} />
+        ) : (
+          <p class="muted">{evaluationNote(status, view.spec)}</p>
+        )}
       </section>
 
       <section id="checkpoints" aria-labelledby="checkpoints-title">
@@ -208,7 +238,8 @@ export function RunPage({ id }: { id: string }) {
         <ol class="log" aria-live="polite" tabIndex={0} aria-label="Run log">
           {live.logs.map((line) => (
             <li class={`level-${line.level}`}>
-              <time>{new Date(line.time).toLocaleTimeString()}</time> <span class="level">{line.level}</span> {line.message}
+              <time>{new Date(line.time).toLocaleTimeString()}</time> <span class="level">{line.level}</span>{' '}
+              {line.message}
             </li>
           ))}
         </ol>

@@ -64,7 +64,10 @@ export function RunsPage() {
     return () => clearInterval(tick);
   }, []);
 
-  const shown = useMemo(() => runs.filter((r) => !nameFilter || (r.name ?? r.id).toLowerCase().includes(nameFilter.toLowerCase())), [runs, nameFilter]);
+  const shown = useMemo(
+    () => runs.filter((r) => !nameFilter || (r.name ?? r.id).toLowerCase().includes(nameFilter.toLowerCase())),
+    [runs, nameFilter],
+  );
 
   const act = async (run: RunListItem, action: 'cancel' | 'delete') => {
     if (action === 'delete' && !confirm(`Delete run ${run.name ?? run.id} and its artifacts?`)) return;
@@ -92,7 +95,11 @@ export function RunsPage() {
       <div class="page-head">
         <h1 id="runs-title">Runs</h1>
         <div class="actions">
-          <button type="button" disabled={selected.size < 2} onClick={() => navigate(`#/compare?ids=${[...selected].join(',')}`)}>
+          <button
+            type="button"
+            disabled={selected.size < 2}
+            onClick={() => navigate(`#/compare?ids=${[...selected].join(',')}`)}
+          >
             Compare {selected.size >= 2 ? `(${selected.size})` : ''}
           </button>
           <a class="button" href={href('new')}>
@@ -112,7 +119,13 @@ export function RunsPage() {
         </label>
         <label>
           Name
-          <input name="name" type="search" placeholder="filter by name" value={nameFilter} onInput={(e) => setNameFilter(e.currentTarget.value)} />
+          <input
+            name="name"
+            type="search"
+            placeholder="filter by name"
+            value={nameFilter}
+            onInput={(e) => setNameFilter(e.currentTarget.value)}
+          />
         </label>
       </form>
       <ErrorNote error={error} />
@@ -126,10 +139,14 @@ export function RunsPage() {
               <th scope="col">Name</th>
               <th scope="col">Status</th>
               <th scope="col">Dataset</th>
-              <th scope="col" class="wide-only">Backend</th>
+              <th scope="col" class="wide-only">
+                Backend
+              </th>
               <th scope="col">Best metric</th>
               <th scope="col">Duration</th>
-              <th scope="col" class="wide-only">Created</th>
+              <th scope="col" class="wide-only">
+                Created
+              </th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -142,7 +159,12 @@ export function RunsPage() {
               return (
                 <tr data-run-id={run.id} data-status={run.status}>
                   <td>
-                    <input type="checkbox" aria-label={`Compare ${run.name ?? run.id}`} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Compare ${run.name ?? run.id}`}
+                      checked={selected.has(run.id)}
+                      onChange={() => toggle(run.id)}
+                    />
                   </td>
                   <td>
                     <a href={href('runs', run.id)}>{run.name ?? run.id.slice(0, 8)}</a>
@@ -157,12 +179,22 @@ export function RunsPage() {
                   <td class="wide-only">{formatTime(run.createdAt)}</td>
                   <td class="row-actions">
                     {!isTerminal(run.status) && (
-                      <button type="button" class="small" aria-label={`Cancel ${run.name ?? run.id}`} onClick={() => act(run, 'cancel')}>
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Cancel ${run.name ?? run.id}`}
+                        onClick={() => act(run, 'cancel')}
+                      >
                         Cancel
                       </button>
                     )}
                     {isTerminal(run.status) && (
-                      <button type="button" class="small danger" aria-label={`Delete ${run.name ?? run.id}`} onClick={() => act(run, 'delete')}>
+                      <button
+                        type="button"
+                        class="small danger"
+                        aria-label={`Delete ${run.name ?? run.id}`}
+                        onClick={() => act(run, 'delete')}
+                      >
                         Delete
                       </button>
                     )}

@@ -28,7 +28,9 @@ const CONTENT_SECURITY_POLICY = [
 
 /** Every file under `dir`, as URL paths relative to it ("assets/index-3f2a.js"). */
 function filesUnder(dir: string): Set<string> {
-  const paths = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) => statSync(join(dir, path)).isFile());
+  const paths = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) =>
+    statSync(join(dir, path)).isFile(),
+  );
   return new Set(paths.map((path) => path.split(sep).join('/')));
 }
 
@@ -55,8 +57,16 @@ export default fp<DashboardOptions>(
     });
 
     const sendIndex = (reply: FastifyReply) => {
-      if (!built) throw new KilnError('dashboard_not_built', 'the dashboard is not built: run npm run build:web, then restart the api', { status: 503 });
-      return reply.header('cache-control', 'no-cache').header('content-security-policy', CONTENT_SECURITY_POLICY).sendFile('index.html');
+      if (!built)
+        throw new KilnError(
+          'dashboard_not_built',
+          'the dashboard is not built: run npm run build:web, then restart the api',
+          { status: 503 },
+        );
+      return reply
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .sendFile('index.html');
     };
     const wantsPage = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/html');
 

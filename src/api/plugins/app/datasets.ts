@@ -21,7 +21,12 @@ export default fp(
     const queue = new Queue<IngestJobPayload>(QUEUES.datasets, {
       connection: app.redis,
       prefix: app.redisKeys.bullPrefix,
-      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      defaultJobOptions: {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
     });
     app.decorate('datasetQueue', queue);
     const service = datasetsService({
@@ -42,14 +47,23 @@ export default fp(
       const state = job ? await job.getState() : 'missing';
       if (state === 'completed') await service.finish(id, { result: job!.returnvalue as IngestResult });
       else if (state === 'failed') await service.finish(id, { error: job!.failedReason });
-      else if (state === 'missing') await service.finish(id, { error: 'the ingestion job was lost (was Redis flushed?)' });
+      else if (state === 'missing')
+        await service.finish(id, { error: 'the ingestion job was lost (was Redis flushed?)' });
     };
     // QueueEvents blocks on its connection, so it gets its own; BullMQ does not close connections it
     // was handed, so this plugin quits it at shutdown.
     const eventsConnection = app.redis.duplicate({ connectionName: 'kiln-api-dataset-events' });
     const events = new QueueEvents(QUEUES.datasets, { connection: eventsConnection, prefix: app.redisKeys.bullPrefix });
-    events.on('completed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
-    events.on('failed', ({ jobId }) => void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')));
+    events.on(
+      'completed',
+      ({ jobId }) =>
+        void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')),
+    );
+    events.on(
+      'failed',
+      ({ jobId }) =>
+        void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')),
+    );
     const sweep = async () => {
       for (const { id } of await app.repos.datasets.listIngesting(new Date(Date.now() - 5000))) await settle(id);
     };
@@ -57,7 +71,10 @@ export default fp(
     app.addHook('onReady', async () => {
       await events.waitUntilReady();
       await sweep().catch((err) => app.log.warn({ err }, 'dataset sweep failed'));
-      timer = setInterval(() => void sweep().catch((err) => app.log.warn({ err }, 'dataset sweep failed')), 15_000).unref();
+      timer = setInterval(
+        () => void sweep().catch((err) => app.log.warn({ err }, 'dataset sweep failed')),
+        15_000,
+      ).unref();
     });
     app.addHook('preClose', async () => {
       clearInterval(timer);

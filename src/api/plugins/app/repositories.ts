@@ -7,7 +7,12 @@ import { runsRepository, type RunsRepository } from '../../../store/repositories
 declare module 'fastify' {
   interface FastifyInstance {
     /** The repositories over the database: the only way services reach it. */
-    repos: { runs: RunsRepository; runEvents: RunEventsRepository; models: ModelsRepository; datasets: DatasetsRepository };
+    repos: {
+      runs: RunsRepository;
+      runEvents: RunEventsRepository;
+      models: ModelsRepository;
+      datasets: DatasetsRepository;
+    };
   }
 }
 

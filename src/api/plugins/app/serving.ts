@@ -25,7 +25,11 @@ export default fp(
         maxInstances: app.config.KILN_PREDICT_MAX_INSTANCES,
       },
       app.log,
-      (record, seconds, ok) => app.metrics.predictSeconds.observe({ model: `${record.name}:${record.version}`, outcome: ok ? 'ok' : 'error' }, seconds),
+      (record, seconds, ok) =>
+        app.metrics.predictSeconds.observe(
+          { model: `${record.name}:${record.version}`, outcome: ok ? 'ok' : 'error' },
+          seconds,
+        ),
     );
     app.decorate('serving', serving);
     app.addHook('onClose', async () => serving.close());

@@ -23,7 +23,8 @@ export default fp(
     const maxBytes = app.config.KILN_WS_MAX_BUFFER_MB * 1024 * 1024;
     app.decorate('telemetry', {
       hub,
-      replay: (runId: string, since: number) => replayEvents(app.repos.runEvents, app.redis, app.redisKeys, runId, since),
+      replay: (runId: string, since: number) =>
+        replayEvents(app.repos.runEvents, app.redis, app.redisKeys, runId, since),
       limits: { softBytes: maxBytes / 8, hardBytes: maxBytes },
       pingMs: app.config.KILN_WS_PING_MS,
     });

@@ -34,10 +34,16 @@ export default fp(
       const header = request.headers.authorization;
       const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
       const queryToken =
-        request.headers.upgrade?.toLowerCase() === 'websocket' ? (request.query as Record<string, string> | undefined)?.token : undefined;
+        request.headers.upgrade?.toLowerCase() === 'websocket'
+          ? (request.query as Record<string, string> | undefined)?.token
+          : undefined;
       const given = bearer ?? queryToken;
       if (!given || !sameToken(given, expected)) {
-        throw new KilnError('unauthorized', given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <token>', { status: 401 });
+        throw new KilnError(
+          'unauthorized',
+          given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <token>',
+          { status: 401 },
+        );
       }
     });
   },

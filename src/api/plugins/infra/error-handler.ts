@@ -4,7 +4,10 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Ajv's `/fit/epochs` + context `body` → `fit.epochs`; for query and params, the context is kept. */
 function fieldPath(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
-  const segments = instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   // Ajv reports a missing or unexpected property on the parent object; name the property itself.
   const property = (params.missingProperty ?? params.additionalProperty) as string | undefined;
   if (property) segments.push(property);
@@ -23,7 +26,8 @@ interface AjvError {
 
 const isUnion = (e: AjvError) => e.keyword === 'anyOf' || e.keyword === 'oneOf';
 const depthOf = (instancePath: string) => (instancePath ? instancePath.split('/').length - 1 : 0);
-const orList = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? ''));
+const orList = (items: string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '');
 
 /**
  * With allErrors, Ajv reports a failed union (anyOf/oneOf) as the errors of every branch followed by
@@ -63,7 +67,13 @@ export function pickUnionBranches(input: AjvError[]): AjvError[] {
     let kept: AjvError[][];
     if (typed.length === 0) {
       kept = candidates;
-      const types = [...new Set(candidates.flatMap((b) => b.filter((e) => e.keyword === 'type' && e.instancePath === at).map((e) => String(e.params.type))))];
+      const types = [
+        ...new Set(
+          candidates.flatMap((b) =>
+            b.filter((e) => e.keyword === 'type' && e.instancePath === at).map((e) => String(e.params.type)),
+          ),
+        ),
+      ];
       replacement = { ...union, keyword: 'alternatives', message: `must be ${orList(types)}` };
     } else {
       const score = (b: AjvError[]) => [Math.max(...b.map((e) => depthOf(e.instancePath))), -b.length];
@@ -71,9 +81,18 @@ export function pickUnionBranches(input: AjvError[]): AjvError[] {
       const best = typed.reduce((top, b) => (better(score(b), score(top)) > 0 ? b : top));
       kept = typed.filter((b) => better(score(b), score(best)) === 0);
       const literals = kept.flatMap((b) => b.filter((e) => !isUnion(e)));
-      if (kept.length > 1 && literals.every((e) => e.instancePath === at && (e.keyword === 'const' || e.keyword === 'enum'))) {
-        const values = literals.flatMap((e) => (e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[])));
-        replacement = { ...union, keyword: 'alternatives', message: `must be ${orList(values.map((v) => JSON.stringify(v)))}` };
+      if (
+        kept.length > 1 &&
+        literals.every((e) => e.instancePath === at && (e.keyword === 'const' || e.keyword === 'enum'))
+      ) {
+        const values = literals.flatMap((e) =>
+          e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]),
+        );
+        replacement = {
+          ...union,
+          keyword: 'alternatives',
+          message: `must be ${orList(values.map((v) => JSON.stringify(v)))}`,
+        };
       }
     }
     const keep = new Set(kept.flat());
@@ -90,8 +109,10 @@ export function pickUnionBranches(input: AjvError[]): AjvError[] {
 function describe(error: { message?: string; keyword: string; params: Record<string, unknown> }): string {
   if (error.keyword === 'additionalProperties') return 'is not a known field';
   if (error.keyword === 'required') return 'is required';
-  if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'union') return 'does not match any allowed form';
-  if (error.keyword === 'const' && error.params.allowedValue !== undefined) return `must be ${JSON.stringify(error.params.allowedValue)}`;
+  if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'union')
+    return 'does not match any allowed form';
+  if (error.keyword === 'const' && error.params.allowedValue !== undefined)
+    return `must be ${JSON.stringify(error.params.allowedValue)}`;
   return error.message ?? 'is invalid';
 }
 
@@ -103,7 +124,9 @@ function describe(error: { message?: string; keyword: string; params: Record<str
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const path = request.url.split('?')[0];
   if (error.code === 'FST_ERR_BAD_URL') {
-    const details = [{ path: 'url', message: `${path} is not a valid URL path (a % must start a %XX escape of UTF-8)` }];
+    const details = [
+      { path: 'url', message: `${path} is not a valid URL path (a % must start a %XX escape of UTF-8)` },
+    ];
     return reply.code(400).send({ error: { code: 'invalid_request', message: issuesMessage(details), details } });
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
@@ -135,10 +158,14 @@ export default fp(
         request.log.error({ err: error }, 'request failed');
         return reply.code(status).send({ error: { code: 'internal', message: 'internal server error' } });
       }
-      return reply.code(status).send({ error: { code: error.code?.toLowerCase() ?? 'bad_request', message: error.message } });
+      return reply
+        .code(status)
+        .send({ error: { code: error.code?.toLowerCase() ?? 'bad_request', message: error.message } });
     });
     app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+      reply
+        .code(404)
+        .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
     );
   },
   { name: 'error-handler' },

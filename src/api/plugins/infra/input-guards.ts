@@ -13,7 +13,6 @@ import type { Issue } from '../../../domain/errors.ts';
  */
 export const MAX_JSON_DEPTH = 64;
 
-
 /**
  * Where `text` opens its (limit+1)-th nested array or object, or -1. One pass, no recursion: a regex
  * jumps between the characters that matter (`"[]{}`) so the digits of a 15 MB inline dataset cost
@@ -82,7 +81,10 @@ export function fieldAt(text: string, at: number): string {
     }
   }
   // At most 16 levels: deeper, a path of `.a.a.a…` names nothing better than its ancestor does.
-  const segments = stack.map((frame) => frame.key).filter((key) => key !== undefined).slice(0, 16);
+  const segments = stack
+    .map((frame) => frame.key)
+    .filter((key) => key !== undefined)
+    .slice(0, 16);
   const lastKey = segments.findLastIndex((key) => typeof key === 'string');
   return formatPath(segments.slice(0, lastKey + 1)) || 'body';
 }
@@ -99,7 +101,11 @@ const printable = (s: string) => s.replace(/\0/g, '\\u0000');
  * Every string and key holding a NUL in a parsed value (at most `max`), walked with an explicit
  * stack. PostgreSQL can hold NUL neither in text (22021) nor in jsonb (22P05).
  */
-export function nulFields(value: unknown, prefix: Array<string | number> = [], max = 10): Array<Array<string | number>> {
+export function nulFields(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  max = 10,
+): Array<Array<string | number>> {
   const found: Array<Array<string | number>> = [];
   const stack: Array<[unknown, Array<string | number>]> = [[value, prefix]];
   while (stack.length && found.length < max) {
@@ -128,23 +134,41 @@ export default fp(
   async (app) => {
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, text: string | Buffer, done) => {
-      const body = String(text);
-      const at = excessiveDepthAt(body);
-      if (at >= 0) return done(KilnError.invalid([{ path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` }]), undefined);
-      parseJson(request, body, (error, parsed) => {
-        if (error) return done(error, undefined);
-        // JSON can only carry a NUL as the escape \u0000, so a body without one needs no walk.
-        const nul = body.includes('\\u0000') ? nulFields(parsed) : [];
-        if (nul.length) return done(KilnError.invalid(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))), undefined);
-        done(null, parsed);
-      });
-    });
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      (request: FastifyRequest, text: string | Buffer, done) => {
+        const body = String(text);
+        const at = excessiveDepthAt(body);
+        if (at >= 0)
+          return done(
+            KilnError.invalid([
+              { path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` },
+            ]),
+            undefined,
+          );
+        parseJson(request, body, (error, parsed) => {
+          if (error) return done(error, undefined);
+          // JSON can only carry a NUL as the escape \u0000, so a body without one needs no walk.
+          const nul = body.includes('\\u0000') ? nulFields(parsed) : [];
+          if (nul.length)
+            return done(
+              KilnError.invalid(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))),
+              undefined,
+            );
+          done(null, parsed);
+        });
+      },
+    );
 
     app.addHook('preValidation', async (request) => {
       const details: Issue[] = [];
-      for (const [part, value] of [['params', request.params], ['querystring', request.query]] as const) {
-        for (const path of nulFields(value)) details.push({ path: `${part}.${formatPath(path)}`, message: NUL_MESSAGE });
+      for (const [part, value] of [
+        ['params', request.params],
+        ['querystring', request.query],
+      ] as const) {
+        for (const path of nulFields(value))
+          details.push({ path: `${part}.${formatPath(path)}`, message: NUL_MESSAGE });
       }
       if (details.length) throw KilnError.invalid(details);
     });

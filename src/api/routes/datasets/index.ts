@@ -3,7 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
-import { CreatedDataset, CreateDatasetFromUrl, DatasetSamples, DatasetView, SamplesQuery } from '../../schemas/datasets.ts';
+import {
+  CreatedDataset,
+  CreateDatasetFromUrl,
+  DatasetSamples,
+  DatasetView,
+  SamplesQuery,
+} from '../../schemas/datasets.ts';
 
 /** /datasets: register (upload or URL), list, inspect, sample and delete datasets. */
 const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -11,7 +17,8 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/datasets',
     {
       schema: {
-        summary: 'Register a dataset: multipart upload of one or several files, or JSON {name, url, sha256?}. Ingestion runs in the background.',
+        summary:
+          'Register a dataset: multipart upload of one or several files, or JSON {name, url, sha256?}. Ingestion runs in the background.',
         tags: ['datasets'],
         consumes: ['multipart/form-data', 'application/json'],
         response: { 201: CreatedDataset, ...errorResponses(400, 401, 413) },
@@ -23,30 +30,64 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.isMultipart()) return reply.code(201).send(await app.datasets.createFromUpload(request.parts()));
       const body = request.body;
       if (!Value.Check(CreateDatasetFromUrl, body)) {
-        const details = [...Value.Errors(CreateDatasetFromUrl, body)].slice(0, 10).map((e) => ({ path: e.path.replace(/^\//, '').replace(/\//g, '.') || 'body', message: e.message }));
+        const details = [...Value.Errors(CreateDatasetFromUrl, body)]
+          .slice(0, 10)
+          .map((e) => ({ path: e.path.replace(/^\//, '').replace(/\//g, '.') || 'body', message: e.message }));
         throw KilnError.invalid(details);
       }
       return reply.code(201).send(await app.datasets.createFromUrl(body));
     },
   );
 
-  app.get('/datasets', { schema: { summary: 'Every registered dataset', tags: ['datasets'], response: { 200: Type.Object({ datasets: Type.Array(DatasetView) }) } } }, async () => app.datasets.list());
+  app.get(
+    '/datasets',
+    {
+      schema: {
+        summary: 'Every registered dataset',
+        tags: ['datasets'],
+        response: { 200: Type.Object({ datasets: Type.Array(DatasetView) }) },
+      },
+    },
+    async () => app.datasets.list(),
+  );
 
   app.get(
     '/datasets/:id',
-    { schema: { summary: 'A dataset: format, samples per split, input shape and dtype, labels, sha256, size', tags: ['datasets'], params: IdParams, response: { 200: DatasetView, ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        summary: 'A dataset: format, samples per split, input shape and dtype, labels, sha256, size',
+        tags: ['datasets'],
+        params: IdParams,
+        response: { 200: DatasetView, ...errorResponses(401, 404) },
+      },
+    },
     async (request) => app.datasets.get(request.params.id),
   );
 
   app.get(
     '/datasets/:id/samples',
-    { schema: { summary: 'A few decoded samples (images as PNG data URLs)', tags: ['datasets'], params: IdParams, querystring: SamplesQuery, response: { 200: DatasetSamples, ...errorResponses(401, 404, 409) } } },
+    {
+      schema: {
+        summary: 'A few decoded samples (images as PNG data URLs)',
+        tags: ['datasets'],
+        params: IdParams,
+        querystring: SamplesQuery,
+        response: { 200: DatasetSamples, ...errorResponses(401, 404, 409) },
+      },
+    },
     async (request) => app.datasets.samples(request.params.id, request.query.n),
   );
 
   app.delete(
     '/datasets/:id',
-    { schema: { summary: 'Delete a dataset (refused while a queued or running run uses it)', tags: ['datasets'], params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 409) } } },
+    {
+      schema: {
+        summary: 'Delete a dataset (refused while a queued or running run uses it)',
+        tags: ['datasets'],
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 404, 409) },
+      },
+    },
     async (request, reply) => {
       await app.datasets.remove(request.params.id);
       return reply.code(204).send(null);

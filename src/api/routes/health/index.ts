@@ -14,11 +14,27 @@ async function check(fn: () => Promise<boolean>): Promise<string> {
 
 /** Liveness (/healthz, always open) and readiness (/readyz: Redis, database, migrations). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { summary: 'The process is alive', tags: ['health'], response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'The process is alive',
+        tags: ['health'],
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Redis and the database answer and migrations are applied', tags: ['health'], response: { 200: Checks, 503: Checks } } },
+    {
+      schema: {
+        summary: 'Redis and the database answer and migrations are applied',
+        tags: ['health'],
+        response: { 200: Checks, 503: Checks },
+      },
+    },
     async (_request, reply) => {
       const checks = {
         redis: await check(async () => (await app.redis.ping()) === 'PONG'),

@@ -21,7 +21,14 @@ const aliasRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/models/:name/aliases/:alias',
-    { schema: { summary: 'Remove an alias', tags: ['models'], params: AliasParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        summary: 'Remove an alias',
+        tags: ['models'],
+        params: AliasParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 404) },
+      },
+    },
     async (request, reply) => {
       await app.models.removeAlias(request.params.name, request.params.alias);
       return reply.code(204).send(null);

@@ -16,7 +16,10 @@ const downloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { folder, stream } = await app.models.download(request.params.id);
-      return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${folder}.tar"`).send(stream);
+      return reply
+        .type('application/x-tar')
+        .header('content-disposition', `attachment; filename="${folder}.tar"`)
+        .send(stream);
     },
   );
 };

@@ -38,7 +38,8 @@ const modelsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/models/:id',
     {
       schema: {
-        summary: 'Delete a model version (by id or <name>@<version>) and its files; refused while an alias points at it',
+        summary:
+          'Delete a model version (by id or <name>@<version>) and its files; refused while an alias points at it',
         tags: ['models'],
         params: ModelRefParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },

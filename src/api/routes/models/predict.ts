@@ -2,7 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
 import { errorResponses } from '../../schemas/common.ts';
-import { ModelRefParams, PredictBody as PredictBodySchema, PredictQuery, PredictResponse } from '../../schemas/serving.ts';
+import {
+  ModelRefParams,
+  PredictBody as PredictBodySchema,
+  PredictQuery,
+  PredictResponse,
+} from '../../schemas/serving.ts';
 
 const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413) };
 
@@ -36,7 +41,8 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { instances, topK } = request.query;
-      if (instances === undefined) throw servingErrors.invalidInput('query.instances', 'is required: a URL-encoded JSON array of instances');
+      if (instances === undefined)
+        throw servingErrors.invalidInput('query.instances', 'is required: a URL-encoded JSON array of instances');
       let parsed: unknown;
       try {
         parsed = JSON.parse(instances);
@@ -51,7 +57,8 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/models/:id/predict',
     {
       schema: {
-        summary: 'Predict: {"instances": [...]} (row format) or {"inputs": {...}} (columnar), as TensorFlow Serving takes them',
+        summary:
+          'Predict: {"instances": [...]} (row format) or {"inputs": {...}} (columnar), as TensorFlow Serving takes them',
         tags: ['serving'],
         params: ModelRefParams,
         querystring: PredictQuery,
@@ -63,9 +70,18 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       const hasInstances = body.instances !== undefined;
       if (hasInstances === (body.inputs !== undefined)) {
-        throw servingErrors.invalidInput('body', hasInstances ? 'give either instances or inputs, not both' : 'instances (row format) or inputs (columnar format) is required');
+        throw servingErrors.invalidInput(
+          'body',
+          hasInstances
+            ? 'give either instances or inputs, not both'
+            : 'instances (row format) or inputs (columnar format) is required',
+        );
       }
-      return predict(request.params.id, hasInstances ? { instances: body.instances } : { inputs: body.inputs }, body.topK ?? request.query.topK);
+      return predict(
+        request.params.id,
+        hasInstances ? { instances: body.instances } : { inputs: body.inputs },
+        body.topK ?? request.query.topK,
+      );
     },
   );
 };

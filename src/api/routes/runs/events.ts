@@ -8,8 +8,14 @@ import { keepAlive } from '../../telemetry/heartbeat.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 
 const EventsQuery = Type.Object({
-  since: Type.Integer({ minimum: 0, default: 0, description: 'Deliver events with a seq above this (the last one you saw).' }),
-  token: Type.Optional(Type.String({ description: 'The API token, for browsers that cannot set headers on a WebSocket.' })),
+  since: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Deliver events with a seq above this (the last one you saw).',
+  }),
+  token: Type.Optional(
+    Type.String({ description: 'The API token, for browsers that cannot set headers on a WebSocket.' }),
+  ),
 });
 
 /**
@@ -51,14 +57,23 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (request, reply) => {
       if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
-        throw new KilnError('not_acceptable', 'GET /runs/:id/events is a WebSocket, or Server-Sent Events with Accept: text/event-stream', { status: 406 });
+        throw new KilnError(
+          'not_acceptable',
+          'GET /runs/:id/events is a WebSocket, or Server-Sent Events with Accept: text/event-stream',
+          { status: 406 },
+        );
       }
       const { id } = request.params as { id: string };
       const lastEventId = Number(request.headers['last-event-id']);
-      const since = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query as { since: number }).since;
+      const since =
+        Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query as { since: number }).since;
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       const limits = app.telemetry.limits;
       const feed = new RunFeed(app.telemetry.hub, app.telemetry.replay, id, since, (event) => {
         if (event.type === 'batch' && res.writableLength > limits.softBytes) return;

@@ -50,7 +50,14 @@ const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/runs/:id',
-    { schema: { summary: 'A run with its epochs, checkpoints, evaluation and model', tags: ['runs'], params: IdParams, response: { 200: RunView, ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        summary: 'A run with its epochs, checkpoints, evaluation and model',
+        tags: ['runs'],
+        params: IdParams,
+        response: { 200: RunView, ...errorResponses(401, 404) },
+      },
+    },
     async (request) => app.runs.get(request.params.id),
   );
 
@@ -67,7 +74,12 @@ const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const run = await app.runs.get(request.params.id);
       const { stream, count } = await packArtifacts(app.artifacts, `runs/${run.id}/tensorboard`, run.id);
-      if (count === 0) throw new KilnError('not_found', `run ${run.id} has no TensorBoard logs (add callbacks.tensorBoard to its spec)`, { status: 404 });
+      if (count === 0)
+        throw new KilnError(
+          'not_found',
+          `run ${run.id} has no TensorBoard logs (add callbacks.tensorBoard to its spec)`,
+          { status: 404 },
+        );
       return reply
         .type('application/x-tar')
         .header('content-disposition', `attachment; filename="${run.id}-tensorboard.tar"`)

@@ -15,5 +15,7 @@ export function tfServingErrors(app: FastifyInstance): void {
     }
     return reply.code(status).send({ error: error.message });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `Malformed request: ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `Malformed request: ${request.method} ${request.url.split('?')[0]}` }),
+  );
 }

@@ -15,8 +15,14 @@ import { tfServingErrors } from './errors.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const TargetParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 300 }) });
-const VersionParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), version: Type.String({ maxLength: 300 }) });
-const LabelParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), label: Type.String({ maxLength: 300 }) });
+const VersionParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  version: Type.String({ maxLength: 300 }),
+});
+const LabelParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  label: Type.String({ maxLength: 300 }),
+});
 
 type Which = { version?: number; alias?: string };
 
@@ -36,8 +42,13 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const resolve = async (name: string, which: Which): Promise<ServedModelRecord> => {
     const row = await app.models.findVersion(name, which);
     if (row) return toServedRecord(row);
-    if (which.alias !== undefined) throw new KilnError('not_found', `Unrecognized servable version label: ${which.alias}`, { status: 404 });
-    throw new KilnError('not_found', `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`, { status: 404 });
+    if (which.alias !== undefined)
+      throw new KilnError('not_found', `Unrecognized servable version label: ${which.alias}`, { status: 404 });
+    throw new KilnError(
+      'not_found',
+      `Servable not found for request: ${which.version === undefined ? `Latest(${name})` : `Specific(${name}, ${which.version})`}`,
+      { status: 404 },
+    );
   };
 
   /**
@@ -57,7 +68,11 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const splitVerb = (target: string, method: string, url: string): string => {
     const colon = target.lastIndexOf(':');
     if (colon <= 0 || target.slice(colon + 1) !== 'predict') {
-      throw new KilnError('invalid_input', `Malformed request: ${method} ${url.split('?')[0]} (Kiln serves :predict only)`, { status: 400 });
+      throw new KilnError(
+        'invalid_input',
+        `Malformed request: ${method} ${url.split('?')[0]} (Kiln serves :predict only)`,
+        { status: 400 },
+      );
     }
     return target.slice(0, colon);
   };
@@ -69,18 +84,36 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return formatTfServingResponse(result.outputs, result.count, request.format);
   };
 
-  app.post('/models/:target', { schema: { summary: 'TF Serving predict (latest version)', tags: ['tf-serving'], params: TargetParams } }, async (request) =>
-    predict(splitVerb(request.params.target, request.method, request.url), {}, request.body),
+  app.post(
+    '/models/:target',
+    { schema: { summary: 'TF Serving predict (latest version)', tags: ['tf-serving'], params: TargetParams } },
+    async (request) => predict(splitVerb(request.params.target, request.method, request.url), {}, request.body),
   );
   app.post(
     '/models/:name/versions/:version',
     { schema: { summary: 'TF Serving predict (one version)', tags: ['tf-serving'], params: VersionParams } },
-    async (request) => predict(request.params.name, { version: parseVersion(splitVerb(request.params.version, request.method, request.url)) }, request.body),
+    async (request) =>
+      predict(
+        request.params.name,
+        { version: parseVersion(splitVerb(request.params.version, request.method, request.url)) },
+        request.body,
+      ),
   );
   app.post(
     '/models/:name/labels/:label',
-    { schema: { summary: 'TF Serving predict (the version a label, i.e. a Kiln alias, points at)', tags: ['tf-serving'], params: LabelParams } },
-    async (request) => predict(request.params.name, { alias: splitVerb(request.params.label, request.method, request.url) }, request.body),
+    {
+      schema: {
+        summary: 'TF Serving predict (the version a label, i.e. a Kiln alias, points at)',
+        tags: ['tf-serving'],
+        params: LabelParams,
+      },
+    },
+    async (request) =>
+      predict(
+        request.params.name,
+        { alias: splitVerb(request.params.label, request.method, request.url) },
+        request.body,
+      ),
   );
 
   /**
@@ -89,18 +122,21 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * then. Other versions, servable on demand but not in memory, report START.
    */
   const status = async (name: string, which: Which | undefined) => {
-    const rows = which
-      ? [await resolve(name, which)]
-      : (await app.models.versions(name)).map(toServedRecord);
+    const rows = which ? [await resolve(name, which)] : (await app.models.versions(name)).map(toServedRecord);
     if (rows.length === 0) await resolve(name, {});
     const target = rows[0]!;
     if (!app.serving.state(target.id)) {
-      app.serving.warm(target).catch((error: unknown) => app.log.warn({ err: error, modelId: target.id }, 'model failed to load'));
+      app.serving
+        .warm(target)
+        .catch((error: unknown) => app.log.warn({ err: error, modelId: target.id }, 'model failed to load'));
     }
     return versionStatusBody(
       rows.map((r) => {
         const state = app.serving.state(r.id);
-        return { version: r.version, state: state === 'ready' ? 'AVAILABLE' : state === 'loading' ? 'LOADING' : 'START' };
+        return {
+          version: r.version,
+          state: state === 'ready' ? 'AVAILABLE' : state === 'loading' ? 'LOADING' : 'START',
+        };
       }),
     );
   };
@@ -111,17 +147,25 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   const tags = ['tf-serving'];
-  app.get('/models/:name', { schema: { summary: 'TF Serving model status (every version)', tags, params: NameParams } }, async (request) =>
-    status(request.params.name, undefined),
+  app.get(
+    '/models/:name',
+    { schema: { summary: 'TF Serving model status (every version)', tags, params: NameParams } },
+    async (request) => status(request.params.name, undefined),
   );
-  app.get('/models/:name/versions/:version', { schema: { summary: 'TF Serving model status (one version)', tags, params: VersionParams } }, async (request) =>
-    status(request.params.name, { version: parseVersion(request.params.version) }),
+  app.get(
+    '/models/:name/versions/:version',
+    { schema: { summary: 'TF Serving model status (one version)', tags, params: VersionParams } },
+    async (request) => status(request.params.name, { version: parseVersion(request.params.version) }),
   );
-  app.get('/models/:name/labels/:label', { schema: { summary: 'TF Serving model status (a label)', tags, params: LabelParams } }, async (request) =>
-    status(request.params.name, { alias: request.params.label }),
+  app.get(
+    '/models/:name/labels/:label',
+    { schema: { summary: 'TF Serving model status (a label)', tags, params: LabelParams } },
+    async (request) => status(request.params.name, { alias: request.params.label }),
   );
-  app.get('/models/:name/metadata', { schema: { summary: 'TF Serving model metadata (signature)', tags, params: NameParams } }, async (request) =>
-    metadata(request.params.name, {}),
+  app.get(
+    '/models/:name/metadata',
+    { schema: { summary: 'TF Serving model metadata (signature)', tags, params: NameParams } },
+    async (request) => metadata(request.params.name, {}),
   );
   app.get(
     '/models/:name/versions/:version/metadata',

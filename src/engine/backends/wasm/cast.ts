@@ -2,7 +2,7 @@
 // to float32), and its bool conversion keeps the truncated byte instead of "non-zero".
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { makeIdentity } from './identity.ts';
-import type { KernelArgs, WasmBackend } from './wasm_backend.ts';
+import type { KernelArgs, WasmBackend } from './wasm-backend.ts';
 
 /**
  * Builds a Cast kernel that aliases when the dtype does not change (e.g. relu's float mask) and

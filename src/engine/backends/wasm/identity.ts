@@ -2,7 +2,7 @@
 // are immutable, so sharing the buffer with a reference count, as the cpu backend does, is safe
 // and saves a full pass over every activation it touches.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelArgs } from './wasm_backend.ts';
+import type { KernelArgs } from './wasm-backend.ts';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;

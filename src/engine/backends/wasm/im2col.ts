@@ -24,12 +24,20 @@ export interface PatchGeometry {
 /** The geometry of `count` samples of the convolution described by `info`. */
 export function patchGeometry(info: backend_util.Conv2DInfo, count: number): PatchGeometry {
   return {
-    batch: count, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth,
-    outHeight: info.outHeight, outWidth: info.outWidth,
-    strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batch: count,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }
 
@@ -50,7 +58,11 @@ export function tapExtent(info: backend_util.Conv2DInfo): { height: number; widt
  * tensor with `totalBatch` samples.
  */
 export function im2colTransposed(
-  x: Float32Array, totalBatch: number, firstSample: number, g: PatchGeometry, out: Float32Array,
+  x: Float32Array,
+  totalBatch: number,
+  firstSample: number,
+  g: PatchGeometry,
+  out: Float32Array,
 ): void {
   const { batch, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
   let o = 0;

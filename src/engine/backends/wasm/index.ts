@@ -1,18 +1,18 @@
 // Registers the kernels tfjs-backend-wasm 4.22 lacks (or runs slowly) for training, through the
 // public kernel registry. The engine calls it right after `await tf.setBackend('wasm')`.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { avgPoolGradConfig } from './avg_pool_grad.ts';
-import { batchMatMulConfig } from './batch_mat_mul.ts';
+import { avgPoolGradConfig } from './avg-pool-grad.ts';
+import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { castConfig } from './cast.ts';
-import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter.ts';
-import { conv2DBackpropInputConfig } from './conv2d_backprop_input.ts';
-import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise_backprop_filter.ts';
-import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise_backprop_input.ts';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { identityConfig } from './identity.ts';
-import { maxPoolGradConfig } from './max_pool_grad.ts';
+import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { loadSimdKernels } from './simd/kernels.ts';
 import { sumConfig } from './sum.ts';
-import { unsortedSegmentSumConfig } from './unsorted_segment_sum.ts';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 let registered = false;
 
@@ -46,7 +46,8 @@ export function registerWasmTrainingKernels(): void {
   // Replaced built-ins stay reachable as the fallback for cases the fast paths skip.
   const builtin = (name: string): KernelFunc => {
     const kernel = getKernel(name, 'wasm');
-    if (kernel === undefined) throw new Error(`tfjs-backend-wasm has no '${name}' kernel; import it before registering`);
+    if (kernel === undefined)
+      throw new Error(`tfjs-backend-wasm has no '${name}' kernel; import it before registering`);
     return kernel.kernelFunc;
   };
   const builtinBackpropInput = builtin('Conv2DBackpropInput');

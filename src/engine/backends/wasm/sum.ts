@@ -1,8 +1,15 @@
 // Bias gradients reduce dy over its leading axes (batch, rows, cols). The built-in wasm Sum first
 // transposes those axes innermost (~11 ms for the seed CNN's first layer); summing columns in
 // place in JS takes a fraction of that. Every other reduction goes to the built-in kernel.
-import { backend_util, util, type KernelConfig, type KernelFunc, type SumAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
-import { float32View, type KernelArgs, type WasmBackend } from './wasm_backend.ts';
+import {
+  backend_util,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type SumAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { float32View, type KernelArgs, type WasmBackend } from './wasm-backend.ts';
 
 /** Number of leading axes `axis` reduces, or 0 when it is not a proper leading prefix. */
 function leadingAxesCount(axis: number | number[], rank: number): number {
@@ -24,7 +31,10 @@ export function makeSum(builtin: KernelFunc): KernelFunc {
     const cols = util.sizeFromShape(keptShape);
     const rows = util.sizeFromShape(x.shape.slice(0, leading));
     const axes = Array.from({ length: leading }, (_, i) => i);
-    const out = backend.makeOutput(keepDims ? backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape, 'float32');
+    const out = backend.makeOutput(
+      keepDims ? backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape,
+      'float32',
+    );
     const values = float32View(backend, x);
     // float64 accumulators; four rows per pass to cut accumulator traffic.
     const acc = new Float64Array(cols);

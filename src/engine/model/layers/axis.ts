@@ -11,7 +11,10 @@ export function resolveAxes(axis: number | number[], input: Shape, arg = 'axis')
   return (Array.isArray(axis) ? axis : [axis]).map((a) => {
     const resolved = a < 0 ? a + rank : a;
     if (resolved <= 0 || resolved >= rank) {
-      throw layerRuleError(`${arg} ${a} is out of range for input ${showShape(input)} (the batch axis cannot be used)`, arg);
+      throw layerRuleError(
+        `${arg} ${a} is out of range for input ${showShape(input)} (the batch axis cannot be used)`,
+        arg,
+      );
     }
     return resolved;
   });

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArgSchema, Args } from '../args.ts';
-import { COMMON_ARGS, DATA_FORMAT_ARG, REGULARIZER_ARG, showShape, weightArgs, weightOptions, type LayerDef, type WeightSpec } from '../layer-def.ts';
+import {
+  COMMON_ARGS,
+  DATA_FORMAT_ARG,
+  REGULARIZER_ARG,
+  showShape,
+  weightArgs,
+  weightOptions,
+  type LayerDef,
+  type WeightSpec,
+} from '../layer-def.ts';
 import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
 import { transposedOutputLength, windowOutputLength } from './window.ts';
@@ -18,29 +27,48 @@ function convArgs(kind: ConvKind, spatial: number): ArgSchema {
     // tfjs 4.22 has no causal padding (its Conv1D throws at run time), so only these two are offered.
     padding: { rule: { kind: 'enum', values: ['valid', 'same'] }, default: 'valid' },
     dataFormat: DATA_FORMAT_ARG,
-    dilationRate: kind === 'transpose'
-      ? { rule: { kind: 'only', only: new Array(spatial).fill(1), why: 'tfjs has no dilated transposed convolution' }, default: new Array(spatial).fill(1) }
-      : { rule: ints, default: new Array(spatial).fill(1) },
+    dilationRate:
+      kind === 'transpose'
+        ? {
+            rule: { kind: 'only', only: new Array(spatial).fill(1), why: 'tfjs has no dilated transposed convolution' },
+            default: new Array(spatial).fill(1),
+          }
+        : { rule: ints, default: new Array(spatial).fill(1) },
     activation: { rule: { kind: 'activation' }, default: 'linear' },
     useBias: { rule: { kind: 'bool' }, default: true },
     activityRegularizer: REGULARIZER_ARG,
   };
   const filters = { filters: { rule: { kind: 'int', min: 1 }, required: true } } as const;
   const depthMultiplier = { depthMultiplier: { rule: { kind: 'int', min: 1 }, default: 1 } } as const;
-  const groups = { groups: { rule: { kind: 'only', only: 1, why: 'grouped convolutions are not supported' }, default: 1 } } as const;
+  const groups = {
+    groups: { rule: { kind: 'only', only: 1, why: 'grouped convolutions are not supported' }, default: 1 },
+  } as const;
   switch (kind) {
     case 'conv':
       return { ...schema, ...filters, ...groups, ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }) };
     case 'transpose':
       return {
-        ...schema, ...filters, ...groups, ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
+        ...schema,
+        ...filters,
+        ...groups,
+        ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
         outputPadding: { rule: { kind: 'only', only: null, why: 'output_padding is not supported' }, nullable: true },
       };
     case 'depthwise':
       // Keras 2 writes `groups: 1` for DepthwiseConv2D too (inherited from Conv).
-      return { ...schema, ...depthMultiplier, ...groups, ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }) };
+      return {
+        ...schema,
+        ...depthMultiplier,
+        ...groups,
+        ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }),
+      };
     case 'separable':
-      return { ...schema, ...filters, ...depthMultiplier, ...weightArgs({ depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }) };
+      return {
+        ...schema,
+        ...filters,
+        ...depthMultiplier,
+        ...weightArgs({ depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }),
+      };
   }
 }
 
@@ -63,7 +91,10 @@ function convWeights(kind: ConvKind, input: Shape, args: Args): WeightSpec[] {
     conv: [w('kernel', [...k, cin, cout])],
     transpose: [w('kernel', [...k, cout, cin])],
     depthwise: [w('depthwise_kernel', [...k, cin, args.depthMultiplier])],
-    separable: [w('depthwise_kernel', [...k, cin, args.depthMultiplier]), w('pointwise_kernel', [...k.map(() => 1), cin * args.depthMultiplier, cout])],
+    separable: [
+      w('depthwise_kernel', [...k, cin, args.depthMultiplier]),
+      w('pointwise_kernel', [...k.map(() => 1), cin * args.depthMultiplier, cout]),
+    ],
   };
   return args.useBias ? [...kernels[kind], w('bias', [cout])] : kernels[kind];
 }
@@ -81,12 +112,20 @@ function convOutputShape(kind: ConvKind, input: Shape, args: Args): Shape {
       : windowOutputLength(d, args.kernelSize[i], strides[i], dilation[i], args.padding),
   );
   if (out.some((d) => d !== null && d <= 0)) {
-    throw layerRuleError(`kernelSize ${showShape(args.kernelSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'kernelSize');
+    throw layerRuleError(
+      `kernelSize ${showShape(args.kernelSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`,
+      'kernelSize',
+    );
   }
   return [...out, outputChannels(kind, args, inputChannels(input))];
 }
 
-function createConv(kind: ConvKind, spatial: number, args: Args, ctx: Parameters<LayerDef['create']>[1]): tf.layers.Layer {
+function createConv(
+  kind: ConvKind,
+  spatial: number,
+  args: Args,
+  ctx: Parameters<LayerDef['create']>[1],
+): tf.layers.Layer {
   const common = {
     name: ctx.name,
     trainable: args.trainable,
@@ -105,10 +144,17 @@ function createConv(kind: ConvKind, spatial: number, args: Args, ctx: Parameters
     case 'transpose':
       return tf.layers.conv2dTranspose({ ...common, filters: args.filters, ...weightOptions(ctx, ['kernel', 'bias']) });
     case 'depthwise':
-      return tf.layers.depthwiseConv2d({ ...common, depthMultiplier: args.depthMultiplier, ...weightOptions(ctx, ['depthwise', 'bias']) });
+      return tf.layers.depthwiseConv2d({
+        ...common,
+        depthMultiplier: args.depthMultiplier,
+        ...weightOptions(ctx, ['depthwise', 'bias']),
+      });
     case 'separable':
       return tf.layers.separableConv2d({
-        ...common, filters: args.filters, depthMultiplier: args.depthMultiplier, ...weightOptions(ctx, ['depthwise', 'pointwise', 'bias']),
+        ...common,
+        filters: args.filters,
+        depthMultiplier: args.depthMultiplier,
+        ...weightOptions(ctx, ['depthwise', 'pointwise', 'bias']),
       });
   }
 }
@@ -135,12 +181,27 @@ export const ZeroPadding2D: LayerDef = {
   type: 'ZeroPadding2D',
   arity: 'one',
   rank: { min: 3, max: 3, meaning: RANK_MEANING[2] },
-  args: { ...COMMON_ARGS, padding: { rule: { kind: 'padding2d' }, default: [[1, 1], [1, 1]] }, dataFormat: DATA_FORMAT_ARG },
+  args: {
+    ...COMMON_ARGS,
+    padding: {
+      rule: { kind: 'padding2d' },
+      default: [
+        [1, 1],
+        [1, 1],
+      ],
+    },
+    dataFormat: DATA_FORMAT_ARG,
+  },
   outputShape: ([input], args) => {
     const [[top, bottom], [left, right]] = args.padding as number[][];
     const [h, w, c] = input;
     return [h === null ? null : h + top + bottom, w === null ? null : w + left + right, c];
   },
   weights: () => [],
-  create: (args, ctx) => tf.layers.zeroPadding2d({ name: ctx.name, trainable: args.trainable, padding: args.padding as [[number, number], [number, number]] }),
+  create: (args, ctx) =>
+    tf.layers.zeroPadding2d({
+      name: ctx.name,
+      trainable: args.trainable,
+      padding: args.padding as [[number, number], [number, number]],
+    }),
 };

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Args } from '../args.ts';
 import { KerasReLU, SpatialDropout2D } from '../custom-layers.ts';
-import { COMMON_ARGS, DATA_FORMAT_ARG, REGULARIZER_ARG, product, showShape, weightArgs, weightOptions, type LayerDef } from '../layer-def.ts';
+import {
+  COMMON_ARGS,
+  DATA_FORMAT_ARG,
+  REGULARIZER_ARG,
+  product,
+  showShape,
+  weightArgs,
+  weightOptions,
+  type LayerDef,
+} from '../layer-def.ts';
 import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
 
@@ -23,7 +32,8 @@ export const Dense: LayerDef = {
     activityRegularizer: REGULARIZER_ARG,
   },
   outputShape: ([input], args) => {
-    if (input[input.length - 1] === null) throw layerRuleError(`needs a known last input dimension, got ${showShape(input)}`);
+    if (input[input.length - 1] === null)
+      throw layerRuleError(`needs a known last input dimension, got ${showShape(input)}`);
     return [...input.slice(0, -1), args.units];
   },
   weights: ([input], args) => {
@@ -32,7 +42,13 @@ export const Dense: LayerDef = {
     return args.useBias ? [...w, { name: 'bias', shape: [args.units], trainable: true }] : w;
   },
   create: (args, ctx) =>
-    tf.layers.dense({ ...base(ctx, args), units: args.units, activation: args.activation, useBias: args.useBias, ...weightOptions(ctx, ['kernel', 'bias']) }),
+    tf.layers.dense({
+      ...base(ctx, args),
+      units: args.units,
+      activation: args.activation,
+      useBias: args.useBias,
+      ...weightOptions(ctx, ['kernel', 'bias']),
+    }),
 };
 
 export const Flatten: LayerDef = {
@@ -56,13 +72,22 @@ export const Reshape: LayerDef = {
     const inSize = product(input);
     const known = product(target.filter((d) => d !== null));
     const wildcards = target.filter((d) => d === null).length;
-    if (wildcards > 1) throw layerRuleError('targetShape may contain at most one unknown (-1 or null) dimension', 'targetShape');
+    if (wildcards > 1)
+      throw layerRuleError('targetShape may contain at most one unknown (-1 or null) dimension', 'targetShape');
     if (inSize === null) return target;
     if (wildcards === 1) {
-      if (known === null || inSize % known !== 0) throw layerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)}`, 'targetShape');
+      if (known === null || inSize % known !== 0)
+        throw layerRuleError(
+          `cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)}`,
+          'targetShape',
+        );
       return target.map((d) => (d === null ? inSize / (known as number) : d));
     }
-    if (known !== inSize) throw layerRuleError(`cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)} (${known} values)`, 'targetShape');
+    if (known !== inSize)
+      throw layerRuleError(
+        `cannot reshape ${showShape(input)} (${inSize} values) to ${showShape(target)} (${known} values)`,
+        'targetShape',
+      );
     return target;
   },
   weights: none,
@@ -80,7 +105,12 @@ export const Dropout: LayerDef = {
   type: 'Dropout',
   arity: 'one',
   rank: { min: 0 },
-  args: { ...COMMON_ARGS, rate: RATE, seed: SEED, noiseShape: { rule: { kind: 'only', only: null, why: 'custom noise shapes are not supported' }, nullable: true } },
+  args: {
+    ...COMMON_ARGS,
+    rate: RATE,
+    seed: SEED,
+    noiseShape: { rule: { kind: 'only', only: null, why: 'custom noise shapes are not supported' }, nullable: true },
+  },
   outputShape: same,
   weights: none,
   create: (args, ctx) => tf.layers.dropout({ ...base(ctx, args), rate: args.rate, seed: args.seed }),
@@ -122,7 +152,12 @@ export const ReLU: LayerDef = {
   create: (args, ctx) =>
     args.negativeSlope === 0 && args.threshold === 0
       ? tf.layers.reLU({ ...base(ctx, args), maxValue: args.maxValue })
-      : new KerasReLU({ ...base(ctx, args), maxValue: args.maxValue, negativeSlope: args.negativeSlope, threshold: args.threshold }),
+      : new KerasReLU({
+          ...base(ctx, args),
+          maxValue: args.maxValue,
+          negativeSlope: args.negativeSlope,
+          threshold: args.threshold,
+        }),
 };
 
 export const LeakyReLU: LayerDef = {
@@ -130,7 +165,11 @@ export const LeakyReLU: LayerDef = {
   arity: 'one',
   rank: { min: 0 },
   // Keras 2 calls the slope `alpha`, Keras 3 `negative_slope`; both default to 0.3.
-  args: { ...COMMON_ARGS, alpha: { rule: { kind: 'number', min: 0 } }, negativeSlope: { rule: { kind: 'number', min: 0 } } },
+  args: {
+    ...COMMON_ARGS,
+    alpha: { rule: { kind: 'number', min: 0 } },
+    negativeSlope: { rule: { kind: 'number', min: 0 } },
+  },
   outputShape: same,
   weights: none,
   create: (args, ctx) => tf.layers.leakyReLU({ ...base(ctx, args), alpha: args.negativeSlope ?? args.alpha ?? 0.3 }),
@@ -142,7 +181,8 @@ export const Softmax: LayerDef = {
   rank: { min: 1 },
   args: { ...COMMON_ARGS, axis: { rule: { kind: 'int' }, default: -1 } },
   outputShape: ([input], args) => {
-    if (args.axis === 0 || args.axis > input.length || args.axis < -input.length) throw layerRuleError(`axis ${args.axis} is out of range for input ${showShape(input)}`, 'axis');
+    if (args.axis === 0 || args.axis > input.length || args.axis < -input.length)
+      throw layerRuleError(`axis ${args.axis} is out of range for input ${showShape(input)}`, 'axis');
     return input;
   },
   weights: none,
@@ -153,7 +193,11 @@ export const Rescaling: LayerDef = {
   type: 'Rescaling',
   arity: 'one',
   rank: { min: 0 },
-  args: { ...COMMON_ARGS, scale: { rule: { kind: 'number' }, required: true }, offset: { rule: { kind: 'number' }, default: 0 } },
+  args: {
+    ...COMMON_ARGS,
+    scale: { rule: { kind: 'number' }, required: true },
+    offset: { rule: { kind: 'number' }, default: 0 },
+  },
   outputShape: same,
   weights: none,
   create: (args, ctx) => tf.layers.rescaling({ ...base(ctx, args), scale: args.scale, offset: args.offset }),

@@ -1,22 +1,68 @@
 import type { LayerDef } from '../layer-def.ts';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D } from './conv.ts';
-import { Activation, Dense, Dropout, Flatten, LeakyReLU, ReLU, Rescaling, Reshape, Softmax, SpatialDropout2DDef } from './core.ts';
+import {
+  Activation,
+  Dense,
+  Dropout,
+  Flatten,
+  LeakyReLU,
+  ReLU,
+  Rescaling,
+  Reshape,
+  Softmax,
+  SpatialDropout2DDef,
+} from './core.ts';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply } from './merge.ts';
 import { BatchNormalization, LayerNormalization } from './normalization.ts';
 import {
-  AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-  GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+  AveragePooling1D,
+  AveragePooling2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+  MaxPooling2D,
 } from './pooling.ts';
 import { Bidirectional, Embedding, GRU, LSTM } from './recurrent.ts';
 
 const DEFS: LayerDef[] = [
-  Dense, Flatten, Reshape, Dropout, SpatialDropout2DDef, Activation, ReLU, LeakyReLU, Softmax, Rescaling,
-  Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, ZeroPadding2D,
-  MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D,
-  GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-  BatchNormalization, LayerNormalization,
-  Add, Multiply, Average, Maximum, Minimum, Concatenate,
-  Embedding, LSTM, GRU, Bidirectional,
+  Dense,
+  Flatten,
+  Reshape,
+  Dropout,
+  SpatialDropout2DDef,
+  Activation,
+  ReLU,
+  LeakyReLU,
+  Softmax,
+  Rescaling,
+  Conv1D,
+  Conv2D,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  Conv2DTranspose,
+  ZeroPadding2D,
+  MaxPooling1D,
+  MaxPooling2D,
+  AveragePooling1D,
+  AveragePooling2D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  BatchNormalization,
+  LayerNormalization,
+  Add,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  Embedding,
+  LSTM,
+  GRU,
+  Bidirectional,
 ];
 
 // Keras class-name aliases (keras.layers.MaxPool2D is MaxPooling2D, etc.).

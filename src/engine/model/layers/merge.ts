@@ -8,12 +8,14 @@ import { resolveAxes } from './axis.ts';
 function elementwiseShape(inputs: Shape[]): Shape {
   const [first] = inputs;
   for (const other of inputs.slice(1)) {
-    if (other.length !== first.length) throw layerRuleError(`inputs must have the same shape, got ${inputs.map(showShape).join(' and ')}`);
+    if (other.length !== first.length)
+      throw layerRuleError(`inputs must have the same shape, got ${inputs.map(showShape).join(' and ')}`);
   }
   return first.map((_, axis) => {
     const sizes = inputs.map((s) => s[axis]);
     const known = [...new Set(sizes.filter((d): d is number => d !== null && d !== 1))];
-    if (known.length > 1) throw layerRuleError(`inputs must have the same shape, got ${inputs.map(showShape).join(' and ')}`);
+    if (known.length > 1)
+      throw layerRuleError(`inputs must have the same shape, got ${inputs.map(showShape).join(' and ')}`);
     if (known.length === 1) return known[0];
     return sizes.includes(null) ? null : 1;
   });
@@ -53,7 +55,9 @@ export const Concatenate: LayerDef = {
       if (i === axis - 1) return sizes.includes(null) ? null : (sizes as number[]).reduce((a, b) => a + b, 0);
       const known = [...new Set(sizes.filter((d) => d !== null))];
       if (known.length > 1) {
-        throw layerRuleError(`inputs must match on every axis except the concatenation axis ${args.axis}, got ${inputs.map(showShape).join(' and ')}`);
+        throw layerRuleError(
+          `inputs must match on every axis except the concatenation axis ${args.axis}, got ${inputs.map(showShape).join(' and ')}`,
+        );
       }
       return known.length === 1 ? known[0] : null;
     });

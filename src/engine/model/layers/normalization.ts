@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { COMMON_ARGS, initializerArg, weightArgs, weightOptions, type LayerDef, type WeightSpec } from '../layer-def.ts';
+import {
+  COMMON_ARGS,
+  initializerArg,
+  weightArgs,
+  weightOptions,
+  type LayerDef,
+  type WeightSpec,
+} from '../layer-def.ts';
 import { layerRuleError } from '../spec-error.ts';
 import { knownDimsAt, resolveAxes } from './axis.ts';
 
@@ -78,6 +85,14 @@ export const LayerNormalization: LayerDef = {
   weights: ([input], args) => affineWeights(knownDimsAt(input, resolveAxes(args.axis, input)), args.center, args.scale),
   create: (args, ctx) => {
     const { activityRegularizer: _unused, ...options } = weightOptions(ctx, ['beta', 'gamma']);
-    return tf.layers.layerNormalization({ name: ctx.name, trainable: args.trainable, axis: args.axis, epsilon: args.epsilon, center: args.center, scale: args.scale, ...options });
+    return tf.layers.layerNormalization({
+      name: ctx.name,
+      trainable: args.trainable,
+      axis: args.axis,
+      epsilon: args.epsilon,
+      center: args.center,
+      scale: args.scale,
+      ...options,
+    });
   },
 };

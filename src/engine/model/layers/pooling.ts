@@ -26,15 +26,26 @@ function poolDef(type: string, op: 'max' | 'average', spatial: 1 | 2): LayerDef 
     },
     outputShape: ([input], args) => {
       const strides: number[] = args.strides ?? args.poolSize;
-      const out = input.slice(0, -1).map((d, i) => windowOutputLength(d, args.poolSize[i], strides[i], 1, args.padding));
+      const out = input
+        .slice(0, -1)
+        .map((d, i) => windowOutputLength(d, args.poolSize[i], strides[i], 1, args.padding));
       if (out.some((d) => d !== null && d <= 0)) {
-        throw layerRuleError(`poolSize ${showShape(args.poolSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`, 'poolSize');
+        throw layerRuleError(
+          `poolSize ${showShape(args.poolSize)} does not fit input ${showShape(input)} with padding "${args.padding}"`,
+          'poolSize',
+        );
       }
       return [...out, input[input.length - 1]];
     },
     weights: () => [],
     create: (args, ctx) => {
-      const options = { name: ctx.name, trainable: args.trainable, poolSize: args.poolSize, strides: args.strides ?? args.poolSize, padding: args.padding };
+      const options = {
+        name: ctx.name,
+        trainable: args.trainable,
+        poolSize: args.poolSize,
+        strides: args.strides ?? args.poolSize,
+        padding: args.padding,
+      };
       // tfjs' 1-D pooling takes scalars, its 2-D pooling takes pairs.
       return spatial === 1
         ? FACTORIES[op][1]({ ...options, poolSize: args.poolSize[0], strides: options.strides[0] })

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArgSchema, Args } from '../args.ts';
-import { COMMON_ARGS, REGULARIZER_ARG, showShape, weightArgs, weightOptions, type LayerDef, type ResolvedLayer, type WeightSpec } from '../layer-def.ts';
+import {
+  COMMON_ARGS,
+  REGULARIZER_ARG,
+  showShape,
+  weightArgs,
+  weightOptions,
+  type LayerDef,
+  type ResolvedLayer,
+  type WeightSpec,
+} from '../layer-def.ts';
 import { layerRuleError } from '../spec-error.ts';
 import { ResetAfterGRU } from '../reset-after-gru.ts';
 import type { Shape } from '../types.ts';
@@ -87,13 +96,20 @@ export const GRU = rnnDef('GRU');
 
 function inner(args: Args): ResolvedLayer {
   const layer = args.layer as ResolvedLayer;
-  if (layer.def !== LSTM && layer.def !== GRU) throw layerRuleError(`layer must be an LSTM or GRU, got ${layer.def.type}`, 'layer');
+  if (layer.def !== LSTM && layer.def !== GRU)
+    throw layerRuleError(`layer must be an LSTM or GRU, got ${layer.def.type}`, 'layer');
   // Keras 3 always writes backward_layer; tfjs derives the backward direction from `layer`, so it must be the mirror image.
   const backward = args.backwardLayer as ResolvedLayer | undefined;
   if (backward) {
     const mirrored = { ...backward.args, goBackwards: !backward.args.goBackwards };
-    const same = backward.def === layer.def && JSON.stringify(Object.entries(mirrored).sort()) === JSON.stringify(Object.entries(layer.args).sort());
-    if (!same) throw layerRuleError('backwardLayer must be the same layer as `layer` running backwards; other backward layers are not supported', 'backwardLayer');
+    const same =
+      backward.def === layer.def &&
+      JSON.stringify(Object.entries(mirrored).sort()) === JSON.stringify(Object.entries(layer.args).sort());
+    if (!same)
+      throw layerRuleError(
+        'backwardLayer must be the same layer as `layer` running backwards; other backward layers are not supported',
+        'backwardLayer',
+      );
   }
   return layer;
 }
@@ -140,7 +156,11 @@ export const Embedding: LayerDef = {
     inputLength: { rule: { kind: 'int', min: 1 }, nullable: true },
   },
   outputShape: ([input], args) => {
-    if (args.inputLength !== undefined && input[input.length - 1] !== null && input[input.length - 1] !== args.inputLength) {
+    if (
+      args.inputLength !== undefined &&
+      input[input.length - 1] !== null &&
+      input[input.length - 1] !== args.inputLength
+    ) {
       throw layerRuleError(`inputLength ${args.inputLength} does not match input ${showShape(input)}`, 'inputLength');
     }
     return [...input, args.outputDim];

@@ -3,8 +3,7 @@ import { tensorFrom } from './host-tensors.ts';
 
 /** One replica's gradients for a step: as tensors (the training thread's own) or as a flat host array. */
 export type ReplicaGradients =
-  | { rows: number; tensors: tf.NamedTensorMap }
-  | { rows: number; flat: Float32Array; present: boolean[] };
+  { rows: number; tensors: tf.NamedTensorMap } | { rows: number; flat: Float32Array; present: boolean[] };
 
 /**
  * The full batch's gradient from per-shard gradients. Each shard's loss is a mean over its rows, so
@@ -20,7 +19,12 @@ export function averageGradients(trainable: tf.Variable[], replicas: ReplicaGrad
   trainable.forEach((v, j) => {
     const parts: tf.Tensor[] = [];
     for (const r of replicas) {
-      const grad = 'tensors' in r ? r.tensors[v.name] : r.present[j] ? tensorFrom(r.flat.subarray(offset, offset + v.size), v.shape, 'float32') : undefined;
+      const grad =
+        'tensors' in r
+          ? r.tensors[v.name]
+          : r.present[j]
+            ? tensorFrom(r.flat.subarray(offset, offset + v.size), v.shape, 'float32')
+            : undefined;
       if (grad) parts.push(r.rows === batchRows ? grad : tf.mul(grad, r.rows / batchRows));
     }
     offset += v.size;
@@ -35,7 +39,10 @@ export function averageGradients(trainable: tf.Variable[], replicas: ReplicaGrad
  * the single-replica update; moving variances miss the between-shard term. Values no replica changed
  * (frozen layers) are kept bit for bit. Returns undefined when nothing changed.
  */
-export function averageState(before: Float32Array, replicas: { rows: number; state: Float32Array }[]): Float32Array | undefined {
+export function averageState(
+  before: Float32Array,
+  replicas: { rows: number; state: Float32Array }[],
+): Float32Array | undefined {
   const batchRows = replicas.reduce((n, r) => n + r.rows, 0);
   let merged: Float32Array | undefined;
   for (let i = 0; i < before.length; i++) {

@@ -4,7 +4,7 @@
 // step (~2.5 MB for the seed CNN) made V8 run a full garbage collection every ~6 steps on the
 // training thread, each a 5–10 ms pause on the step's critical path.
 import * as tf from '@tensorflow/tfjs';
-import type { WasmBackend } from '../../backends/wasm/wasm_backend.ts';
+import type { WasmBackend } from '../../backends/wasm/wasm-backend.ts';
 import type { SharedSlot } from './protocol.ts';
 
 export type HostValues = Float32Array | Int32Array;
@@ -27,7 +27,9 @@ export function slotCapacity(slot: SharedSlot): number {
 
 /** The first `elements` values of a slot, as a typed array over the shared memory (no copy). */
 export function slotView(slot: SharedSlot, elements = slotCapacity(slot)): HostValues {
-  return slot.dtype === 'float32' ? new Float32Array(slot.buffer, 0, elements) : new Int32Array(slot.buffer, 0, elements);
+  return slot.dtype === 'float32'
+    ? new Float32Array(slot.buffer, 0, elements)
+    : new Int32Array(slot.buffer, 0, elements);
 }
 
 /** The slot itself while it holds `elements` values, else a new one (the caller sends it to the other side). */
@@ -40,8 +42,10 @@ export function slotFor(slot: SharedSlot | undefined, dtype: SharedSlot['dtype']
  * valid only until the next tfjs operation (which may grow the heap), so read it at once.
  */
 export function valuesOf(tensor: tf.Tensor): HostValues {
-  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') throw new Error(`replicas take float32 or int32 tensors, got ${tensor.dtype}`);
-  if (tf.getBackend() === 'wasm') return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(tensor) as HostValues;
+  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32')
+    throw new Error(`replicas take float32 or int32 tensors, got ${tensor.dtype}`);
+  if (tf.getBackend() === 'wasm')
+    return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(tensor) as HostValues;
   return tensor.dataSync() as HostValues;
 }
 
@@ -88,7 +92,9 @@ export function writeFlat(variables: { shape: tf.Shape; read(): tf.Tensor }[], f
   tf.tidy(() => {
     for (const v of variables) {
       const size = elementsOf(v.shape);
-      (v.read() as tf.Variable).assign(tensorFrom(flat.subarray(offset, offset + size), v.shape as number[], 'float32'));
+      (v.read() as tf.Variable).assign(
+        tensorFrom(flat.subarray(offset, offset + size), v.shape as number[], 'float32'),
+      );
       offset += size;
     }
   });

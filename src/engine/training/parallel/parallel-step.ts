@@ -26,11 +26,19 @@ export interface ParallelStepOptions {
  * one optimizer, one set of weights, so checkpoints, learning-rate changes and resumed runs work as
  * with one replica. Resolves once every replica has built the model; close() stops the threads.
  */
-export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, heads: OutputHead[], opts: ParallelStepOptions): Promise<TrainStep> {
-  if (!Number.isInteger(opts.replicas) || opts.replicas < 2) throw new Error(`a parallel step needs an integer count of at least 2 replicas, got ${opts.replicas}`);
+export async function parallelTrainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  heads: OutputHead[],
+  opts: ParallelStepOptions,
+): Promise<TrainStep> {
+  if (!Number.isInteger(opts.replicas) || opts.replicas < 2)
+    throw new Error(`a parallel step needs an integer count of at least 2 replicas, got ${opts.replicas}`);
   const backend = tf.getBackend();
   if (!replicasRunOn(backend)) {
-    throw new Error(`data-parallel replicas run on the wasm or cpu backend, not '${backend}' (which uses every core by itself)`);
+    throw new Error(
+      `data-parallel replicas run on the wasm or cpu backend, not '${backend}' (which uses every core by itself)`,
+    );
   }
   const threads = Array.from({ length: opts.replicas - 1 }, () => new ReplicaThread());
   const close = async () => void (await Promise.all(threads.map((t) => t.close())));
@@ -51,12 +59,22 @@ export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Opt
       state: stateSlot,
     };
     const replies = await Promise.all(threads.map((t) => t.request(init)));
-    const expected = JSON.stringify([model.trainableWeights.map((w) => w.shape), model.nonTrainableWeights.map((w) => w.shape)]);
+    const expected = JSON.stringify([
+      model.trainableWeights.map((w) => w.shape),
+      model.nonTrainableWeights.map((w) => w.shape),
+    ]);
     for (const reply of replies) {
       const got = reply.type === 'ready' ? JSON.stringify([reply.trainableShapes, reply.stateShapes]) : reply.type;
-      if (got !== expected) throw new Error(`a replica rebuilt the model with other weights: ${got}, expected ${expected}`);
+      if (got !== expected)
+        throw new Error(`a replica rebuilt the model with other weights: ${got}, expected ${expected}`);
     }
-    links = replies.map((ready, k) => new ReplicaLink(threads[k]!, ready as Extract<ReplicaReply, { type: 'ready' }>, { trainable: trainableCount, state: stateCount }));
+    links = replies.map(
+      (ready, k) =>
+        new ReplicaLink(threads[k]!, ready as Extract<ReplicaReply, { type: 'ready' }>, {
+          trainable: trainableCount,
+          state: stateCount,
+        }),
+    );
   } catch (error) {
     await close();
     throw error;
@@ -88,16 +106,26 @@ export async function parallelTrainStep(model: tf.LayersModel, optimizer: tf.Opt
         const stateAfter = readFlat(model.nonTrainableWeights);
         const rows = [own.rows, ...shards.slice(1).map((s) => s.rows)];
         const preds = tf.tidy(() => {
-          const gradients: ReplicaGradients[] = [{ rows: own.rows, tensors: local.grads }, ...answers.map((a, k) => ({ rows: rows[k + 1]!, flat: a.grads, present: a.reply.present }))];
+          const gradients: ReplicaGradients[] = [
+            { rows: own.rows, tensors: local.grads },
+            ...answers.map((a, k) => ({ rows: rows[k + 1]!, flat: a.grads, present: a.reply.present })),
+          ];
           optimizer.applyGradients(averageGradients(trainable, gradients));
-          return local.preds.map((p, h) => (answers.length === 0 ? p.clone() : tf.concat([p, ...answers.map((a) => a.preds(h))], 0)));
+          return local.preds.map((p, h) =>
+            answers.length === 0 ? p.clone() : tf.concat([p, ...answers.map((a) => a.preds(h))], 0),
+          );
         });
-        const merged = averageState(stateBefore, [{ rows: own.rows, state: stateAfter }, ...answers.map((a, k) => ({ rows: rows[k + 1]!, state: a.state }))]);
+        const merged = averageState(stateBefore, [
+          { rows: own.rows, state: stateAfter },
+          ...answers.map((a, k) => ({ rows: rows[k + 1]!, state: a.state })),
+        ]);
         if (merged) writeFlat(model.nonTrainableWeights, merged);
         const weighted = (values: number[]) => values.reduce((sum, v, k) => sum + (rows[k]! / size) * v, 0);
         return {
           loss: weighted([local.loss.dataSync()[0]!, ...answers.map((a) => a.reply.loss)]),
-          perHead: heads.map((_, h) => weighted([local.perHead[h]!.dataSync()[0]!, ...answers.map((a) => a.reply.perHead[h]!)])),
+          perHead: heads.map((_, h) =>
+            weighted([local.perHead[h]!.dataSync()[0]!, ...answers.map((a) => a.reply.perHead[h]!)]),
+          ),
           preds,
         };
       } finally {

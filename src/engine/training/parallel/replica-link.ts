@@ -65,7 +65,8 @@ export class ReplicaLink {
       reply,
       grads: this.grads,
       state: this.state,
-      preds: (h) => tensorFrom(slotView(preds[h]!, elementsOf(reply.predShapes[h]!)), reply.predShapes[h]!, preds[h]!.dtype),
+      preds: (h) =>
+        tensorFrom(slotView(preds[h]!, elementsOf(reply.predShapes[h]!)), reply.predShapes[h]!, preds[h]!.dtype),
     };
   }
 }

@@ -12,7 +12,17 @@ import type { OutputHead } from '../heads.ts';
 import { lossFunction } from '../losses.ts';
 import { trainableVariables } from '../train-step.ts';
 import type { LossName } from '../../../domain/run-spec/schema.ts';
-import { allocateSlot, copyFlat, elementsOf, slotFor, slotView, tensorFrom, valuesIn, valuesOf, writeFlat } from './host-tensors.ts';
+import {
+  allocateSlot,
+  copyFlat,
+  elementsOf,
+  slotFor,
+  slotView,
+  tensorFrom,
+  valuesIn,
+  valuesOf,
+  writeFlat,
+} from './host-tensors.ts';
 import type { ReplicaReply, ReplicaRequest, SharedSlot } from './protocol.ts';
 
 const port = parentPort!;
@@ -40,7 +50,12 @@ function reply(message: ReplicaReply): void {
 async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise<void> {
   await initBackend(request.backend);
   const model = await tf.models.modelFromJSON({ modelTopology: request.topology as tf.io.ModelJSON['modelTopology'] });
-  const heads = request.heads.map((h) => ({ ...h, lossName: h.lossName as LossName, loss: lossFunction(h.lossName as LossName), metricNames: [] }));
+  const heads = request.heads.map((h) => ({
+    ...h,
+    lossName: h.lossName as LossName,
+    loss: lossFunction(h.lossName as LossName),
+    metricNames: [],
+  }));
   const [trainableCount, stateCount] = [valuesIn(model.trainableWeights), valuesIn(model.nonTrainableWeights)];
   const [grads, stateOut] = [allocateSlot('float32', trainableCount), allocateSlot('float32', stateCount)];
   replica = {
@@ -76,10 +91,22 @@ function step(request: Extract<ReplicaRequest, { type: 'step' }>): void {
   let message: Extract<ReplicaReply, { type: 'gradients' }> | undefined;
   tf.tidy(() => {
     const shapes = [...request.xShapes, ...request.yShapes];
-    const tensors = shapes.map((shape, i) => tensorFrom(slotView(r.inputs[i]!, elementsOf(shape)), shape, r.inputs[i]!.dtype));
-    const out = batchGradients(r.model, r.heads, r.trainable, tensors.slice(0, request.xShapes.length), tensors.slice(request.xShapes.length), r.classWeight);
+    const tensors = shapes.map((shape, i) =>
+      tensorFrom(slotView(r.inputs[i]!, elementsOf(shape)), shape, r.inputs[i]!.dtype),
+    );
+    const out = batchGradients(
+      r.model,
+      r.heads,
+      r.trainable,
+      tensors.slice(0, request.xShapes.length),
+      tensors.slice(request.xShapes.length),
+      r.classWeight,
+    );
     const present = r.trainable.map((v) => out.grads[v.name] !== undefined);
-    copyFlat(r.trainable.map((v, i) => ({ shape: v.shape, read: () => (present[i] ? out.grads[v.name]! : tf.zerosLike(v)) })), r.grads);
+    copyFlat(
+      r.trainable.map((v, i) => ({ shape: v.shape, read: () => (present[i] ? out.grads[v.name]! : tf.zerosLike(v)) })),
+      r.grads,
+    );
     copyFlat(r.model.nonTrainableWeights, r.stateOut);
     let grown = false;
     r.preds = out.preds.map((p, h) => {
@@ -104,6 +131,8 @@ function step(request: Extract<ReplicaRequest, { type: 'step' }>): void {
 port.on('message', (request: ReplicaRequest) => {
   // Requests arrive one at a time (the training thread awaits each reply), so init finishes before any step.
   const work = request.type === 'init' ? init(request) : Promise.resolve().then(() => step(request));
-  work.catch((err: unknown) => reply({ type: 'failed', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
+  work.catch((err: unknown) =>
+    reply({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
 });
 port.postMessage({ type: 'listening' });

@@ -46,7 +46,10 @@ export class ShardBalancer implements ShardPlanner {
     if (rates.some((v) => v === undefined)) return shardRows(rows, this.replicas);
     const paces = rates as number[];
     if (Math.max(...paces) / Math.min(...paces) < EVEN_WITHIN) return shardRows(rows, this.replicas);
-    return shardRowsByWeight(rows, paces.map((v) => 1 / v));
+    return shardRowsByWeight(
+      rows,
+      paces.map((v) => 1 / v),
+    );
   }
 
   record(replica: number, rows: number, ms: number): void {

@@ -11,7 +11,8 @@ export interface Shard {
  * shorter than the replica count) get no shard at all.
  */
 export function shardRows(rows: number, replicas: number): Shard[] {
-  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas must be a positive integer, got ${replicas}`);
+  if (!Number.isInteger(replicas) || replicas < 1)
+    throw new Error(`replicas must be a positive integer, got ${replicas}`);
   return shardRowsByWeight(rows, Array<number>(replicas).fill(1));
 }
 
@@ -33,7 +34,9 @@ export function shardRowsByWeight(rows: number, weights: number[]): Shard[] {
     const exact = weights.map((w) => (rows * w) / total);
     exact.forEach((e, r) => (sizes[r] = Math.floor(e)));
     const left = rows - sizes.reduce((a, b) => a + b, 0);
-    const byRemainder = exact.map((e, r) => ({ r, frac: e - Math.floor(e) })).sort((a, b) => b.frac - a.frac || a.r - b.r);
+    const byRemainder = exact
+      .map((e, r) => ({ r, frac: e - Math.floor(e) }))
+      .sort((a, b) => b.frac - a.frac || a.r - b.r);
     for (let k = 0; k < left; k++) sizes[byRemainder[k]!.r]! += 1;
     // A replica rounded down to nothing takes a row from the largest shard: none sits out a step.
     for (let r = 0; r < n; r++) {

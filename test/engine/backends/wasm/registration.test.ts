@@ -11,9 +11,28 @@ test('registering before the wasm backend starts, twice, still trains (built-in 
   for (const name of WASM_TRAINING_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
 
   // Exercises the built-in paths behind the replacements: untransposed BatchMatMul, inner-axis Sum.
-  const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+  const product = tf.matMul(
+    tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+    tf.tensor2d([[5], [6]]),
+  );
   assert.deepEqual(Array.from(product.dataSync()), [17, 39]);
-  assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]]), 1).dataSync()), [3, 7]);
+  assert.deepEqual(
+    Array.from(
+      tf
+        .sum(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          1,
+        )
+        .dataSync(),
+    ),
+    [3, 7],
+  );
 
   const model = tf.sequential({
     layers: [

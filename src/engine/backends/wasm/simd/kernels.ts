@@ -3,37 +3,63 @@
 // write tensors in place: one instance per backend heap (per thread, or per re-created backend).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { WasmBackend } from '../wasm_backend.ts';
+import type { WasmBackend } from '../wasm-backend.ts';
 
-/** The exports of filter_grad.wat (see it for the parameters). */
+/** The exports of filter-grad.wat (see it for the parameters). */
 export interface FilterGradKernel {
   rows4(
-    x: number, dy: number, out: number, outStride: number,
-    o0: number, o1: number, o2: number, o3: number,
-    samples: number, rows: number, cols: number, colBlocks: number,
-    xColStep: number, xRowSkip: number, xSampleSkip: number, dyStep: number,
+    x: number,
+    dy: number,
+    out: number,
+    outStride: number,
+    o0: number,
+    o1: number,
+    o2: number,
+    o3: number,
+    samples: number,
+    rows: number,
+    cols: number,
+    colBlocks: number,
+    xColStep: number,
+    xRowSkip: number,
+    xSampleSkip: number,
+    dyStep: number,
   ): void;
 }
 
-/** The exports of max_pool_grad.wat. */
+/** The exports of max-pool-grad.wat. */
 export interface MaxPoolGradKernel {
   route2x2(
-    x: number, dy: number, dx: number,
-    samples: number, inHeight: number, inWidth: number, channels: number,
-    outHeight: number, outWidth: number,
+    x: number,
+    dy: number,
+    dx: number,
+    samples: number,
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
   ): void;
 }
 
 /** The exports of col2im.wat. */
 export interface Col2imKernel {
   add(
-    cols: number, dx: number, offsets: number, taps: number, channels: number,
-    samples: number, rows: number, columns: number,
-    colStep: number, rowSkip: number, sampleSkip: number,
+    cols: number,
+    dx: number,
+    offsets: number,
+    taps: number,
+    channels: number,
+    samples: number,
+    rows: number,
+    columns: number,
+    colStep: number,
+    rowSkip: number,
+    sampleSkip: number,
   ): void;
 }
 
-const MODULES = ['filter_grad', 'max_pool_grad', 'col2im'] as const;
+const MODULES = ['filter-grad', 'max-pool-grad', 'col2im'] as const;
 type ModuleName = (typeof MODULES)[number];
 
 const compiled = new Map<ModuleName, WebAssembly.Module>();
@@ -54,7 +80,9 @@ export function loadSimdKernels(): void {
     try {
       bytes = readFileSync(builtPath(name));
     } catch (error) {
-      throw new Error(`Kiln's wasm kernels are not built (${builtPath(name)} is missing): run \`npm run build:wasm\``, { cause: error });
+      throw new Error(`Kiln's wasm kernels are not built (${builtPath(name)} is missing): run \`npm run build:wasm\``, {
+        cause: error,
+      });
     }
     compiled.set(name, new WebAssembly.Module(bytes));
   }
@@ -75,12 +103,12 @@ function exportsFor<T>(name: ModuleName, backend: WasmBackend): T {
 
 /** The filter-gradient kernel bound to this backend's heap. */
 export function filterGradKernel(backend: WasmBackend): FilterGradKernel {
-  return exportsFor<FilterGradKernel>('filter_grad', backend);
+  return exportsFor<FilterGradKernel>('filter-grad', backend);
 }
 
 /** The 2x2 max-pool gradient kernel bound to this backend's heap. */
 export function maxPoolGradKernel(backend: WasmBackend): MaxPoolGradKernel {
-  return exportsFor<MaxPoolGradKernel>('max_pool_grad', backend);
+  return exportsFor<MaxPoolGradKernel>('max-pool-grad', backend);
 }
 
 /** The col2im scatter-add kernel bound to this backend's heap. */

@@ -1,0 +1,84 @@
+import { after, describe, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import assert from 'node:assert/strict';
+import type { RunEvent } from '../../src/domain/run-event.ts';
+import { EventPublisher } from '../../src/queue/event-publisher.ts';
+import { EventStreamConsumer, type EventStreamConsumerOptions } from '../../src/queue/event-stream-consumer.ts';
+import { waitFor } from '../helpers/http.ts';
+import { useRedisPrefix } from '../helpers/redis.ts';
+import { epochEvent } from '../helpers/events.ts';
+
+const quiet = { error: () => undefined };
+
+describe('EventStreamConsumer: every event handed over, acknowledged only once handled, on real Redis', () => {
+  const { redis, keysFor } = useRedisPrefix();
+  const connections: Redis[] = [];
+  // A consumer whose handler hangs never returns from stop(): its connection is cut here instead.
+  after(() => connections.forEach((c) => c.disconnect()));
+
+  /** Each test's own event stream (named after its consumer group) and a publisher on it. */
+  const streamOf = (group: string) => ({ keys: keysFor(group), publisher: new EventPublisher(redis, keysFor(group)) });
+  const consume = async (
+    handle: (event: RunEvent) => Promise<void>,
+    opts: EventStreamConsumerOptions & { group: string },
+  ) => {
+    const connection = redis.duplicate();
+    connections.push(connection);
+    const consumer = new EventStreamConsumer(connection, keysFor(opts.group), handle, quiet, { blockMs: 100, ...opts });
+    await consumer.start();
+    return consumer;
+  };
+  const pending = async (group: string) => ((await redis.xpending(keysFor(group).eventStream, group)) as [number])[0];
+
+  test('events reach the handler in the order they were published, and none stays pending', async () => {
+    const { publisher } = streamOf('order');
+    const seen: string[] = [];
+    const consumer = await consume(async (e) => void seen.push(`${e.runId}:${e.seq}`), {
+      group: 'order',
+      consumer: 'c1',
+    });
+    for (let i = 1; i <= 3; i++) for (const run of ['a', 'b']) await publisher.publish(run, epochEvent(i, 1 / i));
+    await waitFor(async () => seen.length === 6, 5000, 'six events');
+    await consumer.stop();
+    assert.deepEqual(seen, ['a:1', 'b:1', 'a:2', 'b:2', 'a:3', 'b:3']);
+    assert.equal(await pending('order'), 0);
+  });
+
+  test('an event whose handler never finished is pending, and a replica takes it over once it has waited claimIdleMs', async () => {
+    const { publisher } = streamOf('takeover');
+    await publisher.publish('stuck', epochEvent(1, 1));
+    // The first replica dies in the middle of writing: its handler never resolves.
+    const first = await consume(() => new Promise<void>(() => undefined), { group: 'takeover', consumer: 'dies' });
+    await waitFor(async () => (await pending('takeover')) === 1, 5000, 'the entry to be handed to the first replica');
+    void first.stop();
+    const seen: RunEvent[] = [];
+    const second = await consume(async (e) => void seen.push(e), {
+      group: 'takeover',
+      consumer: 'survives',
+      claimIdleMs: 300,
+    });
+    await waitFor(async () => seen.length === 1, 5000, 'the second replica to claim the entry');
+    await second.stop();
+    assert.equal(seen[0]!.runId, 'stuck');
+    assert.equal(await pending('takeover'), 0);
+  });
+
+  test('a restarted consumer first handles what it had been given but not acknowledged', async () => {
+    const { publisher } = streamOf('restart');
+    await publisher.publish('again', epochEvent(1, 1));
+    const failing = await consume(
+      async () => {
+        throw new Error('database away');
+      },
+      { group: 'restart', consumer: 'same', maxFailures: 1000 },
+    );
+    await waitFor(async () => (await pending('restart')) === 1, 5000, 'the entry to be pending');
+    await failing.stop();
+    const seen: RunEvent[] = [];
+    const restarted = await consume(async (e) => void seen.push(e), { group: 'restart', consumer: 'same' });
+    await waitFor(async () => seen.length === 1, 5000, 'the pending entry to be handled');
+    await restarted.stop();
+    assert.equal(seen[0]!.runId, 'again');
+    assert.equal(await pending('restart'), 0);
+  });
+});
