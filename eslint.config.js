@@ -26,7 +26,7 @@ const LAYERS = {
   store: ['api', 'cli', 'worker', 'serving', 'engine', 'datasets', 'queue'],
   queue: ['api', 'cli', 'worker', 'serving', 'engine', 'datasets', 'store', 'generated'],
   datasets: ['api', 'cli', 'worker', 'serving', 'engine', 'queue', 'store', 'generated'],
-  engine: ['api', 'cli', 'worker', 'serving', 'queue', 'store', 'generated'],
+  engine: ['api', 'cli', 'worker', 'serving', 'queue', 'store', 'datasets', 'generated'],
   serving: ['api', 'cli', 'worker', 'queue', 'store', 'generated'],
   api: ['cli', 'worker'],
   worker: ['api', 'cli', 'store', 'generated'],

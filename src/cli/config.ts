@@ -7,7 +7,7 @@ export interface ClientConfig {
   token: string | undefined;
 }
 
-export const DEFAULT_URL = 'http://localhost:8080';
+const DEFAULT_URL = 'http://localhost:8080';
 
 /** Flags win over the environment; the url loses any trailing slash. */
 export function resolveConfig(

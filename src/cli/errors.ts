@@ -35,7 +35,7 @@ export class ApiRequestError extends CliError {
 }
 
 /** The field errors in an api error's details, if it lists any. */
-export function fieldErrors(details: unknown): Issue[] {
+function fieldErrors(details: unknown): Issue[] {
   if (!Array.isArray(details)) return [];
   return details.filter((d): d is Issue => typeof d?.path === 'string' && typeof d?.message === 'string');
 }

@@ -19,7 +19,7 @@ export interface OpenForTrainingDeps {
 }
 
 /** Past this, a stored dataset's features stay on disk during training. */
-export const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
+const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
 
 /**
  * Opens the dataset a run names for the engine: a registered one from the artifact store (large

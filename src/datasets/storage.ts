@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { OpenedSplit } from '../domain/dataset.ts';
-import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset, Split } from './formats/types.ts';
+import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset } from './formats/types.ts';
 import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
@@ -99,24 +99,6 @@ async function readArray(store: ArtifactStore, key: string, spec: { dtype: DType
 
 async function readMeta(store: ArtifactStore, prefix: string): Promise<StoredDatasetMeta> {
   return JSON.parse((await store.get(`${prefix}/meta.json`)).toString('utf8')) as StoredDatasetMeta;
-}
-
-/** Reads a stored dataset back, every array in memory. */
-export async function readStoredDataset(
-  store: ArtifactStore,
-  prefix: string,
-): Promise<ParsedDataset & { meta: StoredDatasetMeta }> {
-  const meta = await readMeta(store, prefix);
-  const splits: { train?: Split; test?: Split } = {};
-  for (const name of SPLITS) {
-    const spec = meta.splits[name];
-    if (spec)
-      splits[name] = {
-        x: await readArray(store, `${prefix}/${name}.x.bin`, spec.x),
-        y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y),
-      };
-  }
-  return { format: meta.format as ParsedDataset['format'], splits, classes: meta.classes, meta };
 }
 
 export interface OpenStoredOptions {

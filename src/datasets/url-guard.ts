@@ -7,7 +7,7 @@ import { BlockList, isIP } from 'node:net';
 
 /** Thrown for a dataset URL Kiln will not fetch; the message says why. */
 /** A URL Kiln will not fetch (private address, not http(s), too many redirects…): the message says why. */
-export function urlRefused(message: string): KilnError {
+function urlRefused(message: string): KilnError {
   return new KilnError('url_refused', message);
 }
 

@@ -79,6 +79,3 @@ export function issuesMessage(issues: Issue[]): string {
   const message = first ? `${first.path}: ${first.message}` : 'invalid request';
   return issues.length > 1 ? `${message} (and ${issues.length - 1} more)` : message;
 }
-
-/** The issues of a KilnError, or none for anything else. */
-export const issuesOf = (error: unknown): Issue[] => (error instanceof KilnError ? error.issues : []);

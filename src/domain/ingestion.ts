@@ -6,8 +6,6 @@ export const IngestSourceSchema = Type.Union([
   Type.Object({ kind: Type.Literal('url'), url: Type.String(), sha256: Type.Optional(Type.String()) }),
 ]);
 
-export type IngestSource = Static<typeof IngestSourceSchema>;
-
 /** An ingestion: read the source, parse and validate it, store its arrays under datasets/<id>. */
 export const IngestRequestSchema = Type.Object({
   datasetId: Type.String({ minLength: 1 }),

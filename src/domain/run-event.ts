@@ -98,9 +98,6 @@ export type RunEventDraft = {
 
 export type StatusEvent = Extract<RunEvent, { type: 'status' }>;
 
-/** Whether an event is a status change. */
-export const isStatusEvent = (event: RunEvent): event is StatusEvent => event.type === 'status';
-
 /** The event that ends a run: its terminal status. */
 export const isFinalEvent = (event: RunEvent): event is StatusEvent =>
   event.type === 'status' && isTerminal(event.data.status);

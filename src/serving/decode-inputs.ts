@@ -23,7 +23,7 @@ const isB64 = (v: unknown): v is { b64: string } =>
   isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
 
 /** The shape a JSON value has (following first elements), for "given" in error messages. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (typeof value === 'number') return 'a number (shape [])';
   if (isB64(value)) return 'a base64 image';
   if (!Array.isArray(value))

@@ -5,7 +5,7 @@ import { nest } from './format-predictions.ts';
 import type { OutputRows } from './types.ts';
 
 /** The one signature Kiln models have, under TensorFlow Serving's default name. */
-export const DEFAULT_SIGNATURE = 'serving_default';
+const DEFAULT_SIGNATURE = 'serving_default';
 
 /** A 400 in TF Serving's own wording (the message is not prefixed with the path, which only the details carry). */
 const tfServingError = (path: string, message: string) =>

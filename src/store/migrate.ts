@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { SqlExecutor } from './sql-executor.ts';
 
 /** prisma/migrations, Prisma's own layout: <timestamp>_<name>/migration.sql. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
 // The same key `prisma migrate deploy` takes, so Kiln and the Prisma CLI never migrate at once.
 const ADVISORY_LOCK_KEY = 72707369;
@@ -30,7 +30,7 @@ export interface Migration {
 }
 
 /** Lists the migrations on disk, oldest first. */
-export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries
     .filter((e) => e.isDirectory())

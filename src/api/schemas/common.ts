@@ -14,8 +14,6 @@ export const ErrorResponse = Type.Object(
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-export const AnyObject = Type.Object({}, { additionalProperties: true });
-
 /**
  * A JSON object the api answers as it is (no field dropped or coerced on the way out) whose type is
  * declared for clients: the OpenAPI document says "object", TypeScript readers get `T`.

@@ -26,7 +26,7 @@ export interface DatasetsServiceDeps {
 }
 
 /** GET /datasets/:id */
-export function datasetView(row: DatasetRow) {
+function datasetView(row: DatasetRow) {
   // What ingestion recorded (describeDataset's fields), kept as jsonb.
   const meta = (row.meta ?? {}) as Partial<ReturnType<typeof describeDataset>>;
   return {

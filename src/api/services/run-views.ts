@@ -11,7 +11,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
  * Inline training data can be megabytes; run views describe it (sample count and shapes) instead of
  * echoing it back. The stored spec keeps the data itself.
  */
-export function describeSpec(spec: RunSpec): RunSpecView {
+function describeSpec(spec: RunSpec): RunSpecView {
   if (!isInline(spec.dataset)) return spec;
   const inline = spec.dataset.inline;
   const describe = (v: unknown) =>

@@ -9,7 +9,7 @@ import type { ClassScore, OutputPrediction } from '../../serving/format-predicti
 const IMAGE_TYPES = new Set(['.png', '.jpg', '.jpeg']);
 
 /** The instances one input file holds, with a name for each: an image is one `{b64}` instance, a JSON file a list. */
-export async function readInstances(path: string): Promise<Array<{ name: string; instance: unknown }>> {
+async function readInstances(path: string): Promise<Array<{ name: string; instance: unknown }>> {
   let data: Buffer;
   try {
     data = await readFile(path);

@@ -4,7 +4,7 @@ const SHADES = [' ', '░', '▒', '▓', '█'];
 const CORNER = 'true\\pred';
 
 /** The shade for a fraction 0..1 of a row (blank only for zero). */
-export function shade(fraction: number): string {
+function shade(fraction: number): string {
   if (fraction <= 0) return SHADES[0]!;
   return SHADES[Math.min(SHADES.length - 1, Math.max(1, Math.ceil(fraction * (SHADES.length - 1))))]!;
 }

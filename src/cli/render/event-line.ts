@@ -2,7 +2,7 @@ import type { RunEvent, StatusData } from '../../domain/run-event.ts';
 import { formatMetrics } from './progress.ts';
 
 /** What an event says, in one line without its time (undefined for events not worth a line). */
-export function describeEvent(event: RunEvent): string | undefined {
+function describeEvent(event: RunEvent): string | undefined {
   switch (event.type) {
     case 'status':
       return `${event.data.status}${statusDetail(event.data)}`;

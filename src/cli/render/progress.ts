@@ -3,7 +3,7 @@
 //    12/50 [=====>........................] - ETA: 3s - 640 samples/s - loss: 0.4123 - accuracy: 0.8125
 //   50/50 [==============================] - 2s 40ms/step - 800 samples/s - loss: 0.3012 - accuracy: 0.8750 - val_loss: 0.2950 - val_accuracy: 0.9000
 
-export const BAR_WIDTH = 30;
+const BAR_WIDTH = 30;
 
 /** One training batch as the `batch` run event reports it. */
 export interface BatchProgress {

@@ -18,7 +18,7 @@ const DEFAULT_MAX_PIXELS = 40_000_000;
 export type ImageKind = 'png' | 'jpeg';
 
 /** Recognises PNG and JPEG by magic bytes (file extensions lie). */
-export function sniffImageKind(bytes: Uint8Array): ImageKind | undefined {
+function sniffImageKind(bytes: Uint8Array): ImageKind | undefined {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   return undefined;

@@ -32,7 +32,7 @@ function runUnzip(
 }
 
 /** True for names that would escape the extraction folder ("zip-slip"): absolute, drive-letter or `..` paths. */
-export function isUnsafeEntryName(name: string): boolean {
+function isUnsafeEntryName(name: string): boolean {
   const segments = name.split(/[\\/]/);
   return /^([\\/]|[a-zA-Z]:)/.test(name) || segments.includes('..');
 }

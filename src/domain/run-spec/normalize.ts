@@ -34,7 +34,7 @@ export const METRIC_ALIASES: Record<string, string> = {
 const KEY_ALIASES: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', nesterov: 'useNesterov' };
 
 /** snake_case → camelCase for one key (`learning_rate` → `learningRate`). */
-export function camelKey(key: string): string {
+function camelKey(key: string): string {
   return KEY_ALIASES[key] ?? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 

@@ -4,7 +4,7 @@ import { normalizeRunSpec } from './normalize.ts';
 import { RunSpecSchema, type RunSpec } from './schema.ts';
 
 /** `/fit/epochs` → `fit.epochs`, `/layers/2/units` → `layers[2].units`. */
-export function pointerToPath(pointer: string): string {
+function pointerToPath(pointer: string): string {
   const segments = pointer
     .split('/')
     .filter(Boolean)

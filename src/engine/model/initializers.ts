@@ -88,7 +88,7 @@ export function parseInitializer(value: unknown): InitializerSpec | string {
 }
 
 /** Whether this initializer draws random numbers (and so takes a seed). */
-export function isRandomInitializer(spec: InitializerSpec): boolean {
+function isRandomInitializer(spec: InitializerSpec): boolean {
   return INITIALIZERS[spec.factory].options.includes('seed');
 }
 

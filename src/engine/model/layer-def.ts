@@ -62,7 +62,7 @@ export function initializerArg(keras: string): ArgSpec {
 }
 
 export const REGULARIZER_ARG: ArgSpec = { rule: { kind: 'regularizer' }, nullable: true };
-export const CONSTRAINT_ARG: ArgSpec = {
+const CONSTRAINT_ARG: ArgSpec = {
   rule: { kind: 'only', only: null, why: 'weight constraints are not supported yet' },
   nullable: true,
 };

@@ -3,7 +3,7 @@ import { KilnError } from '../../domain/errors.ts';
 
 /** Thrown when a TFRecord stream is truncated or a CRC does not match. */
 /** A TFRecord file that is truncated or fails its CRC: not a file TensorBoard (or Kiln) can trust. */
-export const recordCorruption = (message: string) => new KilnError('record_corrupt', message);
+const recordCorruption = (message: string) => new KilnError('record_corrupt', message);
 
 /** Splits a TFRecord byte stream into record payloads, verifying both CRCs of every record. */
 export function* readRecords(bytes: Uint8Array): Generator<Uint8Array> {

@@ -1,7 +1,7 @@
 import { maskedCrc32c } from './crc32c.ts';
 
 /** Bytes of framing around each record: length (8) + length crc (4) + data crc (4). */
-export const RECORD_OVERHEAD_BYTES = 16;
+const RECORD_OVERHEAD_BYTES = 16;
 
 /** Frames `data` as one TFRecord: uint64 LE length, masked crc of those 8 bytes, data, masked crc of data. */
 export function frameRecord(data: Uint8Array): Uint8Array {

@@ -22,7 +22,7 @@ export type RunEventsRepository = ReturnType<typeof runEventsRepository>;
  * A run's stored events with a seq in (after, before), in order, at most `limit`. Rows hold events
  * exactly as recordRunEvent wrote them, so they are read back as the RunEvent union they were.
  */
-export async function storedRunEvents(
+async function storedRunEvents(
   prisma: PrismaClient,
   runId: string,
   range: { after: number; before?: number; limit: number },
@@ -45,10 +45,7 @@ const STORED_TYPES = new Set<string>(RUN_EVENT_TYPES);
  * event's effect on the run (status, epoch row, checkpoint, model) is applied in the same transaction
  * as its insertion, so both happen exactly once.
  */
-export async function recordRunEvent(
-  prisma: PrismaClient,
-  event: RunEvent,
-): Promise<'applied' | 'duplicate' | 'ignored'> {
+async function recordRunEvent(prisma: PrismaClient, event: RunEvent): Promise<'applied' | 'duplicate' | 'ignored'> {
   if (!STORED_TYPES.has(event.type)) return 'ignored';
   return prisma.$transaction(async (tx) => {
     const run = await tx.run.findUnique({

@@ -44,7 +44,7 @@ const orList = (items: string[]) =>
  *     the allowed values; otherwise the union's own "does not match any allowed form" heads them.
  * A kept single branch makes the union's own error redundant, so it goes.
  */
-export function pickUnionBranches(input: AjvError[]): AjvError[] {
+function pickUnionBranches(input: AjvError[]): AjvError[] {
   let errors = input.slice();
   const unions = errors.filter(isUnion).sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const union of unions) {

@@ -11,7 +11,7 @@ import type { Issue } from '../../../domain/errors.ts';
  * spec's normaliser, Ajv's validators, the JSON written to PostgreSQL) walks bodies recursively, and
  * 64 keeps it thousands of stack frames away from "Maximum call stack size exceeded".
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /**
  * Where `text` opens its (limit+1)-th nested array or object, or -1. One pass, no recursion: a regex
@@ -55,7 +55,7 @@ function stringEnd(text: string, start: number): number {
  * `model.layers[0].kernelSize`): only to word the error once a body was refused, so it may be slow.
  * The path ends at the last object key: the array indices below it would only repeat `[0]`.
  */
-export function fieldAt(text: string, at: number): string {
+function fieldAt(text: string, at: number): string {
   const stack: Array<{ array: boolean; key: string | number | undefined; expectKey: boolean }> = [];
   for (let i = 0; i < at; i++) {
     const c = text.charCodeAt(i);
@@ -101,11 +101,7 @@ const printable = (s: string) => s.replace(/\0/g, '\\u0000');
  * Every string and key holding a NUL in a parsed value (at most `max`), walked with an explicit
  * stack. PostgreSQL can hold NUL neither in text (22021) nor in jsonb (22P05).
  */
-export function nulFields(
-  value: unknown,
-  prefix: Array<string | number> = [],
-  max = 10,
-): Array<Array<string | number>> {
+function nulFields(value: unknown, prefix: Array<string | number> = [], max = 10): Array<Array<string | number>> {
   const found: Array<Array<string | number>> = [];
   const stack: Array<[unknown, Array<string | number>]> = [[value, prefix]];
   while (stack.length && found.length < max) {

@@ -21,7 +21,7 @@ export function allocateSlot(dtype: SharedSlot['dtype'], elements: number): Shar
 }
 
 /** How many values a slot holds. */
-export function slotCapacity(slot: SharedSlot): number {
+function slotCapacity(slot: SharedSlot): number {
   return slot.buffer.byteLength / 4;
 }
 
