@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ResolvedDatasetSchema } from '../domain/dataset.ts';
+import type { StatusData } from '../domain/run-event.ts';
 import { IngestRequestSchema, type IngestRequest } from '../domain/ingestion.ts';
 import { RunSpecSchema } from '../domain/run-spec/schema.ts';
 
@@ -42,6 +43,12 @@ export function parseTrainJobPayload(data: unknown): TrainJobPayload {
   }
   return data;
 }
+
+/**
+ * What a finished training job returns (kept on the BullMQ job): the run's final status, as its final
+ * event carries it, so the api can settle the run from the job alone if that event never arrived.
+ */
+export type TrainJobResult = Extract<StatusData, { status: 'succeeded' | 'canceled' | 'failed' }>;
 
 /** Messages on the control channel, api → workers. */
 export type ControlMessage = { type: 'cancel'; runId: string };

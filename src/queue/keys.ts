@@ -9,6 +9,12 @@ export function redisKeys(prefix: string) {
     runStream: (runId: string) => `${prefix}:run:${runId}:events`,
     /** Per-run counter that hands out event sequence numbers, shared by every worker that ever runs the run. */
     eventSeq: (runId: string) => `${prefix}:run:${runId}:seq`,
+    /**
+     * Held (with a short TTL, refreshed) by the worker that is training a run: the reconciler marks a
+     * run whose job is missing as lost only when no worker holds it (Redis may have lost the job while
+     * a worker trains on).
+     */
+    runOwner: (runId: string) => `${prefix}:run:${runId}:owner`,
     /** Pub/sub channel the api uses to tell workers to cancel a run. */
     controlChannel: `${prefix}:control`,
   };
