@@ -101,3 +101,35 @@ export type StatusEvent = Extract<RunEvent, { type: 'status' }>;
 /** The event that ends a run: its terminal status. */
 export const isFinalEvent = (event: RunEvent): event is StatusEvent =>
   event.type === 'status' && isTerminal(event.data.status);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+
+/** What each event type's data must hold for its effect to be stored (beyond that, readers are lenient). */
+const DATA_RULES: Record<RunEventType, (d: Record<string, unknown>) => string | undefined> = {
+  status: (d) => (STATUSES.has(d.status as string) ? undefined : `status "${String(d.status)}" is not a run status`),
+  epoch: (d) => (isCount(d.epoch) && isObject(d.metrics) ? undefined : 'an epoch event needs an epoch number and metrics'),
+  batch: () => undefined,
+  checkpoint: (d) =>
+    (d.kind === 'latest' || d.kind === 'best') && isCount(d.epoch) && typeof d.path === 'string'
+      ? undefined
+      : 'a checkpoint event needs a kind (latest or best), an epoch and a path',
+  evaluation: (d) => (isObject(d.metrics) ? undefined : 'an evaluation event needs metrics'),
+  log: (d) => (typeof d.message === 'string' ? undefined : 'a log event needs a message'),
+};
+
+/**
+ * Why a value read off the event stream is not a run event that can ever be stored, or undefined
+ * when it is one. Events come from workers of any version; one that can never be stored is set aside
+ * (dead-lettered) instead of blocking the ones behind it.
+ */
+export function malformedEvent(value: unknown): string | undefined {
+  if (!isObject(value)) return 'not a JSON object';
+  if (!Number.isInteger(value.seq) || (value.seq as number) < 1) return 'seq is not a positive integer';
+  if (typeof value.runId !== 'string' || value.runId.length === 0) return 'runId is missing';
+  if (!RUN_EVENT_TYPES.includes(value.type as RunEventType)) return `type "${String(value.type)}" is not an event type`;
+  if (typeof value.time !== 'string' || Number.isNaN(Date.parse(value.time))) return 'time is not a date';
+  if (!isObject(value.data)) return 'data is not an object';
+  return DATA_RULES[value.type as RunEventType](value.data);
+}

@@ -5,6 +5,8 @@ export function redisKeys(prefix: string) {
     bullPrefix: prefix,
     /** One stream holding every run's events in order of arrival; each entry names its run and seq. */
     eventStream: `${prefix}:events`,
+    /** Events that can never be stored (malformed), set aside with the reason, for an operator to look at. */
+    deadLetterStream: `${prefix}:events:dead`,
     /** A run's own recent events (capped), for replaying the tail the database may not hold yet. */
     runStream: (runId: string) => `${prefix}:run:${runId}:events`,
     /** Per-run counter that hands out event sequence numbers, shared by every worker that ever runs the run. */

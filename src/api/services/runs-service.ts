@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
+import type { ResolvedDataset } from '../../domain/dataset.ts';
 import { KilnError } from '../../domain/errors.ts';
 import type { RunEventDraft } from '../../domain/run-event.ts';
 import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
 import { isTerminal, type RunStatus } from '../../domain/run-status.ts';
 import { validateRunSpec } from '../../engine/spec/validate-run-spec.ts';
-import { JOBS, type ControlMessage, type TrainJobPayload } from '../../queue/contracts.ts';
+import { JOBS, type ControlMessage, type TrainJobPayload, type TrainJobResult } from '../../queue/contracts.ts';
 import type { EventPublisher } from '../../queue/event-publisher.ts';
 import { bullPriority } from '../../queue/priority.ts';
 import type { ServingService } from '../../serving/index.ts';
@@ -22,7 +23,7 @@ export interface RunsServiceDeps {
   models: ModelsRepository;
   runEvents: RunEventsRepository;
   publisher: EventPublisher;
-  queue: Queue<TrainJobPayload>;
+  queue: Queue<TrainJobPayload, TrainJobResult>;
   /** Tells every worker something (e.g. to cancel a run it holds). */
   sendControl(message: ControlMessage): Promise<void>;
   datasets: Pick<DatasetsService, 'resolveForRun'>;
@@ -46,9 +47,10 @@ export function runsService({
   maxParams,
 }: RunsServiceDeps) {
   /** Events the api itself originates are published like a worker's and recorded at once, so the
-   *  answer and the database agree; the ingester later finds them already there. */
+   *  answer and the database agree; the ingester later finds them already there. The highest stored
+   *  seq is the floor of a counter Redis may have lost. */
   const emit = async (runId: string, draft: RunEventDraft) => {
-    await runEvents.record(await publisher.publish(runId, draft));
+    await runEvents.record(await publisher.publish(runId, draft, await runEvents.maxSeq(runId)));
   };
 
   return {
@@ -135,6 +137,30 @@ export function runsService({
         await sendControl({ type: 'cancel', runId: id });
       }
       return { id, status: removed || !job ? ('canceled' as const) : ('canceling' as const) };
+    },
+
+    /** Publishes and records an event the api originates for a run (the reconciler's settlements). */
+    emit,
+
+    /**
+     * Queues a run again from its stored spec, when its job vanished (Redis lost it) and no worker
+     * holds it: it resumes from its last checkpoint. A run whose dataset is gone meanwhile fails instead.
+     */
+    async requeue(id: string, reason: string) {
+      const run = await repo.find(id);
+      if (!run || isTerminal(run.status)) return;
+      const spec = run.spec as RunSpec;
+      let dataset: ResolvedDataset | undefined;
+      if (!isInline(spec.dataset)) {
+        try {
+          dataset = (await datasets.resolveForRun(spec.dataset.id)).resolved;
+        } catch (error) {
+          const message = `its job was lost and it cannot be queued again: ${(error as Error).message}`;
+          return emit(id, { type: 'status', data: { status: 'failed', error: { code: 'job_lost', message } } });
+        }
+      }
+      await queue.add(JOBS.train, { runId: id, spec, dataset }, { jobId: id, priority: bullPriority(spec.priority) });
+      await emit(id, { type: 'status', data: { status: 'queued', reason } });
     },
 
     /** Deletes a finished run, its rows and its artifacts. */

@@ -13,6 +13,10 @@ export function runEventsRepository(prisma: PrismaClient) {
     record: (event: RunEvent) => recordRunEvent(prisma, event),
     list: (runId: string, range: { after: number; before?: number; limit: number }) =>
       storedRunEvents(prisma, runId, range),
+    /** The highest seq stored for a run (0 for none). */
+    async maxSeq(runId: string): Promise<number> {
+      return (await prisma.runEvent.aggregate({ where: { runId }, _max: { seq: true } }))._max.seq ?? 0;
+    },
   };
 }
 

@@ -1,15 +1,30 @@
 import fp from 'fastify-plugin';
-import { EventStreamConsumer } from '../../../queue/event-stream-consumer.ts';
-import { RunReconciler } from '../../services/run-reconciler.ts';
 import { isTerminal, type RunStatus } from '../../../domain/run-status.ts';
+import { EventStreamConsumer, type ConsumerHealth } from '../../../queue/event-stream-consumer.ts';
+import { isDataRefusal } from '../../../store/errors.ts';
+import { RunReconciler } from '../../services/run-reconciler.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Whether the events workers report are being stored (for /readyz). */
+    eventIngest: { health(): ConsumerHealth };
+  }
+}
 
 /**
- * Persists what workers report: reads the event stream (consumer group shared by api replicas)
- * into the database, and reconciles runs whose job ended without a final event.
+ * Persists what workers report: reads the event stream (consumer group shared by api replicas) into
+ * the database, exactly once per event, and reconciles runs whose job ended or vanished without a
+ * stored final event.
  */
 export default fp(
   async (app) => {
     const redis = app.redis.duplicate({ connectionName: 'kiln-api-events' });
+    async function recordRunEnd(runId: string, status: RunStatus) {
+      app.metrics.runsFinished.inc({ status });
+      const run = await app.repos.runs.find(runId);
+      if (run?.startedAt && run.finishedAt)
+        app.metrics.runDurationSeconds.observe({ status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+    }
     const consumer = new EventStreamConsumer(
       redis,
       app.redisKeys,
@@ -24,18 +39,17 @@ export default fp(
         }
       },
       app.log,
+      { isPermanent: isDataRefusal, onDeadLetter: () => app.metrics.eventsDeadLettered.inc() },
     );
-    async function recordRunEnd(runId: string, status: RunStatus) {
-      app.metrics.runsFinished.inc({ status });
-      const run = await app.repos.runs.find(runId);
-      if (run?.startedAt && run.finishedAt)
-        app.metrics.runDurationSeconds.observe({ status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
-    }
+    app.decorate('eventIngest', { health: () => consumer.health() });
+
     const reconciler = new RunReconciler({
       runs: app.repos.runs,
-      runEvents: app.repos.runEvents,
       queue: app.trainingQueue,
-      publisher: app.events,
+      emit: app.runs.emit,
+      requeue: app.runs.requeue,
+      eventsStoredUpTo: () => consumer.storedUpTo(),
+      isHeld: async (runId) => (await app.redis.exists(app.redisKeys.runOwner(runId))) === 1,
       log: app.log,
     });
     app.addHook('onReady', async () => {
@@ -49,5 +63,5 @@ export default fp(
       await redis.quit().catch(() => redis.disconnect());
     });
   },
-  { name: 'event-ingest', dependencies: ['repositories', 'redis', 'queue', 'metrics'] },
+  { name: 'event-ingest', dependencies: ['repositories', 'redis', 'queue', 'metrics', 'runs'] },
 );

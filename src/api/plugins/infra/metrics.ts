@@ -11,6 +11,8 @@ export interface ApiMetrics {
   /** From a run's start to its final status, by that status. */
   runDurationSeconds: Histogram<'status'>;
   runsFinished: Counter<'status'>;
+  /** Events set aside because they can never be stored. */
+  eventsDeadLettered: Counter;
 }
 
 declare module 'fastify' {
@@ -79,6 +81,11 @@ export default fp(
         name: 'kiln_runs_finished_total',
         help: 'Runs that reached a final status, by status',
         labelNames: ['status'],
+        registers: [registry],
+      }),
+      eventsDeadLettered: new Counter({
+        name: 'kiln_events_dead_lettered_total',
+        help: 'Run events that could never be stored (malformed or refused for their data), set aside in the dead-letter stream',
         registers: [registry],
       }),
     });

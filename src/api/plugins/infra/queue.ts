@@ -1,11 +1,11 @@
 import fp from 'fastify-plugin';
 import { Queue } from 'bullmq';
-import { QUEUES, type ControlMessage, type TrainJobPayload } from '../../../queue/contracts.ts';
+import { QUEUES, type ControlMessage, type TrainJobPayload, type TrainJobResult } from '../../../queue/contracts.ts';
 import { EventPublisher } from '../../../queue/event-publisher.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    trainingQueue: Queue<TrainJobPayload>;
+    trainingQueue: Queue<TrainJobPayload, TrainJobResult>;
     events: EventPublisher;
     /** Tells every worker something (e.g. to cancel a run it holds). */
     sendControl(message: ControlMessage): Promise<void>;
@@ -15,7 +15,7 @@ declare module 'fastify' {
 /** The producer side of the training queue, the event publisher and the control channel. */
 export default fp(
   async (app) => {
-    const queue = new Queue<TrainJobPayload>(QUEUES.training, {
+    const queue = new Queue<TrainJobPayload, TrainJobResult>(QUEUES.training, {
       connection: app.redis,
       prefix: app.redisKeys.bullPrefix,
       defaultJobOptions: {
