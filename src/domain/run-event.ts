@@ -109,7 +109,8 @@ const STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'canceled'
 /** What each event type's data must hold for its effect to be stored (beyond that, readers are lenient). */
 const DATA_RULES: Record<RunEventType, (d: Record<string, unknown>) => string | undefined> = {
   status: (d) => (STATUSES.has(d.status as string) ? undefined : `status "${String(d.status)}" is not a run status`),
-  epoch: (d) => (isCount(d.epoch) && isObject(d.metrics) ? undefined : 'an epoch event needs an epoch number and metrics'),
+  epoch: (d) =>
+    isCount(d.epoch) && isObject(d.metrics) ? undefined : 'an epoch event needs an epoch number and metrics',
   batch: () => undefined,
   checkpoint: (d) =>
     (d.kind === 'latest' || d.kind === 'best') && isCount(d.epoch) && typeof d.path === 'string'
