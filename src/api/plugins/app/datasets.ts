@@ -52,7 +52,7 @@ export default fp(
     };
     // QueueEvents blocks on its connection, so it gets its own; BullMQ does not close connections it
     // was handed, so this plugin quits it at shutdown.
-    const eventsConnection = app.redis.duplicate({ connectionName: 'kiln-api-dataset-events' });
+    const eventsConnection = app.redisConnection('kiln-api-dataset-events');
     const events = new QueueEvents(QUEUES.datasets, { connection: eventsConnection, prefix: app.redisKeys.bullPrefix });
     events.on(
       'completed',

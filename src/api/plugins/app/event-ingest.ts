@@ -18,7 +18,7 @@ declare module 'fastify' {
  */
 export default fp(
   async (app) => {
-    const redis = app.redis.duplicate({ connectionName: 'kiln-api-events' });
+    const redis = app.redisConnection('kiln-api-events');
     async function recordRunEnd(runId: string, status: RunStatus) {
       app.metrics.runsFinished.inc({ status });
       const run = await app.repos.runs.find(runId);

@@ -18,7 +18,7 @@ declare module 'fastify' {
 /** Live run events for watchers: the replica's fan-out hub, replay from the database and Redis, socket limits. */
 export default fp(
   async (app) => {
-    const redis = app.redis.duplicate({ connectionName: 'kiln-api-live' });
+    const redis = app.redisConnection('kiln-api-live');
     const hub = new EventHub(redis, app.redisKeys, app.log);
     const maxBytes = app.config.KILN_WS_MAX_BUFFER_MB * 1024 * 1024;
     app.decorate('telemetry', {
