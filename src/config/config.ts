@@ -48,6 +48,8 @@ export const ConfigSchema = Type.Object({
   KILN_WS_MAX_BUFFER_MB: Type.Number({ exclusiveMinimum: 0, default: 8 }),
   /** How long shutdown waits for the running batch to end and its checkpoint to be written. */
   KILN_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /** How often the api compares active runs with their jobs (settling runs whose job ended or vanished without a stored final event). */
+  KILN_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 15_000 }),
   /** Bytes of weights the api keeps loaded for serving; the least recently used models are unloaded beyond it. */
   KILN_MODEL_CACHE_MB: Type.Number({ exclusiveMinimum: 0, default: 512 }),
   /** Most instances one micro-batched predict call runs together; 1 turns micro-batching off. */

@@ -9,10 +9,13 @@ import { createTestEnvironment, type TestEnvironment } from './environment.ts';
  * for the tests of the enclosing file or describe block, which call it through `inject`. `app` and
  * `env` are set before the first test; both are torn down after the last.
  */
-export function inProcessApi(): { app: FastifyInstance; env: TestEnvironment } {
+export function inProcessApi(opts: { env?: Record<string, string> } = {}): {
+  app: FastifyInstance;
+  env: TestEnvironment;
+} {
   const api = {} as { app: FastifyInstance; env: TestEnvironment };
   before(async () => {
-    api.env = await createTestEnvironment();
+    api.env = await createTestEnvironment({ env: opts.env });
     api.app = await buildApp(api.env.config, pino({ level: 'silent' }));
     await api.app.ready();
   });

@@ -43,15 +43,18 @@ export default fp(
     );
     app.decorate('eventIngest', { health: () => consumer.health() });
 
-    const reconciler = new RunReconciler({
-      runs: app.repos.runs,
-      queue: app.trainingQueue,
-      emit: app.runs.emit,
-      requeue: app.runs.requeue,
-      eventsStoredUpTo: () => consumer.storedUpTo(),
-      isHeld: async (runId) => (await app.redis.exists(app.redisKeys.runOwner(runId))) === 1,
-      log: app.log,
-    });
+    const reconciler = new RunReconciler(
+      {
+        runs: app.repos.runs,
+        queue: app.trainingQueue,
+        emit: app.runs.emit,
+        requeue: app.runs.requeue,
+        eventsStoredUpTo: () => consumer.storedUpTo(),
+        isHeld: async (runId) => (await app.redis.exists(app.redisKeys.runOwner(runId))) === 1,
+        log: app.log,
+      },
+      app.config.KILN_RECONCILE_INTERVAL_MS,
+    );
     app.addHook('onReady', async () => {
       await consumer.start();
       reconciler.start();
