@@ -90,6 +90,10 @@ export function kerasLayerConfig(tfjsClass: string, tfjsConfig: Json, style: Ker
     case 'Bidirectional':
       bidirectional(rest, style, kerasVersion);
       break;
+    case 'Dense':
+      // Keras 3 Dense takes activity_regularizer but leaves it out of its config unless set.
+      if (style === 'keras3' && rest.activity_regularizer === null) delete rest.activity_regularizer;
+      break;
   }
   const config = { name: tfjsConfig.name, trainable: tfjsConfig.trainable ?? true, dtype: dtypeFor(style, kerasVersion), ...rest };
   return { className, config };
