@@ -36,10 +36,15 @@ function readRefs(node: unknown): TensorRef[] {
 }
 
 function weightsOf(layer: tf.layers.Layer): ExportLayer['weights'] {
-  // read() hands out the variable's own tensor (getWeights does the same): copy it, never dispose it.
-  return layer.weights.map((w) => {
+  // tfjs makes variable names unique per process (`dense/kernel_3` when a `dense` was built before);
+  // originalName is the name the layer gave it, as Keras would (`dense/kernel`).
+  const seen = new Set<string>();
+  return layer.weights.map((w, i) => {
+    // read() hands out the variable's own tensor (getWeights does the same): copy it, never dispose it.
     const value = w.read();
-    return { name: w.name, shape: [...value.shape], data: Float32Array.from(value.dataSync()) };
+    const name = seen.has(w.originalName) ? `${w.originalName}_${i}` : w.originalName;
+    seen.add(name);
+    return { name, shape: [...value.shape], data: Float32Array.from(value.dataSync()) };
   });
 }
 
