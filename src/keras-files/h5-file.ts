@@ -19,6 +19,31 @@ export function looksLikeHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** Where the superblock says the file ends (the HDF5 "end of file address"), or undefined if unreadable. */
+function declaredEnd(bytes: Uint8Array, at: number): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[at + 8];
+  // Superblock v0/v1: offset size at byte 13, addresses from byte 24 (v0) or 28 (v1); v2/v3: size at 9, from 12.
+  const sizeAt = version === 0 || version === 1 ? at + 13 : at + 9;
+  const base = version === 0 ? at + 24 : version === 1 ? at + 28 : at + 12;
+  if (version === undefined || version > 3 || bytes[sizeAt] !== 8 || base + 24 > bytes.length) return undefined;
+  // Base address, then free-space (v0/v1) or extension (v2/v3) address, then the end-of-file address.
+  const eof = Number(view.getBigUint64(base + 16, true));
+  return Number.isSafeInteger(eof) ? at + eof : undefined;
+}
+
+/** Refuses an HDF5 file shorter than its superblock declares: the library would only say it cannot open it. */
+function checkComplete(bytes: Uint8Array, label: string): void {
+  for (let at = 0; at + 8 <= bytes.length; at = at === 0 ? 512 : at * 2) {
+    if (!SIGNATURE.every((b, i) => bytes[at + i] === b)) continue;
+    const end = declaredEnd(bytes, at);
+    if (end !== undefined && end > bytes.length) {
+      throw new KerasFileError('truncated', `${label}: the HDF5 file is truncated (it declares ${end} bytes, ${bytes.length} are present)`);
+    }
+    return;
+  }
+}
+
 // Concurrent readers (or a file left behind by a crash in another test) must never share a name.
 function uniquePath(): string {
   return `/kiln-keras-${process.pid}-${++counter}-${Math.random().toString(36).slice(2)}.h5`;
@@ -34,6 +59,7 @@ function asCorrupt(e: unknown, label: string): KerasFileError {
 
 /** Opens the bytes as an HDF5 file for `fn`; the in-memory copy is always closed and deleted afterwards. */
 export function withH5Read<T>(bytes: Uint8Array, label: string, fn: (file: H5File) => T): T {
+  checkComplete(bytes, label);
   const path = uniquePath();
   let file: H5File | undefined;
   try {
