@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { kerasLayerOrder } from './graph-order.ts';
 import { KerasFileError } from './keras-file-error.ts';
 import { insertPreprocessing, type ExportPreprocessing } from './preprocessing-layers.ts';
@@ -62,8 +62,17 @@ function collectTensors(model: tf.LayersModel, layers: ExportLayer[]): ExportGra
   return tensors;
 }
 
+/** Arguments tfjs 4.22 leaves out of a layer's getConfig(), read back from the layer object. */
+function missingArgs(layer: tf.layers.Layer): Json {
+  // SeparableConv2D.getConfig() drops depthMultiplier, so a file would silently get Keras' default of 1.
+  if (layer.getClassName() === 'SeparableConv2D') return { depth_multiplier: (layer as unknown as { depthMultiplier: number }).depthMultiplier };
+  return {};
+}
+
 /** Reads a tfjs model into an ExportGraph, with optional preprocessing layers in front of its inputs. */
-export function exportGraph(model: tf.LayersModel, preprocessing?: ExportPreprocessing): ExportGraph {
+export function exportGraph(given: tf.LayersModel, preprocessing?: ExportPreprocessing): ExportGraph {
+  // A tf.sequential serializes without inbound nodes; the same layers as a functional model do not.
+  const model = given.getClassName() === 'Sequential' ? tf.model({ inputs: given.inputs, outputs: given.outputs, name: given.name }) : given;
   const json = model.toJSON(null, false) as unknown as { config: Json };
   const config = json.config;
   const layers: ExportLayer[] = (config.layers as Json[]).map((l) => {
@@ -71,7 +80,7 @@ export function exportGraph(model: tf.LayersModel, preprocessing?: ExportPreproc
     return {
       name,
       tfjsClass: String(l.class_name),
-      tfjsConfig: l.config as Json,
+      tfjsConfig: { ...(l.config as Json), ...missingArgs(model.getLayer(name)) },
       nodes: (l.inbound_nodes as unknown[]).map(readRefs),
       weights: weightsOf(model.getLayer(name)),
     };

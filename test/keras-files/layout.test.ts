@@ -64,6 +64,14 @@ test('.keras zip: the members, their order and storage, metadata.json and config
   }
 });
 
+test('kerasVersion: before Keras 3.5 a layer dtype is written as a string, as those versions wrote and read it', () => {
+  const bytes = reexport(KERAS, (m) => writeKerasFile(m, { kerasVersion: '3.3.3', dateSaved: new Date(2024, 4, 1, 12, 0, 0) }));
+  const files = unzipSync(bytes);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(files['metadata.json'])), { keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00' });
+  const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+  assert.equal(config.config.layers.find((l: any) => l.class_name === 'Conv2D').config.dtype, 'float32');
+});
+
 for (const reader of readers) {
   test(`model.weights.h5 (read with ${reader.name}): the same groups, datasets and attributes as the fixture`, { skip: reader.skip }, () => {
     const ours = unzipSync(reexport(KERAS, (m) => writeKerasFile(m)))['model.weights.h5']!;

@@ -41,6 +41,59 @@ export const twoHeadSpec = {
   outputs: ['category', 'score'],
 };
 
+/** One of every layer type Kiln builds that a Keras file can carry (GRU in both reset_after variants). */
+export const everyLayerSpec = {
+  type: 'functional',
+  name: 'every_layer',
+  inputs: [
+    { name: 'img', shape: [8, 8, 2] },
+    { name: 'seq', shape: [6, 3] },
+    { name: 'tok', shape: [5], dtype: 'int32' },
+  ],
+  layers: [
+    { name: 'scale', type: 'Rescaling', scale: 0.5, offset: 0.1, inputs: 'img' },
+    { name: 'pad', type: 'ZeroPadding2D', padding: 1, inputs: 'scale' },
+    { name: 'conv', type: 'Conv2D', filters: 3, kernel_size: 3, strides: 2, padding: 'same', inputs: 'pad' },
+    { name: 'bn', type: 'BatchNormalization', inputs: 'conv' },
+    { name: 'relu', type: 'ReLU', max_value: 6, inputs: 'bn' },
+    { name: 'sep', type: 'SeparableConv2D', filters: 4, kernel_size: 3, depth_multiplier: 2, inputs: 'relu' },
+    { name: 'dw', type: 'DepthwiseConv2D', kernel_size: 2, inputs: 'sep' },
+    { name: 'up', type: 'Conv2DTranspose', filters: 2, kernel_size: 3, strides: 2, inputs: 'dw' },
+    { name: 'sdrop', type: 'SpatialDropout2D', rate: 0.2, inputs: 'up' },
+    { name: 'avg2', type: 'AveragePooling2D', pool_size: 2, inputs: 'sdrop' },
+    { name: 'gmax2', type: 'GlobalMaxPooling2D', inputs: 'avg2' },
+    { name: 'conv1', type: 'Conv1D', filters: 4, kernel_size: 2, inputs: 'seq' },
+    { name: 'mp1', type: 'MaxPooling1D', pool_size: 2, inputs: 'conv1' },
+    { name: 'ln', type: 'LayerNormalization', inputs: 'mp1' },
+    { name: 'gru', type: 'GRU', units: 4, return_sequences: true, inputs: 'ln' },
+    { name: 'gavg1', type: 'GlobalAveragePooling1D', inputs: 'gru' },
+    { name: 'embed', type: 'Embedding', input_dim: 12, output_dim: 3, inputs: 'tok' },
+    { name: 'bi', type: 'Bidirectional', layer: { type: 'LSTM', units: 3 }, merge_mode: 'concat', inputs: 'embed' },
+    { name: 'gru_v1', type: 'GRU', units: 6, reset_after: false, inputs: 'embed' },
+    { name: 'flat', type: 'Flatten', inputs: 'sdrop' },
+    { name: 'flat_dense', type: 'Dense', units: 6, inputs: 'flat' },
+    { name: 'cat', type: 'Concatenate', inputs: ['gmax2', 'gavg1', 'bi'] },
+    { name: 'cat_dense', type: 'Dense', units: 6, activation: 'swish', inputs: 'cat' },
+    { name: 'sum', type: 'Add', inputs: ['cat_dense', 'gru_v1', 'flat_dense'] },
+    { name: 'prod', type: 'Multiply', inputs: ['sum', 'cat_dense'] },
+    { name: 'mean', type: 'Average', inputs: ['sum', 'prod'] },
+    { name: 'hi', type: 'Maximum', inputs: ['sum', 'mean'] },
+    { name: 'lo', type: 'Minimum', inputs: ['hi', 'prod'] },
+    { name: 'leaky', type: 'LeakyReLU', negative_slope: 0.2, inputs: 'lo' },
+    { name: 'slope', type: 'ReLU', negative_slope: 0.1, threshold: 0.05, inputs: 'leaky' },
+    { name: 'act', type: 'Activation', activation: 'tanh', inputs: 'slope' },
+    { name: 'shape', type: 'Reshape', target_shape: [3, 2], inputs: 'act' },
+    { name: 'soft', type: 'Softmax', inputs: 'shape' },
+    { name: 'drop', type: 'Dropout', rate: 0.1, inputs: 'soft' },
+  ],
+  outputs: ['drop'],
+};
+
+export function everyLayerInputs(): tf.Tensor[] {
+  const tokens = tf.tensor2d([[1, 2, 3, 4, 5], [0, 0, 11, 7, 7]], [2, 5], 'int32');
+  return [tf.randomUniform([2, 8, 8, 2], 0, 1, 'float32', 21), tf.randomUniform([2, 6, 3], -1, 1, 'float32', 22), tokens];
+}
+
 /**
  * Builds a spec and replaces every weight with distinct random values (BatchNormalization's moving
  * statistics and all biases included), so a weight written to the wrong place cannot go unnoticed.

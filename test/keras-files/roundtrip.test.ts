@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { KerasFileError, loadKerasModel, readKerasModelFile, writeKerasFile, writeLegacyH5 } from '../../src/keras-files/index.ts';
 import { fixture, maxAbsDiff, mnistDigits } from './helpers.ts';
-import { buildRandomized, cnnInput, cnnSpec, twoHeadInputs, twoHeadSpec } from './models.ts';
+import { buildRandomized, cnnInput, cnnSpec, everyLayerInputs, everyLayerSpec, twoHeadInputs, twoHeadSpec } from './models.ts';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -13,6 +13,7 @@ before(async () => {
 const MODELS = [
   { title: 'small CNN', spec: cnnSpec, inputs: cnnInput },
   { title: 'two-input two-output model (Embedding + LSTM, residual Add)', spec: twoHeadSpec, inputs: twoHeadInputs },
+  { title: 'model with every layer type Kiln builds', spec: everyLayerSpec, inputs: everyLayerInputs },
 ];
 const WRITERS = [
   { ext: 'keras', format: 'keras', write: (m: tf.LayersModel) => writeKerasFile(m) },
@@ -97,4 +98,18 @@ test('preprocessing {mean, std}: a Normalization layer with per-value statistics
     (e: unknown) => e instanceof KerasFileError && e.code === 'unsupported-model' && /Normalization/.test(e.message),
   );
   model.dispose();
+});
+
+test('a tf.sequential model (not built by Kiln) is written as the equivalent Functional model', () => {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'relu' }), tf.layers.dense({ units: 2 })] });
+  const x = tf.randomUniform([5, 4], -1, 1, 'float32', 3);
+  const before = model.predict(x) as tf.Tensor;
+  const file = readKerasModelFile(writeKerasFile(model));
+  assert.equal(file.modelConfig!.class_name, 'Functional');
+  const loaded = loadKerasModel(file);
+  const after = loaded.predict(x) as tf.Tensor;
+  assert.ok(maxAbsDiff(before, after) < 1e-6);
+  tf.dispose([x, before, after]);
+  model.dispose();
+  loaded.dispose();
 });
