@@ -97,7 +97,8 @@ export function readNameListAttr(obj: HasAttrs, name: string, where: string): st
   const out: string[] = [];
   for (const part of parts) {
     const attr = obj.attrs[part]!;
-    if (attr.metadata.type !== STRING && (attr.shape ?? [0]).every((d) => d === 0)) continue;
+    // numpy stores an empty list as an empty float64 array.
+    if (attr.metadata.type !== STRING && attr.shape?.length === 1 && attr.shape[0] === 0) continue;
     const value = attrValue(obj, part);
     const list = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {

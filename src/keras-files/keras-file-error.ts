@@ -16,17 +16,17 @@ export type KerasFileErrorCode =
   | 'missing-weights';
 
 /**
- * The one error class of src/keras-files. `where` names what was refused: a layer name, a weight or
+ * The one error class of src/keras-files. `path` names what was refused: a layer name, a weight or
  * dataset path inside the HDF5 file (`layers/conv2d/vars/0`), or a zip member (`config.json`).
  */
 export class KerasFileError extends Error {
   readonly code: KerasFileErrorCode;
-  readonly where: string | undefined;
+  readonly path: string | undefined;
 
-  constructor(code: KerasFileErrorCode, message: string, where?: string) {
+  constructor(code: KerasFileErrorCode, message: string, path?: string) {
     super(message);
     this.name = 'KerasFileError';
     this.code = code;
-    this.where = where;
+    this.path = path;
   }
 }

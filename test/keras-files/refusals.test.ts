@@ -15,12 +15,12 @@ const KERAS = 'keras-3.14-mnist-cnn.keras';
 const H5 = 'keras-2.12-mnist-cnn.h5';
 const text = (s: string) => new TextEncoder().encode(s);
 
-function refused(fn: () => unknown, code: KerasFileErrorCode, message: RegExp, where?: string): void {
+function refused(fn: () => unknown, code: KerasFileErrorCode, message: RegExp, path?: string): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof KerasFileError, `expected a KerasFileError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
     assert.match(e.message, message);
-    if (where !== undefined) assert.equal(e.where, where);
+    if (path !== undefined) assert.equal(e.path, path);
     return true;
   });
 }
