@@ -35,10 +35,14 @@ function serializedObject(key: string, value: Json, style: KerasStyle): Json {
   return style === 'keras3' && module ? { module, ...out, registered_name: null } : out;
 }
 
-/** The wrapped RNN of a Bidirectional, serialized like a top-level layer object (no graph fields). */
+/**
+ * The wrapped RNN of a Bidirectional, serialized like a top-level layer object (no graph fields). Keras 3
+ * deserializes it with its new deserializer even from a legacy .h5, which cannot find a class without
+ * `module`; tf.keras 2.13+ writes `module` there too, and older tf.keras ignores it.
+ */
 function nestedLayer(value: Json, style: KerasStyle, kerasVersion: string): Json {
   const { className, config } = kerasLayerConfig(String(value.class_name), isObject(value.config) ? value.config : {}, style, kerasVersion);
-  return style === 'keras3' ? { module: 'keras.layers', class_name: className, config, registered_name: null } : { class_name: className, config };
+  return { module: 'keras.layers', class_name: className, config, registered_name: null };
 }
 
 function bidirectional(config: Json, style: KerasStyle, kerasVersion: string): void {
@@ -79,6 +83,7 @@ export function kerasLayerConfig(tfjsClass: string, tfjsConfig: Json, style: Ker
       break;
     case 'KilnSpatialDropout2D':
       className = 'SpatialDropout2D';
+      rest.data_format = 'channels_last';
       break;
     case 'LeakyReLU':
       // Keras 3 renamed `alpha` to `negative_slope`.
@@ -95,6 +100,9 @@ export function kerasLayerConfig(tfjsClass: string, tfjsConfig: Json, style: Ker
       if (style === 'keras3' && rest.activity_regularizer === null) delete rest.activity_regularizer;
       break;
   }
-  const config = { name: tfjsConfig.name, trainable: tfjsConfig.trainable ?? true, dtype: dtypeFor(style, kerasVersion), ...rest };
+  const config: Json = { name: tfjsConfig.name, trainable: tfjsConfig.trainable ?? true, dtype: dtypeFor(style, kerasVersion), ...rest };
+  // Keras 3's SpatialDropout2D takes no `trainable` (its constructor has no **kwargs); Keras 3 also
+  // reads legacy .h5 files with it, so it is left out of both styles. The layer has no weights anyway.
+  if (className === 'SpatialDropout2D') delete config.trainable;
   return { className, config };
 }

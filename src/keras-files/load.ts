@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, validateModelSpec } from '../engine/model/index.ts';
+import { withoutInertArguments } from './inert-arguments.ts';
 import { KerasFileError } from './keras-file-error.ts';
 import { matchWeightsToModel } from './object-paths.ts';
 import type { KerasModelFile, WeightMap, WeightTensor } from './types.ts';
@@ -70,7 +71,7 @@ export function loadKerasModel(file: KerasModelFile, opts: LoadKerasOptions = {}
   const modelConfig = opts.modelConfig ?? file.modelConfig;
   if (!modelConfig) throw new KerasFileError('missing-config', `a ${file.format} file has no model config; pass the model's Keras JSON as modelConfig`);
   const weights = file.weightKeys === 'object-path' ? matchWeightsToModel(modelConfig, file.weights) : file.weights;
-  const spec = { type: 'keras', config: modelConfig };
+  const spec = { type: 'keras', config: withoutInertArguments(modelConfig) };
   const validation = validateModelSpec(spec, { maxParams: opts.maxParams });
   if (!validation.ok) {
     const issues = validation.errors.map((e) => `${e.path}: ${e.message}`).join('; ');

@@ -86,7 +86,8 @@ export const everyLayerSpec = {
     { name: 'soft', type: 'Softmax', inputs: 'shape' },
     { name: 'drop', type: 'Dropout', rate: 0.1, inputs: 'soft' },
   ],
-  outputs: ['drop'],
+  // Several outputs, so every branch (image, sequence, tokens) is compared, not only the saturating head.
+  outputs: ['drop', 'cat', 'flat_dense', 'gru_v1'],
 };
 
 export function everyLayerInputs(): tf.Tensor[] {
@@ -103,7 +104,12 @@ export function buildRandomized(spec: unknown, seed: number): tf.LayersModel {
   let k = 0;
   for (const layer of model.layers) {
     if (layer.weights.length === 0) continue;
-    const values = layer.weights.map((w) => tf.randomUniform(w.shape as number[], 0.2, 1.2, 'float32', seed * 1000 + k++));
+    // Centered values keep activations away from saturation; a variance must stay positive.
+    const values = layer.weights.map((w) =>
+      w.originalName.endsWith('moving_variance')
+        ? tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', seed * 1000 + k++)
+        : tf.randomUniform(w.shape as number[], -0.6, 0.6, 'float32', seed * 1000 + k++),
+    );
     layer.setWeights(values);
     tf.dispose(values);
   }
