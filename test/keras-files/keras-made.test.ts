@@ -75,6 +75,19 @@ test('Keras itself loads the .keras and .h5 files Kiln writes and predicts what 
       tf.dispose([xs, y].flat());
       model.dispose();
     }
+    {
+      // Preprocessing built in: Keras on raw values must give what Kiln gives on preprocessed ones.
+      const model = buildRandomized(cnnSpec, 5);
+      const raw = tf.mul(cnnInput(), 255);
+      const mean = Array.from({ length: 144 }, (_, i) => 100 + i / 2);
+      const std = Array.from({ length: 144 }, (_, i) => 30 + i / 10);
+      const pre = tf.div(tf.sub(tf.mul(raw, 0.5), tf.tensor(mean, [1, 12, 12, 1])), tf.tensor(std, [1, 12, 12, 1]));
+      const y = model.predict(pre) as tf.Tensor;
+      writeFileSync(join(dir, 'pre.keras'), writeKerasFile(model, { preprocessing: { scale: 0.5, mean, std } }));
+      manifest.pre = { files: ['pre.keras'], inputs: [{ dtype: 'float32', shape: raw.shape, data: Array.from(raw.dataSync()) }], outputs: [{ shape: y.shape, data: Array.from(y.dataSync()) }] };
+      tf.dispose([raw, pre, y]);
+      model.dispose();
+    }
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const run = spawnSync('/usr/bin/python3', [join(DIR, 'load_check.py'), dir], {
       encoding: 'utf8',
@@ -87,7 +100,7 @@ test('Keras itself loads the .keras and .h5 files Kiln writes and predicts what 
       assert.ok(r.ok, `${file}: ${r.error}`);
       assert.ok((r.diff as number) < 1e-5, `${file}: Keras differs from Kiln by ${r.diff}`);
     }
-    assert.equal(Object.keys(results).length, 6);
+    assert.equal(Object.keys(results).length, 7);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
