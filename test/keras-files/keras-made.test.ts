@@ -91,7 +91,7 @@ test('Keras itself loads the .keras and .h5 files Kiln writes and predicts what 
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const run = spawnSync('/usr/bin/python3', [join(DIR, 'load_check.py'), dir], {
       encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: `${pythonPath}:${join(DIR, 'shims')}`, KERAS_BACKEND: process.env.KERAS_BACKEND ?? 'torch' },
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: `${pythonPath}:${join(DIR, 'shims')}`, KERAS_BACKEND: process.env.KERAS_BACKEND ?? 'torch' },
       timeout: 300_000,
     });
     assert.equal(run.status, 0, run.stderr);
