@@ -1,5 +1,5 @@
 /** Keras' to_snake_case, used for default layer names (Conv2D → conv2d, ReLU → re_lu). */
-function kerasSnakeCase(className: string): string {
+export function kerasSnakeCase(className: string): string {
   return className
     .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
     .replace(/([a-z])([A-Z])/g, '$1_$2')
