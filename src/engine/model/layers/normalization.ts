@@ -37,7 +37,10 @@ export const BatchNormalization: LayerDef = {
     // Keras 3 writes its renormalization arguments into every config, renorm_momentum with a value:
     // inert (and accepted) while renorm is off, which is the only way Kiln builds it.
     renorm: { rule: { kind: 'only', only: false, why: 'batch renormalization is not supported' }, default: false },
-    renormClipping: { rule: { kind: 'only', only: null, why: 'batch renormalization is not supported' }, nullable: true },
+    renormClipping: {
+      rule: { kind: 'only', only: null, why: 'batch renormalization is not supported' },
+      nullable: true,
+    },
     renormMomentum: { rule: { kind: 'number', min: 0, max: 1 }, default: 0.99 },
   },
   outputShape: ([input], args) => {
