@@ -26,3 +26,8 @@ export interface TrainedModel {
   labels?: string[];
   preprocessing?: ServingPreprocessing;
 }
+
+/** Where a model version came from when no run's training registered it. */
+export type ModelSource =
+  | { kind: 'import'; format: 'keras' | 'h5' | 'weights.h5' | 'tfjs'; file: string; kerasVersion?: string }
+  | { kind: 'checkpoint'; runId: string; checkpoint: 'latest' | 'best'; epoch: number };

@@ -113,6 +113,10 @@ export function kerasLayerConfig(
       className = 'SpatialDropout2D';
       rest.data_format = 'channels_last';
       break;
+    case 'KilnNormalization':
+      className = 'Normalization';
+      rest.invert = false;
+      break;
     case 'LeakyReLU':
       // Keras 3 renamed `alpha` to `negative_slope`.
       if (style === 'keras3') {

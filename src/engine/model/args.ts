@@ -27,7 +27,9 @@ export type ArgRule =
   /** A nested layer object (Bidirectional's `layer`), parsed by the caller. */
   | { kind: 'layer' }
   /** Keras dtype: a string or a Keras 3 DTypePolicy object; only the listed dtypes are accepted. */
-  | { kind: 'dtype'; values: readonly string[] };
+  | { kind: 'dtype'; values: readonly string[] }
+  /** A finite number, or a rectangular nested list of them (a constant tensor, e.g. Normalization's mean). */
+  | { kind: 'tensor' };
 
 export interface ArgSpec {
   rule: ArgRule;
@@ -118,6 +120,19 @@ function describe(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** The shape of a number ([]) or a rectangular nested list of finite numbers; undefined for anything else. */
+export function constantShape(value: unknown, depth = 0): number[] | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : undefined;
+  if (!Array.isArray(value) || value.length === 0 || depth > 8) return undefined;
+  const first = constantShape(value[0], depth + 1);
+  if (!first) return undefined;
+  for (const item of value.slice(1)) {
+    const shape = constantShape(item, depth + 1);
+    if (!shape || shape.join() !== first.join()) return undefined;
+  }
+  return [value.length, ...first];
+}
+
 function isInt(v: unknown, min = -Infinity): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
@@ -174,6 +189,10 @@ function checkValue(value: unknown, rule: ArgRule, key: string, ctx: NormalizeCo
       const reg = parseRegularizer(value);
       return typeof reg === 'string' ? { error: `${key}: ${reg}` } : reg;
     }
+    case 'tensor':
+      return constantShape(value)
+        ? value
+        : { error: `${key} must be a number or a rectangular nested list of finite numbers, ${got}` };
     case 'only':
       return JSON.stringify(value) === JSON.stringify(rule.only)
         ? value

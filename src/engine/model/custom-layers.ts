@@ -85,5 +85,54 @@ export class KerasReLU extends tf.layers.Layer {
   }
 }
 
+export interface ConstantNormalizationArgs {
+  /** The axes the statistics are per (Keras' `axis`, positive, batch excluded). */
+  axis: number[];
+  /** Broadcastable to the input row over `axis`, as Keras' Normalization takes them. */
+  mean: number | unknown[];
+  variance: number | unknown[];
+  name?: string;
+  trainable?: boolean;
+}
+
+/**
+ * Keras' Normalization with its statistics given (`mean`, `variance`), as a model carries its input
+ * standardization: (x - mean) / max(sqrt(variance), 1e-7). tfjs has no such layer. Constants, no weights.
+ */
+export class ConstantNormalization extends tf.layers.Layer {
+  static className = 'KilnNormalization';
+  readonly axis: number[];
+  readonly mean: number | unknown[];
+  readonly variance: number | unknown[];
+
+  constructor(args: ConstantNormalizationArgs) {
+    super(args);
+    this.axis = args.axis;
+    this.mean = args.mean;
+    this.variance = args.variance;
+  }
+
+  /** A statistic shaped to broadcast over a batch: the kept axes' sizes, 1 elsewhere (as Keras reshapes it). */
+  private broadcast(value: number | unknown[], shape: number[]): tf.Tensor {
+    if (typeof value === 'number') return tf.scalar(value);
+    const target = shape.slice(1).map((d, i) => (this.axis.includes(i + 1) ? d : 1));
+    return tf.reshape(tf.tensor(value as number[]), target);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const mean = this.broadcast(this.mean, x.shape);
+      const std = tf.maximum(tf.sqrt(this.broadcast(this.variance, x.shape)), 1e-7);
+      return tf.div(tf.sub(x, mean), std);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), axis: this.axis, mean: this.mean as number, variance: this.variance as number };
+  }
+}
+
 tf.serialization.registerClass(SpatialDropout2D);
+tf.serialization.registerClass(ConstantNormalization);
 tf.serialization.registerClass(KerasReLU);

@@ -1,11 +1,55 @@
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { ModelSource, ServingPreprocessing, TrainedModel } from '../../domain/model.ts';
+import { toJson } from '../json.ts';
 import { NEWEST_FIRST, rowsAfter, type ListPosition } from './keyset.ts';
+
+/** A model version to register: its files and signature, and what it came from. */
+export interface NewModelVersion extends Omit<TrainedModel, 'preprocessing'> {
+  name: string;
+  /** Serving's preprocessing record (domain's ServingPreprocessing, or a richer one for imports). */
+  preprocessing?: ServingPreprocessing | Record<string, unknown>;
+  /** The run whose training registered it (one model per run). */
+  runId?: string;
+  source?: ModelSource;
+}
+
+/**
+ * Registers the next version of a name, inside the caller's transaction. The number comes from the
+ * name's counter, not from the highest version left: after `name@3` is deleted, the next model is 4,
+ * never a second 3 behind a client's pinned URL.
+ */
+export async function registerModelVersion(tx: Prisma.TransactionClient, model: NewModelVersion) {
+  const { lastVersion } = await tx.modelName.upsert({
+    where: { name: model.name },
+    create: { name: model.name, lastVersion: 1 },
+    update: { lastVersion: { increment: 1 } },
+  });
+  return tx.model.create({
+    data: {
+      id: randomUUID(),
+      name: model.name,
+      version: lastVersion,
+      runId: model.runId,
+      path: model.path,
+      signature: toJson(model.signature),
+      ...(model.labels ? { labels: model.labels } : {}),
+      ...(model.preprocessing ? { preprocessing: toJson(model.preprocessing) } : {}),
+      ...(model.source ? { source: toJson(model.source) } : {}),
+    },
+  });
+}
 
 const ALIAS_NAMES = { aliases: { select: { alias: true }, orderBy: { alias: 'asc' } } } as const;
 
 /** Queries and writes of registered models and their aliases: short methods, no business rules. */
 export function modelsRepository(prisma: PrismaClient) {
   return {
+    /** Registers the next version of `model.name` (see registerModelVersion). */
+    register(model: NewModelVersion) {
+      return prisma.$transaction((tx) => registerModelVersion(tx, model));
+    },
+
     findById(id: string) {
       return prisma.model.findUnique({ where: { id } });
     },

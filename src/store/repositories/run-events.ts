@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { TrainedModel } from '../../domain/model.ts';
 import { toJson } from '../json.ts';
+import { registerModelVersion } from './models.ts';
 import { isTerminal } from '../../domain/run-status.ts';
 import { RUN_EVENT_TYPES, type RunEvent, type StatusData } from '../../domain/run-event.ts';
 
@@ -156,28 +157,7 @@ async function startedAt(tx: Tx, runId: string): Promise<Date | null> {
   return (await tx.run.findUnique({ where: { id: runId }, select: { startedAt: true } }))?.startedAt ?? null;
 }
 
-/**
- * A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). The
- * number comes from the name's counter, not from the highest version left: after `name@3` is
- * deleted, the next model is 4, never a second 3 behind a client's pinned URL.
- */
+/** A succeeded run's model becomes the next version of its name (the run's name, or run-<id>). */
 async function registerModel(tx: Tx, run: { id: string; name: string | null }, model: TrainedModel): Promise<void> {
-  const name = run.name ?? `run-${run.id.slice(0, 8)}`;
-  const { lastVersion } = await tx.modelName.upsert({
-    where: { name },
-    create: { name, lastVersion: 1 },
-    update: { lastVersion: { increment: 1 } },
-  });
-  await tx.model.create({
-    data: {
-      id: randomUUID(),
-      name,
-      version: lastVersion,
-      runId: run.id,
-      path: model.path,
-      signature: toJson(model.signature),
-      ...(model.labels ? { labels: model.labels } : {}),
-      ...(model.preprocessing ? { preprocessing: model.preprocessing } : {}),
-    },
-  });
+  await registerModelVersion(tx, { ...model, name: run.name ?? `run-${run.id.slice(0, 8)}`, runId: run.id });
 }

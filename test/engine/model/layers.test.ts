@@ -44,6 +44,7 @@ const imageSpec = {
   layers: [
     { type: 'InputLayer', shape: [9, 9, 3] },
     { type: 'Rescaling', scale: 1 / 127.5, offset: -1 },
+    { type: 'Normalization', axis: -1, mean: [0.1, 0.2, 0.3], variance: [1, 4, 9] },
     {
       type: 'ZeroPadding2D',
       padding: [
@@ -164,6 +165,45 @@ test('every supported layer type is exercised by the tests above', () => {
   assert.ok(covered.has('InputLayer'));
   const missing = LAYER_TYPES.filter((t) => !covered.has(t));
   assert.deepEqual(missing, []);
+});
+
+test('Normalization with given statistics computes (x - mean) / sqrt(variance), per axis as Keras broadcasts them', () => {
+  const spec = {
+    type: 'sequential',
+    layers: [
+      {
+        type: 'Normalization',
+        axis: [1, 2],
+        mean: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        variance: [
+          [1, 4, 9],
+          [16, 25, 36],
+        ],
+        input_shape: [2, 3],
+      },
+    ],
+  };
+  const model = buildModel(spec, { seed: 1 });
+  const x = tf.tensor([
+    [
+      [1, 4, 9],
+      [8, 15, 24],
+    ],
+  ]);
+  const y = model.predict(x) as tf.Tensor;
+  assert.deepEqual(Array.from(y.dataSync()), [0, 1, 2, 1, 2, 3]);
+  tf.dispose([x, y]);
+  model.dispose();
+  const refused = validateModelSpec({
+    type: 'sequential',
+    layers: [{ type: 'Normalization', mean: [1, 2], variance: [1, 1], input_shape: [4, 3] }],
+  });
+  assert.ok(!refused.ok);
+  assert.match(refused.errors[0]!.message, /mean has 2 values but the input \[4, 3\] needs 3 over axis -1/);
+  assert.equal(refused.errors[0]!.path, 'model.layers[0].mean');
 });
 
 test('GRU with reset_after (the Keras default) computes what Keras computes', () => {

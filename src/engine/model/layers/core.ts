@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Args } from '../args.ts';
-import { KerasReLU, SpatialDropout2D } from '../custom-layers.ts';
+import { constantShape } from '../args.ts';
+import { ConstantNormalization, KerasReLU, SpatialDropout2D } from '../custom-layers.ts';
 import {
   COMMON_ARGS,
   DATA_FORMAT_ARG,
@@ -13,6 +14,7 @@ import {
 } from '../layer-def.ts';
 import { layerRuleError } from '../spec-error.ts';
 import type { Shape } from '../types.ts';
+import { resolveAxes } from './axis.ts';
 
 const same = (inputs: Shape[]): Shape => inputs[0];
 const none = () => [];
@@ -201,4 +203,45 @@ export const Rescaling: LayerDef = {
   outputShape: same,
   weights: none,
   create: (args, ctx) => tf.layers.rescaling({ ...base(ctx, args), scale: args.scale, offset: args.offset }),
+};
+
+/** Keras' Normalization given its statistics (a model's input standardization); adapting to data is not supported. */
+export const Normalization: LayerDef = {
+  type: 'Normalization',
+  arity: 'one',
+  rank: { min: 1 },
+  args: {
+    ...COMMON_ARGS,
+    axis: { rule: { kind: 'axis' }, default: -1 },
+    mean: { rule: { kind: 'tensor' }, required: true },
+    variance: { rule: { kind: 'tensor' }, required: true },
+    invert: { rule: { kind: 'only', only: false, why: 'the inverse normalization is not supported' }, default: false },
+  },
+  outputShape: ([input], args) => {
+    const axes = resolveAxes(args.axis, input);
+    const kept = input.filter((_, i) => axes.includes(i + 1)) as (number | null)[];
+    for (const [key, value] of [
+      ['mean', args.mean],
+      ['variance', args.variance],
+    ] as const) {
+      const shape = constantShape(value)!;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const want = kept.reduce<number>((a, b) => a * (b ?? 1), 1);
+      if (shape.length > 0 && (kept.includes(null) || size !== want)) {
+        throw layerRuleError(
+          `${key} has ${size} values but the input ${showShape(input)} needs ${want} over axis ${JSON.stringify(args.axis)}`,
+          key,
+        );
+      }
+    }
+    return input;
+  },
+  weights: none,
+  create: (args, ctx) =>
+    new ConstantNormalization({
+      ...base(ctx, args),
+      axis: resolveAxes(args.axis, ctx.inputShapes[0]!),
+      mean: args.mean,
+      variance: args.variance,
+    }),
 };
