@@ -29,6 +29,7 @@ import runsRoutes from './routes/runs/index.ts';
 import modelsRoutes from './routes/models/index.ts';
 import modelAliasRoutes from './routes/models/aliases.ts';
 import modelDownloadRoutes from './routes/models/download.ts';
+import modelImportRoutes from './routes/models/import.ts';
 import servingPlugin from './plugins/app/serving.ts';
 import repositoriesPlugin from './plugins/app/repositories.ts';
 import modelsPlugin from './plugins/app/models.ts';
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(modelsRoutes);
   await app.register(modelAliasRoutes);
   await app.register(modelDownloadRoutes);
+  await app.register(modelImportRoutes);
   await app.register(predictRoutes);
   await app.register(tfServingRoutes);
   await app.register(datasetsRoutes);

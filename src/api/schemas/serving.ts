@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { ModelSource } from '../../domain/model.ts';
 import type { OutputPrediction } from '../../serving/format-predictions.ts';
 import type { Preprocessing } from '../../serving/types.ts';
 import { JsonOf, Nullable } from './common.ts';
@@ -55,6 +56,8 @@ export const ModelDetail = Type.Composite([
   ModelView,
   Type.Object({
     preprocessing: Nullable(JsonOf<Preprocessing>()),
+    /** Where the version came from when no run's training registered it (an import, a checkpoint). */
+    source: Nullable(JsonOf<ModelSource>()),
     aliases: Type.Array(Type.String()),
     serving: Type.Union([Type.Literal('ready'), Type.Literal('loading'), Type.Literal('unloaded')], {
       description: 'Whether the model is in memory for serving',

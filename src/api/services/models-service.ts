@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
-import { packArtifacts } from '../../artifacts/pack-artifacts.ts';
+import { artifactIOHandler } from '../../engine/io/artifact-io-handler.ts';
+import { exportModel, importModel, type ExportFormat, type ModelFile } from '../../engine/model-files/index.ts';
+import { modelSignature } from '../../engine/model-signature.ts';
+import { packFiles } from '../../lib/tar/pack-files.ts';
 import { KilnError } from '../../domain/errors.ts';
-import type { ModelSignature } from '../../domain/model.ts';
+import type { ModelSignature, ModelSource } from '../../domain/model.ts';
 import type { Logs } from '../../domain/run-event.ts';
 import type { Preprocessing } from '../../serving/types.ts';
 import type { ModelRow, ModelsRepository } from '../../store/repositories/models.ts';
@@ -19,6 +24,20 @@ export interface ModelsServiceDeps {
   repo: ModelsRepository;
   artifacts: ArtifactStore;
   serving: ServingService;
+  /** KILN_MAX_PARAMS: the largest model an import may build. */
+  maxParams: number;
+}
+
+/** What POST /models registers: the files and the fields that describe them. */
+export interface ModelImport {
+  name: string;
+  files: ModelFile[];
+  /** Class names of a classifier's outputs. */
+  labels?: string[];
+  /** Applied at predict time, as a run's dataset preprocessing is. */
+  preprocessing?: Preprocessing;
+  /** The model a weights-only file belongs to (a Kiln spec or Keras JSON). */
+  description?: unknown;
 }
 
 /** Which version of a name: a number, an alias, or (neither) the latest. */
@@ -30,7 +49,7 @@ const aliasNames = (m: { aliases: { alias: string }[] }) => m.aliases.map((a) =>
  * The model registry as the api drives it: references resolved to versions (src/serving/model-refs.ts
  * explains them), listing, aliases, downloads and deletes.
  */
-export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
+export function modelsService({ repo, artifacts, serving, maxParams }: ModelsServiceDeps) {
   /** A version of a name: by number, by alias, or the latest when neither is given. */
   async function findVersion(name: string, which: VersionChoice): Promise<ModelRow | null> {
     let version = which.version;
@@ -95,6 +114,7 @@ export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
         signature: model.signature as unknown as ModelSignature,
         labels: (model.labels as string[] | null) ?? null,
         preprocessing: (model.preprocessing as Preprocessing | null) ?? null,
+        source: (model.source as ModelSource | null) ?? null,
         aliases: aliasNames(model),
         serving: serving.state(model.id) ?? ('unloaded' as const),
         createdAt: model.createdAt.toISOString(),
@@ -103,12 +123,47 @@ export function modelsService({ repo, artifacts, serving }: ModelsServiceDeps) {
       };
     },
 
-    /** The model's files (TensorFlow.js layers format) as a tar stream, in a folder `<name>-v<version>`. */
-    async download(ref: string) {
-      const model = await resolve(ref);
-      const folder = `${model.name}-v${model.version}`;
-      const { stream } = await packArtifacts(artifacts, model.path, folder);
-      return { folder, stream };
+    /**
+     * The model as files another tool reads (engine/model-files/export.ts), its preprocessing built in
+     * as layers: one `.keras` or `.h5` file, or TensorFlow.js' files as a tar in a folder `<name>-v<n>`.
+     */
+    async download(ref: string, format: ExportFormat) {
+      const record = await resolve(ref);
+      const baseName = `${record.name}-v${record.version}`;
+      const model = await tf.loadLayersModel(artifactIOHandler(artifacts, record.path));
+      try {
+        const files = await exportModel(model, format, { baseName, preprocessing: record.preprocessing });
+        if (format !== 'tfjs') return { fileName: files[0]!.name, body: Buffer.from(files[0]!.data) };
+        return { fileName: `${baseName}.tar`, body: packFiles(files, baseName) };
+      } finally {
+        model.dispose();
+      }
+    },
+
+    /**
+     * Registers a model built from uploaded files as the next version of `name` (a 201 answers it as
+     * GET /models/:id does). Nothing is stored when the files are refused.
+     */
+    async importFiles(upload: ModelImport) {
+      const { model, source } = await importModel(upload.files, { description: upload.description, maxParams });
+      const path = `models/${randomUUID()}`;
+      try {
+        await model.save(artifactIOHandler(artifacts, path));
+        const row = await repo.register({
+          name: upload.name,
+          path,
+          signature: modelSignature(model),
+          labels: upload.labels,
+          preprocessing: upload.preprocessing,
+          source,
+        });
+        return this.get(row.id);
+      } catch (error) {
+        await artifacts.deletePrefix(path);
+        throw error;
+      } finally {
+        model.dispose();
+      }
     },
 
     async setAlias(name: string, alias: string, version: number) {

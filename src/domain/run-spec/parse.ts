@@ -4,7 +4,7 @@ import { normalizeRunSpec } from './normalize.ts';
 import { RunSpecSchema, type RunSpec } from './schema.ts';
 
 /** `/fit/epochs` → `fit.epochs`, `/layers/2/units` → `layers[2].units`. */
-function pointerToPath(pointer: string): string {
+export function pointerToPath(pointer: string): string {
   const segments = pointer
     .split('/')
     .filter(Boolean)

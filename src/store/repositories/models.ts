@@ -7,8 +7,8 @@ import { NEWEST_FIRST, rowsAfter, type ListPosition } from './keyset.ts';
 /** A model version to register: its files and signature, and what it came from. */
 export interface NewModelVersion extends Omit<TrainedModel, 'preprocessing'> {
   name: string;
-  /** Serving's preprocessing record (domain's ServingPreprocessing, or a richer one for imports). */
-  preprocessing?: ServingPreprocessing | Record<string, unknown>;
+  /** Serving's preprocessing record (domain's ServingPreprocessing, or serving's richer one for imports). */
+  preprocessing?: ServingPreprocessing | object;
   /** The run whose training registered it (one model per run). */
   runId?: string;
   source?: ModelSource;

@@ -10,7 +10,15 @@ declare module 'fastify' {
 /** The model registry service used by the /models and TensorFlow Serving routes. */
 export default fp(
   async (app) => {
-    app.decorate('models', modelsService({ repo: app.repos.models, artifacts: app.artifacts, serving: app.serving }));
+    app.decorate(
+      'models',
+      modelsService({
+        repo: app.repos.models,
+        artifacts: app.artifacts,
+        serving: app.serving,
+        maxParams: app.config.KILN_MAX_PARAMS,
+      }),
+    );
   },
   { name: 'models', dependencies: ['repositories', 'artifacts', 'serving'] },
 );
