@@ -23,6 +23,8 @@ import { LatestCheckpointCallback } from './callbacks/latest-checkpoint.ts';
 import { userCallbacks } from './callbacks/index.ts';
 import { evaluateModel } from './training/evaluate.ts';
 import { modelSignature } from './model-signature.ts';
+import type { TransferModelSpec } from './model/types.ts';
+import { loadBaseWeights } from './training/base-weights.ts';
 
 export interface TrainingJob {
   runId: string;
@@ -52,8 +54,8 @@ export interface TrainingEnvironment {
 export type TrainingOutcome =
   | {
       status: 'succeeded';
-      /** Where the model is, its signature, and what serving needs to treat raw inputs as training did. */
-      model: TrainedModel;
+      /** Where the model is, its signature, and what serving needs to treat raw inputs as training did (none after an evaluation only). */
+      model?: TrainedModel;
       epochs: number;
       stoppedEarly: boolean;
     }
@@ -98,7 +100,24 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       inputShape: model.inputs[0]!.shape.slice(1) as number[],
       outputUnits: model.outputs[0]!.shape.at(-1) as number,
     };
+    if (spec.model.type === 'transfer') {
+      const base = (spec.model as TransferModelSpec).resolved!;
+      const copied = await loadBaseWeights(model, env.artifacts, base.path);
+      env.emit({
+        type: 'log',
+        data: { level: 'info', message: `started from ${copied} layer(s) of model ${base.modelId}` },
+      });
+    }
     data = openRunData(spec, job.data, io, heads);
+    if (spec.fit.epochs === 0) {
+      // Evaluation only (Keras' model.evaluate): nothing trains, so no model is registered.
+      if (data.test)
+        env.emit({
+          type: 'evaluation',
+          data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) },
+        });
+      return { status: 'succeeded', epochs: 0, stoppedEarly: false };
+    }
     optimizer = createOptimizer(spec.compile.optimizer);
 
     const checkpoints = new CheckpointStore(env.artifacts, prefix);

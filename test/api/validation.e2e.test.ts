@@ -10,7 +10,12 @@ describe('bad input answers 400 naming the field, and nothing is stored or queue
 
   const cases: Array<[string, (spec: any) => unknown, string, RegExp]> = [
     ['missing compile', (s) => ({ ...s, compile: undefined }), 'compile', /required/],
-    ['epochs below 1', (s) => ({ ...s, fit: { ...s.fit, epochs: 0 } }), 'fit.epochs', />= 1/],
+    [
+      'negative epochs (0 is an evaluation only)',
+      (s) => ({ ...s, fit: { ...s.fit, epochs: -1 } }),
+      'fit.epochs',
+      />= 0/,
+    ],
     ['a misspelled fit field', (s) => ({ ...s, fit: { ...s.fit, epocs: 2 } }), 'fit.epocs', /not a known field/],
     [
       'an unknown loss',

@@ -79,7 +79,8 @@ export const CompileSpec = Type.Object(
 
 export const FitSpec = Type.Object(
   {
-    epochs: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+    /** 0: no training, only the evaluation (Keras' model.evaluate), e.g. of a registered model as a transfer base. */
+    epochs: Type.Integer({ minimum: 0, maximum: 100_000, default: 1 }),
     batchSize: Type.Integer({ minimum: 1, maximum: 65_536, default: 32 }),
     validationSplit: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0 }),
     shuffle: Type.Boolean({ default: true }),
@@ -219,11 +220,17 @@ export const CallbacksSpec = Type.Object(
 
 export const ModelSpec = Type.Object(
   {
-    type: Type.Union([Type.Literal('sequential'), Type.Literal('functional'), Type.Literal('keras')]),
+    type: Type.Union([
+      Type.Literal('sequential'),
+      Type.Literal('functional'),
+      Type.Literal('keras'),
+      Type.Literal('transfer'),
+    ]),
   },
   {
     additionalProperties: true,
-    description: 'A Sequential, Functional or Keras to_json() model (see src/engine/model/README.md).',
+    description:
+      'A Sequential, Functional or Keras to_json() model, or a transfer from a registered model (see src/engine/model/README.md).',
   },
 );
 

@@ -3,6 +3,7 @@ import type { GraphNode, ModelGraph, ParseResult } from './graph.ts';
 import { isObject } from './graph.ts';
 import { showShape, type WeightSpec } from './layer-def.ts';
 import { parseKeras } from './parse-keras.ts';
+import { parseTransfer } from './parse-transfer.ts';
 import { parseNativeFunctional, parseNativeSequential } from './parse-native.ts';
 import { resolveLayer, type Resolved } from './resolve-layer.ts';
 import { joinPath, layerLabel, layerRuleArg } from './spec-error.ts';
@@ -43,12 +44,14 @@ function parseSpec(spec: unknown): ParseResult {
       return parseNativeFunctional(spec);
     case 'keras':
       return parseKeras(spec);
+    case 'transfer':
+      return parseTransfer(spec);
     default:
       return {
         issues: [
           {
             path: 'model.type',
-            message: `type must be "sequential", "functional" or "keras", got ${JSON.stringify(spec.type)}`,
+            message: `type must be "sequential", "functional", "keras" or "transfer", got ${JSON.stringify(spec.type)}`,
           },
         ],
       };

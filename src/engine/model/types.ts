@@ -50,7 +50,26 @@ export interface KerasModelSpec {
   config: Record<string, unknown>;
 }
 
-export type ModelSpec = SequentialModelSpec | FunctionalModelSpec | KerasModelSpec;
+/**
+ * Transfer learning or fine-tuning from a registered model: its layers (up to `upTo`), frozen or not,
+ * with new layers on top. `resolved` is filled by the api: the base's Keras config and where its
+ * weights are.
+ */
+export interface TransferModelSpec {
+  type: 'transfer';
+  /** A model reference: <id>, <name>, <name>@<version> or <name>@<alias>. */
+  base: string;
+  upTo?: string;
+  /** false freezes every base layer (Keras' base.trainable = False); default true. */
+  trainable?: boolean;
+  freeze?: string[];
+  unfreeze?: string[];
+  layers?: Array<Record<string, unknown>>;
+  name?: string;
+  resolved?: { modelId: string; path: string; config: Record<string, unknown> };
+}
+
+export type ModelSpec = SequentialModelSpec | FunctionalModelSpec | KerasModelSpec | TransferModelSpec;
 
 /** One problem found in a spec: `path` is a JSON path into the run spec, e.g. `model.layers[3].kernelSize`. */
 export type { Issue };

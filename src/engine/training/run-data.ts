@@ -51,6 +51,11 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
   } catch (error) {
     throw KilnError.invalidSpec(`dataset: ${(error as Error).message}`, 'dataset');
   }
+  if (spec.fit.epochs === 0) {
+    // Evaluation only: every row is evaluated; none trains.
+    const all = tensorDataSource(whole);
+    return { train: all, test: all, dispose: async () => all.dispose() };
+  }
   const testSplit = (spec.dataset as { testSplit?: number }).testSplit ?? 0;
   const { rest, test } = splitTest(whole, testSplit);
   const { train, validation } = splitValidation(rest, spec.fit.validationSplit);
@@ -100,18 +105,23 @@ function streamedData(
   const rows = Math.min(trainSplit.x.shape[0]!, ref.limit ?? Infinity);
   // The dataset's own test split is the test set; else the last testSplit of its rows, counted as
   // Keras counts validation_split (splits.ts: the same counts as inline data and the api's check).
-  const heldOutTest = parsed.splits.train && parsed.splits.test ? 0 : heldOutRows(rows, ref.testSplit);
-  const trainRows = rows - heldOutTest;
-  const valRows = heldOutRows(trainRows, ref.validationSplit ?? spec.fit.validationSplit);
+  // Evaluation only (epochs 0) evaluates on the whole dataset when it has no test split of its own.
+  const evaluateOnly = spec.fit.epochs === 0;
+  const heldOutTest =
+    parsed.splits.train && parsed.splits.test ? 0 : evaluateOnly ? rows : heldOutRows(rows, ref.testSplit);
+  const trainRows = evaluateOnly ? rows : rows - heldOutTest;
+  const valRows = evaluateOnly ? 0 : heldOutRows(trainRows, ref.validationSplit ?? spec.fit.validationSplit);
   const store = (split: OpenedSplit, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
   const train = store(trainSplit, range(0, trainRows - valRows));
   const validation = valRows > 0 ? store(trainSplit, range(trainRows - valRows, trainRows)) : undefined;
   const test =
     parsed.splits.train && parsed.splits.test
       ? store(parsed.splits.test, range(0, parsed.splits.test.x.shape[0]!))
-      : heldOutTest > 0
-        ? store(trainSplit, range(trainRows, rows))
-        : undefined;
+      : evaluateOnly
+        ? store(trainSplit, range(0, rows))
+        : heldOutTest > 0
+          ? store(trainSplit, range(trainRows, rows))
+          : undefined;
 
   const expected = model.inputShape.reduce((a, b) => a * b, 1);
   if (train.featureSize !== expected) {
