@@ -80,6 +80,8 @@ export const ConfigSchema = Type.Object({
    * averaged every step); the native backend spreads over the cores itself. Set it to the cores per job.
    */
   KILN_TRAINING_THREADS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /** Worker: how long one ingestion may take before it is stopped and its dataset fails (it is not retried). */
+  KILN_INGEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */
   KILN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
 });
