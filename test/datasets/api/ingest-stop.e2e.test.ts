@@ -42,6 +42,17 @@ function stallingServer() {
   };
 }
 
+/** A stalling server for the tests of the enclosing describe block; `url(path)` is a URL of it. */
+function useStallingServer() {
+  const source = stallingServer();
+  let base = '';
+  before(async () => {
+    base = await source.start();
+  });
+  after(() => source.stop());
+  return { source, url: (path: string) => `${base}${path}` };
+}
+
 /** Nothing of the dataset is left: no row, no job, no arrays, no uploads. */
 async function assertGone(stack: Stack, id: string) {
   await waitFor(
@@ -61,16 +72,11 @@ const files = [
 ];
 
 describe('DELETE /datasets/:id cancels its ingestion', () => {
-  const source = stallingServer();
-  let base = '';
-  before(async () => {
-    base = await source.start();
-  });
-  after(() => source.stop());
+  const { source, url } = useStallingServer();
   const stack = useStack({ env: { KILN_ALLOW_PRIVATE_URLS: 'true' } });
 
   test('a running ingestion is stopped (202), then the dataset is removed whole', async () => {
-    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stalls', url: `${base}/running.npz` });
+    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stalls', url: url('/running.npz') });
     assert.equal(created.status, 201);
     const download = await source.arrival('/running.npz');
     const closed = once(download.socket, 'close');
@@ -97,7 +103,7 @@ describe('DELETE /datasets/:id cancels its ingestion', () => {
 
   test('a queued ingestion is removed with its dataset at once (204)', async () => {
     // The worker ingests one dataset at a time: while it is busy with this one, the upload waits.
-    const busy = await request(stack.api.url, 'POST', '/datasets', { name: 'busy', url: `${base}/busy.npz` });
+    const busy = await request(stack.api.url, 'POST', '/datasets', { name: 'busy', url: url('/busy.npz') });
     await source.arrival('/busy.npz');
     const queued = await uploadDataset(stack.api.url, files, { name: 'queued' });
     assert.equal(queued.status, 201);
@@ -121,18 +127,13 @@ describe('DELETE /datasets/:id cancels its ingestion', () => {
 });
 
 describe('KILN_INGEST_TIMEOUT_SECONDS', () => {
-  const source = stallingServer();
-  let base = '';
-  before(async () => {
-    base = await source.start();
-  });
-  after(() => source.stop());
+  const { source, url } = useStallingServer();
   const LIMIT = 6;
   const stack = useStack({ env: { KILN_ALLOW_PRIVATE_URLS: 'true', KILN_INGEST_TIMEOUT_SECONDS: String(LIMIT) } });
   const limitError = new RegExp(`KILN_INGEST_TIMEOUT_SECONDS \\(${LIMIT} s\\)`);
 
   test('an ingestion past the limit fails with an error naming the limit and the setting, and is not retried', async () => {
-    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'slow', url: `${base}/slow.npz` });
+    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'slow', url: url('/slow.npz') });
     const dataset = await waitForDataset(stack.api.url, created.body.id, 60_000);
     assert.equal(dataset.status, 'failed');
     assert.match(dataset.error, limitError);
@@ -144,7 +145,7 @@ describe('KILN_INGEST_TIMEOUT_SECONDS', () => {
   });
 
   test('an ingestion stuck past the limit is killed, fails with the same error, and is not run again', async () => {
-    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stuck', url: `${base}/stuck.npz` });
+    const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stuck', url: url('/stuck.npz') });
     await source.arrival('/stuck.npz');
     // The ingestion's own process, as it reported itself to its worker; stopped, it can no longer hear "stop".
     const { pid } = (await stack.api.app.datasetQueue.getJob(created.body.id))!.progress as { pid: number };
