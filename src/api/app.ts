@@ -13,6 +13,7 @@ import metricsRoutes from './routes/metrics/index.ts';
 import swaggerPlugin from './plugins/infra/swagger.ts';
 import redisPlugin from './plugins/infra/redis.ts';
 import databasePlugin from './plugins/infra/database.ts';
+import idempotencyPlugin from './plugins/infra/idempotency.ts';
 import artifactsPlugin from './plugins/infra/artifacts.ts';
 import queuePlugin from './plugins/infra/queue.ts';
 import runsPlugin from './plugins/app/runs.ts';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(dashboardPlugin); // before every other route: it must know their paths to never shadow them
   await app.register(swaggerPlugin);
   await app.register(databasePlugin);
+  await app.register(idempotencyPlugin);
   await app.register(redisPlugin);
   await app.register(artifactsPlugin);
   await app.register(queuePlugin);

@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
   KILN_MAX_DATASET_FILES: Type.Integer({ minimum: 1, default: 200_000 }),
   /** Allow dataset URLs that resolve to loopback or private addresses (off: they are refused). */
   KILN_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false }),
+  /** How long the api remembers an Idempotency-Key of POST /runs and POST /datasets, and the answer it gave. */
+  KILN_IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86_400 }),
   /** WebSocket ping interval; a peer that misses two pings is dropped. */
   KILN_WS_PING_MS: Type.Integer({ minimum: 100, default: 15_000 }),
   /** Unsent bytes a slow watcher may accumulate before its socket is closed (1013); batch events are dropped from 1/8 of it. */
@@ -80,6 +82,8 @@ export const ConfigSchema = Type.Object({
    * averaged every step); the native backend spreads over the cores itself. Set it to the cores per job.
    */
   KILN_TRAINING_THREADS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /** Worker: how long one ingestion may take before it is stopped and its dataset fails (it is not retried). */
+  KILN_INGEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */
   KILN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
 });

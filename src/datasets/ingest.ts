@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { KilnError } from '../domain/errors.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { IngestRequest, IngestResult } from '../domain/ingestion.ts';
@@ -15,10 +16,55 @@ export const uploadPrefix = (id: string) => `uploads/${id}`;
 /** A dataset that cannot be ingested as given (too large, a failed download, a wrong checksum); the message is shown to the user. */
 const ingestError = (message: string) => new KilnError('ingest_refused', message);
 
-async function download(payload: IngestRequest, source: { url: string }): Promise<DatasetFile> {
+/** Settles as `work` does, or rejects with the signal's reason as soon as it is aborted. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/**
+ * The artifact store as an ingestion uses it: every read and write first checks the signal, and a stream
+ * being written is destroyed when it aborts, so an ingestion stops at its next step. A write under way
+ * is not cut short otherwise: it ends before the ingestion's clean-up starts, leaving nothing behind.
+ */
+function abortable(store: ArtifactStore, signal: AbortSignal | undefined): ArtifactStore {
+  if (!signal) return store;
+  const checked =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      signal.throwIfAborted();
+      return method.apply(store, args);
+    };
+  return {
+    put: checked(store.put),
+    putStream: checked((key: string, stream: Readable) => store.putStream(key, addAbortSignal(signal, stream))),
+    get: checked(store.get),
+    getStream: checked(store.getStream),
+    exists: checked(store.exists),
+    size: checked(store.size),
+    list: checked(store.list),
+    // Clean-up is never stopped.
+    deletePrefix: (prefix) => store.deletePrefix(prefix),
+  };
+}
+
+async function download(payload: IngestRequest, source: { url: string }, signal?: AbortSignal): Promise<DatasetFile> {
   // The guard checks every redirect hop and the address each connection actually uses (not a DNS answer
   // looked up beforehand, which a rebinding DNS server could change before the connection is made).
-  const { url, response } = await openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
+  const opening = openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
+  const { url, response } = await unlessAborted(opening, signal).catch((error: unknown) => {
+    // Stopped while connecting: a response that still comes is closed unread.
+    void opening.then(
+      ({ response: late }) => late.destroy(),
+      () => undefined,
+    );
+    throw error;
+  });
   const limit = payload.limits.maxDownloadBytes;
   const tooLarge = () => ingestError(`${source.url} is larger than the ${limit / 1024 / 1024} MB upload limit`);
   const status = response.statusCode ?? 0;
@@ -32,6 +78,8 @@ async function download(payload: IngestRequest, source: { url: string }): Promis
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  // A slow body (a trickling server) is cut off when the ingestion is stopped.
+  if (signal) addAbortSignal(signal, response);
   for await (const chunk of response as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
     if (size > limit) {
@@ -59,19 +107,27 @@ function downloadName(requested: URL, final: URL): string {
 /**
  * Reads a dataset's files (uploads or a URL), checks its checksum, parses and validates it, and stores
  * its arrays under datasets/<id>. On any failure nothing stays behind: neither arrays nor uploads.
+ * `signal` stops it (the worker's time limit, a deleted dataset): it rejects with the signal's reason at
+ * its next read, write or chunk of download.
  */
-export async function ingestDataset(payload: IngestRequest, store: ArtifactStore): Promise<IngestResult> {
+export async function ingestDataset(
+  payload: IngestRequest,
+  store: ArtifactStore,
+  signal?: AbortSignal,
+): Promise<IngestResult> {
   const prefix = datasetPrefix(payload.datasetId);
+  const io = abortable(store, signal);
   try {
     const files: DatasetFile[] =
       payload.source.kind === 'uploads'
         ? await Promise.all(
             payload.source.keys.map(async (key) => ({
               name: key.split('/').pop()!,
-              data: new Uint8Array(await store.get(key)),
+              data: new Uint8Array(await io.get(key)),
             })),
           )
-        : [await download(payload, payload.source)];
+        : [await download(payload, payload.source, signal)];
+    signal?.throwIfAborted();
     files.sort((a, b) => a.name.localeCompare(b.name));
     const hash = createHash('sha256');
     for (const file of files) hash.update(file.data);
@@ -83,7 +139,7 @@ export async function ingestDataset(payload: IngestRequest, store: ArtifactStore
     const options = payload.options as ParseDatasetOptions;
     // Image ZIPs decode while their arrays are written: a large set is never whole in memory.
     const parsed = parseDatasetLazily(files, { ...options, limits, imageZip: { ...options.imageZip, ...limits } });
-    const meta = await writeStoredDataset(store, prefix, parsed);
+    const meta = await writeStoredDataset(io, prefix, parsed);
     return {
       format: parsed.format,
       sha256,

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ResolvedDatasetSchema } from '../domain/dataset.ts';
 import type { StatusData } from '../domain/run-event.ts';
-import { IngestRequestSchema, type IngestRequest } from '../domain/ingestion.ts';
+import { IngestRequestSchema } from '../domain/ingestion.ts';
 import { RunSpecSchema } from '../domain/run-spec/schema.ts';
 
 /**
@@ -50,13 +50,23 @@ export function parseTrainJobPayload(data: unknown): TrainJobPayload {
  */
 export type TrainJobResult = Extract<StatusData, { status: 'succeeded' | 'canceled' | 'failed' }>;
 
-/** Messages on the control channel, api → workers. */
-export type ControlMessage = { type: 'cancel'; runId: string };
+/** Messages on the control channel, api → workers: cancel a run, stop the ingestion of a dataset being deleted. */
+export type ControlMessage = { type: 'cancel'; runId: string } | { type: 'cancel-ingest'; datasetId: string };
 
-/** An ingestion job's payload: the ingestion request itself. */
-export const IngestJobPayloadSchema = IngestRequestSchema;
+/** An ingestion job's payload: the ingestion request itself, and why it was stopped if its worker had to. */
+export const IngestJobPayloadSchema = Type.Composite([
+  IngestRequestSchema,
+  Type.Object({
+    /**
+     * Set by the worker before it kills an ingestion process that did not stop when asked (past
+     * KILN_INGEST_TIMEOUT_SECONDS, or its dataset deleted): the reason the dataset shows, and the
+     * answer of any further attempt, which fails at once.
+     */
+    stopped: Type.Optional(Type.String()),
+  }),
+]);
 
-export type IngestJobPayload = IngestRequest;
+export type IngestJobPayload = Static<typeof IngestJobPayloadSchema>;
 
 /** Parses an ingestion job's data. */
 export function parseIngestJobPayload(data: unknown): IngestJobPayload {

@@ -15,6 +15,7 @@ import type { ModelsRepository } from '../../store/repositories/models.ts';
 import type { RunEventsRepository } from '../../store/repositories/run-events.ts';
 import type { RunsRepository } from '../../store/repositories/runs.ts';
 import type { DatasetsService } from './datasets-service.ts';
+import type { RecordAnswer } from './idempotency-service.ts';
 import { cursor } from './page-cursor.ts';
 import { runListItem, runView } from './run-views.ts';
 
@@ -54,8 +55,11 @@ export function runsService({
   };
 
   return {
-    /** Validates a spec; on dryRun answers its summary, else stores the run and queues it. */
-    async create(spec: RunSpec, opts: { dryRun: boolean }) {
+    /**
+     * Validates a spec; on dryRun answers its summary, else stores the run and queues it. With `record`
+     * (a request that carries an Idempotency-Key) the run's row and the answer naming it commit together.
+     */
+    async create(spec: RunSpec, opts: { dryRun: boolean; record?: RecordAnswer }) {
       const dataset = isInline(spec.dataset) ? undefined : await datasets.resolveForRun(spec.dataset.id);
       const checked = validateRunSpec(spec, { maxParams, dataset: dataset?.info });
       if (!checked.ok) throw KilnError.invalid(checked.errors, 'invalid_spec');
@@ -66,7 +70,7 @@ export function runsService({
       const datasetSha256 = isInline(spec.dataset)
         ? createHash('sha256').update(JSON.stringify(spec.dataset.inline)).digest('hex')
         : dataset?.sha256;
-      const run = await repo.create({
+      const data = {
         id,
         name: spec.name,
         spec,
@@ -74,20 +78,34 @@ export function runsService({
         datasetSha256,
         datasetId: isInline(spec.dataset) ? undefined : spec.dataset.id,
         compiledMetrics: spec.compile.metrics as object | undefined,
+      };
+      const created = (row: { createdAt: Date }) => ({
+        id,
+        status: 'queued' as const,
+        createdAt: row.createdAt.toISOString(),
       });
+      const run = opts.record
+        ? await opts.record(
+            (writers) => writers.runs.create(data),
+            (row) => ({ status: 201, body: created(row) }),
+          )
+        : await repo.create(data);
       try {
+        // `queued` is published before the job exists, so that it comes before anything a worker reports,
+        // and queueing is the last step: once the job is queued, nothing can fail and undo the answer.
+        await emit(id, { type: 'status', data: { status: 'queued' } });
         await queue.add(
           JOBS.train,
           { runId: id, spec, dataset: dataset?.resolved },
           { jobId: id, priority: bullPriority(spec.priority) },
         );
       } catch (error) {
-        // Nothing half-made: a run that could not be queued is not kept.
+        // Nothing half-made: a run that could not be queued is not kept (nor the answer naming it).
         await repo.delete(id).catch(() => undefined);
+        await publisher.forget(id).catch(() => undefined);
         throw error;
       }
-      await emit(id, { type: 'status', data: { status: 'queued' } });
-      return { dryRun: false as const, run: { id, status: 'queued' as const, createdAt: run.createdAt.toISOString() } };
+      return { dryRun: false as const, run: created(run) };
     },
 
     async get(id: string) {

@@ -12,11 +12,20 @@ export function datasetsRepository(prisma: PrismaClient) {
     list() {
       return prisma.dataset.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
-    listIngesting(olderThan: Date) {
+    /** Datasets whose ingestion has not been settled: still `ingesting`, or `deleting` until it has stopped. */
+    listUnsettled(olderThan: Date) {
       return prisma.dataset.findMany({
-        where: { status: 'ingesting', createdAt: { lt: olderThan } },
+        where: { status: { in: ['ingesting', 'deleting'] }, createdAt: { lt: olderThan } },
         select: { id: true },
       });
+    },
+    /** Marks a dataset being ingested for deletion; false if its ingestion ended first. */
+    async markDeleting(id: string): Promise<boolean> {
+      const { count } = await prisma.dataset.updateMany({
+        where: { id, status: 'ingesting' },
+        data: { status: 'deleting' },
+      });
+      return count === 1;
     },
     /** Records the end of an ingestion, once: a dataset that already ended is left as it is. */
     finish(
@@ -38,8 +47,9 @@ export function datasetsRepository(prisma: PrismaClient) {
     countActiveRuns(id: string) {
       return prisma.run.count({ where: { datasetId: id, status: { in: ['queued', 'running'] } } });
     },
+    /** Removes a dataset's row; removing one already gone is not an error (a deletion finished twice). */
     delete(id: string) {
-      return prisma.dataset.delete({ where: { id } });
+      return prisma.dataset.deleteMany({ where: { id } });
     },
   };
 }

@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import { Queue, QueueEvents } from 'bullmq';
 import { QUEUES, type IngestJobPayload } from '../../../queue/contracts.ts';
-import type { IngestResult } from '../../../domain/ingestion.ts';
 import { datasetsService, type DatasetsService } from '../../services/datasets-service.ts';
 
 declare module 'fastify' {
@@ -13,8 +12,9 @@ declare module 'fastify' {
 
 /**
  * The dataset registry: the ingestion queue, the service, and the reconciler that records each
- * ingestion's outcome — from the queue's events as they happen, and by a sweep of datasets still
- * `ingesting` for any outcome the api missed while it was down.
+ * ingestion's outcome (or finishes the deletion of a dataset whose ingestion was stopped) — from the
+ * queue's events as they happen, and by a sweep of datasets still `ingesting` or `deleting` for any
+ * outcome the api missed while it was down.
  */
 export default fp(
   async (app) => {
@@ -39,33 +39,20 @@ export default fp(
         maxDownloadBytes: app.config.KILN_MAX_UPLOAD_MB * 1024 * 1024,
         allowPrivateUrls: app.config.KILN_ALLOW_PRIVATE_URLS,
       },
+      sendControl: app.sendControl,
     });
     app.decorate('datasets', service);
 
-    const settle = async (id: string) => {
-      const job = await queue.getJob(id);
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'completed') await service.finish(id, { result: job!.returnvalue as IngestResult });
-      else if (state === 'failed') await service.finish(id, { error: job!.failedReason });
-      else if (state === 'missing')
-        await service.finish(id, { error: 'the ingestion job was lost (was Redis flushed?)' });
-    };
+    const settle = (id: string) =>
+      service.reconcile(id).catch((err) => app.log.warn({ err, datasetId: id }, 'could not settle an ingestion'));
     // QueueEvents blocks on its connection, so it gets its own; BullMQ does not close connections it
     // was handed, so this plugin quits it at shutdown.
     const eventsConnection = app.redisConnection('kiln-api-dataset-events');
     const events = new QueueEvents(QUEUES.datasets, { connection: eventsConnection, prefix: app.redisKeys.bullPrefix });
-    events.on(
-      'completed',
-      ({ jobId }) =>
-        void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')),
-    );
-    events.on(
-      'failed',
-      ({ jobId }) =>
-        void settle(jobId).catch((err) => app.log.warn({ err, datasetId: jobId }, 'could not record ingestion')),
-    );
+    events.on('completed', ({ jobId }) => void settle(jobId));
+    events.on('failed', ({ jobId }) => void settle(jobId));
     const sweep = async () => {
-      for (const { id } of await app.repos.datasets.listIngesting(new Date(Date.now() - 5000))) await settle(id);
+      for (const { id } of await app.repos.datasets.listUnsettled(new Date(Date.now() - 5000))) await settle(id);
     };
     let timer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
@@ -85,5 +72,5 @@ export default fp(
       await queue.close();
     });
   },
-  { name: 'datasets', dependencies: ['repositories', 'redis', 'artifacts', 'multipart'] },
+  { name: 'datasets', dependencies: ['repositories', 'redis', 'queue', 'artifacts', 'multipart'] },
 );

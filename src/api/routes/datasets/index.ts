@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { IDEMPOTENCY_DESCRIPTION, IdempotencyHeaders } from '../../schemas/idempotency.ts';
 import {
   CreatedDataset,
   CreateDatasetFromUrl,
@@ -19,15 +20,26 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary:
           'Register a dataset: multipart upload of one or several files, or JSON {name, url, sha256?}. Ingestion runs in the background.',
+        description: IDEMPOTENCY_DESCRIPTION,
         tags: ['datasets'],
         consumes: ['multipart/form-data', 'application/json'],
-        response: { 201: CreatedDataset, ...errorResponses(400, 401, 413) },
+        headers: IdempotencyHeaders,
+        response: { 201: CreatedDataset, ...errorResponses(400, 401, 409, 413, 422) },
       },
       // The JSON form is checked here; multipart bodies are read as a stream by the service.
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      if (request.isMultipart()) return reply.code(201).send(await app.datasets.createFromUpload(request.parts()));
+      if (request.isMultipart()) {
+        const upload = await app.datasets.receiveUpload(request.parts());
+        // An upload is identified by its fields and files (names, sizes, sha256), known once it is read;
+        // its files are discarded again when an earlier request with its key answers it (or the key is refused).
+        return app.idempotency.respond(request, reply, {
+          fingerprint: upload.fingerprint,
+          create: async (record) => ({ status: 201, body: await app.datasets.registerUpload(upload, record) }),
+          discard: () => app.datasets.discardUpload(upload),
+        });
+      }
       const body = request.body;
       if (!Value.Check(CreateDatasetFromUrl, body)) {
         const details = [...Value.Errors(CreateDatasetFromUrl, body)]
@@ -35,7 +47,10 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           .map((e) => ({ path: e.path.replace(/^\//, '').replace(/\//g, '.') || 'body', message: e.message }));
         throw KilnError.invalid(details);
       }
-      return reply.code(201).send(await app.datasets.createFromUrl(body));
+      return app.idempotency.respond(request, reply, {
+        fingerprint: body,
+        create: async (record) => ({ status: 201, body: await app.datasets.createFromUrl(body, record) }),
+      });
     },
   );
 
@@ -82,14 +97,20 @@ const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/datasets/:id',
     {
       schema: {
-        summary: 'Delete a dataset (refused while a queued or running run uses it)',
+        summary:
+          'Delete a dataset (refused while a queued or running run uses it). One being ingested has its ingestion stopped first: 202, and it is gone once the ingestion has stopped',
         tags: ['datasets'],
         params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses(401, 404, 409) },
+        response: {
+          202: Type.Object({ id: Type.String(), status: Type.Literal('deleting') }),
+          204: Type.Null(),
+          ...errorResponses(401, 404, 409),
+        },
       },
     },
     async (request, reply) => {
-      await app.datasets.remove(request.params.id);
+      const { id } = request.params;
+      if ((await app.datasets.remove(id)) === 'deleting') return reply.code(202).send({ id, status: 'deleting' });
       return reply.code(204).send(null);
     },
   );

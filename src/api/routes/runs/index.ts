@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { RunSpecSchema, type RunSpec } from '../../../domain/run-spec/schema.ts';
 import { normalizeRunSpec } from '../../../domain/run-spec/normalize.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { IDEMPOTENCY_DESCRIPTION, IdempotencyHeaders } from '../../schemas/idempotency.ts';
 import { packArtifacts } from '../../../artifacts/pack-artifacts.ts';
 import { CreatedRun, CreateRunQuery, ListRunsQuery, ModelSummarySchema, RunList, RunView } from '../../schemas/runs.ts';
 
@@ -18,21 +19,30 @@ const runsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       schema: {
         summary: 'Submit a training run (or validate it with ?dryRun=true)',
+        description: IDEMPOTENCY_DESCRIPTION,
         tags: ['runs'],
         querystring: CreateRunQuery,
+        headers: IdempotencyHeaders,
         body: RunSpecSchema,
         response: {
           200: Type.Object({ dryRun: Type.Literal(true), summary: ModelSummarySchema }),
           201: CreatedRun,
-          ...errorResponses(400, 401, 413),
+          ...errorResponses(400, 401, 409, 413, 422),
         },
       },
     },
-    async (request, reply) => {
-      const result = await app.runs.create(request.body as RunSpec, { dryRun: request.query.dryRun });
-      if (result.dryRun) return reply.code(200).send({ dryRun: true, summary: result.summary });
-      return reply.code(201).send(result.run);
-    },
+    async (request, reply) =>
+      app.idempotency.respond(request, reply, {
+        fingerprint: request.body,
+        // A dry run creates nothing: it needs no key.
+        keyless: request.query.dryRun,
+        async create(record) {
+          const result = await app.runs.create(request.body as RunSpec, { dryRun: request.query.dryRun, record });
+          return result.dryRun
+            ? { status: 200, body: { dryRun: true, summary: result.summary } }
+            : { status: 201, body: result.run };
+        },
+      }),
   );
 
   app.get(
