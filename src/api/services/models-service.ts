@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { artifactIOHandler } from '../../engine/io/artifact-io-handler.ts';
-import { exportModel, importModel, type ExportFormat, type ModelFile } from '../../engine/model-files/index.ts';
+import {
+  exportModel,
+  hasPreprocessing,
+  importModel,
+  kerasConfigOf,
+  type ExportFormat,
+  type ModelFile,
+} from '../../engine/model-files/index.ts';
 import { modelSignature } from '../../engine/model-signature.ts';
 import { packFiles } from '../../lib/tar/pack-files.ts';
 import { KilnError } from '../../domain/errors.ts';
@@ -138,6 +145,54 @@ export function modelsService({ repo, artifacts, serving, maxParams }: ModelsSer
       } finally {
         model.dispose();
       }
+    },
+
+    /**
+     * What a transfer run needs of its base model: where its files are and its architecture as Keras
+     * JSON with its registered preprocessing built in as layers, so the new model takes rows as the base's
+     * dataset held them (one input space), and its layers keep their names for the weights.
+     */
+    async transferBase(ref: string) {
+      const record = await resolve(ref);
+      const model = await tf.loadLayersModel(artifactIOHandler(artifacts, record.path));
+      try {
+        const preprocessing = hasPreprocessing(record.preprocessing) ? record.preprocessing : undefined;
+        return { modelId: record.id, path: record.path, config: kerasConfigOf(model, preprocessing) };
+      } finally {
+        model.dispose();
+      }
+    },
+
+    /**
+     * The compile settings an evaluation of a model uses when the client gives none: its source run's,
+     * else Keras' usual pairing by each output's activation (softmax: categorical cross-entropy and
+     * accuracy; a single sigmoid: binary cross-entropy and accuracy; anything else: mse and mae).
+     */
+    async evaluationCompile(ref: string): Promise<Record<string, unknown>> {
+      const record = await resolve(ref);
+      const row = await repo.findDetail(record.id);
+      const runSpec = row?.run?.spec as { compile?: Record<string, unknown> } | undefined;
+      if (runSpec?.compile) return runSpec.compile;
+      const { config } = await this.transferBase(ref);
+      const layers = ((config.config as { layers?: unknown[] })?.layers ?? []) as Array<{
+        config?: { name?: string; activation?: unknown; units?: number };
+      }>;
+      const byName = new Map(layers.map((l) => [l.config?.name, l.config]));
+      const losses: Record<string, string> = {};
+      const metrics: Record<string, string[]> = {};
+      for (const output of record.signature.outputs) {
+        const layer = byName.get(output.name);
+        const activation = typeof layer?.activation === 'string' ? layer.activation : undefined;
+        const units = output.shape.at(-1);
+        const classifier = activation === 'softmax' || (activation === 'sigmoid' && units === 1);
+        losses[output.name] =
+          activation === 'softmax' ? 'categorical_crossentropy' : classifier ? 'binary_crossentropy' : 'mse';
+        metrics[output.name] = classifier ? ['accuracy'] : ['mae'];
+      }
+      const single = record.signature.outputs.length === 1 ? record.signature.outputs[0]!.name : undefined;
+      return single
+        ? { optimizer: 'adam', loss: losses[single], metrics: metrics[single] }
+        : { optimizer: 'adam', loss: losses, metrics };
     },
 
     /**

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
-import type { ResolvedDataset } from '../../domain/dataset.ts';
 import { KilnError } from '../../domain/errors.ts';
 import type { RunEventDraft } from '../../domain/run-event.ts';
 import { isInline, type RunSpec } from '../../domain/run-spec/schema.ts';
@@ -28,6 +27,8 @@ export interface RunsServiceDeps {
   /** Tells every worker something (e.g. to cancel a run it holds). */
   sendControl(message: ControlMessage): Promise<void>;
   datasets: Pick<DatasetsService, 'resolveForRun'>;
+  /** A transfer run's base model, resolved (models-service). */
+  transferBase(ref: string): Promise<{ modelId: string; path: string; config: Record<string, unknown> }>;
   artifacts: ArtifactStore;
   serving: Pick<ServingService, 'unload'>;
   /** KILN_MAX_PARAMS. */
@@ -36,6 +37,7 @@ export interface RunsServiceDeps {
 
 /** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
 export function runsService({
+  transferBase,
   repo,
   models,
   runEvents,
@@ -54,14 +56,38 @@ export function runsService({
     await runEvents.record(await publisher.publish(runId, draft, await runEvents.maxSeq(runId)));
   };
 
+  /**
+   * The spec as the worker trains it, with what the api looks up: a transfer base's architecture and
+   * files (never taken from the client), and where a dataset given by id lives. The stored spec stays
+   * as the client wrote it.
+   */
+  async function prepare(spec: RunSpec) {
+    const dataset = isInline(spec.dataset) ? undefined : await datasets.resolveForRun(spec.dataset.id);
+    if (spec.model.type !== 'transfer') return { training: spec, dataset };
+    const { resolved: _untrusted, ...model } = spec.model as { resolved?: unknown; base?: unknown };
+    if (typeof model.base !== 'string' || !model.base) {
+      throw KilnError.field(
+        'model.base',
+        'must name a registered model: <id>, <name>, <name>@<version> or <name>@<alias>',
+        'invalid_spec',
+      );
+    }
+    const base = await transferBase(model.base).catch((error: unknown) => {
+      if (error instanceof KilnError && error.status === 404)
+        throw KilnError.field('model.base', error.message, 'invalid_spec');
+      throw error;
+    });
+    return { training: { ...spec, model: { ...model, type: 'transfer' as const, resolved: base } }, dataset };
+  }
+
   return {
     /**
      * Validates a spec; on dryRun answers its summary, else stores the run and queues it. With `record`
      * (a request that carries an Idempotency-Key) the run's row and the answer naming it commit together.
      */
     async create(spec: RunSpec, opts: { dryRun: boolean; record?: RecordAnswer }) {
-      const dataset = isInline(spec.dataset) ? undefined : await datasets.resolveForRun(spec.dataset.id);
-      const checked = validateRunSpec(spec, { maxParams, dataset: dataset?.info });
+      const { training, dataset } = await prepare(spec);
+      const checked = validateRunSpec(training, { maxParams, dataset: dataset?.info });
       if (!checked.ok) throw KilnError.invalid(checked.errors, 'invalid_spec');
       if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
 
@@ -96,7 +122,7 @@ export function runsService({
         await emit(id, { type: 'status', data: { status: 'queued' } });
         await queue.add(
           JOBS.train,
-          { runId: id, spec, dataset: dataset?.resolved },
+          { runId: id, spec: training, dataset: dataset?.resolved },
           { jobId: id, priority: bullPriority(spec.priority) },
         );
       } catch (error) {
@@ -168,16 +194,15 @@ export function runsService({
       const run = await repo.find(id);
       if (!run || isTerminal(run.status)) return;
       const spec = run.spec as RunSpec;
-      let dataset: ResolvedDataset | undefined;
-      if (!isInline(spec.dataset)) {
-        try {
-          dataset = (await datasets.resolveForRun(spec.dataset.id)).resolved;
-        } catch (error) {
-          const message = `its job was lost and it cannot be queued again: ${(error as Error).message}`;
-          return emit(id, { type: 'status', data: { status: 'failed', error: { code: 'job_lost', message } } });
-        }
+      let prepared: Awaited<ReturnType<typeof prepare>>;
+      try {
+        prepared = await prepare(spec);
+      } catch (error) {
+        const message = `its job was lost and it cannot be queued again: ${(error as Error).message}`;
+        return emit(id, { type: 'status', data: { status: 'failed', error: { code: 'job_lost', message } } });
       }
-      await queue.add(JOBS.train, { runId: id, spec, dataset }, { jobId: id, priority: bullPriority(spec.priority) });
+      const payload = { runId: id, spec: prepared.training, dataset: prepared.dataset?.resolved };
+      await queue.add(JOBS.train, payload, { jobId: id, priority: bullPriority(spec.priority) });
       await emit(id, { type: 'status', data: { status: 'queued', reason } });
     },
 

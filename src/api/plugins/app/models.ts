@@ -1,13 +1,15 @@
 import fp from 'fastify-plugin';
+import { checkpointsService, type CheckpointsService } from '../../services/checkpoints-service.ts';
 import { modelsService, type ModelsService } from '../../services/models-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     models: ModelsService;
+    checkpoints: CheckpointsService;
   }
 }
 
-/** The model registry service used by the /models and TensorFlow Serving routes. */
+/** The model registry (the /models and TensorFlow Serving routes) and runs' checkpoints as models. */
 export default fp(
   async (app) => {
     app.decorate(
@@ -18,6 +20,10 @@ export default fp(
         serving: app.serving,
         maxParams: app.config.KILN_MAX_PARAMS,
       }),
+    );
+    app.decorate(
+      'checkpoints',
+      checkpointsService({ runs: app.repos.runs, models: app.repos.models, artifacts: app.artifacts }),
     );
   },
   { name: 'models', dependencies: ['repositories', 'artifacts', 'serving'] },

@@ -20,11 +20,12 @@ export default fp(
         queue: app.trainingQueue,
         sendControl: app.sendControl,
         datasets: app.datasets,
+        transferBase: (ref) => app.models.transferBase(ref),
         artifacts: app.artifacts,
         serving: app.serving,
         maxParams: app.config.KILN_MAX_PARAMS,
       }),
     );
   },
-  { name: 'runs', dependencies: ['repositories', 'queue', 'artifacts', 'datasets', 'serving'] },
+  { name: 'runs', dependencies: ['repositories', 'queue', 'artifacts', 'datasets', 'serving', 'models'] },
 );
