@@ -5,6 +5,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { fileURLToPath } from 'node:url';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { request } from '../helpers/http.ts';
@@ -121,6 +122,31 @@ describe('Keras model exchange through the api: import, predict, export, import 
   test('files Kiln cannot take are 400s naming the reason, and nothing is stored', async () => {
     const before = { models: (await models()).length, folders: (await storedModelFolders()).length };
     const keras = new Uint8Array(readFileSync(FIXTURES + KERAS3));
+    const members = unzipSync(keras);
+    const config = JSON.parse(new TextDecoder().decode(members['config.json']));
+    const rezip = (changed: Record<string, Uint8Array>) =>
+      zipSync(
+        Object.fromEntries(
+          Object.entries({ ...members, ...changed }).map(([k, v]) => [k, [v, { level: 0 }]]),
+        ) as Zippable,
+      );
+    // A Lambda layer where the fixture has its Dropout: Python code, which Kiln never runs.
+    const lambda = structuredClone(config);
+    lambda.config.layers[7] = {
+      module: 'keras.layers',
+      class_name: 'Lambda',
+      config: { name: 'dropout', function: 'lambda x: x' },
+    };
+    // The last Dense layer said to have 12 units: its stored kernel [128, 10] no longer fits.
+    const wider = structuredClone(config);
+    wider.config.layers.at(-1).config.units = 12;
+    // A member that declares 3.75 GiB uncompressed (a zip bomb is refused before anything inflates).
+    const bomb = rezip({ 'assets/blob': new Uint8Array(64) });
+    const view = new DataView(bomb.buffer);
+    for (let at = 0; at < bomb.length - 4; at++) {
+      if (view.getUint32(at, true) === 0x04034b50) view.setUint32(at + 22, 0xf0000000, true);
+      if (view.getUint32(at, true) === 0x02014b50) view.setUint32(at + 24, 0xf0000000, true);
+    }
     const cases: Array<[string, Record<string, string>, Part[], RegExp]> = [
       [
         'a truncated .keras',
