@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDataset } from './formats/index.ts';
 import type { DatasetFormat, ParsedDataset } from './formats/types.ts';
+import { own } from '../domain/own.ts';
 
 /** A digest a file must have: sha256 where the publisher gives one, else the MD5 the dataset's authors publish. */
 export interface FileDigest {
@@ -123,7 +124,7 @@ function datasetSha256(files: Array<{ name: string; data: Uint8Array }>): string
 
 /** Loads a built-in dataset by name (see loadBuiltinFrom). */
 export async function loadBuiltinDataset(name: string, opts: BuiltinSourceOptions): Promise<LoadedBuiltin> {
-  const dataset = BUILTIN_DATASETS[name];
+  const dataset = own(BUILTIN_DATASETS, name);
   if (!dataset)
     throw new Error(`unknown built-in dataset "${name}" (known: ${Object.keys(BUILTIN_DATASETS).join(', ')})`);
   return loadBuiltinFrom(dataset, opts);

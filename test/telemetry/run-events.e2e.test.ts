@@ -51,6 +51,26 @@ describe('GET /runs/:id/events with a real worker', () => {
     assert.deepEqual(statuses, ['queued', 'running', 'succeeded']);
   });
 
+  test('resuming at or after the last event of a finished run closes at once (no connection left open)', async () => {
+    const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 1 }));
+    await waitForRun(stack.api.url, body.id, ['succeeded']);
+    const full = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events`));
+    await full.closed;
+    const last = full.events.at(-1)!.seq;
+    for (const since of [last, 9999]) {
+      const resumed = new EventClient(wsUrl(stack.api.url, `/runs/${body.id}/events?since=${since}`));
+      const closed = await resumed.closed;
+      assert.equal(closed.code, 1000, `since=${since}`);
+      assert.deepEqual(resumed.events, [], `since=${since}: nothing after it`);
+      // The same over SSE: the response ends instead of pinging for ever.
+      const sse = await fetch(`${stack.api.url}/runs/${body.id}/events`, {
+        headers: { accept: 'text/event-stream', 'last-event-id': String(since) },
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal((await sse.text()).includes('id: '), false, `SSE since=${since}`);
+    }
+  });
+
   test('the same stream as Server-Sent Events, resuming from Last-Event-ID', async () => {
     const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 2 }));
     await waitForRun(stack.api.url, body.id, ['succeeded']);

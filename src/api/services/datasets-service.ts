@@ -1,3 +1,4 @@
+import { own } from '../../domain/own.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -370,7 +371,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
     async resolveForRun(
       id: string,
     ): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
-      const builtin = BUILTIN_DATASETS[id];
+      const builtin = own(BUILTIN_DATASETS, id);
       // Every built-in has a test split of its own (tf.keras.datasets' load_data gives train and test).
       if (builtin)
         return {

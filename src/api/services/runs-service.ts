@@ -134,6 +134,12 @@ export function runsService({
       return { dryRun: false as const, run: created(run) };
     },
 
+    /** Whether a run has reached a terminal status (its final event is stored with it). */
+    async hasEnded(id: string): Promise<boolean> {
+      const run = await repo.find(id);
+      return run !== null && isTerminal(run.status);
+    },
+
     async get(id: string) {
       const run = await repo.findDetail(id);
       if (!run) throw KilnError.notFound('run', id);

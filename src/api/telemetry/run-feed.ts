@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../domain/run-event.ts';
+import { isFinalEvent, type RunEvent } from '../../domain/run-event.ts';
 import type { EventHub } from './event-hub.ts';
 
 /**
@@ -11,6 +11,7 @@ export class RunFeed {
   private buffer: RunEvent[] | undefined = [];
   private unsubscribe?: () => void;
   private stopped = false;
+  private finalSent = false;
 
   constructor(
     private readonly hub: EventHub,
@@ -41,6 +42,11 @@ export class RunFeed {
     this.unsubscribe?.();
   }
 
+  /** Whether the run's final status has been handed to the watcher (its stream is complete). */
+  get ended(): boolean {
+    return this.finalSent;
+  }
+
   /** The seq of the last event handed to the watcher: where a reconnect resumes. */
   get position(): number {
     return this.lastSeq;
@@ -49,6 +55,7 @@ export class RunFeed {
   private emit(event: RunEvent): void {
     if (this.stopped || event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
+    if (isFinalEvent(event)) this.finalSent = true;
     this.deliver(event);
   }
 }

@@ -1,3 +1,4 @@
+import { own } from '../../domain/own.ts';
 import { DatasetFormatError } from './errors.ts';
 import { elementCount, unravelIndex } from './ndarray.ts';
 import { parsePythonLiteral, type PyValue } from './python-literal.ts';
@@ -148,7 +149,7 @@ export function parseNpy(name: string, bytes: Uint8Array): NdArray {
       { file: name, descr: header.descr },
     );
   }
-  const kind = NPY_KINDS[kindName];
+  const kind = own(NPY_KINDS, kindName);
   if (!kind || !'<>|='.includes(order ?? '')) {
     throw new DatasetFormatError(
       'NPY_UNSUPPORTED_DTYPE',

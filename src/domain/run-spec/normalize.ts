@@ -1,3 +1,4 @@
+import { own } from '../own.ts';
 /**
  * Keras users write `batch_size`, `"categorical_crossentropy"` and `Adam`; Kiln's schema speaks
  * camelCase. This maps the Keras spellings onto Kiln's before validation, touching only keys Kiln
@@ -35,7 +36,7 @@ const KEY_ALIASES: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', 
 
 /** snake_case → camelCase for one key (`learning_rate` → `learningRate`). */
 function camelKey(key: string): string {
-  return KEY_ALIASES[key] ?? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return own(KEY_ALIASES, key) ?? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function camelKeys(value: unknown): unknown {
@@ -44,7 +45,7 @@ function camelKeys(value: unknown): unknown {
 }
 
 function mapNames(value: unknown, aliases: Record<string, string>): unknown {
-  if (typeof value === 'string') return aliases[value] ?? value;
+  if (typeof value === 'string') return own(aliases, value) ?? value;
   if (Array.isArray(value)) return value.map((v) => mapNames(v, aliases));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapNames(v, aliases)]));
   return value;

@@ -1,3 +1,4 @@
+import { own } from '../../domain/own.ts';
 /** Keras activation names → tfjs activation identifiers. */
 const ACTIVATIONS: Record<string, string> = {
   linear: 'linear',
@@ -26,11 +27,11 @@ export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS);
 /** Maps a Keras activation (string, null = linear, or Keras 3 serialized object) to a tfjs identifier; undefined if unknown. */
 export function resolveActivation(value: unknown): string | undefined {
   if (value === null) return 'linear';
-  if (typeof value === 'string') return ACTIVATIONS[value];
+  if (typeof value === 'string') return own(ACTIVATIONS, value);
   // Keras 3 may serialize an activation function as {class_name: "function", config: "relu", ...}.
   if (typeof value === 'object' && value !== null) {
     const config = (value as Record<string, unknown>).config;
-    if (typeof config === 'string') return ACTIVATIONS[config];
+    if (typeof config === 'string') return own(ACTIVATIONS, config);
   }
   return undefined;
 }

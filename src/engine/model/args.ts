@@ -4,6 +4,7 @@ import { parseInitializer } from './initializers.ts';
 import { camelCase } from './naming.ts';
 import { parseRegularizer } from './regularizers.ts';
 import { joinPath } from './spec-error.ts';
+import { own } from '../../domain/own.ts';
 
 /** How one layer argument is checked and normalized. */
 export type ArgRule =
@@ -76,7 +77,7 @@ export function normalizeArgs(raw: Record<string, unknown>, schema: ArgSchema, c
   };
   for (const [key, value] of Object.entries(raw)) {
     const name = camelCase(key);
-    const spec = schema[name];
+    const spec = own(schema, name);
     if (!spec) {
       if (ctx.lenientUnknown && (value === null || value === false)) continue;
       const allowed = Object.keys(schema).join(', ');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { camelCase } from './naming.ts';
+import { own } from '../../domain/own.ts';
 
 /** The tfjs initializer class (not exported by name from @tensorflow/tfjs). */
 export type TfInitializer = ReturnType<typeof tf.initializers.zeros>;
@@ -62,7 +63,7 @@ export function parseInitializer(value: unknown): InitializerSpec | string {
   }
   if (typeof name !== 'string')
     return 'must be an initializer name like "glorot_uniform" or {"class_name": ..., "config": {...}}';
-  const known = INITIALIZERS[name];
+  const known = own(INITIALIZERS, name);
   if (!known) return `unknown initializer "${name}"`;
   const options: Record<string, unknown> = {};
   for (const [rawKey, v] of Object.entries(config)) {
@@ -71,7 +72,7 @@ export function parseInitializer(value: unknown): InitializerSpec | string {
     if (v === null) continue;
     if (key === 'mode' || key === 'distribution') {
       if (typeof v !== 'string') return `initializer option "${rawKey}" must be a string`;
-      options[key] = key === 'mode' ? camelCase(v) : DISTRIBUTIONS[v];
+      options[key] = key === 'mode' ? camelCase(v) : own(DISTRIBUTIONS, v);
       if (
         options[key] === undefined ||
         !['fanIn', 'fanOut', 'fanAvg', 'normal', 'uniform', 'truncatedNormal'].includes(options[key] as string)

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { own } from '../../domain/own.ts';
 
 /** The tfjs regularizer class (not exported by name from @tensorflow/tfjs). */
 export type TfRegularizer = ReturnType<typeof tf.regularizers.l1l2>;
@@ -20,7 +21,7 @@ const BY_NAME: Record<string, { l1: number; l2: number }> = {
 /** Parses a Keras regularizer ("l2" or {class_name: "L2", config: {l2: 0.01}}); returns an error message on failure. */
 export function parseRegularizer(value: unknown): RegularizerSpec | string {
   if (typeof value === 'string') {
-    const known = BY_NAME[value.toLowerCase()];
+    const known = own(BY_NAME, value.toLowerCase());
     return known ? { kind: 'regularizer', ...known } : `unknown regularizer "${value}" (use l1, l2 or l1_l2)`;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

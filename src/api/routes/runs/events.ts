@@ -50,10 +50,16 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (isFinalEvent(event)) sender.close(1000, 'run finished');
       });
       socket.once('close', () => feed.stop());
-      feed.start().catch((error: unknown) => {
-        request.log.error({ err: error, runId: id }, 'event replay failed');
-        sender.close(1011, 'replay failed; reconnect with since');
-      });
+      feed
+        .start()
+        .then(async () => {
+          // Resumed at or after the final event of a run that has ended: nothing more will come.
+          if (!feed.ended && (await app.runs.hasEnded(id))) sender.close(1000, 'run finished');
+        })
+        .catch((error: unknown) => {
+          request.log.error({ err: error, runId: id }, 'event replay failed');
+          sender.close(1011, 'replay failed; reconnect with since');
+        });
     },
     handler: async (request, reply) => {
       if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
@@ -86,10 +92,15 @@ const runEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         clearInterval(ping);
         feed.stop();
       });
-      await feed.start().catch((error: unknown) => {
+      try {
+        await feed.start();
+        // Resumed at or after the final event of a run that has ended: end the response, or the
+        // browser's EventSource would hold this connection open for ever.
+        if (!feed.ended && (await app.runs.hasEnded(id))) res.end();
+      } catch (error) {
         request.log.error({ err: error, runId: id }, 'event replay failed');
         res.destroy();
-      });
+      }
     },
   });
 };

@@ -26,6 +26,7 @@ import {
   MaxPooling2D,
 } from './pooling.ts';
 import { Bidirectional, Embedding, GRU, LSTM } from './recurrent.ts';
+import { own } from '../../../domain/own.ts';
 
 const DEFS: LayerDef[] = [
   Dense,
@@ -91,6 +92,6 @@ export const LAYER_TYPES: readonly string[] = DEFS.map((d) => d.type);
 
 /** Looks up a layer type by Keras class name (or alias); case-insensitive as a convenience. */
 export function findLayerDef(type: string): LayerDef | undefined {
-  const name = ALIASES[type] ?? type;
+  const name = own(ALIASES, type) ?? type;
   return BY_TYPE.get(name) ?? BY_LOWER.get(name.toLowerCase());
 }
