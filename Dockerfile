@@ -96,7 +96,8 @@ RUN apt-get update \
 # lock, so several replicas starting at once are fine) and serves the dashboard from web/dist.
 FROM node-runtime AS api
 WORKDIR /app
-ENV NODE_ENV=production KILN_DATA_DIR=/data PORT=8080
+# In a container the port is published by Docker: listen on every interface of the container.
+ENV NODE_ENV=production KILN_DATA_DIR=/data PORT=8080 HOST=0.0.0.0
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=app /app ./
 COPY --from=build /app/web/dist ./web/dist

@@ -10,6 +10,7 @@ import { createLogger } from './lib/logger.ts';
 import { assertRedisReachable } from './queue/redis.ts';
 import { onShutdownSignal } from './lib/shutdown.ts';
 import { buildApp } from './api/app.ts';
+import { listen } from './api/listen.ts';
 import { EXIT_MISCONFIGURED } from './worker/exit-codes.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker/main.ts', import.meta.url));
@@ -25,7 +26,7 @@ try {
 const log = createLogger(config.LOG_LEVEL, 'api');
 
 const app = await buildApp(config, log);
-await app.listen({ port: config.PORT, host: config.HOST });
+const url = await listen(app, config, log);
 
 const workers = new Set<ChildProcess>();
 let stopping = false;
@@ -49,7 +50,7 @@ function startWorker(slot: number): void {
   });
 }
 for (let slot = 0; slot < config.KILN_WORKERS; slot++) startWorker(slot);
-log.info({ workers: config.KILN_WORKERS, url: `http://${config.HOST}:${config.PORT}` }, 'kiln started');
+log.info({ workers: config.KILN_WORKERS, url }, 'kiln started');
 
 // Ordered shutdown: workers first (each lets its batch finish, checkpoints and hands its job back,
 // and the api is still there to record that), then the api closes HTTP, Redis and the database.

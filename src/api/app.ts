@@ -3,11 +3,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { requestSerializers } from '../lib/logger.ts';
 import { ErrorResponse } from './schemas/common.ts';
 import configPlugin from './plugins/infra/config.ts';
 import errorHandler, { frameworkErrors } from './plugins/infra/error-handler.ts';
 import inputGuards from './plugins/infra/input-guards.ts';
 import authPlugin from './plugins/infra/auth.ts';
+import originGuard from './plugins/infra/origin-guard.ts';
 import metricsPlugin from './plugins/infra/metrics.ts';
 import metricsRoutes from './routes/metrics/index.ts';
 import swaggerPlugin from './plugins/infra/swagger.ts';
@@ -68,7 +70,8 @@ const buildValidator: ValidatorFactory = (externalSchemas, options = {}) => {
  */
 export async function buildApp(config: Config, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // Whatever logger is passed in, request URLs are logged without an API token.
+    loggerInstance: logger.child({}, { serializers: requestSerializers }) as FastifyBaseLogger,
     // Inline datasets travel in the request body.
     bodyLimit: Math.ceil(config.KILN_MAX_INLINE_MB * 1024 * 1024) + 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
@@ -84,6 +87,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(configPlugin, { config });
   await app.register(errorHandler);
   await app.register(inputGuards); // before any route, so every JSON body is parsed by its guarded parser
+  await app.register(originGuard);
   await app.register(authPlugin);
   await app.register(metricsPlugin);
   await app.register(dashboardPlugin); // before every other route: it must know their paths to never shadow them

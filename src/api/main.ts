@@ -4,10 +4,11 @@ import { createLogger } from '../lib/logger.ts';
 import { assertRedisReachable } from '../queue/redis.ts';
 import { onShutdownSignal } from '../lib/shutdown.ts';
 import { buildApp } from './app.ts';
+import { listen } from './listen.ts';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'api');
 await assertRedisReachable(config.REDIS_URL);
 const app = await buildApp(config, log);
-await app.listen({ port: config.PORT, host: config.HOST });
+await listen(app, config, log);
 onShutdownSignal(log, () => app.close());

@@ -8,7 +8,10 @@ import { Value } from '@sinclair/typebox/value';
  */
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  HOST: Type.String({ default: '0.0.0.0' }),
+  /** Where the api listens; unset: 127.0.0.1 in open mode (no KILN_API_TOKEN), every interface with a token. */
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  /** Origins (scheme://host[:port]) besides the api's own whose pages may open WebSockets and send state-changing requests. */
+  KILN_ALLOWED_ORIGINS: Type.Optional(Type.String()),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   KILN_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
@@ -124,4 +127,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return config;
+}
+
+/**
+ * Where the api listens, and what to tell the operator about it. Without a token anyone who reaches
+ * the port can train, read every run and delete things, so open mode stays on the loopback interface
+ * unless HOST says otherwise (and then it says so loudly).
+ */
+export function listenAddress(config: Config): { host: string; warning?: string; note?: string } {
+  const loopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  if (config.HOST === undefined) {
+    if (config.KILN_API_TOKEN) return { host: '0.0.0.0' };
+    return {
+      host: '127.0.0.1',
+      note: 'no KILN_API_TOKEN is set: listening on 127.0.0.1 only (set KILN_API_TOKEN, or HOST=0.0.0.0 to open it to every interface)',
+    };
+  }
+  if (!config.KILN_API_TOKEN && !loopback(config.HOST)) {
+    return {
+      host: config.HOST,
+      warning: `no KILN_API_TOKEN is set and HOST=${config.HOST}: anyone who reaches this port can submit runs, read every run and delete data`,
+    };
+  }
+  return { host: config.HOST };
 }

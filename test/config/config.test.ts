@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../src/config/config.ts';
+import { listenAddress, loadConfig } from '../../src/config/config.ts';
 import { KilnError } from '../../src/domain/errors.ts';
 
 test('defaults hold when the environment is empty', () => {
@@ -74,4 +74,15 @@ test('KILN_ARTIFACT_STORE=s3 with its settings selects an S3 store with exactly 
     prefix: 'prod',
   });
   assert.equal(artifactStoreSettings(loadConfig({})).kind, 'fs');
+});
+
+test('open mode listens on 127.0.0.1 unless HOST says otherwise, and then warns; a token opens every interface', () => {
+  const open = listenAddress(loadConfig({}));
+  assert.equal(open.host, '127.0.0.1');
+  assert.match(open.note ?? '', /no KILN_API_TOKEN is set: listening on 127\.0\.0\.1 only/);
+  const exposed = listenAddress(loadConfig({ HOST: '0.0.0.0' }));
+  assert.equal(exposed.host, '0.0.0.0');
+  assert.match(exposed.warning ?? '', /anyone who reaches this port can submit runs/);
+  assert.deepEqual(listenAddress(loadConfig({ KILN_API_TOKEN: 'a-long-enough-token' })), { host: '0.0.0.0' });
+  assert.deepEqual(listenAddress(loadConfig({ HOST: '::1' })), { host: '::1' });
 });

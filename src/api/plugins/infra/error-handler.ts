@@ -153,6 +153,10 @@ export default fp(
         }));
         return reply.code(400).send({ error: { code: 'invalid_request', message: issuesMessage(details), details } });
       }
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        const message = `the request body is larger than KILN_MAX_INLINE_MB (${app.config.KILN_MAX_INLINE_MB} MB): send large data as a dataset (POST /datasets, multipart) and name it by id`;
+        return reply.code(413).send({ error: { code: 'payload_too_large', message } });
+      }
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed');
@@ -168,5 +172,5 @@ export default fp(
         .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
     );
   },
-  { name: 'error-handler' },
+  { name: 'error-handler', dependencies: ['config'] },
 );
