@@ -213,7 +213,7 @@ describe('the kiln command against a running api and worker', () => {
         model,
         dataset: { inline: { x: [[0, 1]], y: [[1, 0]] } },
         compile: { optimizer: 'adam', loss: 'mse' },
-        fit: { epochs: 0 },
+        fit: { epochs: -1 },
       }),
     );
     const plain = await kiln(['run', bad, '--watch'], env);

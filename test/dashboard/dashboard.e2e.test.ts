@@ -207,13 +207,13 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
       await shot('new-run');
 
       // An invalid field: the error appears on that field's line.
-      const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: 0, batchSize: 32 } };
+      const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: -1, batchSize: 32 } };
       const badText = JSON.stringify(bad, null, 2);
       await editor.fill(badText);
       await page.getByRole('button', { name: 'Start run' }).click();
       const fieldError = page.locator('.field-errors li[data-path="fit.epochs"]');
       await fieldError.waitFor();
-      const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": 0')) + 1;
+      const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": -1')) + 1;
       assert.match(await fieldError.innerText(), new RegExp(`line ${epochsLine}`));
       assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), [String(epochsLine)]);
       assert.match(await page.locator('.backdrop .line-error .inline-error').innerText(), /fit\.epochs/);
