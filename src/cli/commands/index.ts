@@ -9,6 +9,7 @@ import {
   modelsDownloadCommand,
   modelsUnaliasCommand,
 } from './models.ts';
+import { modelsImportCommand } from './models-import.ts';
 import { predictCommand } from './predict.ts';
 import { runCommand, watchCommand } from './run.ts';
 import { runsCommand, runsDeleteCommand } from './runs.ts';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   datasetsFetchCommand,
   datasetsDeleteCommand,
   modelsCommand,
+  modelsImportCommand,
   modelsDownloadCommand,
   modelsAliasCommand,
   modelsUnaliasCommand,
