@@ -9,6 +9,7 @@ import {
   modelsDownloadCommand,
   modelsUnaliasCommand,
 } from './models.ts';
+import { modelsEvaluateCommand } from './models-evaluate.ts';
 import { modelsImportCommand } from './models-import.ts';
 import { predictCommand } from './predict.ts';
 import { runCommand, watchCommand } from './run.ts';
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   modelsCommand,
   modelsImportCommand,
   modelsDownloadCommand,
+  modelsEvaluateCommand,
   modelsAliasCommand,
   modelsUnaliasCommand,
   modelsDeleteCommand,
