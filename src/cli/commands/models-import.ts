@@ -1,9 +1,7 @@
-import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { str, type Command } from '../command.ts';
-import { CliError, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { uploadForm } from '../multipart.ts';
 import { readSpec } from '../spec-file.ts';
 import type { ModelDetail, ModelImportFields } from '../api-types.ts';
 import { printModel } from './models.ts';
@@ -37,20 +35,17 @@ export const modelsImportCommand: Command = {
     const name = str(values, 'name');
     if (!name) throw usageError('--name is required: the model name the files are registered under');
     const model = str(values, 'model');
-    const form = new FormData();
     // Text as typed: the api reads labels as JSON or comma-separated, and names a field it refuses.
-    const fields: Record<string, string | undefined> = {
-      name,
-      labels: str(values, 'labels'),
-      preprocess: str(values, 'preprocess'),
-      model: model === undefined ? undefined : await modelDescription(model),
-    };
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, value);
-    for (const path of positionals) {
-      const info = await stat(path).catch(() => undefined);
-      if (!info?.isFile()) throw new CliError(`${path} is not a readable file`, EXIT.usage);
-      form.append('file', await openAsBlob(path), basename(path));
-    }
+    const form = await uploadForm(
+      {
+        name,
+        labels: str(values, 'labels'),
+        preprocess: str(values, 'preprocess'),
+        model: model === undefined ? undefined : await modelDescription(model),
+      },
+      'file',
+      positionals,
+    );
     if (!ctx.json) ctx.stderr.write(`Uploading ${positionals.length} file(s)…\n`);
     const created = await ctx.client.request<ModelDetail>('POST', '/models', { body: form });
     if (ctx.json) ctx.printJson(created);
