@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.ts';
-import type { CreatedRun, Dataset, FieldError, ModelDetail } from '../api/types.ts';
+import type { CreatedRun, FieldError, ModelDetail } from '../api/types.ts';
 import { errorsOf, errorsOfNone } from '../lib/field-errors.ts';
+import { useReadyDatasets } from '../lib/use-api.ts';
 import { describedBy, FieldErrors } from './FieldErrors.tsx';
 import { ErrorNote } from './Notice.tsx';
 
@@ -13,17 +14,11 @@ const FIELDS = { dataset: 'dataset', limit: 'dataset.limit', batchSize: 'batchSi
  * stores loss, metrics and, for classifiers, the confusion matrix. Answers the new run to the caller.
  */
 export function EvaluateModelForm({ model, onStarted }: { model: ModelDetail; onStarted: (run: CreatedRun) => void }) {
-  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  const { datasets, error: listError } = useReadyDatasets();
   const [values, setValues] = useState({ dataset: '', limit: '', batchSize: '' });
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [problem, setProblem] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    api<{ datasets: Dataset[] }>('GET', '/datasets')
-      .then((d) => setDatasets(d.datasets.filter((x) => x.status === 'ready')))
-      .catch(setProblem);
-  }, []);
 
   const set = (field: keyof typeof values) => (e: { currentTarget: { value: string } }) =>
     setValues({ ...values, [field]: e.currentTarget.value });
@@ -103,7 +98,7 @@ export function EvaluateModelForm({ model, onStarted }: { model: ModelDetail; on
         {number('batchSize', 'Batch size (optional)')}
       </div>
       <FieldErrors id="evaluate-other-errors" errors={errorsOfNone(errors, Object.values(FIELDS))} paths />
-      <ErrorNote error={problem} />
+      <ErrorNote error={problem ?? listError} />
       <div class="actions">
         <button type="submit" class="primary" disabled={busy || !values.dataset}>
           {busy ? 'Starting…' : 'Evaluate'}
