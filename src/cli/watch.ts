@@ -1,21 +1,35 @@
+import type { EvaluationData } from '../domain/run-event.ts';
 import type { CommandContext } from './command.ts';
 import { followRun, type RunEvent } from './event-stream.ts';
 import { EXIT } from './exit-codes.ts';
 import { ask } from './prompt.ts';
 import { WatchDisplay } from './watch-display.ts';
 
+export interface WatchOptions {
+  /**
+   * For a run that only evaluates a model (`kiln models evaluate`): no model is waited for once it
+   * succeeded; this gets the evaluation its events carried instead (not with --json).
+   */
+  evaluated?: (evaluation: EvaluationData | undefined) => Promise<void> | void;
+}
+
 /**
  * Watches a run to its end with Keras-style progress (or, with --json, one event per line), and
  * answers the exit code: 0 if it succeeded, 1 if it failed or was canceled, 130 if the user
  * detached with Ctrl-C. Ctrl-C asks whether to cancel the run on the server or only detach.
  */
-export async function watchRun(ctx: CommandContext, runId: string): Promise<number> {
+export async function watchRun(ctx: CommandContext, runId: string, options: WatchOptions = {}): Promise<number> {
   const display = new WatchDisplay({
     write: (s) => ctx.stdout.write(s),
     isTTY: Boolean(ctx.stdout.isTTY),
     columns: ctx.stdout.columns,
   });
-  const show = (event: RunEvent) => (ctx.json ? ctx.print(JSON.stringify(event)) : display.handle(event));
+  let evaluation: EvaluationData | undefined;
+  const show = (event: RunEvent) => {
+    if (event.type === 'evaluation') evaluation = event.data;
+    if (ctx.json) ctx.print(JSON.stringify(event));
+    else display.handle(event);
+  };
   // While the Ctrl-C question is on screen, events wait so progress lines do not overwrite it.
   let held: RunEvent[] | undefined;
   const follower = followRun(ctx.client, runId, {
@@ -66,7 +80,9 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
     return EXIT.interrupted;
   }
   if (final.data.status !== 'succeeded') return EXIT.failed;
-  if (!ctx.json) {
+  if (options.evaluated) {
+    if (!ctx.json) await options.evaluated(evaluation);
+  } else if (!ctx.json) {
     const modelId = await registeredModel(ctx, runId);
     if (modelId) ctx.print(`Model: ${modelId}  (kiln predict ${modelId} --input …)`);
   }

@@ -1,18 +1,30 @@
 // The real `kiln` binary against a real api and worker: every command a user types, end to end.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { npy } from '../datasets/fixtures/npy-writer.ts';
 import { MNIST_DIR, MNIST_FILES } from '../helpers/datasets.ts';
 import { waitForRun } from '../helpers/http.ts';
+import { mnistPixelRows } from '../helpers/mnist.ts';
 import { startDropProxy } from './drop-proxy.ts';
 import { kiln, startKiln } from './run-kiln.ts';
+
+/** A CNN saved by Keras 3.14 itself, and its outputs for the first 100 MNIST test digits (pixels / 255). */
+const KERAS_FIXTURE = fileURLToPath(
+  new URL('../../../shared/fixtures/keras/keras-3.14-mnist-cnn.keras', import.meta.url),
+);
+const kerasExpected = async () =>
+  JSON.parse(await readFile(`${KERAS_FIXTURE}.expected.json`, 'utf8')) as { probabilities: number[][] };
+const largestDifference = (a: number[][], b: number[][]) =>
+  Math.max(...a.flatMap((row, i) => row.map((v, k) => Math.abs(v - b[i]![k]!))));
+const DIGITS = '0,1,2,3,4,5,6,7,8,9';
 
 const TOKEN = 'cli-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -204,6 +216,171 @@ describe('the kiln command against a running api and worker', () => {
     );
   });
 
+  /** `kiln predict MODEL --input rows.json --json`: the softmax of each of the given digits. */
+  const predictRows = async (model: string, rows: unknown[]) => {
+    const input = join(dir, 'digits.json');
+    await writeFile(input, JSON.stringify(rows));
+    const { code, stdout, stderr } = await kiln(['predict', model, '--input', input, '--json'], env);
+    assert.equal(code, 0, stderr);
+    return (JSON.parse(stdout).predictions as Array<{ values: number[] }>).map((p) => p.values);
+  };
+
+  test('models import: a real Keras 3 file with its 1/255 scaling predicts what its authors’ model gives', async () => {
+    const { code, stdout, stderr } = await kiln(
+      [
+        'models',
+        'import',
+        KERAS_FIXTURE,
+        '--name',
+        'keras-digits',
+        '--preprocess',
+        '{"scale":0.00392156862745098}',
+        '--labels',
+        DIGITS,
+      ],
+      env,
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Model\s+keras-digits v1 {2}\(\S+\)$/m);
+    assert.match(stdout, /^Source\s+imported from keras-3\.14-mnist-cnn\.keras \(keras, saved by Keras 3\.14\.0\)$/m);
+    assert.match(stdout, /^Inputs\s+\S+ \(None, 28, 28, 1\)$/m);
+    assert.match(stdout, /^Outputs\s+\S+ \(None, 10\)$/m);
+    assert.match(stdout, /^Labels\s+0, 1, 2, 3, 4, 5, 6, 7, 8, 9$/m);
+    assert.match(stdout, /^Preprocessing\s+\{"scale":0\.00392156862745098\}$/m);
+
+    const shown = await kiln(['models', 'keras-digits@1'], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /^Source\s+imported from keras-3\.14-mnist-cnn\.keras \(keras, saved by Keras 3\.14\.0\)$/m,
+    );
+    const json = JSON.parse((await kiln(['models', 'keras-digits', '--json'], env)).stdout);
+    assert.deepEqual(json.source, {
+      kind: 'import',
+      format: 'keras',
+      file: 'keras-3.14-mnist-cnn.keras',
+      kerasVersion: '3.14.0',
+    });
+
+    const rows = mnistPixelRows(20);
+    const diff = largestDifference(await predictRows('keras-digits', rows), (await kerasExpected()).probabilities);
+    assert.ok(diff < 1e-4, `largest difference from Keras' own outputs: ${diff}`);
+  });
+
+  test('models download --format keras and h5 write one file each; imported again, they predict the same', async () => {
+    const out = join(dir, 'exported');
+    await mkdir(out);
+    const keras = await kiln(['models', 'download', 'keras-digits', '--format', 'keras', '-o', `${out}/`], env);
+    assert.equal(keras.code, 0, keras.stderr);
+    const kerasFile = join(out, 'keras-digits-v1.keras');
+    assert.equal(keras.stdout.trim().replace(/ \(\d+\.\d [KM]B\)$/, ''), `keras-digits v1 → ${kerasFile}`);
+    assert.equal((await readFile(kerasFile)).subarray(0, 2).toString(), 'PK', 'a .keras is a zip');
+    // Without -o, the file is named as the server's Content-Disposition says, in the working directory.
+    const h5 = await kiln(['models', 'download', 'keras-digits', '--format', 'h5', '--json'], env, { cwd: out });
+    assert.equal(h5.code, 0, h5.stderr);
+    const written = JSON.parse(h5.stdout);
+    assert.deepEqual([written.format, written.file], ['h5', 'keras-digits-v1.h5']);
+    const h5Bytes = await readFile(join(out, 'keras-digits-v1.h5'));
+    assert.equal(written.bytes, h5Bytes.length);
+    assert.deepEqual([...h5Bytes.subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], 'an HDF5 file');
+    const bad = await kiln(['models', 'download', 'keras-digits', '--format', 'onnx'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format onnx: expected one of tfjs, keras, h5/);
+
+    const rows = mnistPixelRows(20);
+    const original = await predictRows('keras-digits', rows);
+    for (const [format, file] of [
+      ['keras', kerasFile],
+      ['h5', join(out, 'keras-digits-v1.h5')],
+    ] as const) {
+      // No --preprocess this time: the 1/255 is a layer inside the file.
+      const again = await kiln(['models', 'import', file, '--name', `again-${format}`, '--json'], env);
+      assert.equal(again.code, 0, again.stderr);
+      const model = JSON.parse(again.stdout);
+      assert.deepEqual(
+        [model.name, model.version, model.source.kind, model.source.format, model.preprocessing],
+        [`again-${format}`, 1, 'import', format, null],
+      );
+      const diff = largestDifference(await predictRows(model.id, rows), original);
+      assert.ok(diff < 1e-5, `${format}: largest difference ${diff}`);
+    }
+  });
+
+  test('models evaluate --watch: a run that trains nothing, then its metrics, confusion matrix and per-class scores', async () => {
+    const { code, stdout, stderr } = await kiln(
+      ['models', 'evaluate', 'keras-digits', '--dataset', datasetId, '--limit', '2000', '--watch'],
+      env,
+    );
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    const evalRunId = /^Run (\S+) queued$/m.exec(stdout)![1]!;
+    assert.match(stdout, new RegExp(`^Evaluating keras-digits v1 \\(\\S+\\) on dataset ${datasetId}$`, 'm'));
+    assert.doesNotMatch(stdout, /^Epoch /m, 'nothing is trained');
+    const metrics = /^Evaluation on 2000 test samples - loss: \d+\.\d{4} - accuracy: (\d\.\d{4})$/m.exec(stdout);
+    assert.ok(metrics, stdout);
+    assert.ok(Number(metrics[1]) > 0.97, `accuracy ${metrics[1]} (the authors measured 0.9918 on all 10,000)`);
+    assert.match(stdout, /^Succeeded$/m);
+    assert.doesNotMatch(stdout, /^Model: /m, 'an evaluation registers no model');
+    const lines = stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('true\\pred'));
+    assert.ok(header > lines.indexOf('Succeeded'), 'the matrix follows the outcome');
+    const counts = lines.slice(header + 1, header + 11).flatMap((l) =>
+      l
+        .replace(/[░▒▓█]/g, '')
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number),
+    );
+    assert.equal(counts.length, 100);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      2000,
+      'every row evaluated once',
+    );
+    assert.match(stdout, /^class\s+precision\s+recall\s+support$/m);
+
+    const shown = await kiln(['show', evalRunId], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^Evaluates\s+keras-digits v1 {2}\(\S+\)$/m);
+    assert.match(shown.stdout, /^Evaluation on 2000 test samples - loss/m);
+    const run = JSON.parse((await kiln(['show', evalRunId, '--json'], env)).stdout);
+    assert.deepEqual([run.status, run.spec.fit.epochs, run.epochs, run.modelId], ['succeeded', 0, [], null]);
+
+    const queued = await kiln(['models', 'evaluate', 'keras-digits', '--dataset', datasetId, '--limit', '50'], env);
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = /^Run (\S+) queued$/m.exec(queued.stdout)![1]!;
+    assert.match(queued.stdout, new RegExp(`^Watch it: kiln watch ${id}`, 'm'));
+    assert.equal((await waitForRun(stack.api.url, id, ['succeeded', 'failed'], 60_000, auth)).status, 'succeeded');
+    const noDataset = await kiln(['models', 'evaluate', 'keras-digits', '--dataset', 'no-such-dataset'], env);
+    assert.equal(noDataset.code, 1);
+    assert.match(noDataset.stderr, /^ {2}dataset\.id: no dataset "no-such-dataset"/m);
+  });
+
+  test('a refused import exits non-zero naming the field, and registers nothing', async () => {
+    const notJson = await kiln(['models', 'import', KERAS_FIXTURE, '--name', 'refused', '--preprocess', '{scale'], env);
+    assert.equal(notJson.code, 1);
+    assert.match(notJson.stderr, /refused the request \(400 invalid_request\), 1 error:/);
+    assert.match(notJson.stderr, /^ {2}preprocess: is not JSON/m);
+    const badName = await kiln(['models', 'import', KERAS_FIXTURE, '--name', 'refused@2', '--json'], env);
+    assert.equal(badName.code, 1);
+    const { error } = JSON.parse(badName.stderr);
+    assert.equal(error.status, 400);
+    assert.deepEqual(
+      error.details.map((d: { path: string }) => d.path),
+      ['name'],
+    );
+    const notAModel = join(dir, 'not-a-model.h5');
+    await writeFile(notAModel, 'hello');
+    const garbage = await kiln(['models', 'import', notAModel, '--name', 'refused'], env);
+    assert.equal(garbage.code, 1);
+    assert.match(garbage.stderr, /neither a \.keras zip nor an HDF5/);
+    assert.equal((await kiln(['models', 'import', KERAS_FIXTURE], env)).code, 2, '--name is required');
+    const missing = await kiln(['models', 'import', join(dir, 'missing.keras'), '--name', 'refused'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /missing\.keras is not a readable file/);
+    assert.deepEqual(JSON.parse((await kiln(['models', '--name', 'refused', '--json'], env)).stdout).models, []);
+  });
+
   test('a spec with errors exits non-zero, naming each field as the api did', async () => {
     const bad = join(dir, 'bad.json');
     const model = { type: 'sequential', layers: [{ type: 'Dense', units: 2, inputShape: [2] }] };
@@ -213,7 +390,7 @@ describe('the kiln command against a running api and worker', () => {
         model,
         dataset: { inline: { x: [[0, 1]], y: [[1, 0]] } },
         compile: { optimizer: 'adam', loss: 'mse' },
-        fit: { epochs: 0 },
+        fit: { epochs: -1 },
       }),
     );
     const plain = await kiln(['run', bad, '--watch'], env);

@@ -1,7 +1,8 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { request, waitForRun } from '../helpers/http.ts';
@@ -12,6 +13,10 @@ import { buildDashboard } from './build.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${ROOT}test-results/dashboard`;
 const TOKEN = 'e2e-dashboard-token';
+/** A CNN saved by Keras 3.14 itself (../shared/fixtures/keras/README.md). */
+const KERAS_FIXTURE = fileURLToPath(
+  new URL('../../../shared/fixtures/keras/keras-3.14-mnist-cnn.keras', import.meta.url),
+);
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** Debian's Chromium, as ../shared/ENVIRONMENT.md says to launch it. */
@@ -80,6 +85,7 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   const pageErrors: string[] = [];
   let datasetId = '';
   let runId = '';
+  let importedId = '';
 
   // Each step builds on the one before: after a failure, the rest are skipped rather than time out.
   let failed = '';
@@ -207,13 +213,13 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
       await shot('new-run');
 
       // An invalid field: the error appears on that field's line.
-      const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: 0, batchSize: 32 } };
+      const bad = { ...tinyCnnSpec(datasetId), fit: { epochs: -1, batchSize: 32 } };
       const badText = JSON.stringify(bad, null, 2);
       await editor.fill(badText);
       await page.getByRole('button', { name: 'Start run' }).click();
       const fieldError = page.locator('.field-errors li[data-path="fit.epochs"]');
       await fieldError.waitFor();
-      const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": 0')) + 1;
+      const epochsLine = badText.split('\n').findIndex((l) => l.includes('"epochs": -1')) + 1;
       assert.match(await fieldError.innerText(), new RegExp(`line ${epochsLine}`));
       assert.deepEqual(await page.locator('.gutter .gutter-error').allInnerTexts(), [String(epochsLine)]);
       assert.match(await page.locator('.backdrop .line-error .inline-error').innerText(), /fit\.epochs/);
@@ -425,6 +431,107 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
   });
 
   step(
+    'a Keras model imported through the form: its page, a .keras download, an evaluation on the dataset',
+    async () => {
+      await go('models');
+      const form = page.locator('form.import-model');
+      await form.getByRole('heading', { name: 'Import a model' }).waitFor();
+      // Dropped as a desktop drag delivers a file, like the dataset above.
+      const b64 = (await readFile(KERAS_FIXTURE)).toString('base64');
+      const dataTransfer = await page.evaluateHandle((data) => {
+        const g = globalThis as any;
+        const transfer = new g.DataTransfer();
+        const bytes = Uint8Array.from(g.atob(data), (c: string) => c.charCodeAt(0));
+        transfer.items.add(new g.File([bytes], 'keras-3.14-mnist-cnn.keras'));
+        return transfer;
+      }, b64);
+      await form.locator('[data-testid=dropzone]').dispatchEvent('drop', { dataTransfer });
+      await form.getByText('1 file:').waitFor();
+      assert.equal(
+        await form.getByLabel('Name', { exact: true }).inputValue(),
+        'keras-3.14-mnist-cnn',
+        'named after the file',
+      );
+      await form.getByLabel('Name', { exact: true }).fill('keras-digits');
+      await form.getByLabel('Labels (optional)').fill('0,1,2,3,4,5,6,7,8,9');
+
+      // A refused field: the api's error appears under that field, which is marked invalid; nothing is registered.
+      const preprocess = form.getByLabel('Preprocess (optional JSON)');
+      await preprocess.fill('{"scale": 1/255}');
+      await form.getByRole('button', { name: 'Import' }).click();
+      const fieldError = form.locator('#import-preprocess-errors li[data-path="preprocess"]');
+      await fieldError.waitFor();
+      assert.match(await fieldError.innerText(), /is not JSON/);
+      assert.equal(await preprocess.getAttribute('aria-invalid'), 'true');
+      assert.equal(await preprocess.getAttribute('aria-describedby'), 'import-preprocess-errors');
+      assert.equal(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), null);
+      const listed = await request(origin, 'GET', '/models?name=keras-digits', undefined, auth);
+      assert.deepEqual(listed.body.models, []);
+      await shot('models-import-error');
+
+      await preprocess.fill('{"scale": 0.00392156862745098}');
+      await form.getByRole('button', { name: 'Import' }).click();
+      await page.waitForURL(/#\/models\/[^/]+$/);
+      importedId = decodeURIComponent(page.url().split('#/models/')[1]!);
+      await page.getByRole('heading', { name: 'keras-digits v1', level: 1 }).waitFor();
+      const about = page.locator('dl.facts');
+      assert.match(
+        await page.getByTestId('model-source').innerText(),
+        /Source\s+imported from keras-3\.14-mnist-cnn\.keras \(keras, saved by Keras 3\.14\.0\)/,
+      );
+      assert.match(await about.innerText(), /input input_layer\s+\(None, 28, 28, 1\) float32/);
+      assert.match(await about.innerText(), /output dense_1\s+\(None, 10\) float32/);
+      assert.match(await about.innerText(), /Labels\s+0, 1, 2, 3, 4, 5, 6, 7, 8, 9/);
+      await shot('model-imported');
+
+      // The download carries the token (a plain link could not) and is saved under the api's file name.
+      await page.getByLabel('Format').selectOption('keras');
+      const [response, download] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === `/models/${importedId}/download`),
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download', exact: true }).click(),
+      ]);
+      assert.equal(new URL(response.url()).searchParams.get('format'), 'keras');
+      assert.equal(response.status(), 200);
+      assert.equal(response.headers()['content-disposition'], 'attachment; filename="keras-digits-v1.keras"');
+      assert.equal(download.suggestedFilename(), 'keras-digits-v1.keras');
+      // What the browser saved is a Keras 3 file: a zip of the config, the metadata and the weights.
+      const saved = new Uint8Array(await readFile((await download.path())!));
+      assert.deepEqual(Object.keys(unzipSync(saved)).sort(), ['config.json', 'metadata.json', 'model.weights.h5']);
+
+      // Evaluate on the dataset uploaded above: a run that trains nothing, whose page shows the evaluation.
+      const evaluate = page.locator('form.evaluate-model');
+      await evaluate.getByLabel('Dataset').selectOption(datasetId);
+      await evaluate.getByLabel('Rows (optional: the first N)').fill('1000');
+      await evaluate.getByRole('button', { name: 'Evaluate' }).click();
+      await page.waitForURL(/#\/runs\/[^/]+$/);
+      const evaluationRun = decodeURIComponent(page.url().split('#/runs/')[1]!);
+      await page.locator('article.run[data-status=succeeded]').waitFor({ timeout: 120_000 });
+      assert.equal(await page.getByTestId('evaluated-model-link').innerText(), 'keras-digits v1');
+      assert.equal(await page.getByTestId('model-link').count(), 0, 'an evaluation registers no model');
+      await page.getByText('this run trains nothing').waitFor();
+      const matrix = page.getByTestId('confusion-matrix');
+      await matrix.waitFor();
+      assert.deepEqual(await matrix.locator('thead th[scope=col]:not(.corner)').allInnerTexts(), [...'0123456789']);
+      const counts = (await matrix
+        .locator('td[data-count]')
+        .evaluateAll((cells) => cells.map((c) => Number((c as any).dataset.count)))) as number[];
+      assert.equal(counts.length, 100);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        1000,
+        'every row of the dataset evaluated once',
+      );
+      const diagonal = counts.filter((_, i) => i % 11 === 0).reduce((a, b) => a + b, 0);
+      assert.ok(diagonal > 970, `${diagonal} of 1000 digits right (the authors measured 99.18%)`);
+      assert.equal(await page.getByTestId('per-class').locator('tbody tr').count(), 10);
+      await shot('evaluation-run');
+      const run = (await request(origin, 'GET', `/runs/${evaluationRun}`, undefined, auth)).body;
+      assert.deepEqual([run.spec.fit.epochs, run.epochs, run.modelId], [0, [], null]);
+    },
+  );
+
+  step(
     'a model version and a dataset are deleted from their pages; an alias or a running run holds them back',
     async () => {
       const run = await request(origin, 'GET', `/runs/${runId}`, undefined, auth);
@@ -525,6 +632,8 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
       `compare?ids=${runId},${long.body.id}`,
       'new',
       'datasets',
+      'models',
+      `models/${importedId}`,
     ]) {
       await go(hash);
       await page.locator('main h1').first().waitFor();

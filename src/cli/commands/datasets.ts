@@ -1,10 +1,8 @@
-import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { firstArg, str, type Command, type CommandContext } from '../command.ts';
-import { CliError, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { deleteCommand } from './delete.ts';
+import { uploadForm } from '../multipart.ts';
 import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
 import type { DatasetView } from '../api-types.ts';
@@ -69,21 +67,18 @@ export const datasetsUploadCommand: Command = {
     if (positionals.length === 0) throw usageError('name the files to upload: kiln datasets upload FILE… --name NAME');
     const name = str(values, 'name');
     if (!name) throw usageError('--name is required: the name the dataset is listed under');
-    const form = new FormData();
-    const fields: Record<string, string | undefined> = {
-      name,
-      format: str(values, 'format'),
-      labelColumn: str(values, 'label-column'),
-      featureColumns: str(values, 'feature-columns'),
-      size: str(values, 'size'),
-      channels: str(values, 'channels'),
-    };
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, value);
-    for (const path of positionals) {
-      const info = await stat(path).catch(() => undefined);
-      if (!info?.isFile()) throw new CliError(`${path} is not a readable file`, EXIT.usage);
-      form.append('files', await openAsBlob(path), basename(path));
-    }
+    const form = await uploadForm(
+      {
+        name,
+        format: str(values, 'format'),
+        labelColumn: str(values, 'label-column'),
+        featureColumns: str(values, 'feature-columns'),
+        size: str(values, 'size'),
+        channels: str(values, 'channels'),
+      },
+      'files',
+      positionals,
+    );
     if (!ctx.json) ctx.stderr.write(`Uploading ${positionals.length} file(s)…\n`);
     const created = await ctx.client.request<{ id: string; status: string }>('POST', '/datasets', { body: form });
     return settle(ctx, created, values['no-wait'] === true);

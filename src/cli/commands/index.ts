@@ -9,6 +9,8 @@ import {
   modelsDownloadCommand,
   modelsUnaliasCommand,
 } from './models.ts';
+import { modelsEvaluateCommand } from './models-evaluate.ts';
+import { modelsImportCommand } from './models-import.ts';
 import { predictCommand } from './predict.ts';
 import { runCommand, watchCommand } from './run.ts';
 import { runsCommand, runsDeleteCommand } from './runs.ts';
@@ -30,7 +32,9 @@ export const COMMANDS: Command[] = [
   datasetsFetchCommand,
   datasetsDeleteCommand,
   modelsCommand,
+  modelsImportCommand,
   modelsDownloadCommand,
+  modelsEvaluateCommand,
   modelsAliasCommand,
   modelsUnaliasCommand,
   modelsDeleteCommand,

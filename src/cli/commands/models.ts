@@ -1,16 +1,47 @@
-import { firstArg, str, type Command } from '../command.ts';
+import { firstArg, str, type Command, type CommandContext } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { deleteCommand } from './delete.ts';
 import { formatMetrics } from '../render/progress.ts';
 import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
+import { attachmentName, formatBytes, outputFile, writeBody } from '../download.ts';
 import { extractTar } from '../untar.ts';
-import type { ModelDetail, ModelListItem } from '../api-types.ts';
+import type { ExportFormat } from '../../engine/model-files/export.ts';
+import type { ModelDetail, ModelListItem, ModelSource } from '../api-types.ts';
 
-const modelPath = (ref: string) => `/models/${encodeURIComponent(ref)}`;
+export const modelPath = (ref: string) => `/models/${encodeURIComponent(ref)}`;
 const aliasPath = (name: string, alias: string) => `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`;
 const shape = (s: unknown[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+
+/** Where a version came from: the file it was imported from, or the run checkpoint it was registered from. */
+export function sourceText(source: ModelSource | null): string | null {
+  if (!source) return null;
+  if (source.kind === 'checkpoint')
+    return `${source.checkpoint} checkpoint of run ${source.runId} (epoch ${source.epoch})`;
+  const saved = source.kerasVersion ? `, saved by Keras ${source.kerasVersion}` : '';
+  return `imported from ${source.file} (${source.format}${saved})`;
+}
+
+/** A model version as `kiln models MODEL` shows it (and `kiln models import` once it is registered). */
+export function printModel(ctx: CommandContext, m: ModelDetail): void {
+  ctx.print(
+    keyValues([
+      ['Model', `${m.name} v${m.version}  (${m.id})`],
+      ['Source', sourceText(m.source)],
+      ['Aliases', m.aliases.join(', ')],
+      ['Run', m.runId],
+      ['Created', when(m.createdAt)],
+      ['Inputs', (m.signature.inputs ?? []).map((i) => `${i.name} ${shape(i.shape)}`).join(', ')],
+      ['Outputs', (m.signature.outputs ?? []).map((o) => `${o.name} ${shape(o.shape)}`).join(', ')],
+      ['Labels', m.labels ? m.labels.join(', ') : null],
+      ['Preprocessing', m.preprocessing ? JSON.stringify(m.preprocessing) : null],
+      ['Evaluation', m.evaluation ? formatMetrics(m.evaluation).replace(/^ - /, '') : null],
+      ['Serving', m.serving],
+      ['Files', m.files.join(', ')],
+    ]),
+  );
+}
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -21,22 +52,7 @@ export const modelsCommand: Command = {
     if (positionals[0]) {
       const m = await ctx.client.request<ModelDetail>('GET', modelPath(positionals[0]));
       if (ctx.json) ctx.printJson(m);
-      else
-        ctx.print(
-          keyValues([
-            ['Model', `${m.name} v${m.version}  (${m.id})`],
-            ['Aliases', m.aliases.join(', ')],
-            ['Run', m.runId],
-            ['Created', when(m.createdAt)],
-            ['Inputs', (m.signature.inputs ?? []).map((i) => `${i.name} ${shape(i.shape)}`).join(', ')],
-            ['Outputs', (m.signature.outputs ?? []).map((o) => `${o.name} ${shape(o.shape)}`).join(', ')],
-            ['Labels', m.labels ? m.labels.join(', ') : null],
-            ['Preprocessing', m.preprocessing ? JSON.stringify(m.preprocessing) : null],
-            ['Evaluation', m.evaluation ? formatMetrics(m.evaluation).replace(/^ - /, '') : null],
-            ['Serving', m.serving],
-            ['Files', m.files.join(', ')],
-          ]),
-        );
+      else printModel(ctx, m);
       return EXIT.ok;
     }
     const page = await ctx.client.request<{ models: ModelListItem[]; nextCursor: string | null }>('GET', '/models', {
@@ -46,7 +62,8 @@ export const modelsCommand: Command = {
       ctx.printJson(page);
       return EXIT.ok;
     }
-    if (page.models.length === 0) ctx.print('No models. A run that succeeds registers one.');
+    if (page.models.length === 0)
+      ctx.print('No models. A run that succeeds registers one; or import one: kiln models import FILE… --name NAME');
     else
       ctx.print(
         table(
@@ -59,20 +76,43 @@ export const modelsCommand: Command = {
   },
 };
 
+/** What each download format is, as `--help` says it (a format the api adds fails the typecheck here). */
+const DOWNLOAD_FORMATS: Record<ExportFormat, string> = {
+  tfjs: 'TensorFlow.js layers format (model.json + weights), unpacked into DIR (default ./NAME-vVERSION)',
+  keras: 'one Keras 3 .keras file',
+  h5: 'one legacy Keras .h5 file',
+};
+const isFormat = (f: string): f is ExportFormat => Object.hasOwn(DOWNLOAD_FORMATS, f);
+
 export const modelsDownloadCommand: Command = {
   name: 'models download',
-  usage: 'kiln models download MODEL [-o DIR]',
-  summary: 'Download a model in TensorFlow.js layers format (model.json + weights) into DIR (default ./NAME-vVERSION)',
-  options: { output: { type: 'string', short: 'o' } },
+  usage: 'kiln models download MODEL [--format tfjs|keras|h5] [-o PATH]',
+  summary: `Download a model, its preprocessing built in as layers: ${Object.entries(DOWNLOAD_FORMATS)
+    .map(([f, what]) => `${f}, ${what}`)
+    .join('; ')}`,
+  options: { output: { type: 'string', short: 'o' }, format: { type: 'string', short: 'f' } },
   async run(ctx, { values, positionals }) {
     const ref = firstArg(positionals, this.usage);
-    // The download route takes an id; the registry resolves names, versions and aliases to one.
+    const format = str(values, 'format') ?? 'tfjs';
+    if (!isFormat(format))
+      throw usageError(`--format ${format}: expected one of ${Object.keys(DOWNLOAD_FORMATS).join(', ')}`);
+    // Resolved first, so the files are those of one version even if an alias moves meanwhile.
     const model = await ctx.client.request<ModelDetail>('GET', modelPath(ref));
-    const dir = str(values, 'output') ?? `${model.name}-v${model.version}`;
-    const response = await ctx.client.fetch('GET', `${modelPath(model.id)}/download`);
-    const files = await extractTar(response.body!, dir, 1);
-    if (ctx.json) ctx.printJson({ model: { id: model.id, name: model.name, version: model.version }, dir, files });
-    else ctx.print(`${model.name} v${model.version} → ${dir}/ (${files.join(', ')})`);
+    const about = { id: model.id, name: model.name, version: model.version };
+    const response = await ctx.client.fetch('GET', `${modelPath(model.id)}/download`, { query: { format } });
+    if (format === 'tfjs') {
+      const dir = str(values, 'output') ?? `${model.name}-v${model.version}`;
+      const files = await extractTar(response.body!, dir, 1);
+      if (ctx.json) ctx.printJson({ model: about, format, dir, files });
+      else ctx.print(`${model.name} v${model.version} → ${dir}/ (${files.join(', ')})`);
+      return EXIT.ok;
+    }
+    const fileName =
+      attachmentName(response.headers.get('content-disposition')) ?? `${model.name}-v${model.version}.${format}`;
+    const path = await outputFile(str(values, 'output'), fileName);
+    const bytes = await writeBody(response.body!, path);
+    if (ctx.json) ctx.printJson({ model: about, format, file: path, bytes });
+    else ctx.print(`${model.name} v${model.version} → ${path} (${formatBytes(bytes)})`);
     return EXIT.ok;
   },
 };

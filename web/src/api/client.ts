@@ -43,20 +43,35 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   });
   const text = await response.text();
   const parsed = text ? safeJson(text) : undefined;
-  if (!response.ok) {
-    if (response.status === 401) unauthorizedListeners.forEach((l) => l());
-    const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    const details = Array.isArray(error?.details)
-      ? (error.details as FieldError[]).filter((d) => typeof d?.path === 'string')
-      : [];
-    throw new ApiError(
-      response.status,
-      error?.code ?? `http_${response.status}`,
-      error?.message ?? `${method} ${path} answered ${response.status}`,
-      details,
-    );
-  }
+  if (!response.ok) throw failure(response, parsed, `${method} ${path}`);
   return parsed as T;
+}
+
+/**
+ * GETs a file (with the token, which a plain link cannot send) and answers it with the name the
+ * api's Content-Disposition gives it, or throws ApiError.
+ */
+export async function download(path: string): Promise<{ blob: Blob; fileName: string | undefined }> {
+  const response = await fetch(path, { headers: headers() });
+  if (!response.ok) throw failure(response, safeJson(await response.text()), `GET ${path}`);
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const fileName = /filename="([^"]+)"/i.exec(disposition)?.[1] ?? /filename=([^;]+)/i.exec(disposition)?.[1];
+  return { blob: await response.blob(), fileName: fileName?.trim() };
+}
+
+/** An answer other than 2xx as an ApiError; a 401 also tells the page to ask for the token. */
+function failure(response: Response, parsed: unknown, request: string): ApiError {
+  if (response.status === 401) unauthorizedListeners.forEach((l) => l());
+  const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+  const details = Array.isArray(error?.details)
+    ? (error.details as FieldError[]).filter((d) => typeof d?.path === 'string')
+    : [];
+  return new ApiError(
+    response.status,
+    error?.code ?? `http_${response.status}`,
+    error?.message ?? `${request} answered ${response.status}`,
+    details,
+  );
 }
 
 function safeJson(text: string): unknown {

@@ -1,12 +1,29 @@
 import { useRef, useState } from 'preact/hooks';
 
+interface Props {
+  onFiles: (files: File[]) => void;
+  files: File[];
+  /** What to drop, shown until files are chosen. */
+  hint?: string;
+  /** The file picker's filter (`.keras,.h5`); a drop takes whatever is dropped, and the api judges it. */
+  accept?: string;
+  /** The id of the errors about the files, if the api refused them. */
+  errorsId?: string;
+}
+
 /** A drop target for files that is also a button opening the file picker (keyboard and touch). */
-export function DropZone({ onFiles, files }: { onFiles: (files: File[]) => void; files: File[] }) {
+export function DropZone({
+  onFiles,
+  files,
+  hint = 'Drop IDX, NPY/NPZ, CSV or a ZIP of class folders here',
+  accept,
+  errorsId,
+}: Props) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   return (
     <div
-      class={`dropzone ${over ? 'over' : ''}`}
+      class={`dropzone ${over ? 'over' : ''} ${errorsId ? 'invalid' : ''}`}
       data-testid="dropzone"
       onDragOver={(e) => {
         e.preventDefault();
@@ -29,10 +46,10 @@ export function DropZone({ onFiles, files }: { onFiles: (files: File[]) => void;
             {files.map((f) => f.name).join(', ')}
           </>
         ) : (
-          'Drop IDX, NPY/NPZ, CSV or a ZIP of class folders here'
+          hint
         )}
       </p>
-      <button type="button" onClick={() => input.current?.click()}>
+      <button type="button" onClick={() => input.current?.click()} aria-describedby={errorsId}>
         Choose files…
       </button>
       <input
@@ -41,6 +58,7 @@ export function DropZone({ onFiles, files }: { onFiles: (files: File[]) => void;
         multiple
         hidden
         name="files"
+        accept={accept}
         onChange={(e) => onFiles([...(e.currentTarget.files ?? [])])}
       />
     </div>

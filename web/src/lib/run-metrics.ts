@@ -1,4 +1,4 @@
-import type { EpochView } from '../api/types.ts';
+import type { EpochView, RunView, TransferModelSpec } from '../api/types.ts';
 
 /** Keras-style metric names: the loss and every compiled metric, training then validation. */
 export function metricNames(epochs: EpochView[]): string[] {
@@ -10,4 +10,16 @@ export function metricNames(epochs: EpochView[]): string[] {
 /** Where a run's data comes from: the registered dataset's name (else its id), a built-in's name, or "inline". */
 export function datasetName(datasetId: string | null, names: Record<string, string> = {}): string {
   return datasetId ? (names[datasetId] ?? datasetId) : 'inline';
+}
+
+/**
+ * The registered model a run only evaluates (what POST /models/:id/evaluate starts: a transfer of the
+ * model as it is, with fit.epochs 0), as the spec names it; null for a run that trains.
+ */
+export function evaluatedModel(spec: RunView['spec']): string | null {
+  const model = spec.model as Partial<TransferModelSpec>;
+  const asIs = !model.layers?.length && model.upTo === undefined;
+  return model.type === 'transfer' && typeof model.base === 'string' && spec.fit.epochs === 0 && asIs
+    ? model.base
+    : null;
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
+import type { Dataset } from '../api/types.ts';
 
 /** GETs a path; `reload` fetches it again. Keeps the last data while reloading. */
 export function useApi<T>(path: string | undefined) {
@@ -22,4 +23,10 @@ export function useApi<T>(path: string | undefined) {
 export function useDatasetNames(): Record<string, string> {
   const { data } = useApi<{ datasets: Array<{ id: string; name: string }> }>('/datasets');
   return Object.fromEntries((data?.datasets ?? []).map((d) => [d.id, d.name]));
+}
+
+/** The datasets a run can use now (ingested), for a picker; `error` if they could not be listed. */
+export function useReadyDatasets(): { datasets: Dataset[]; error: unknown } {
+  const { data, error } = useApi<{ datasets: Dataset[] }>('/datasets');
+  return { datasets: (data?.datasets ?? []).filter((d) => d.status === 'ready'), error };
 }

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
-import type { ModelDetail } from '../api/types.ts';
+import type { ModelDetail, ModelSource } from '../api/types.ts';
+import { EvaluateModelForm } from '../components/EvaluateModelForm.tsx';
+import { ModelDownload } from '../components/ModelDownload.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { TryModel } from '../components/TryModel.tsx';
 import { formatNumber, formatTime } from '../lib/format.ts';
@@ -9,7 +11,27 @@ import { href, navigate } from '../lib/router.ts';
 
 const shapeText = (shape: Array<number | null>) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
-/** One model version: signature, labels, aliases (point, remove), evaluation, a panel to try it, delete. */
+/** Where a version came from when no run's training registered it: the imported file, or a run's checkpoint. */
+function Source({ source }: { source: ModelSource }) {
+  if (source.kind === 'checkpoint')
+    return (
+      <>
+        {source.checkpoint} checkpoint of run <a href={href('runs', source.runId)}>{source.runId.slice(0, 8)}</a> (epoch{' '}
+        {source.epoch})
+      </>
+    );
+  return (
+    <>
+      imported from <span class="mono">{source.file}</span> ({source.format}
+      {source.kerasVersion ? `, saved by Keras ${source.kerasVersion}` : ''})
+    </>
+  );
+}
+
+/**
+ * One model version: signature, labels, source, aliases (point, remove), evaluation, a panel to try it,
+ * downloads in each format, an evaluation on a dataset, delete.
+ */
 export function ModelPage({ id }: { id: string }) {
   const { data: model, error, reload } = useApi<ModelDetail>(`/models/${encodeURIComponent(id)}`);
   const [alias, setAlias] = useState('production');
@@ -86,10 +108,19 @@ export function ModelPage({ id }: { id: string }) {
         <section aria-labelledby="about-title">
           <h2 id="about-title">About</h2>
           <dl class="facts">
-            <div>
-              <dt>Source run</dt>
-              <dd>{model.runId ? <a href={href('runs', model.runId)}>{model.runId.slice(0, 8)}</a> : '—'}</dd>
-            </div>
+            {model.source ? (
+              <div class="wide" data-testid="model-source">
+                <dt>Source</dt>
+                <dd>
+                  <Source source={model.source} />
+                </dd>
+              </div>
+            ) : (
+              <div>
+                <dt>Source run</dt>
+                <dd>{model.runId ? <a href={href('runs', model.runId)}>{model.runId.slice(0, 8)}</a> : '—'}</dd>
+              </div>
+            )}
             <div>
               <dt>Created</dt>
               <dd>{formatTime(model.createdAt)}</dd>
@@ -145,8 +176,12 @@ export function ModelPage({ id }: { id: string }) {
               /models/{model.name}@{model.version}/predict
             </code>
           </p>
+          <ModelDownload model={model} />
         </section>
       </div>
+      <section class="card" aria-labelledby="evaluate-title">
+        <EvaluateModelForm model={model} onStarted={(run) => navigate(href('runs', run.id))} />
+      </section>
     </article>
   );
 }

@@ -1,10 +1,11 @@
 import type { ModelListItem } from '../api/types.ts';
+import { ImportModelForm } from '../components/ImportModelForm.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { formatTime } from '../lib/format.ts';
 import { useApi } from '../lib/use-api.ts';
-import { href } from '../lib/router.ts';
+import { href, navigate } from '../lib/router.ts';
 
-/** Registered models: every version, grouped by name, with the aliases pointing at it. */
+/** Registered models: every version, grouped by name, with the aliases pointing at it; a form to import one. */
 export function ModelsPage() {
   const { data, error } = useApi<{ models: ModelListItem[] }>('/models?limit=200');
   const models = data?.models ?? [];
@@ -14,8 +15,11 @@ export function ModelsPage() {
       <div class="page-head">
         <h1 id="models-title">Models</h1>
       </div>
+      <ImportModelForm onImported={(model) => navigate(href('models', model.id))} />
       <ErrorNote error={error} />
-      {data && !models.length && <p class="empty">No models yet: a run that succeeds registers one.</p>}
+      {data && !models.length && (
+        <p class="empty">No models yet: a run that succeeds registers one, or import one above.</p>
+      )}
       {names.map((name) => (
         <section class="card" aria-label={name}>
           <h2>{name}</h2>

@@ -1,11 +1,12 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.ts';
-import type { Dataset, FieldError, ModelSummary } from '../api/types.ts';
+import type { FieldError, ModelSummary } from '../api/types.ts';
 import { JsonEditor } from '../components/JsonEditor.tsx';
 import { SummaryTable } from '../components/SummaryTable.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { SEED_MNIST_SPEC } from '../lib/seed-spec.ts';
 import { href, navigate } from '../lib/router.ts';
+import { useReadyDatasets } from '../lib/use-api.ts';
 
 const initialText = () => JSON.stringify(SEED_MNIST_SPEC, null, 2);
 
@@ -19,17 +20,11 @@ function parseError(text: string, error: Error): FieldError {
 /** Write a run spec (the seed's MNIST CNN to start from), check it with a dry run, submit it. */
 export function NewRunPage() {
   const [text, setText] = useState(initialText);
-  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  const { datasets, error: listError } = useReadyDatasets();
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [problem, setProblem] = useState<unknown>();
   const [summary, setSummary] = useState<ModelSummary>();
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    api<{ datasets: Dataset[] }>('GET', '/datasets')
-      .then((d) => setDatasets(d.datasets.filter((x) => x.status === 'ready')))
-      .catch(setProblem);
-  }, []);
 
   const parsed = (): Record<string, unknown> | undefined => {
     try {
@@ -114,7 +109,7 @@ export function NewRunPage() {
           </button>
         </div>
         <JsonEditor id="spec" label="Run spec (JSON)" value={text} onInput={(v) => setText(v)} errors={errors} />
-        <ErrorNote error={problem} />
+        <ErrorNote error={problem ?? listError} />
         <div class="actions">
           <button type="button" name="dry-run" disabled={busy} onClick={() => send(true)}>
             Dry run

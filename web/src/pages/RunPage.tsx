@@ -9,7 +9,7 @@ import { ConfusionMatrix } from '../components/ConfusionMatrix.tsx';
 import { BatchProgressBar } from '../components/BatchProgressBar.tsx';
 import { formatDuration, formatNumber, formatTime } from '../lib/format.ts';
 import { applyEvent, emptyLive, mergeCheckpoints, mergeEpochs } from '../lib/live-run.ts';
-import { datasetName } from '../lib/run-metrics.ts';
+import { datasetName, evaluatedModel } from '../lib/run-metrics.ts';
 import { useApi, useDatasetNames } from '../lib/use-api.ts';
 import { href, navigate } from '../lib/router.ts';
 
@@ -20,6 +20,7 @@ const progress = (status: RunStatus) => (status === 'queued' ? 0 : status === 'r
 function evaluationNote(status: RunStatus, spec: RunView['spec']): string {
   const dataset = (spec as { dataset?: { testSplit?: number; test_split?: number } }).dataset;
   const testSplit = dataset?.testSplit ?? dataset?.test_split;
+  if (!isTerminal(status) && evaluatedModel(spec)) return 'Once the model has gone through the dataset.';
   if (!isTerminal(status)) return 'After training, on the test split.';
   if (status !== 'succeeded')
     return `No evaluation: the run ${status === 'failed' ? 'failed' : 'was canceled'} before it.`;
@@ -33,7 +34,10 @@ export function RunPage({ id }: { id: string }) {
   const [connected, setConnected] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   const datasetNames = useDatasetNames();
-  const { data: model } = useApi<ModelDetail>(view?.modelId ? `/models/${view.modelId}` : undefined);
+  // The model the run registered, or (a run that only evaluates) the one it evaluates: its labels name the classes.
+  const evaluated = view ? evaluatedModel(view.spec) : null;
+  const modelRef = view?.modelId ?? evaluated;
+  const { data: model } = useApi<ModelDetail>(modelRef ? `/models/${encodeURIComponent(modelRef)}` : undefined);
 
   // Follow once the run is known to exist: a wrong or deleted id has no stream to wait for.
   const found = view !== undefined;
@@ -153,6 +157,16 @@ export function RunPage({ id }: { id: string }) {
           <dt>Attempt</dt>
           <dd>{view.attempt}</dd>
         </div>
+        {evaluated && (
+          <div>
+            <dt>Evaluates</dt>
+            <dd>
+              <a href={href('models', evaluated)} data-testid="evaluated-model-link">
+                {model ? `${model.name} v${model.version}` : evaluated.slice(0, 8)}
+              </a>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Model</dt>
           <dd>
@@ -181,8 +195,14 @@ export function RunPage({ id }: { id: string }) {
             ({epochs.length} epoch{epochs.length === 1 ? '' : 's'})
           </span>
         </h2>
-        <RunCharts epochs={epochs} />
-        <a href={`#/compare?ids=${id}`}>Compare with other runs…</a>
+        {evaluated && !epochs.length ? (
+          <p class="muted">None: this run trains nothing, it evaluates the model as it is.</p>
+        ) : (
+          <>
+            <RunCharts epochs={epochs} />
+            <a href={`#/compare?ids=${id}`}>Compare with other runs…</a>
+          </>
+        )}
       </section>
 
       <section id="evaluation" aria-labelledby="evaluation-title">
@@ -222,7 +242,7 @@ export function RunPage({ id }: { id: string }) {
             </table>
           </div>
         ) : (
-          <p class="muted">None yet.</p>
+          <p class="muted">{evaluated ? 'None: nothing is trained.' : 'None yet.'}</p>
         )}
       </section>
 
