@@ -31,3 +31,7 @@ export interface TrainedModel {
 export type ModelSource =
   | { kind: 'import'; format: 'keras' | 'h5' | 'weights.h5' | 'tfjs'; file: string; kerasVersion?: string }
   | { kind: 'checkpoint'; runId: string; checkpoint: 'latest' | 'best'; epoch: number };
+
+/** The file formats a model is downloaded in: TensorFlow.js (a tar), Keras 3 `.keras`, legacy Keras `.h5`. */
+export const EXPORT_FORMATS = ['tfjs', 'keras', 'h5'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

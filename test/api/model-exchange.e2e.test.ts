@@ -198,6 +198,10 @@ describe('Keras model exchange through the api: import, predict, export, import 
       const res = await importModel(api.url, fields, files);
       assert.equal(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
       assert.match(res.body.error.message, message, what);
+      assert.ok(
+        res.body.error.details?.[0]?.path,
+        `${what}: the refusal names a field (${JSON.stringify(res.body.error)})`,
+      );
     }
     assert.equal((await models()).length, before.models, 'no model row');
     assert.equal((await storedModelFolders()).length, before.folders, 'no files left in the store');

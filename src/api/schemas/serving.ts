@@ -81,6 +81,7 @@ export const ModelListItem = Type.Object({
   runId: Nullable(Type.String()),
   aliases: Type.Array(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
+  source: Nullable(JsonOf<ModelSource>()),
 });
 
 export const ModelList = Type.Object({ models: Type.Array(ModelListItem), nextCursor: Nullable(Type.String()) });

@@ -47,6 +47,30 @@ export interface ModelImport {
   description?: unknown;
 }
 
+/** The labels and preprocessing given with an import must fit the model they describe. */
+function checkFieldsAgainst(signature: ModelSignature, upload: ModelImport): void {
+  const count = (shape: (number | null)[]) => shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  if (upload.labels) {
+    const classes = signature.outputs.map((o) => (o.shape.at(-1) === 1 ? 2 : (o.shape.at(-1) ?? 0)));
+    if (!classes.includes(upload.labels.length)) {
+      throw KilnError.field(
+        'labels',
+        `gives ${upload.labels.length} class names, but the model's output has ${classes.join(' / ')} classes`,
+      );
+    }
+  }
+  const stats = upload.preprocessing?.mean;
+  if (stats) {
+    const sizes = signature.inputs.filter((i) => i.dtype === 'float32').map((i) => count(i.shape));
+    if (!sizes.includes(stats.length)) {
+      throw KilnError.field(
+        'preprocess.mean',
+        `has ${stats.length} values, but an input row of the model has ${sizes.join(' / ')}`,
+      );
+    }
+  }
+}
+
 /** Which version of a name: a number, an alias, or (neither) the latest. */
 export type VersionChoice = { version?: number; alias?: string };
 
@@ -101,6 +125,7 @@ export function modelsService({ repo, artifacts, serving, maxParams }: ModelsSer
           version: m.version,
           runId: m.runId,
           aliases: aliasNames(m),
+          source: (m.source as ModelSource | null) ?? null,
           createdAt: m.createdAt.toISOString(),
         })),
         nextCursor: rows.length > query.limit ? cursor.encode(page.at(-1)!) : null,
@@ -203,6 +228,7 @@ export function modelsService({ repo, artifacts, serving, maxParams }: ModelsSer
       const { model, source } = await importModel(upload.files, { description: upload.description, maxParams });
       const path = `models/${randomUUID()}`;
       try {
+        checkFieldsAgainst(modelSignature(model), upload);
         await model.save(artifactIOHandler(artifacts, path));
         const row = await repo.register({
           name: upload.name,

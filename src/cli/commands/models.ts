@@ -7,7 +7,7 @@ import { keyValues, table } from '../render/table.ts';
 import { when } from '../render/time.ts';
 import { attachmentName, formatBytes, outputFile, writeBody } from '../download.ts';
 import { extractTar } from '../untar.ts';
-import type { ExportFormat } from '../../engine/model-files/export.ts';
+import type { ExportFormat } from '../../domain/model.ts';
 import type { ModelDetail, ModelListItem, ModelSource } from '../api-types.ts';
 
 export const modelPath = (ref: string) => `/models/${encodeURIComponent(ref)}`;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { EXPORT_FORMATS, type ExportFormat } from '../../domain/model.ts';
 import { writeKerasFile, writeLegacyH5, type ExportPreprocessing } from '../keras-files/index.ts';
 import { hasPreprocessing, withPreprocessingLayers } from './with-preprocessing.ts';
 
-export const EXPORT_FORMATS = ['tfjs', 'keras', 'h5'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat };
 
 /** A file of an exported model. */
 export interface ExportedFile {

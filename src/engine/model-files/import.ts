@@ -38,6 +38,21 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * like a model Kiln trained. Anything it cannot build is a 400 naming the layer, the weight or the reason.
  */
 export async function importModel(files: ModelFile[], opts: ImportOptions): Promise<ImportedModel> {
+  try {
+    return await importFiles(files, opts);
+  } catch (error) {
+    // A refusal that names no field is about the uploaded files.
+    if (error instanceof KilnError && error.issues.length === 0) {
+      throw new KilnError(error.code, error.message, {
+        issues: [{ path: 'file', message: error.message }],
+        details: error.details,
+      });
+    }
+    throw error;
+  }
+}
+
+async function importFiles(files: ModelFile[], opts: ImportOptions): Promise<ImportedModel> {
   if (files.length === 0) throw refused('upload the model as one or more file parts');
   const modelJson = files.find((f) => baseName(f.name) === 'model.json');
   if (modelJson) return importTfjs(modelJson, files, opts);

@@ -26,7 +26,7 @@ export { RUN_STATUSES, isTerminal, type RunStatus } from '../../../src/domain/ru
 export type { BatchData as BatchProgress, RunEvent } from '../../../src/domain/run-event.ts';
 export type { ModelSummary } from '../../../src/engine/model/types.ts';
 export type { TensorSpec as TensorInfo } from '../../../src/domain/model.ts';
-export type { ExportFormat } from '../../../src/engine/model-files/export.ts';
+export type { ExportFormat } from '../../../src/domain/model.ts';
 export type { TransferModelSpec } from '../../../src/engine/model/types.ts';
 export type { ClassScore, DatasetSample, RunSpecView };
 

@@ -1,24 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { EXPORT_FORMATS } from '../../../engine/model-files/index.ts';
 import { errorResponses } from '../../schemas/common.ts';
+import { DOWNLOAD_CONTENT_TYPES as CONTENT_TYPES, DownloadQuery } from '../../schemas/models.ts';
 import { ModelRefParams } from '../../schemas/serving.ts';
-
-const DownloadQuery = Type.Object(
-  {
-    format: Type.Union(
-      EXPORT_FORMATS.map((f) => Type.Literal(f)),
-      {
-        default: 'tfjs',
-        description:
-          'tfjs: TensorFlow.js model.json + weights.bin as a tar; keras: a .keras file as Keras 3 writes it; h5: a legacy .h5 as Keras 2 writes it',
-      },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const CONTENT_TYPES = { tfjs: 'application/x-tar', keras: 'application/zip', h5: 'application/x-hdf5' } as const;
 
 /**
  * /models/:id/download (`:id` any model reference, as for the other model routes). Every format computes

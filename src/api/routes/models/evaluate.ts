@@ -1,29 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { parseRunSpec } from '../../../domain/run-spec/parse.ts';
-import { DatasetSpec } from '../../../domain/run-spec/schema.ts';
 import { errorResponses } from '../../schemas/common.ts';
+import { EvaluateBody } from '../../schemas/models.ts';
 import { CreatedRun } from '../../schemas/runs.ts';
 import { ModelRefParams } from '../../schemas/serving.ts';
-
-const EvaluateBody = Type.Object(
-  {
-    dataset: DatasetSpec,
-    compile: Type.Optional(
-      Type.Object(
-        { loss: Type.Unknown(), metrics: Type.Optional(Type.Unknown()) },
-        {
-          additionalProperties: false,
-          description:
-            "Loss and metrics, as in a run's compile; default: the model's own run's, else by its outputs' activations",
-        },
-      ),
-    ),
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * POST /models/:id/evaluate: evaluates a registered model on a dataset without training, as a run of

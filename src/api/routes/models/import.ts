@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Value } from '@sinclair/typebox/value';
 import { KilnError, type Issue } from '../../../domain/errors.ts';
-import { pointerToPath } from '../../../domain/run-spec/parse.ts';
 import { errorResponses } from '../../schemas/common.ts';
-import { ModelImportFields } from '../../schemas/models.ts';
 import { ModelDetail } from '../../schemas/serving.ts';
+import { checkImportFields } from '../../services/model-import-fields.ts';
 import { drain, readModelUpload } from '../../services/model-upload.ts';
 
 /** Fields whose text is JSON (labels may also be comma-separated). */
@@ -61,16 +59,7 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await drain(parts).catch(() => undefined);
         throw error;
       }
-      const fields = parseFields(upload.fields);
-      if (!Value.Check(ModelImportFields, fields)) {
-        const issues = [...Value.Errors(ModelImportFields, fields)]
-          .slice(0, 10)
-          .map((e) => ({ path: pointerToPath(e.path), message: e.message }));
-        throw KilnError.invalid(issues);
-      }
-      // The name is addressed as <name>@<version> or <name>@<alias> in URLs.
-      if (/[@/]/.test(fields.name))
-        throw KilnError.field('name', "is addressed as <name>@<version> in URLs: it cannot contain '@' or '/'");
+      const fields = checkImportFields(parseFields(upload.fields) as Record<string, unknown>);
       const model = await app.models.importFiles({
         name: fields.name,
         files: upload.files,

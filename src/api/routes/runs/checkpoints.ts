@@ -1,29 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { EXPORT_FORMATS } from '../../../engine/model-files/index.ts';
 import { errorResponses } from '../../schemas/common.ts';
+import {
+  CheckpointParams,
+  DOWNLOAD_CONTENT_TYPES as CONTENT_TYPES,
+  DownloadQuery,
+  RegisterCheckpointBody as RegisterBody,
+} from '../../schemas/models.ts';
 import { ModelDetail } from '../../schemas/serving.ts';
-
-const CheckpointParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 100 }),
-  kind: Type.Union([Type.Literal('best'), Type.Literal('latest')], {
-    description: "best: ModelCheckpoint's; latest: the last epoch's (or where an interrupted run stopped)",
-  }),
-});
-const DownloadQuery = Type.Object(
-  {
-    format: Type.Union(
-      EXPORT_FORMATS.map((f) => Type.Literal(f)),
-      { default: 'tfjs' },
-    ),
-  },
-  { additionalProperties: false },
-);
-const RegisterBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Default: the run's model name" })) },
-  { additionalProperties: false },
-);
-const CONTENT_TYPES = { tfjs: 'application/x-tar', keras: 'application/zip', h5: 'application/x-hdf5' } as const;
 
 /** /runs/:id/checkpoints/:kind: a checkpoint as a model, downloaded or registered as a model version. */
 const checkpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
