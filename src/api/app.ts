@@ -81,6 +81,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors,
     forceCloseConnections: true,
+    // The embedded PostgreSQL's first start (initdb in WebAssembly) takes 3-15 s on a slow or busy machine.
+    pluginTimeout: 120_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(ErrorResponse);
 

@@ -212,7 +212,7 @@ test('several independent problems are reported together', () => {
 });
 
 test('structural problems in the spec itself', () => {
-  assertOneError({ type: 'graph' }, 'model.type', /type must be "sequential", "functional" or "keras"/);
+  assertOneError({ type: 'graph' }, 'model.type', /type must be "sequential", "functional", "keras" or "transfer"/);
   assertOneError(
     seq({ type: 'Dense', units: 2 }),
     'model.layers[0]',
