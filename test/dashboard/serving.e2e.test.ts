@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import Fastify from 'fastify';
+import configPlugin from '../../src/api/plugins/infra/config.ts';
 import errorHandler from '../../src/api/plugins/infra/error-handler.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import dashboardPlugin from '../../src/api/plugins/app/dashboard.ts';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { startApi } from '../helpers/processes.ts';
@@ -99,6 +101,7 @@ describe('the api serves the dashboard at / without shadowing API routes', () =>
 
 test('without a build, the dashboard answers 503 saying how to build it, and the api still starts', async () => {
   const app = Fastify();
+  await app.register(configPlugin, { config: loadConfig({}) });
   await app.register(errorHandler);
   await app.register(dashboardPlugin, { root: '/nonexistent/kiln-web-dist' });
   const response = await app.inject({ method: 'GET', url: '/', headers: html });
