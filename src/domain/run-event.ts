@@ -49,7 +49,10 @@ export type CheckpointKind = 'latest' | 'best';
 /** A checkpoint written: `latest` to resume from, `best` as ModelCheckpoint judged it. */
 export interface CheckpointData {
   kind: CheckpointKind;
+  /** Complete epochs it holds. */
   epoch: number;
+  /** Batches of the next epoch it holds: 0 at an epoch's end, more when a shutdown or time limit stopped mid-epoch. */
+  batch?: number;
   path: string;
   /** ModelCheckpoint's metric and its value at that epoch. */
   monitor?: string;

@@ -8,7 +8,10 @@ export type CheckpointKind = 'latest' | 'best';
 /** Where a saved checkpoint lives, as reported in checkpoint events. */
 export interface SavedCheckpoint {
   kind: CheckpointKind;
+  /** Complete epochs. */
   epoch: number;
+  /** Batches into the next epoch (0 at an epoch's end). */
+  batch: number;
   path: string;
 }
 
@@ -44,20 +47,26 @@ export class CheckpointStore {
   ): Promise<SavedCheckpoint> {
     const previous = await this.readPointer(kind);
     const dir = `${this.runPrefix}/checkpoints/${kind}-e${state.epoch}-b${state.batch}-${Date.now()}-${this.serial++}`;
-    await model.save(artifactIOHandler(this.store, dir));
-    const optimizerWeights = await optimizer.getWeights();
-    const encoded = await tf.io.encodeWeights(optimizerWeights);
-    // getWeights hands out the optimizer's own slot variables plus a fresh `iter` scalar: free only that.
-    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
-    await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
-    await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
-    await this.store.put(`${dir}/state.json`, JSON.stringify(state));
+    try {
+      await model.save(artifactIOHandler(this.store, dir));
+      const optimizerWeights = await optimizer.getWeights();
+      const encoded = await tf.io.encodeWeights(optimizerWeights);
+      // getWeights hands out the optimizer's own slot variables plus a fresh `iter` scalar: free only that.
+      tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+      await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
+      await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
+      await this.store.put(`${dir}/state.json`, JSON.stringify(state));
+    } catch (error) {
+      // A full disk or a failing store: the pointer still names the previous checkpoint; leave no half folder.
+      await this.store.deletePrefix(dir).catch(() => undefined);
+      throw error;
+    }
     await this.store.put(
       this.pointerKey(kind),
       JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer),
     );
     if (previous && previous.dir !== dir) await this.store.deletePrefix(previous.dir);
-    return { kind, epoch: state.epoch, path: dir };
+    return { kind, epoch: state.epoch, batch: state.batch, path: dir };
   }
 
   /** Loads a checkpoint's weights and optimizer slots into the given model and optimizer; returns its state. */
