@@ -18,6 +18,8 @@ export interface ArtifactStore {
   list(prefix: string): Promise<string[]>;
   /** Removes every key under a prefix; removing nothing is not an error. */
   deletePrefix(prefix: string): Promise<void>;
+  /** Releases the connections the store holds, if any (the S3 client's sockets). */
+  close?(): void;
 }
 
 /** Raised by get/getStream/size for a key that is not there. */

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +22,11 @@ export class FsArtifactStore implements ArtifactStore {
 
   private async writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true }).catch(async (error: unknown) => {
+      // A recursive mkdir on a read-only mount reports ENOENT; the store's root tells the real cause.
+      await access(this.root, constants.W_OK);
+      throw error;
+    });
     const tmp = `${target}.${randomUUID()}.partial`;
     try {
       await write(tmp);

@@ -133,8 +133,10 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     }
 
     const callbacks: Callback[] = [
-      new StopSignalCallback(env.cancel, 'canceled'),
-      new StopSignalCallback(env.interrupt, 'interrupted'),
+      new StopSignalCallback([
+        { signal: env.cancel, reason: 'canceled' },
+        { signal: env.interrupt, reason: 'interrupted' },
+      ]),
       ...(spec.fit.maxRuntimeSeconds ? [new MaxRuntimeCallback(spec.fit.maxRuntimeSeconds)] : []),
       new ProgressCallback(env.emit, env.maxBatchEventsPerSec),
       ...userCallbacks(spec.callbacks, { artifacts: env.artifacts, prefix, checkpoints, emit: env.emit }),

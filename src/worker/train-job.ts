@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { parseTrainJobPayload } from '../queue/contracts.ts';
@@ -10,8 +9,8 @@ import type { TrainingOutcome } from '../engine/run-training.ts';
 import { sweepScratch } from './scratch-sweep.ts';
 import type { ChildMessage, ParentMessage, TrainingSettings } from './training-process-protocol.ts';
 import type { WorkerMetrics } from './metrics.ts';
-
-const TRAINING_PROCESS = fileURLToPath(new URL('./training-process.ts', import.meta.url));
+import type { TrainingProcesses } from './training-processes.ts';
+import type { RunOwnerClaim } from './run-owner.ts';
 
 export interface TrainJobDeps {
   publisher: EventPublisher;
@@ -21,11 +20,15 @@ export interface TrainJobDeps {
   log: Logger;
   /** This worker's Prometheus metrics (jobs, durations, samples/s). */
   metrics?: WorkerMetrics;
+  /** Forks the training process and ends it when the shutdown runs out of time. */
+  processes: TrainingProcesses;
+  /** Marks the run as trained here for as long as the job runs (see run-owner.ts). */
+  claim(runId: string): Promise<RunOwnerClaim>;
 }
 
 type ChildResult =
-  | { kind: 'outcome'; outcome: TrainingOutcome }
-  | { kind: 'failed'; error: RunError }
+  | { kind: 'outcome'; outcome: TrainingOutcome; checkpointed?: false }
+  | { kind: 'failed'; error: RunError; retryable: boolean }
   | { kind: 'crashed'; message: string };
 
 /**
@@ -40,16 +43,19 @@ export async function processTrainJob(
   deps: TrainJobDeps,
 ) {
   const payload = parseTrainJobPayload(job.data);
+  // One budget for every way an attempt can end without a verdict: BullMQ counts a crash in
+  // attemptsMade and a vanished worker in stalledCounter; the run's tries are their sum.
   const attempt = job.attemptsMade + (job.stalledCounter ?? 0) + 1;
+  const attempts = job.opts.attempts ?? 1;
   const log = deps.log.child({ runId: payload.runId, jobId: job.id, attempt });
   const publish = orderedPublisher(deps.publisher, payload.runId, log);
+  if (attempt > attempts) return giveUp(attempts, publish, log);
   log.info('training job started');
   const tracked = deps.metrics?.jobStarted(payload.runId);
+  const claim = await deps.claim(payload.runId);
 
-  const child = fork(TRAINING_PROCESS, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = deps.processes.start();
+  log.info({ pid: child.pid }, 'training process started');
   const tell = (m: ParentMessage) => {
     if (child.connected) child.send(m);
   };
@@ -71,12 +77,17 @@ export async function processTrainJob(
     signal?.removeEventListener('abort', onCancel);
     deps.shutdown.removeEventListener('abort', onShutdown);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await claim.release();
+  }
+  if (result.kind === 'crashed' && deps.processes.endedByShutdown) {
+    // The shutdown ran out of time and ended the process mid-batch: not the run's fault, so no try is spent.
+    result = { kind: 'outcome', outcome: { status: 'interrupted' }, checkpointed: false };
   }
   // A training process that died (killed, out of memory) leaves its local copy of the dataset behind.
   await sweepScratch(deps.settings.dataDir, log);
   await publish.drain();
   try {
-    const settled = await settle(job, token, attempt, result, publish, log);
+    const settled = await settle(job, token, { attempt, attempts }, result, publish, log);
     tracked?.end(settled.status);
     return settled;
   } catch (error) {
@@ -90,7 +101,7 @@ export async function processTrainJob(
 async function settle(
   job: Job,
   token: string | undefined,
-  attempt: number,
+  { attempt, attempts }: { attempt: number; attempts: number },
   result: ChildResult,
   publish: OrderedPublisher,
   log: Logger,
@@ -99,10 +110,11 @@ async function settle(
     const { outcome } = result;
     if (outcome.status === 'interrupted') {
       // Shutdown: the checkpoint is written; put the job back so any worker resumes it.
-      publish({
-        type: 'status',
-        data: { status: 'queued', reason: 'worker shut down; the run resumes from its checkpoint' },
-      });
+      const reason =
+        result.checkpointed === false
+          ? 'worker shut down before the running batch ended (KILN_SHUTDOWN_TIMEOUT_MS); the run resumes from its last checkpoint'
+          : 'worker shut down; the run resumes from its checkpoint';
+      publish({ type: 'status', data: { status: 'queued', reason } });
       await publish.drain();
       await job.moveToWait(token);
       log.info('training interrupted by shutdown; job handed back to the queue');
@@ -130,27 +142,47 @@ async function settle(
     log.info({ status: outcome.status }, 'training job ended');
     return { status: outcome.status };
   }
-  if (result.kind === 'failed') {
+  if (result.kind === 'failed' && !result.retryable) {
     publish({ type: 'status', data: { status: 'failed', error: result.error } });
     await publish.drain();
     log.warn({ error: result.error }, 'training failed');
     throw new UnrecoverableError(result.error.message);
   }
-  // The training process died (killed, out of memory): a retry may well succeed.
-  const attempts = job.opts.attempts ?? 1;
-  const last = job.attemptsMade + 1 >= attempts;
-  const error: RunError = { code: 'worker_crashed', message: `the training process ${result.message}` };
-  publish(
-    last
-      ? { type: 'status', data: { status: 'failed', error } }
-      : {
-          type: 'status',
-          data: { status: 'queued', reason: `${error.message}; retrying (attempt ${attempt + 1} of ${attempts})` },
-        },
-  );
+  // The training process died (killed, out of memory) or the store failed (full disk): a retry may well
+  // succeed, unless this was the last try.
+  const error: RunError =
+    result.kind === 'failed'
+      ? result.error
+      : { code: 'worker_crashed', message: `the training process ${result.message}` };
+  if (attempt >= attempts) {
+    const final = { ...error, message: `${error.message} (try ${attempt} of ${attempts}, KILN_JOB_ATTEMPTS)` };
+    publish({ type: 'status', data: { status: 'failed', error: final } });
+    await publish.drain();
+    log.warn(final.message);
+    throw new UnrecoverableError(final.message);
+  }
+  publish({
+    type: 'status',
+    data: { status: 'queued', reason: `${error.message}; retrying (attempt ${attempt + 1} of ${attempts})` },
+  });
   await publish.drain();
-  log.warn({ last }, error.message);
+  log.warn(error.message);
   throw new Error(error.message);
+}
+
+/**
+ * Every try of the run is spent (its workers vanished or its training processes died): end it
+ * `failed` without starting it again.
+ */
+async function giveUp(attempts: number, publish: OrderedPublisher, log: Logger): Promise<never> {
+  const error: RunError = {
+    code: 'worker_crashed',
+    message: `the run's training was lost ${attempts} time(s) (worker or training process died); KILN_JOB_ATTEMPTS is ${attempts}`,
+  };
+  publish({ type: 'status', data: { status: 'failed', error } });
+  await publish.drain();
+  log.warn(error.message);
+  throw new UnrecoverableError(error.message);
 }
 
 /** Waits for the child's verdict, forwarding its events; resolves on its exit. */
@@ -160,7 +192,8 @@ function superviseChild(child: ChildProcess, onEvent: (event: RunEventDraft) => 
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'event') onEvent(message.event);
       else if (message.type === 'outcome') verdict = { kind: 'outcome', outcome: message.outcome };
-      else if (message.type === 'failed') verdict = { kind: 'failed', error: message.error };
+      else if (message.type === 'failed')
+        verdict = { kind: 'failed', error: message.error, retryable: message.retryable };
     });
     child.on('error', (error) => {
       verdict ??= { kind: 'crashed', message: `could not start: ${error.message}` };

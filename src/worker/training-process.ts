@@ -25,6 +25,10 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group: the worker decides how its jobs stop (an
+// `interrupt` message, then a kill after KILN_SHUTDOWN_TIMEOUT_MS), so the training process ignores both.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'cancel') cancel.abort();
@@ -66,7 +70,10 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     );
     await send({ type: 'outcome', outcome });
   } catch (error) {
-    await send({ type: 'failed', retryable: false, error: runErrorOf(error) });
+    // A storage fault (full disk, store down) is the place's, not the run's: the worker retries it
+    // like a crash, and the next try resumes from the last checkpoint that was written whole.
+    const retryable = error instanceof KilnError && error.code === 'storage_unavailable';
+    await send({ type: 'failed', retryable, error: runErrorOf(error) });
     throw error;
   } finally {
     await data?.close();
@@ -74,11 +81,12 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
 }
 
 /**
- * The failure a run records. The same spec on the same backend fails the same way, so none is
- * retried: a spec Kiln cannot train says which field, anything else is a training error.
+ * The failure a run records. Apart from storage faults, the same spec on the same backend fails the
+ * same way, so none is retried: a spec Kiln cannot train says which field, anything else is a training error.
  */
 function runErrorOf(error: unknown): RunError {
   const message = (error as Error)?.message ?? String(error);
+  if (error instanceof KilnError && error.code === 'storage_unavailable') return { code: error.code, message };
   if (!(error instanceof KilnError) || error.code !== 'invalid_spec') return { code: 'training_error', message };
   const path = error.issues[0]?.path;
   return { code: 'invalid_spec', message, ...(path ? { details: { path } } : {}) };

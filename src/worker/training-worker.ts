@@ -9,6 +9,10 @@ import { EventPublisher } from '../queue/event-publisher.ts';
 import { processTrainJob } from './train-job.ts';
 import { artifactStoreSettings } from '../artifacts/from-config.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { TrainingProcesses } from './training-processes.ts';
+import { claimRun } from './run-owner.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export interface TrainingWorker {
   /** Ordered shutdown: stop taking jobs, checkpoint running ones at a batch boundary, hand them back, disconnect. */
@@ -28,6 +32,8 @@ export async function startTrainingWorker(
   const subscriber: Redis = createRedis(config.REDIS_URL, 'kiln-worker-control');
   const publisher = new EventPublisher(publisherRedis, keys);
   const shutdown = new AbortController();
+  const processes = new TrainingProcesses();
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   const worker = new Worker(
     QUEUES.training,
@@ -45,6 +51,8 @@ export async function startTrainingWorker(
         shutdown: shutdown.signal,
         log,
         metrics,
+        processes,
+        claim: (runId) => claimRun(publisherRedis, keys.runOwner(runId), workerId, log),
       }),
     {
       connection,
@@ -85,8 +93,14 @@ export async function startTrainingWorker(
         new Promise<boolean>((r) => setTimeout(() => r(true), config.KILN_SHUTDOWN_TIMEOUT_MS).unref()),
       ]);
       if (timedOut) {
-        log.warn('running jobs did not stop in time; abandoning them to the stalled check');
-        await worker.close(true);
+        // A batch longer than the deadline: end its process. The job goes back to the queue and
+        // resumes from its last checkpoint (train-job.ts); the close then completes at once.
+        log.warn(
+          { processes: processes.size, timeoutMs: config.KILN_SHUTDOWN_TIMEOUT_MS },
+          'running jobs did not reach a batch boundary in time (KILN_SHUTDOWN_TIMEOUT_MS); ending their training processes',
+        );
+        await processes.endAll();
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 5000).unref())]);
       }
       await subscriber.quit().catch(() => undefined);
       await publisherRedis.quit().catch(() => undefined);

@@ -90,7 +90,7 @@ describe('S3ArtifactStore in a shared bucket', () => {
       await store.put('runs/r1/model.json', '{}');
       assert.deepEqual(await bucketKeys(`${prefix}/`), [`${prefix}/runs/r1/model.json`]);
     } finally {
-      (store as S3ArtifactStore).close();
+      store.close?.();
     }
   });
 

@@ -56,16 +56,17 @@ export class CheckpointStore {
       await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
       await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
       await this.store.put(`${dir}/state.json`, JSON.stringify(state));
+      // The pointer is replaced last (atomically): until then the previous checkpoint is the one in force.
+      await this.store.put(
+        this.pointerKey(kind),
+        JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer),
+      );
     } catch (error) {
       // A full disk or a failing store: the pointer still names the previous checkpoint; leave no half folder.
       await this.store.deletePrefix(dir).catch(() => undefined);
       throw error;
     }
-    await this.store.put(
-      this.pointerKey(kind),
-      JSON.stringify({ dir, epoch: state.epoch, batch: state.batch } satisfies Pointer),
-    );
-    if (previous && previous.dir !== dir) await this.store.deletePrefix(previous.dir);
+    if (previous && previous.dir !== dir) await this.store.deletePrefix(previous.dir).catch(() => undefined);
     return { kind, epoch: state.epoch, batch: state.batch, path: dir };
   }
 
