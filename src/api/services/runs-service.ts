@@ -164,7 +164,7 @@ export function runsService({
      * is told over the control channel and reports `canceled` itself).
      */
     async cancel(id: string) {
-      const run = await repo.find(id);
+      const run = await repo.findStatus(id);
       if (!run) throw KilnError.notFound('run', id);
       if (isTerminal(run.status))
         throw KilnError.conflict(`run ${id} has already ${run.status === 'canceled' ? 'been canceled' : run.status}`);

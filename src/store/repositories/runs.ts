@@ -32,6 +32,11 @@ export function runsRepository(prisma: PrismaClient) {
       return prisma.run.findUnique({ where: { id } });
     },
 
+    /** Only the status: a cancel must not wait for a spec that may hold megabytes of inline data. */
+    findStatus(id: string) {
+      return prisma.run.findUnique({ where: { id }, select: { id: true, status: true } });
+    },
+
     /**
      * Newest first; the cursor is the last row of the previous page (createdAt, id). Without the
      * spec: a list entry needs only the dataset id and compiled metrics, kept in their own columns,
