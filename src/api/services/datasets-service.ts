@@ -9,7 +9,7 @@ import { BUILTIN_DATASETS } from '../../datasets/builtin.ts';
 import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
 import { type describeDataset, type StoredDatasetMeta } from '../../datasets/storage.ts';
 import { assertFetchableUrl, isUrlRefused } from '../../datasets/url-guard.ts';
-import type { DatasetInfo, ResolvedDataset } from '../../domain/dataset.ts';
+import type { DatasetInfo, LabelRange, ResolvedDataset } from '../../domain/dataset.ts';
 import { KilnError } from '../../domain/errors.ts';
 import type { IngestRequest, IngestResult } from '../../domain/ingestion.ts';
 import { JOBS, type ControlMessage, type IngestJobPayload } from '../../queue/contracts.ts';
@@ -401,6 +401,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
         info: {
           inputShape: view.inputShape ?? [],
           numClasses: view.classes?.length,
+          labelRange: (row.meta as { labelRange?: LabelRange } | null)?.labelRange,
           samples: samples.train ?? samples.test,
           hasTestSplit: samples.train !== undefined && samples.test !== undefined,
         },

@@ -1,0 +1,47 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useStack } from '../../helpers/stack.ts';
+import { request } from '../../helpers/http.ts';
+import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
+
+/** A classifier of 28×28×1 images with `units` softmax outputs, trained with sparse labels. */
+const sparseRun = (datasetId: string, units: number) => ({
+  model: {
+    type: 'sequential',
+    layers: [
+      { type: 'Flatten', inputShape: [28, 28, 1] },
+      { type: 'Dense', units, activation: 'softmax' },
+    ],
+  },
+  dataset: { id: datasetId },
+  compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+  fit: { epochs: 1, batchSize: 32 },
+});
+
+describe('registered datasets are checked against the run at submission: labels, splits, shapes', () => {
+  const stack = useStack();
+  let mnist = '';
+
+  test('the real MNIST files ingest, recording their label range', async () => {
+    const created = await uploadDataset(stack.api.url, await mnistFiles(), { name: 'mnist-t10k' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const dataset = await waitForDataset(stack.api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    mnist = created.body.id;
+  });
+
+  test('sparse_categorical_crossentropy with 5 units on MNIST labels 0–9 is a 400 naming model, the units and the label range (dry run and submission)', async () => {
+    for (const url of ['/runs?dryRun=true', '/runs']) {
+      const res = await request(stack.api.url, 'POST', url, sparseRun(mnist, 5));
+      assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+      const issue = res.body.error.details[0];
+      assert.equal(issue.path, 'model');
+      assert.match(issue.message, /labels range from 0 to 9/);
+      assert.match(issue.message, /outside the valid range \[0, 5\)/);
+      assert.match(issue.message, /5 units, sparse_categorical_crossentropy/);
+    }
+    assert.equal((await request(stack.api.url, 'GET', '/runs')).body.runs.length, 0, 'no run was created');
+    const fits = await request(stack.api.url, 'POST', '/runs?dryRun=true', sparseRun(mnist, 10));
+    assert.equal(fits.status, 200, JSON.stringify(fits.body));
+  });
+});
