@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack } from '../../helpers/stack.ts';
-import { request } from '../../helpers/http.ts';
+import { request, waitForRun } from '../../helpers/http.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 
 /** A classifier of 28×28×1 images with `units` softmax outputs, trained with sparse labels. */
@@ -43,5 +43,40 @@ describe('registered datasets are checked against the run at submission: labels,
     assert.equal((await request(stack.api.url, 'GET', '/runs')).body.runs.length, 0, 'no run was created');
     const fits = await request(stack.api.url, 'POST', '/runs?dryRun=true', sparseRun(mnist, 10));
     assert.equal(fits.status, 200, JSON.stringify(fits.body));
+  });
+
+  test('dataset.validationSplit with fit.validation_split is a 400 naming both, and creates no run', async () => {
+    const spec = sparseRun(mnist, 10);
+    const both = { ...spec, dataset: { id: mnist, validationSplit: 0.3 }, fit: { ...spec.fit, validation_split: 0.1 } };
+    for (const url of ['/runs?dryRun=true', '/runs']) {
+      const res = await request(stack.api.url, 'POST', url, both);
+      assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.details[0].path, 'dataset.validationSplit');
+      assert.match(
+        res.body.error.details[0].message,
+        /dataset\.validationSplit \(0\.3\) and fit\.validationSplit \(0\.1\)/,
+      );
+    }
+    assert.equal((await request(stack.api.url, 'GET', '/runs')).body.runs.length, 0);
+  });
+
+  test('a Dense model on [784] fed MNIST\'s [28, 28, 1] is a 400 naming both shapes; with "reshape": true it trains', async () => {
+    const dense = (dataset: Record<string, unknown>) => ({
+      model: {
+        type: 'sequential',
+        layers: [{ type: 'Dense', units: 10, activation: 'softmax', inputShape: [784] }],
+      },
+      dataset: { id: mnist, preprocess: { scale: 1 / 255 }, limit: 256, ...dataset },
+      compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+      fit: { epochs: 1, batchSize: 64 },
+    });
+    const refused = await request(stack.api.url, 'POST', '/runs', dense({}));
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.details[0].path, 'dataset.reshape');
+    assert.match(refused.body.error.details[0].message, /\[28, 28, 1\] but the model's input expects \[784\]/);
+    const run = await request(stack.api.url, 'POST', '/runs', dense({ reshape: true }));
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   });
 });
