@@ -19,6 +19,8 @@ export interface StoredDatasetMeta {
   classes?: string[];
   /** Labels of one value per sample: their range over every split (absent for datasets stored before it was recorded). */
   labelRange?: LabelRange;
+  /** Rows were stored in an order shuffled by this seed (image ZIPs), not in the order of the files. */
+  shuffleSeed?: number;
 }
 
 const SPLITS = ['train', 'test'] as const;
@@ -78,6 +80,7 @@ export async function writeStoredDataset(
     format: dataset.format,
     splits: {},
     ...(dataset.classes ? { classes: dataset.classes } : {}),
+    ...(dataset.shuffleSeed === undefined ? {} : { shuffleSeed: dataset.shuffleSeed }),
   };
   for (const name of SPLITS) {
     const split = dataset.splits[name];

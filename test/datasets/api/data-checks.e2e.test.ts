@@ -3,6 +3,23 @@ import assert from 'node:assert/strict';
 import { useStack } from '../../helpers/stack.ts';
 import { request, waitForRun } from '../../helpers/http.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
+import { zipSync } from 'fflate';
+import { encodePng } from '../fixtures/image-writer.ts';
+import { npy } from '../fixtures/npy-writer.ts';
+
+/** A finished run's log events, read as a client does (Server-Sent Events, which end with the run). */
+async function runLogs(base: string, runId: string) {
+  const res = await fetch(`${base}/runs/${runId}/events`, {
+    headers: { accept: 'text/event-stream' },
+    signal: AbortSignal.timeout(30_000),
+  });
+  return (await res.text())
+    .split('\n\n')
+    .filter((block) => /^event: log$/m.test(block))
+    .map(
+      (block) => (JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { data: { level: string; message: string } }).data,
+    );
+}
 
 /** A classifier of 28×28×1 images with `units` softmax outputs, trained with sparse labels. */
 const sparseRun = (datasetId: string, units: number) => ({
@@ -78,5 +95,87 @@ describe('registered datasets are checked against the run at submission: labels,
     assert.equal(run.status, 201, JSON.stringify(run.body));
     const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+  });
+
+  test('a 10-class folder ZIP with validationSplit 0.15 and testSplit 0.15: every split holds every class', async () => {
+    // 100 images per class folder: stored in folder order, the last 30 % of the rows were classes 7–9.
+    const files: Record<string, Uint8Array> = {};
+    for (let c = 0; c < 10; c++)
+      for (let i = 0; i < 100; i++) files[`class${c}/${i}.png`] = encodePng(2, 2, () => [c * 25, 255 - c * 25, i]);
+    const created = await uploadDataset(stack.api.url, [{ name: 'classes.zip', data: zipSync(files) }], {
+      name: 'ten-classes',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const dataset = await waitForDataset(stack.api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    const run = await request(stack.api.url, 'POST', '/runs', {
+      model: {
+        type: 'sequential',
+        layers: [
+          { type: 'Flatten', inputShape: [2, 2, 3] },
+          { type: 'Dense', units: 10, activation: 'softmax' },
+        ],
+      },
+      dataset: { id: created.body.id, preprocess: { scale: 1 / 255 }, validationSplit: 0.15, testSplit: 0.15 },
+      compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 1, batchSize: 64 },
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const confusion = done.evaluation.confusion as number[][];
+    assert.equal(confusion.length, 10);
+    confusion.forEach((row, c) => assert.ok(row.reduce((a, b) => a + b, 0) > 0, `the test split holds class ${c}`));
+    const logs = await runLogs(stack.api.url, run.body.id);
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.message ===
+          'splits: train 722 rows (10 classes), validation 128 rows (10 classes), test 150 rows (10 classes)',
+      ),
+      JSON.stringify(logs),
+    );
+    assert.deepEqual(
+      logs.filter((l) => l.level === 'warn'),
+      [],
+    );
+  });
+
+  test('a run whose test split holds a class its training rows lack says so in its log', async () => {
+    // Rows sorted by label (as many exports are): the last quarter is all class 3.
+    const created = await uploadDataset(
+      stack.api.url,
+      [
+        {
+          name: 'x.npy',
+          data: npy(
+            '<f4',
+            [40, 2],
+            Array.from({ length: 80 }, (_, i) => (i % 7) / 7),
+          ),
+        },
+        {
+          name: 'y.npy',
+          data: npy(
+            '<i4',
+            [40],
+            Array.from({ length: 40 }, (_, i) => Math.floor(i / 10)),
+          ),
+        },
+      ],
+      { name: 'sorted' },
+    );
+    assert.equal((await waitForDataset(stack.api.url, created.body.id)).status, 'ready');
+    const run = await request(stack.api.url, 'POST', '/runs', {
+      model: { type: 'sequential', layers: [{ type: 'Dense', units: 4, activation: 'softmax', inputShape: [2] }] },
+      dataset: { id: created.body.id, testSplit: 0.25 },
+      compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+      fit: { epochs: 1, batchSize: 8 },
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
+    const warnings = (await runLogs(stack.api.url, run.body.id)).filter((l) => l.level === 'warn');
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0]!.message, /the test split holds class 3 that no training row has/);
   });
 });
