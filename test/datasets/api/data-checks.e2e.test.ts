@@ -36,7 +36,9 @@ const sparseRun = (datasetId: string, units: number) => ({
 });
 
 describe('registered datasets are checked against the run at submission: labels, splits, shapes', () => {
-  const stack = useStack();
+  // A mirror where nothing answers (port 2 is unassigned, and no test listens on it): built-ins are offline.
+  const mirror = 'http://127.0.0.1:2/kiln-mirror/';
+  const stack = useStack({ env: { KILN_DATASET_MIRROR: mirror } });
   let mnist = '';
 
   test('the real MNIST files ingest, recording their label range', async () => {
@@ -177,5 +179,16 @@ describe('registered datasets are checked against the run at submission: labels,
     const warnings = (await runLogs(stack.api.url, run.body.id)).filter((l) => l.level === 'warn');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     assert.match(warnings[0]!.message, /the test split holds class 3 that no training row has/);
+  });
+
+  test('a run on a built-in dataset that cannot be fetched fails naming the URL tried and how to provide a mirror', async () => {
+    const run = await request(stack.api.url, 'POST', '/runs', sparseRun('mnist', 10));
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
+    assert.equal(done.status, 'failed');
+    const message: string = done.error.message;
+    assert.ok(message.includes(`${mirror}mnist.npz: fetch failed: connect ECONNREFUSED`), message);
+    assert.match(message, /KILN_DATASET_MIRROR must be a directory or http\(s\) base URL that holds mnist\.npz/);
+    assert.match(message, /SHA256SUMS/);
   });
 });
