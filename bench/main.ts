@@ -18,6 +18,7 @@ const PARTS: Record<string, Part> = {
   telemetry: { run: async () => (await import('./telemetry.ts')).run(), optIn: false },
   'runs-list': { run: async () => (await import('./runs-list.ts')).run(), optIn: false },
   serving: { run: async () => (await import('./serving.ts')).run(), optIn: false },
+  'ingest-limits': { run: async () => (await import('./ingest-limits.ts')).run(), optIn: true },
 };
 
 const requested = process.argv.slice(2);

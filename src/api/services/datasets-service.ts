@@ -24,7 +24,7 @@ export interface DatasetsServiceDeps {
   repo: DatasetsRepository;
   queue: Queue<IngestJobPayload>;
   artifacts: ArtifactStore;
-  /** What one ingestion may read: KILN_MAX_DATASET_MB, KILN_MAX_DATASET_FILES, KILN_MAX_UPLOAD_MB, KILN_ALLOW_PRIVATE_URLS. */
+  /** What one ingestion may read: KILN_MAX_DATASET_MB, KILN_MAX_DATASET_FILES, KILN_MAX_CSV_COLUMNS, KILN_MAX_UPLOAD_MB, KILN_ALLOW_PRIVATE_URLS. */
   limits: IngestRequest['limits'];
   /** Tells every worker something (here: to stop the ingestion of a dataset being deleted). */
   sendControl(message: ControlMessage): Promise<void>;

@@ -38,7 +38,7 @@ const sparseRun = (datasetId: string, units: number) => ({
 describe('registered datasets are checked against the run at submission: labels, splits, shapes', () => {
   // A mirror where nothing answers (port 2 is unassigned, and no test listens on it): built-ins are offline.
   const mirror = 'http://127.0.0.1:2/kiln-mirror/';
-  const stack = useStack({ env: { KILN_DATASET_MIRROR: mirror } });
+  const stack = useStack({ env: { KILN_DATASET_MIRROR: mirror, KILN_MAX_CSV_COLUMNS: '5000' } });
   let mnist = '';
 
   test('the real MNIST files ingest, recording their label range', async () => {
@@ -190,5 +190,21 @@ describe('registered datasets are checked against the run at submission: labels,
     assert.ok(message.includes(`${mirror}mnist.npz: fetch failed: connect ECONNREFUSED`), message);
     assert.match(message, /KILN_DATASET_MIRROR must be a directory or http\(s\) base URL that holds mnist\.npz/);
     assert.match(message, /SHA256SUMS/);
+  });
+
+  test('a CSV wider than KILN_MAX_CSV_COLUMNS fails its ingestion naming the setting; one within it is ingested', async () => {
+    const csv = (features: number) => {
+      const header = Array.from({ length: features }, (_, i) => `x${i}`).join(',') + ',label\n';
+      return new TextEncoder().encode(header + '1,'.repeat(features) + '0\n' + '2,'.repeat(features) + '1\n');
+    };
+    const wide = await uploadDataset(stack.api.url, [{ name: 'wide.csv', data: csv(5000) }], { name: 'wide' });
+    assert.equal(wide.status, 201, JSON.stringify(wide.body));
+    const failed = await waitForDataset(stack.api.url, wide.body.id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /wide\.csv: row 1 has more than 5000 columns, the most KILN_MAX_CSV_COLUMNS allows/);
+    const fits = await uploadDataset(stack.api.url, [{ name: 'fits.csv', data: csv(4999) }], { name: 'fits' });
+    const ready = await waitForDataset(stack.api.url, fits.body.id);
+    assert.equal(ready.status, 'ready', ready.error);
+    assert.deepEqual(ready.inputShape, [4999]);
   });
 });
