@@ -6,6 +6,7 @@ import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/dataset
 import { zipSync } from 'fflate';
 import { encodePng } from '../fixtures/image-writer.ts';
 import { npy } from '../fixtures/npy-writer.ts';
+import { gzipBomb, idxLabelsHeader } from '../fixtures/gzip-bomb.ts';
 
 /** A finished run's log events, read as a client does (Server-Sent Events, which end with the run). */
 async function runLogs(base: string, runId: string) {
@@ -206,5 +207,23 @@ describe('registered datasets are checked against the run at submission: labels,
     const ready = await waitForDataset(stack.api.url, fits.body.id);
     assert.equal(ready.status, 'ready', ready.error);
     assert.deepEqual(ready.inputShape, [4999]);
+  });
+
+  test('a gzip bomb (a small IDX declared, then 256 MiB of zeros) fails its ingestion saying so, and the worker goes on', async () => {
+    const head = new Uint8Array([...idxLabelsHeader(10), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const bomb = await gzipBomb(head, 256 * 1024 ** 2);
+    const created = await uploadDataset(stack.api.url, [{ name: 'train-labels-idx1-ubyte.gz', data: bomb }], {
+      name: 'bomb',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const failed = await waitForDataset(stack.api.url, created.body.id);
+    assert.equal(failed.status, 'failed');
+    assert.match(
+      failed.error,
+      /train-labels-idx1-ubyte\.gz inflates to more than the 18 bytes its IDX header declares \(shape \[10\]\); refused without inflating the rest/,
+    );
+    // The same worker ingests the next dataset.
+    const next = await uploadDataset(stack.api.url, await mnistFiles(), { name: 'after-the-bomb' });
+    assert.equal((await waitForDataset(stack.api.url, next.body.id)).status, 'ready');
   });
 });
