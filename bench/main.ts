@@ -19,6 +19,7 @@ const PARTS: Record<string, Part> = {
   'runs-list': { run: async () => (await import('./runs-list.ts')).run(), optIn: false },
   serving: { run: async () => (await import('./serving.ts')).run(), optIn: false },
   cancel: { run: async () => (await import('./cancel.ts')).run(), optIn: false },
+  'ingest-limits': { run: async () => (await import('./ingest-limits.ts')).run(), optIn: true },
 };
 
 const requested = process.argv.slice(2);

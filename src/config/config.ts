@@ -43,6 +43,8 @@ export const ConfigSchema = Type.Object({
   KILN_MAX_DATASET_MB: Type.Number({ exclusiveMinimum: 0, default: 4096 }),
   /** Most entries a dataset ZIP may hold. */
   KILN_MAX_DATASET_FILES: Type.Integer({ minimum: 1, default: 200_000 }),
+  /** Most columns (fields per row) a dataset CSV may have; a row with more fails its ingestion naming this setting. */
+  KILN_MAX_CSV_COLUMNS: Type.Integer({ minimum: 2, default: 100_000 }),
   /** Allow dataset URLs that resolve to loopback or private addresses (off: they are refused). */
   KILN_ALLOW_PRIVATE_URLS: Type.Boolean({ default: false }),
   /** How long the api remembers an Idempotency-Key of POST /runs and POST /datasets, and the answer it gave. */

@@ -85,11 +85,40 @@ export interface BuiltinSourceOptions {
 /** A loaded built-in dataset and the sha256 of the files it was read from (as an ingested dataset's). */
 export type LoadedBuiltin = ParsedDataset & { sha256: string };
 
+/** Where a file of a mirror or origin is: a URL, or a path when the mirror is a directory. */
+const isUrl = (base: string) => /^https?:\/\//.test(base);
+const locationOf = (base: string, file: string) =>
+  isUrl(base) ? new URL(file, base.endsWith('/') ? base : `${base}/`).href : join(resolve(base), file);
+
 async function fetchBytes(base: string, file: string): Promise<Uint8Array> {
-  if (!/^https?:\/\//.test(base)) return new Uint8Array(await readFile(join(resolve(base), file)));
-  const response = await fetch(new URL(file, base.endsWith('/') ? base : `${base}/`));
-  if (!response.ok) throw new Error(`downloading ${file} from ${base} failed: HTTP ${response.status}`);
+  if (!isUrl(base)) return new Uint8Array(await readFile(locationOf(base, file)));
+  const response = await fetch(locationOf(base, file));
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Why a fetch failed, as far as Node says: "fetch failed" alone names neither host nor reason. */
+function reasonOf(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.message && cause.message !== message ? `${message}: ${cause.message}` : message;
+}
+
+/**
+ * A file of a built-in dataset that could not be fetched: where it was looked for, why, and how to
+ * provide it without internet access (a mirror: which files, and how it vouches for them).
+ */
+function unavailable(dataset: BuiltinDataset, file: string, base: string, mirror: string | undefined, error: unknown) {
+  const names = dataset.files.map((f) => f.name).join(', ');
+  const from = mirror ? `the mirror KILN_DATASET_MIRROR=${mirror}` : "the dataset's origin";
+  const how = mirror
+    ? `KILN_DATASET_MIRROR must be a directory or http(s) base URL that holds ${names}`
+    : `without internet access, set KILN_DATASET_MIRROR to a directory or http(s) base URL that holds ${names}`;
+  return new KilnError(
+    'dataset_unavailable',
+    `built-in dataset ${dataset.name}: could not get ${file} from ${from} (${locationOf(base, file)}: ${reasonOf(error)}); ${how}, as tf.keras.datasets.${dataset.name} downloads them, and optionally a SHA256SUMS file ("<sha256>  <file name>" lines) vouching for them (else their published checksums apply)`,
+    { status: 503, cause: error },
+  );
 }
 
 /**
@@ -145,7 +174,10 @@ export async function loadBuiltinFrom(dataset: BuiltinDataset, opts: BuiltinSour
       files.push({ name: file.name, data: new Uint8Array(await readFile(path)), cached: true });
       continue;
     }
-    const bytes = await fetchBytes(opts.mirror ?? dataset.origin ?? KERAS_ORIGIN, file.name);
+    const base = opts.mirror ?? dataset.origin ?? KERAS_ORIGIN;
+    const bytes = await fetchBytes(base, file.name).catch((error: unknown) => {
+      throw unavailable(dataset, file.name, base, opts.mirror, error);
+    });
     const expected = digests.get(file.name)!;
     const actual = createHash(expected.algorithm).update(bytes).digest('hex');
     if (actual !== expected.hex) {

@@ -137,8 +137,16 @@ export async function ingestDataset(
     }
     const limits = { maxUncompressedBytes: payload.limits.maxUncompressedBytes, maxFiles: payload.limits.maxFiles };
     const options = payload.options as ParseDatasetOptions;
-    // Image ZIPs decode while their arrays are written: a large set is never whole in memory.
-    const parsed = parseDatasetLazily(files, { ...options, limits, imageZip: { ...options.imageZip, ...limits } });
+    // Image ZIPs decode while their arrays are written: a large set is never whole in memory. Their
+    // rows are shuffled by a seed taken from the files' checksum: the same upload stores the same order.
+    const shuffleSeed = parseInt(sha256.slice(0, 8), 16) % 2 ** 31;
+    const csv = { ...options.csv, maxColumns: payload.limits.maxCsvColumns };
+    const parsed = parseDatasetLazily(files, {
+      ...options,
+      csv,
+      limits,
+      imageZip: { ...options.imageZip, ...limits, shuffleSeed },
+    });
     const meta = await writeStoredDataset(io, prefix, parsed);
     return {
       format: parsed.format,

@@ -7,6 +7,8 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { OpenedSplit } from '../domain/dataset.ts';
 import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset } from './formats/types.ts';
 import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
+import type { LabelRange } from '../domain/dataset.ts';
+import { labelRange } from './label-range.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
 export interface StoredDatasetMeta {
@@ -15,6 +17,10 @@ export interface StoredDatasetMeta {
     Record<'train' | 'test', { x: { dtype: DType; shape: number[] }; y: { dtype: DType; shape: number[] } }>
   >;
   classes?: string[];
+  /** Labels of one value per sample: their range over every split (absent for datasets stored before it was recorded). */
+  labelRange?: LabelRange;
+  /** Rows were stored in an order shuffled by this seed (image ZIPs), not in the order of the files. */
+  shuffleSeed?: number;
 }
 
 const SPLITS = ['train', 'test'] as const;
@@ -74,6 +80,7 @@ export async function writeStoredDataset(
     format: dataset.format,
     splits: {},
     ...(dataset.classes ? { classes: dataset.classes } : {}),
+    ...(dataset.shuffleSeed === undefined ? {} : { shuffleSeed: dataset.shuffleSeed }),
   };
   for (const name of SPLITS) {
     const split = dataset.splits[name];
@@ -85,6 +92,8 @@ export async function writeStoredDataset(
       y: { dtype: split.y.dtype, shape: split.y.shape },
     };
   }
+  const range = labelRange(SPLITS.flatMap((name) => dataset.splits[name]?.y ?? []));
+  if (range) meta.labelRange = range;
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
   return meta;
 }
@@ -153,5 +162,6 @@ export function describeDataset(meta: StoredDatasetMeta) {
     labelShape,
     labelKind,
     classes: meta.classes ?? null,
+    labelRange: meta.labelRange ?? null,
   };
 }

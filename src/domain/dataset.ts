@@ -15,10 +15,20 @@ export const ResolvedDatasetSchema = Type.Union([
 
 export type ResolvedDataset = Static<typeof ResolvedDatasetSchema>;
 
+/** A dataset's smallest and largest label (one value per sample), recorded at ingestion. */
+export interface LabelRange {
+  min: number;
+  max: number;
+  /** Every label is a whole number (a class index, if in range). */
+  integers: boolean;
+}
+
 /** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
 export interface DatasetInfo {
   inputShape: number[];
   numClasses?: number;
+  /** Its labels' range, when one value per sample (datasets ingested before it was recorded have none). */
+  labelRange?: LabelRange;
   /** Rows a run splits (its train split), when known: the test and validation splits are then checked as for inline data. */
   samples?: number;
   /** The dataset has a test split of its own, which is the run's test set (dataset.testSplit is then not used). */

@@ -16,6 +16,8 @@ export const IngestRequestSchema = Type.Object({
   limits: Type.Object({
     maxUncompressedBytes: Type.Number(),
     maxFiles: Type.Integer(),
+    /** KILN_MAX_CSV_COLUMNS (absent in jobs queued before it existed: the parser's default applies). */
+    maxCsvColumns: Type.Optional(Type.Integer()),
     maxDownloadBytes: Type.Number(),
     allowPrivateUrls: Type.Boolean(),
   }),

@@ -109,6 +109,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       });
     }
     data = openRunData(spec, job.data, io, heads);
+    for (const log of data.logs ?? []) env.emit({ type: 'log', data: log });
     if (spec.fit.epochs === 0) {
       // Evaluation only (Keras' model.evaluate): nothing trains, so no model is registered.
       if (data.test)

@@ -67,7 +67,10 @@ export class WorkerMetrics {
     };
   }
 
-  /** Serves GET /metrics on `port`; a port already taken is logged, not fatal (training matters more). */
+  /**
+   * Serves GET /metrics on `port`. A port already taken is logged, not fatal (training matters more),
+   * with the setting that moves it: the operator sees why Prometheus finds nothing, and what to change.
+   */
   listen(port: number, log: Logger): Promise<Server | undefined> {
     const server = createServer((request, response) => {
       if (request.url !== '/metrics') {
@@ -80,8 +83,15 @@ export class WorkerMetrics {
       );
     });
     return new Promise((resolve) => {
-      server.once('error', (error) => {
-        log.error({ err: error, port }, 'worker metrics endpoint could not start; training continues without it');
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        const why =
+          error.code === 'EADDRINUSE'
+            ? `port ${port} is already in use (another program, or another Kiln worker on this machine)`
+            : `it could not listen on port ${port} (${error.message})`;
+        log.error(
+          { err: error, port, setting: 'KILN_METRICS_PORT' },
+          `worker metrics endpoint not started: ${why}; set KILN_METRICS_PORT to a free port (npm start gives its workers that port, +1, +2, …) or to 0 to turn it off. Training continues without it`,
+        );
         resolve(undefined);
       });
       server.listen(port, () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { startWorker } from '../helpers/processes.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { EventClient } from '../helpers/ws.ts';
@@ -43,9 +44,10 @@ async function scrape(url: string): Promise<string> {
 describe('operator metrics', () => {
   let stack: Stack;
   let workerMetrics: string;
+  let port: number;
 
   before(async () => {
-    const port = await freePort();
+    port = await freePort();
     stack = await startStack({ env: { KILN_API_TOKEN: TOKEN, KILN_METRICS_PORT: String(port) } });
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
   });
@@ -115,5 +117,20 @@ describe('operator metrics', () => {
     );
     await request(stack.api.url, 'POST', `/runs/${body.id}/cancel`, undefined, auth);
     await waitForRun(stack.api.url, body.id, ['canceled'], 60_000, auth);
+  });
+
+  test('a worker whose metrics port is taken says which setting to change, and still takes jobs', async () => {
+    // The stack's worker holds the port; a second worker on this machine is given the same one.
+    const second = await startWorker({ ...stack.env.env, KILN_METRICS_PORT: String(port) });
+    try {
+      assert.match(second.output(), new RegExp(`port ${port} is already in use`));
+      assert.match(second.output(), /set KILN_METRICS_PORT to a free port .* or to 0 to turn it off/);
+      await stack.worker.stop();
+      const { body } = await request(stack.api.url, 'POST', '/runs', denseRunSpec({ epochs: 1 }), auth);
+      const run = await waitForRun(stack.api.url, body.id, ['succeeded', 'failed'], 90_000, auth);
+      assert.equal(run.status, 'succeeded', 'trained by the second worker');
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -43,6 +43,8 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ KILN_S3_ENDPOINT: 'minio:9000' }, /KILN_S3_ENDPOINT/],
     [{ KILN_WORKER_CONCURRENCY: '0' }, /KILN_WORKER_CONCURRENCY/],
     [{ KILN_REQUIRE_GPU: 'maybe' }, /KILN_REQUIRE_GPU/],
+    [{ KILN_MAX_CSV_COLUMNS: '1' }, /KILN_MAX_CSV_COLUMNS/],
+    [{ KILN_MAX_CSV_COLUMNS: 'many' }, /KILN_MAX_CSV_COLUMNS/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

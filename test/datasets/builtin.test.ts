@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import {
   BUILTIN_DATASETS,
   loadBuiltinDataset,
@@ -130,4 +133,38 @@ test("cifar10 is Keras 3's: the authors' archive from their origin, checked agai
     assert.deepEqual(loaded.splits.test!.x.shape, [2, 32, 32, 3]);
     assert.equal(loaded.classes![0], 'airplane');
     assert.equal(loaded.sha256, digestOf('sha256', archive));
+  }));
+
+test("a built-in dataset that cannot be fetched says from where, why, and how to provide a mirror (not a bare 'fetch failed')", () =>
+  withDataDir(async (dataDir) => {
+    // The origin as on a machine without internet access: nothing answers there (a port just freed).
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((done) => server.close(done));
+    const origin = `http://127.0.0.1:${port}/keras/`;
+    const offline: BuiltinDataset = { ...BUILTIN_DATASETS.fashion_mnist!, origin };
+    const error = await loadBuiltinFrom(offline, { dataDir }).then(
+      () => assert.fail('loaded from nowhere'),
+      (e: unknown) => e as KilnError,
+    );
+    assert.ok(error instanceof KilnError, String(error));
+    assert.equal(error.code, 'dataset_unavailable');
+    assert.ok(error.message.includes(`(${origin}train-labels-idx1-ubyte.gz: fetch failed`), error.message);
+    assert.match(error.message, /ECONNREFUSED/);
+    assert.match(error.message, /without internet access, set KILN_DATASET_MIRROR/);
+    for (const file of offline.files) assert.ok(error.message.includes(file.name), file.name);
+    assert.match(error.message, /SHA256SUMS/);
+    // A mirror directory without the files names the path it looked at.
+    const mirror = join(dataDir, 'empty-mirror');
+    const missing = await loadBuiltinDataset('mnist', { dataDir, mirror }).then(
+      () => assert.fail('loaded from an empty mirror'),
+      (e: unknown) => e as KilnError,
+    );
+    assert.match(missing.message, new RegExp(`KILN_DATASET_MIRROR=${mirror}.*${join(mirror, 'mnist.npz')}.*ENOENT`));
+    assert.match(
+      missing.message,
+      /KILN_DATASET_MIRROR must be a directory or http\(s\) base URL that holds mnist\.npz/,
+    );
+    assert.deepEqual(await readdir(join(dataDir, 'datasets', 'builtin', 'mnist')), [], 'nothing cached');
   }));

@@ -9,7 +9,7 @@ import { BUILTIN_DATASETS } from '../../datasets/builtin.ts';
 import { datasetPrefix, uploadPrefix } from '../../datasets/ingest.ts';
 import { type describeDataset, type StoredDatasetMeta } from '../../datasets/storage.ts';
 import { assertFetchableUrl, isUrlRefused } from '../../datasets/url-guard.ts';
-import type { DatasetInfo, ResolvedDataset } from '../../domain/dataset.ts';
+import type { DatasetInfo, LabelRange, ResolvedDataset } from '../../domain/dataset.ts';
 import { KilnError } from '../../domain/errors.ts';
 import type { IngestRequest, IngestResult } from '../../domain/ingestion.ts';
 import { JOBS, type ControlMessage, type IngestJobPayload } from '../../queue/contracts.ts';
@@ -24,7 +24,7 @@ export interface DatasetsServiceDeps {
   repo: DatasetsRepository;
   queue: Queue<IngestJobPayload>;
   artifacts: ArtifactStore;
-  /** What one ingestion may read: KILN_MAX_DATASET_MB, KILN_MAX_DATASET_FILES, KILN_MAX_UPLOAD_MB, KILN_ALLOW_PRIVATE_URLS. */
+  /** What one ingestion may read: KILN_MAX_DATASET_MB, KILN_MAX_DATASET_FILES, KILN_MAX_CSV_COLUMNS, KILN_MAX_UPLOAD_MB, KILN_ALLOW_PRIVATE_URLS. */
   limits: IngestRequest['limits'];
   /** Tells every worker something (here: to stop the ingestion of a dataset being deleted). */
   sendControl(message: ControlMessage): Promise<void>;
@@ -401,6 +401,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
         info: {
           inputShape: view.inputShape ?? [],
           numClasses: view.classes?.length,
+          labelRange: (row.meta as { labelRange?: LabelRange } | null)?.labelRange,
           samples: samples.train ?? samples.test,
           hasTestSplit: samples.train !== undefined && samples.test !== undefined,
         },

@@ -18,8 +18,9 @@ function fieldEnd(text: string, from: number): number {
  * Splits CSV text into records per RFC 4180: comma separated, fields optionally in double quotes,
  * quotes inside quoted fields doubled, quoted fields may span lines. Accepts LF, CRLF and CR line ends
  * and a UTF-8 byte-order mark. Record i (0-based) is spreadsheet row i + 1; a final line end adds no record.
+ * A record of more than `maxColumns` fields is refused as soon as it reaches them (KILN_MAX_CSV_COLUMNS).
  */
-export function readCsvRecords(fileName: string, text: string): string[][] {
+export function readCsvRecords(fileName: string, text: string, maxColumns = Infinity): string[][] {
   const records: string[][] = [];
   let record: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -51,6 +52,14 @@ export function readCsvRecords(fileName: string, text: string): string[][] {
     const end = fieldEnd(text, i);
     field += text.slice(i, end);
     record.push(field);
+    if (record.length > maxColumns) {
+      const row = records.length + 1;
+      throw new DatasetFormatError(
+        'CSV_TOO_MANY_COLUMNS',
+        `${fileName}: row ${row} has more than ${maxColumns} columns, the most KILN_MAX_CSV_COLUMNS allows (a setting of the api)`,
+        { file: fileName, row, maxColumns },
+      );
+    }
     if (end >= text.length) {
       records.push(record);
       return records;

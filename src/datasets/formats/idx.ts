@@ -1,5 +1,5 @@
 import { DatasetFormatError } from './errors.ts';
-import { maybeGunzip } from './gzip.ts';
+import { gunzipDeclared, type HeaderReader } from './gunzip-declared.ts';
 import { resolveLimits, type SizeLimits } from './limits.ts';
 import { assertFinite, assertSplitsAgree, elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
 import type { DatasetFile, ParsedDataset, Split, SplitName } from './types.ts';
@@ -26,9 +26,34 @@ export function looksLikeIdx(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2]! in IDX_TYPES && bytes[3]! >= 1;
 }
 
+/**
+ * The size an IDX header declares, from a file's first bytes (for gunzipDeclared): a header declaring
+ * more than the dataset limit is refused before anything more is inflated.
+ */
+function idxHeader(name: string, maxBytes: number): HeaderReader {
+  return (head) => {
+    if (head.length < 4) return undefined;
+    if (!looksLikeIdx(head)) return null;
+    const headerBytes = 4 + 4 * head[3]!;
+    if (head.length < headerBytes) return undefined;
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const shape = Array.from({ length: head[3]! }, (_, i) => view.getUint32(4 + 4 * i, false));
+    const bytes = headerBytes + elementCount(shape) * IDX_TYPES[head[2]!]!.bytes;
+    if (bytes > maxBytes) {
+      throw new DatasetFormatError(
+        'TOO_LARGE',
+        `${name}: its IDX header declares shape [${shape.join(', ')}] (${bytes} bytes), more than the ${maxBytes} bytes a dataset may expand to`,
+        { file: name, shape, declaredBytes: bytes, maxBytes },
+      );
+    }
+    return { bytes, what: `its IDX header declares (shape [${shape.join(', ')}])` };
+  };
+}
+
 /** Parses one IDX file (gzipped or raw) into a tensor with the shape its header declares. */
 export function parseIdxFile(name: string, raw: Uint8Array, limits: SizeLimits = {}): NdArray {
-  const bytes = maybeGunzip(name, raw, resolveLimits(limits).maxUncompressedBytes);
+  const maxBytes = resolveLimits(limits).maxUncompressedBytes;
+  const bytes = gunzipDeclared(name, raw, maxBytes, idxHeader(name, maxBytes));
   if (!looksLikeIdx(bytes)) {
     const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
     throw new DatasetFormatError(

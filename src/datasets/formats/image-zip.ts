@@ -1,6 +1,7 @@
 import { DatasetFormatError } from './errors.ts';
 import { decodeImageInto, decodeRawImage, validateImageShape } from './image-decode.ts';
 import type { SizeLimits } from './limits.ts';
+import { seededPermutation } from '../../lib/seeded-shuffle.ts';
 import { sortClassNames } from './ndarray.ts';
 import type { DatasetFile, ParsedDataset, SplitName } from './types.ts';
 import { listZipEntries, readZipEntries, type ZipEntryInfo } from './zip.ts';
@@ -13,6 +14,12 @@ export interface ImageZipOptions extends SizeLimits {
   channels?: 1 | 3;
   /** Refuse single images with more pixels than this (default 40 million). */
   maxPixels?: number;
+  /**
+   * Store each split's images in an order shuffled by this seed instead of sorted by folder, as Keras'
+   * image_dataset_from_directory shuffles before it splits: splits taken from the last rows then hold
+   * every class rather than the last folders' only. Unset: sorted by path.
+   */
+  shuffleSeed?: number;
 }
 
 interface LabelledImage {
@@ -73,6 +80,8 @@ export interface ImageZipSplit {
 /** An image ZIP read as far as its directory and first image: enough to know every shape and label. */
 export interface ImageZipContents {
   classes: string[];
+  /** The seed the images were shuffled with (ImageZipOptions.shuffleSeed), if they were. */
+  shuffleSeed?: number;
   splits: Partial<Record<SplitName, ImageZipSplit>>;
 }
 
@@ -110,8 +119,12 @@ export function openImageZip(file: DatasetFile, options: ImageZipOptions = {}): 
 
   const splits: ImageZipContents['splits'] = {};
   for (const split of ['train', 'test'] as const) {
-    const members = images.filter((i) => i.split === split);
-    if (members.length === 0) continue;
+    const sorted = images.filter((i) => i.split === split);
+    if (sorted.length === 0) continue;
+    const members =
+      options.shuffleSeed === undefined
+        ? sorted
+        : Array.from(seededPermutation(sorted.length, `${options.shuffleSeed}:${split}`), (i) => sorted[i]!);
     splits[split] = {
       shape: [members.length, size[0], size[1], channels],
       labels: Int32Array.from(members, (m) => classIndex.get(m.className)!),
@@ -125,7 +138,7 @@ export function openImageZip(file: DatasetFile, options: ImageZipOptions = {}): 
       },
     };
   }
-  return { classes, splits };
+  return { classes, splits, ...(options.shuffleSeed === undefined ? {} : { shuffleSeed: options.shuffleSeed }) };
 }
 
 /** Parses a ZIP of images in class folders into uint8 [n, h, w, c] images and int32 labels, all in memory. */

@@ -79,5 +79,5 @@ export function parseDatasetLazily(files: DatasetFile[], options: ParseDatasetOp
       y: { dtype: 'int32', shape: [split.shape[0]], data: split.labels },
     };
   }
-  return { format, splits, classes: contents.classes };
+  return { format, splits, classes: contents.classes, shuffleSeed: contents.shuffleSeed };
 }

@@ -27,6 +27,8 @@ export interface ParsedDataset {
   format: DatasetFormat;
   splits: { train?: Split; test?: Split };
   classes?: string[];
+  /** The seed its rows were shuffled with when stored (image ZIPs, whose files come sorted by folder). */
+  shuffleSeed?: number;
 }
 
 /** One uploaded file. `name` is what the user called it (used in error messages and pairing hints). */

@@ -149,6 +149,16 @@ export const DatasetRef = Type.Object(
     testSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
     /** Take only the first N training samples (quick experiments). */
     limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * Feed samples of another shape (as many values) to the model's input, e.g. [28, 28, 1] images to a
+     * Dense model on [784]. Without it a shape that differs is refused: a silent reshape trains on
+     * whatever order the values happen to be in.
+     */
+    reshape: Type.Optional(
+      Type.Boolean({
+        description: "true: reshape each sample to the model's input shape (same number of values)",
+      }),
+    ),
     augment: Type.Optional(AugmentSpec),
   },
   Strict,

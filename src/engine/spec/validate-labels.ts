@@ -48,15 +48,33 @@ export function checkSparseLabels(labels: unknown, head: OutputHead, output: Out
   if (head.lossName !== SPARSE || !classes || classes < 2 || !Array.isArray(labels)) return [];
   const bad = firstNonIndex(labels, classes);
   if (!bad) return [];
-  const what = Number.isInteger(bad.value)
+  const what = notAnIndex(Number.isInteger(bad.value), classes, head.name);
+  return [{ path, message: `label ${bad.value} of sample ${bad.sample} ${what}` }];
+}
+
+/** Why a sparse label is no class index of an output: one wording for inline and registered data. */
+function notAnIndex(integer: boolean, classes: number, output: string): string {
+  const what = integer
     ? `is outside the valid range [0, ${classes})`
     : `is not a class index (an integer in [0, ${classes}))`;
-  return [
-    {
-      path,
-      message: `label ${bad.value} of sample ${bad.sample} ${what} of output "${head.name}" (${classes} units, sparse_categorical_crossentropy)`,
-    },
-  ];
+  return `${what} of output "${output}" (${classes} units, sparse_categorical_crossentropy)`;
+}
+
+/**
+ * A registered dataset's sparse labels against the output's units, from the label range recorded at
+ * ingestion: MNIST's labels 0–9 on 5 units would train "successfully" on rows of zeros for 5–9.
+ */
+function checkLabelRange(info: DatasetInfo, head: OutputHead, units: number | undefined): Issue[] {
+  const range = info.labelRange;
+  if (!range || !units || units < 2) return [];
+  const worst = range.min < 0 ? range.min : range.max >= units ? range.max : undefined;
+  if (range.integers && worst === undefined) return [];
+  const span = `the dataset's labels range from ${range.min} to ${range.max}`;
+  const message =
+    worst !== undefined
+      ? `${span}: label ${worst} ${notAnIndex(range.integers, units, head.name)}${range.min >= 0 ? `; give the output ${Math.ceil(range.max) + 1} units` : ''}`
+      : `${span} and are not all whole numbers: such a label ${notAnIndex(false, units, head.name)}`;
+  return [{ path: 'model', message, labelRange: [range.min, range.max], units }];
 }
 
 /**
@@ -143,6 +161,8 @@ export function checkDatasetClasses(
       path: 'model',
       message: `the dataset has ${info.numClasses} classes but the model's output has ${units} units (${kind === 'sparse' ? 'sparse' : 'one-hot'} labels need one unit per class)`,
     });
+  } else if (head && kind === 'sparse') {
+    issues.push(...checkLabelRange(info, head, units));
   }
   return issues;
 }

@@ -53,13 +53,16 @@ function checkDatasetFit(
     ];
   }
   const input = summary.inputs[0]!.shape;
+  const ref = spec.dataset as DatasetRef;
+  const shapes = `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]`;
   if (count(input) !== count(info.inputShape)) {
+    errors.push({ path: 'dataset.id', message: shapes });
+  } else if (!sameShape(input, info.inputShape) && !ref.reshape) {
     errors.push({
-      path: 'dataset.id',
-      message: `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]`,
+      path: 'dataset.reshape',
+      message: `${shapes}; set "reshape": true in the dataset to feed each sample as [${input.join(', ')}] (same ${count(input)} values)`,
     });
   }
-  const ref = spec.dataset as DatasetRef;
   errors.push(...checkDatasetClasses(ref, info, heads[0], summary.outputs[0]!));
   const rows = datasetRows(ref, info);
   if (rows !== undefined) {
@@ -76,6 +79,20 @@ function checkDatasetFit(
     );
   }
   return errors;
+}
+
+/**
+ * A registered dataset's validationSplit and fit.validationSplit are the same thing said twice: when
+ * both are given, which one wins is a guess the user should not have to make.
+ */
+function checkSplitConflict(ref: DatasetRef, fitSplit: number): Issue[] {
+  if (ref.validationSplit === undefined || !fitSplit) return [];
+  return [
+    {
+      path: 'dataset.validationSplit',
+      message: `dataset.validationSplit (${ref.validationSplit}) and fit.validationSplit (${fitSplit}) both set the validation split; give only one`,
+    },
+  ];
 }
 
 /**
@@ -166,6 +183,7 @@ export function validateRunSpec(
   errors.push(...checkOptimizerArgs(spec.compile.optimizer));
   errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));
   errors.push(...checkClassWeight(spec.fit, heads, summary.outputs));
+  if (!isInline(spec.dataset)) errors.push(...checkSplitConflict(spec.dataset, spec.fit.validationSplit));
   const validationSplit = isInline(spec.dataset)
     ? spec.fit.validationSplit
     : (spec.dataset.validationSplit ?? spec.fit.validationSplit);

@@ -6,6 +6,8 @@ import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/s
 import { heldOutRows } from '../../domain/run-spec/splits.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
 import type { OutputHead } from './heads.ts';
+import { splitClassLogs, type SplitRows } from './split-classes.ts';
+import type { LogData } from '../../domain/run-event.ts';
 import { splitTest, splitValidation, tensorDataFromJson, type TensorData } from './tensor-data.ts';
 
 /** A run's data, split for training: each split a batch source, freed together by dispose(). */
@@ -17,6 +19,8 @@ export interface RunData {
   classes?: string[];
   /** How raw inputs were transformed (standardization statistics included), so serving can do the same. */
   preprocess?: Preprocessing;
+  /** What the run's log should say about the data before training (the splits' classes). */
+  logs?: LogData[];
   dispose(): Promise<void>;
 }
 
@@ -132,6 +136,18 @@ function streamedData(
   }
   const preprocess = resolvePreprocess(ref.preprocess, train);
   const labels = labelEncoding(ref, heads[0]!, model.outputUnits);
+  const rowsOf = (name: SplitRows['name'], split: OpenedSplit, from: number, to: number): SplitRows[] =>
+    to > from ? [{ name, y: split.y, from, to }] : [];
+  const logs =
+    labels.kind === 'raw' || evaluateOnly
+      ? []
+      : splitClassLogs([
+          ...rowsOf('train', trainSplit, 0, trainRows - valRows),
+          ...rowsOf('validation', trainSplit, trainRows - valRows, trainRows),
+          ...(parsed.splits.train && parsed.splits.test
+            ? rowsOf('test', parsed.splits.test, 0, parsed.splits.test.x.shape[0]!)
+            : rowsOf('test', trainSplit, trainRows, rows)),
+        ]);
   const prefetchWorker = ref.augment ? new PrefetchWorker() : undefined;
   const source = (s: SampleStore, training: boolean) =>
     streamSource({
@@ -149,6 +165,7 @@ function streamedData(
     test: test && source(test, false),
     classes: parsed.classes,
     preprocess,
+    logs,
     async dispose() {
       await prefetchWorker?.close();
       // File-backed stores hold their file open.

@@ -167,4 +167,28 @@ describe('split hints in file names', () => {
     assert.deepEqual([...pandas.splits.train!.y.data], [0, 1]);
     assert.deepEqual(parse('2019,2020,label\n1,2,0\n').splits.train!.x.shape, [1, 2]);
   });
+
+  // A million columns took 17 CPU-minutes when each feature column was found with header.indexOf; the
+  // timeout only catches that (figures: npm run bench -- ingest-limits).
+  it('reads a CSV of a million columns when the limit allows it (column lookup is linear)', { timeout: 60_000 }, () => {
+    const columns = 1_000_000;
+    const header = Array.from({ length: columns }, (_, i) => `x${i}`).join(',') + ',label\n';
+    const row = (label: number) => '1,'.repeat(columns) + `${label}\n`;
+    const { splits } = parse(header + row(0) + row(1), { maxColumns: columns + 1 });
+    assert.deepEqual(splits.train!.x.shape, [2, columns]);
+    assert.deepEqual([...splits.train!.y.data], [0, 1]);
+  });
+
+  it('refuses a row with more columns than KILN_MAX_CSV_COLUMNS, naming the setting', () => {
+    const wide = Array.from({ length: 11 }, (_, i) => `x${i}`).join(',') + ',label\n';
+    assertDatasetError(
+      () => parse(wide + '0,'.repeat(11) + '1\n', { maxColumns: 10 }),
+      'CSV_TOO_MANY_COLUMNS',
+      'iris.csv: row 1 has more than 10 columns',
+      'KILN_MAX_CSV_COLUMNS',
+    );
+    // The default bound holds without options.
+    const huge = Array.from({ length: 100_001 }, (_, i) => `x${i}`).join(',') + '\n';
+    assertDatasetError(() => parse(huge), 'CSV_TOO_MANY_COLUMNS', 'more than 100000 columns');
+  });
 });

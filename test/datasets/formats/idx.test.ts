@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { parseIdx, parseIdxFile } from '../../../src/datasets/formats/idx.ts';
 import { assertDatasetError } from '../fixtures/expect-error.ts';
 import { encodeIdx } from '../fixtures/idx-writer.ts';
+import { gzipBomb, idxLabelsHeader } from '../fixtures/gzip-bomb.ts';
 
 const IMAGES = 0x08;
 
@@ -84,6 +85,38 @@ describe('parseIdx', () => {
   it('refuses a gzip file that expands past the size limit', () => {
     const gz = encodeIdx(IMAGES, [3, 2, 3], pixels, true);
     assertDatasetError(() => parseIdxFile('x.gz', gz, { maxUncompressedBytes: 20 }), 'TOO_LARGE', 'x.gz', '20 bytes');
+  });
+
+  it('refuses a gzip bomb (a small IDX header, then 256 MiB of zeros) once it inflates past the declared size', async () => {
+    // 10 labels declared (18 bytes); the old reader inflated every zero, up to the dataset limit, first.
+    const bomb = await gzipBomb(
+      new Uint8Array([...idxLabelsHeader(10), ...labels, 1, 2, 3, 4, 5, 6, 7]),
+      256 * 1024 ** 2,
+    );
+    assert.ok(bomb.length < 1024 * 1024, 'a small file');
+    const error = assertDatasetError(
+      () => parseIdxFile('t10k-labels-idx1-ubyte.gz', bomb),
+      'TOO_LARGE',
+      't10k-labels-idx1-ubyte.gz inflates to more than the 18 bytes its IDX header declares (shape [10])',
+      'refused without inflating the rest',
+    );
+    assert.deepEqual(error.details, { file: 't10k-labels-idx1-ubyte.gz', declaredBytes: 18 });
+  });
+
+  it('refuses a gzipped IDX whose header declares more than the size limit, before inflating its data', () => {
+    const gz = encodeIdx(IMAGES, [3, 2, 3], pixels, true);
+    assertDatasetError(
+      () => parseIdxFile('x.gz', gz, { maxUncompressedBytes: 30 }),
+      'TOO_LARGE',
+      'x.gz: its IDX header declares shape [3, 2, 3] (34 bytes), more than the 30 bytes',
+    );
+  });
+
+  it('rejects a gzip file whose CRC-32 does not match its data', () => {
+    const gz = encodeIdx(IMAGES, [3], labels, true);
+    const tampered = gz.slice();
+    tampered[tampered.length - 8]! ^= 0xff;
+    assertDatasetError(() => parseIdxFile('y.gz', tampered), 'GZIP_CORRUPT', 'y.gz', 'CRC-32');
   });
 
   it('rejects a corrupt gzip file, naming it', () => {

@@ -138,12 +138,47 @@ describe('2. sparse labels', () => {
       layers: [{ type: 'Dense', units: 10, activation: 'softmax', inputShape: [784] }],
     };
     spec.compile.loss = 'categorical_crossentropy';
-    spec.dataset = { id: 'mnist', labels: 'sparse' };
+    spec.dataset = { id: 'mnist', labels: 'sparse', reshape: true };
     assertIssue(
       check(spec, { inputShape: [28, 28, 1], numClasses: 10 }),
       'dataset.labels',
       /sparse_categorical_crossentropy/,
     );
+  });
+});
+
+describe('2b. a registered dataset: shapes and settings that conflict', () => {
+  const dense784 = () => {
+    const spec = sparseSpec();
+    spec.model = {
+      type: 'sequential',
+      layers: [{ type: 'Dense', units: 10, activation: 'softmax', inputShape: [784] }],
+    };
+    spec.dataset = { id: 'mnist' };
+    return spec;
+  };
+  const mnist = { inputShape: [28, 28, 1], numClasses: 10 };
+
+  test('samples of another shape are refused naming both shapes, unless the dataset says reshape', () => {
+    const spec = dense784();
+    assertIssue(check(spec, mnist), 'dataset.reshape', /\[28, 28, 1\] but the model's input expects \[784\]/);
+    spec.dataset.reshape = true;
+    assert.deepEqual(check(spec, mnist), []);
+    // A reshape cannot change the number of values.
+    assertIssue(check(spec, { inputShape: [28, 28, 3], numClasses: 10 }), 'dataset.id', /\[28, 28, 3\]/);
+  });
+
+  test('dataset.validationSplit together with fit.validationSplit is refused naming both', () => {
+    const spec = dense784();
+    spec.dataset = { id: 'mnist', validation_split: 0.3, reshape: true };
+    spec.fit.validation_split = 0.1;
+    assertIssue(
+      check(spec, mnist),
+      'dataset.validationSplit',
+      /dataset\.validationSplit \(0\.3\) and fit\.validationSplit \(0\.1\)/,
+    );
+    delete spec.fit.validation_split;
+    assert.deepEqual(check(spec, mnist), []);
   });
 });
 

@@ -36,6 +36,7 @@ export default fp(
       limits: {
         maxUncompressedBytes: app.config.KILN_MAX_DATASET_MB * 1024 * 1024,
         maxFiles: app.config.KILN_MAX_DATASET_FILES,
+        maxCsvColumns: app.config.KILN_MAX_CSV_COLUMNS,
         maxDownloadBytes: app.config.KILN_MAX_UPLOAD_MB * 1024 * 1024,
         allowPrivateUrls: app.config.KILN_ALLOW_PRIVATE_URLS,
       },
