@@ -1,5 +1,6 @@
 import { tensorKey, type ExportGraph, type ExportLayer, type TensorRef } from './export-graph.ts';
 import { kerasLayerConfig, type KerasStyle } from './layer-config.ts';
+import { refuseHardSigmoidForKeras3 } from './hard-sigmoid.ts';
 
 // The model JSON of an exported file, as Keras writes it for a Functional model: Keras 3's
 // serialize_keras_object form (module / class_name / config / registered_name / build_config, inbound
@@ -39,6 +40,7 @@ function refsOut(refs: TensorRef[], style: KerasStyle): unknown {
 
 /** The Keras 3 `config.json` object of a Functional model (no compile_config: the file is for inference and retraining from scratch). */
 export function keras3ModelConfig(graph: ExportGraph, kerasVersion: string): Json {
+  refuseHardSigmoidForKeras3(graph.layers.map((layer) => ({ name: layer.name, config: layer.tfjsConfig })));
   const layers = graph.layers.map((layer) => {
     const { className, config } = kerasLayerConfig(layer.tfjsClass, layer.tfjsConfig, 'keras3', kerasVersion);
     const build = className === 'InputLayer' ? undefined : buildConfig(graph, layer);

@@ -3,6 +3,7 @@ import { buildModel, validateModelSpec } from '../model/index.ts';
 import { KerasFileError } from './keras-file-error.ts';
 import { matchWeightsToModel } from './object-paths.ts';
 import type { KerasModelFile, WeightMap, WeightTensor } from './types.ts';
+import { refuseKeras3HardSigmoid } from './hard-sigmoid.ts';
 
 export interface LoadKerasOptions {
   /** Seed for the (immediately overwritten) initial weights; fixed so loading is deterministic. */
@@ -82,6 +83,8 @@ export function loadKerasModel(file: KerasModelFile, opts: LoadKerasOptions = {}
       'missing_config',
       `a ${file.format} file has no model config; pass the model's Keras JSON as modelConfig`,
     );
+  const keras3 = file.format === 'keras' || file.kerasVersion?.startsWith('3.') || file.weightKeys === 'object-path';
+  if (keras3) refuseKeras3HardSigmoid(((modelConfig.config as { layers?: unknown })?.layers ?? []) as []);
   const weights = file.weightKeys === 'object-path' ? matchWeightsToModel(modelConfig, file.weights) : file.weights;
   const spec = { type: 'keras', config: modelConfig };
   const validation = validateModelSpec(spec, { maxParams: opts.maxParams });

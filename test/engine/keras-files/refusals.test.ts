@@ -245,3 +245,35 @@ test('HDF5 bombs: more weight bytes than allowed, a tiny file declaring a huge d
     /more than 5 groups and datasets/,
   );
 });
+
+test('hard_sigmoid, which Keras 3 computes otherwise than TensorFlow.js: a Keras 3 file using it is refused naming the layer, and so is writing one', () => {
+  const config = fixtureConfig();
+  const dense = config.config.layers.find((l) => l.class_name === 'Dense')!;
+  dense.config.activation = 'hard_sigmoid';
+  const members = { ...fixtureMembers(), 'config.json': text(JSON.stringify(config)) };
+  const file = readKerasModelFile(rezip(members), 'hard.keras');
+  refused(
+    () => loadKerasModel(file),
+    'unsupported_model',
+    /uses hard_sigmoid, which Keras 3 computes as relu6/,
+    dense.config.name,
+  );
+
+  const model = buildModel(
+    {
+      type: 'sequential',
+      name: 'gate',
+      layers: [{ type: 'Dense', units: 2, activation: 'hard_sigmoid', input_shape: [4] }],
+    },
+    { seed: 1 },
+  );
+  try {
+    refused(
+      () => writeKerasFile(model),
+      'unsupported_model',
+      /a \.keras file would not predict what Kiln predicts; download it as h5/,
+    );
+  } finally {
+    model.dispose();
+  }
+});
