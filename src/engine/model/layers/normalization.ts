@@ -56,8 +56,8 @@ export const BatchNormalization: LayerDef = {
       { name: 'moving_variance', shape: dims, trainable: false },
     ];
   },
-  create: (args, ctx) =>
-    tf.layers.batchNormalization({
+  create: (args, ctx) => {
+    const layer = tf.layers.batchNormalization({
       name: ctx.name,
       trainable: args.trainable,
       axis: Array.isArray(args.axis) ? args.axis[0] : args.axis,
@@ -71,7 +71,14 @@ export const BatchNormalization: LayerDef = {
       movingVarianceInitializer: ctx.initializer('movingVarianceInitializer'),
       betaRegularizer: ctx.regularizer('betaRegularizer'),
       gammaRegularizer: ctx.regularizer('gammaRegularizer'),
-    }),
+    });
+    // Keras: a frozen BatchNormalization (trainable false, e.g. the base of a transfer run) normalizes
+    // with its moving statistics even while the model trains, and does not update them. tfjs uses the
+    // batch's statistics whenever `training` is set; this instance says `training` only when it trains.
+    const call = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: kwargs.training === true && layer.trainable });
+    return layer;
+  },
 };
 
 export const LayerNormalization: LayerDef = {
