@@ -40,6 +40,7 @@ import repositoriesPlugin from './plugins/app/repositories.ts';
 import modelsPlugin from './plugins/app/models.ts';
 import predictRoutes from './routes/models/predict.ts';
 import tfServingRoutes from './routes/tf-serving/index.ts';
+import openInferenceRoutes from './routes/v2/index.ts';
 import dashboardPlugin from './plugins/app/dashboard.ts';
 
 type ValidatorFactory = NonNullable<
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<FastifyI
   await app.register(modelEvaluateRoutes);
   await app.register(predictRoutes);
   await app.register(tfServingRoutes);
+  await app.register(openInferenceRoutes);
   await app.register(datasetsRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -11,7 +11,7 @@ import {
   type ServedModelRecord,
 } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
-import { tfServingErrors } from './errors.ts';
+import { errorsAsString } from '../error-string.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const TargetParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 300 }) });
@@ -36,7 +36,7 @@ type Which = { version?: number; alias?: string };
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
   parseEveryBodyAsJson(app);
-  tfServingErrors(app);
+  errorsAsString(app);
 
   /** The version asked for, or TF Serving's not-found messages. */
   const resolve = async (name: string, which: Which): Promise<ServedModelRecord> => {

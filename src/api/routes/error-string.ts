@@ -1,12 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { KilnError } from '../../../domain/errors.ts';
+import { KilnError } from '../../domain/errors.ts';
 
 /**
- * Errors in TensorFlow Serving's shape, `{"error": "..."}`, for the routes of this scope only (Kiln's
- * own routes answer with the envelope of plugins/infra/error-handler.ts). TF Serving's clients read
- * nothing but the message; 5xx details stay in the log.
+ * Errors as `{"error": "..."}`, the shape TensorFlow Serving and the Open Inference Protocol share, for
+ * the routes of the calling scope only (Kiln's own routes answer with the envelope of
+ * plugins/infra/error-handler.ts). Their clients read nothing but the message; 5xx details stay in the log.
  */
-export function tfServingErrors(app: FastifyInstance): void {
+export function errorsAsString(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
     const status = error instanceof KilnError ? error.status : error.validation ? 400 : (error.statusCode ?? 500);
     if (status >= 500) {
