@@ -41,11 +41,13 @@ describe('token auth', () => {
     assert.equal(post.statusCode, 401, 'auth is checked before validation');
   });
 
-  test('probes and the Prometheus scrape need no token: /healthz, /readyz and /metrics', async () => {
-    for (const url of ['/healthz', '/readyz', '/metrics']) {
+  test('probes and the Prometheus scrape need no token: /healthz, /readyz, /v2/health/* and /metrics', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/v2/health/live', '/v2/health/ready']) {
       const res = await withToken.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
     }
+    for (const url of ['/v2', '/v2/models/x', '/v1/models/x'])
+      assert.equal((await withToken.inject({ method: 'GET', url })).statusCode, 401, `${url} needs the token`);
   });
 
   test('the right token is let in, and /healthz stays open', async () => {

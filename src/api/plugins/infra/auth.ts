@@ -20,7 +20,7 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * With KILN_API_TOKEN set, every route but /healthz, /readyz, /metrics and the dashboard's static files (routes whose
+ * With KILN_API_TOKEN set, every route but /healthz, /readyz, /v2/health/*, /metrics and the dashboard's static files (routes whose
  * config says `public`) needs `Authorization: Bearer <token>`.
  * WebSocket upgrades may pass `?token=` instead, since browsers cannot set headers on them.
  * Checked in onRequest, so a refused WebSocket is never opened.

@@ -51,10 +51,12 @@ const openInferenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return toServedRecord(row);
   };
 
-  app.get('/health/live', { schema: { summary: 'The server is alive', tags } }, async () => ({ live: true }));
+  // Probes, like /healthz and /readyz: open even when the api wants a token.
+  const probe = { config: { public: true } };
+  app.get('/health/live', { ...probe, schema: { summary: 'The server is alive', tags } }, async () => ({ live: true }));
   app.get(
     '/health/ready',
-    { schema: { summary: 'The server can serve: its model registry answers', tags } },
+    { ...probe, schema: { summary: 'The server can serve: its model registry answers', tags } },
     async (_request, reply) => {
       const ready = await app.db.raw.query('SELECT 1 AS ok').then(
         () => true,
