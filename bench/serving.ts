@@ -20,12 +20,34 @@ const CLIENTS = 64;
 const REQUESTS_PER_CLIENT = 20;
 const WARMUP_ROUNDS = 5;
 
+interface Load {
+  throughput: number;
+  p99: number;
+}
+
 interface Measured {
   p50: number;
   p99: number;
   concurrentP99: number;
   throughput: number;
   meanBatch: number;
+  /** The same 64 clients on the Open Inference Protocol's routes: JSON tensors and binary tensors. */
+  v2: { json: Load; binary: Load };
+}
+
+/**
+ * An Open Inference Protocol request for one image: JSON tensors, or the JSON header plus raw float32
+ * bytes. Every binary body's header is the same JSON (same input, shape and size), so one
+ * Inference-Header-Content-Length serves them all.
+ */
+function v2Bodies(input: string, pixels: number[]): { json: string; binary: Uint8Array; headerLength: number } {
+  const tensor = { name: input, shape: [1, 28, 28, 1], datatype: 'FP32' };
+  const json = JSON.stringify({ inputs: [{ ...tensor, data: pixels }] });
+  const header = Buffer.from(
+    JSON.stringify({ inputs: [{ ...tensor, parameters: { binary_data_size: pixels.length * 4 } }] }),
+  );
+  const binary = Uint8Array.from(Buffer.concat([header, Buffer.from(new Float32Array(pixels).buffer)]));
+  return { json, binary, headerLength: header.length };
 }
 
 function image(seed: number): number[][][] {
@@ -81,12 +103,28 @@ async function measure(batchMaxSize: number): Promise<Measured> {
     const before = app.serving.batchStats(id)!;
     const { latencies: concurrent, seconds } = await runLoad({ ...plan, rounds: REQUESTS_PER_CLIENT });
     const after = app.serving.batchStats(id)!;
+
+    // The Open Inference Protocol's routes, same clients, same images.
+    const metadata = (await (await fetch(`${base}/v2/models/${id}`)).json()) as { inputs: { name: string }[] };
+    const v2 = Array.from({ length: 16 }, (_, i) => v2Bodies(metadata.inputs[0]!.name, image(i).flat(2)));
+    const v2Load = async (headers: Record<string, string>, bodies: Array<string | Uint8Array>): Promise<Load> => {
+      const load = { url: `${base}/v2/models/${id}/infer`, bodies, clients: CLIENTS, headers };
+      await runLoad({ ...load, rounds: WARMUP_ROUNDS });
+      const measured = await runLoad({ ...load, rounds: REQUESTS_PER_CLIENT });
+      return { throughput: measured.latencies.length / measured.seconds, p99: percentile(measured.latencies, 99) };
+    };
+    const json = await v2Load({ 'content-type': 'application/json' }, v2.map((b) => b.json));
+    const binary = await v2Load(
+      { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(v2[0]!.headerLength) },
+      v2.map((b) => b.binary),
+    );
     return {
       p50: percentile(single, 50),
       p99: percentile(single, 99),
       concurrentP99: percentile(concurrent, 99),
       throughput: concurrent.length / seconds,
       meanBatch: (after.instances - before.instances) / (after.batches - before.batches),
+      v2: { json, binary },
     };
   } finally {
     await app.close();
@@ -114,5 +152,15 @@ export async function run(): Promise<BenchResult[]> {
       value: off.concurrentP99,
     }),
     { name: `${CLIENTS} clients, mean batch size, micro-batching on`, value: on.meanBatch, unit: 'instances' },
+    ...(['json', 'binary'] as const).flatMap((kind) => [
+      compared(`${CLIENTS} clients, throughput, v2 ${kind}, micro-batching on`, on.v2[kind].throughput, 'predictions/s', {
+        name: 'Kiln predict JSON, micro-batching on',
+        value: on.throughput,
+      }),
+      compared(`${CLIENTS} clients, p99 latency, v2 ${kind}, micro-batching on`, on.v2[kind].p99, 'ms', {
+        name: 'Kiln predict JSON, micro-batching on',
+        value: on.concurrentP99,
+      }),
+    ]),
   ];
 }

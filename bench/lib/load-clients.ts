@@ -3,18 +3,21 @@ import { Worker } from 'node:worker_threads';
 /** What the load generator sends: `clients` closed-loop clients, each sending `rounds` requests in turn. */
 export interface LoadPlan {
   url: string;
-  bodies: string[];
+  /** JSON text, or bytes (the Open Inference Protocol's binary extension). */
+  bodies: Array<string | Uint8Array>;
   clients: number;
   rounds: number;
+  /** Sent with every request; default: JSON's content-type. */
+  headers?: Record<string, string>;
 }
 
 // Plain JavaScript, evaluated in the worker: it needs nothing but fetch.
 const CLIENT_LOOP = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, bodies, clients, rounds } = workerData;
+const { url, bodies, clients, rounds, headers } = workerData;
 async function predict(i) {
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length] });
+  const response = await fetch(url, { method: 'POST', headers: headers ?? { 'content-type': 'application/json' }, body: bodies[i % bodies.length] });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error('predict answered ' + response.status);
   return performance.now() - started;
