@@ -1,6 +1,7 @@
 // Training throughput of the seed MNIST CNN: a full 8,000-sample pass on wasm, 2 batches on cpu, and
 // the same pass through the engine's training step with 1 replica and with 2 (balanced by speed, and
-// split evenly), beside the ceiling for 2: bare gradients on 2 threads in lockstep against 1.
+// split evenly), beside the ceiling for 2: bare gradients on 2 threads in lockstep against 1, and
+// beside the peer a user would pick instead: PyTorch on the same model and digits, 1 and 2 threads.
 // Throughput is steady-state: the first WARM_UP_BATCHES are not timed, since V8 compiles the wasm and
 // JS kernels to optimised code during a run's first few batches; how long they took is printed too.
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,13 @@ import { batchAt, trainBatch } from './lib/batches.ts';
 import { loadMnistTest, type MnistSet } from './lib/mnist.ts';
 import { compared, type BenchResult } from './lib/results.ts';
 import { buildSeedCnn } from './lib/seed-cnn.ts';
+import {
+  describeKernels,
+  startTorchPeer,
+  torchUnavailable,
+  type TorchKernels,
+  type TorchPeerStep,
+} from './lib/torch-peer.ts';
 
 const BATCH = 128;
 const WASM_SAMPLES = 8000;
@@ -135,27 +143,101 @@ async function sideBySide(steps: EngineStep[], samples: number): Promise<StepFig
   }));
 }
 
+/** PyTorch's figures on one thread count, and what it ran on. */
+interface PeerFigures {
+  threads: number;
+  figures: StepFigures;
+  kernels: TorchKernels;
+}
+
 /**
- * The engine step with 1 replica, 2 balanced by speed (as fit runs them) and 2 split evenly, and
- * the ceiling for 2 (bare gradients on 1 thread and on 2 in lockstep), side by side.
+ * The engine step with 1 replica, 2 balanced by speed (as fit runs them) and 2 split evenly, the
+ * ceiling for 2 (bare gradients on 1 thread and on 2 in lockstep) and, when /usr/bin/python3 has
+ * torch, PyTorch on 1 thread and on 2, all side by side.
  */
-async function engineStepThroughput(data: MnistSet, samples: number): Promise<StepFigures[]> {
+async function engineStepThroughput(
+  data: MnistSet,
+  samples: number,
+): Promise<{ kiln: StepFigures[]; peers: PeerFigures[] }> {
   await useBackend('wasm');
   const steps: EngineStep[] = [];
+  const unavailable = torchUnavailable();
+  if (unavailable) console.log(`PyTorch peer skipped: ${unavailable}`);
+  const peerThreads = unavailable ? [] : [1, 2];
   try {
     steps.push(await engineStep(1, data), await engineStep(2, data, 'balanced'), await engineStep(2, data, 'even'));
     steps.push(await bareStep(1), await bareStep(2));
-    return await sideBySide(steps, samples);
+    const kilnSteps = steps.length;
+    const peers: TorchPeerStep[] = [];
+    for (const threads of peerThreads) {
+      const peer = await startTorchPeer(threads, BATCH, samples);
+      peers.push(peer);
+      steps.push(peer); // closed below with the rest, whatever fails next
+    }
+    const figures = await sideBySide(steps, samples);
+    // After the timed turns, so profiling cannot disturb them. A peer's `cpu` figure is this
+    // process's CPU time while it waited on the peer's, so it is not reported.
+    const peerFigures: PeerFigures[] = [];
+    for (const [k, peer] of peers.entries())
+      peerFigures.push({ threads: peerThreads[k]!, figures: figures[kilnSteps + k]!, kernels: await peer.kernels() });
+    return { kiln: figures.slice(0, kilnSteps), peers: peerFigures };
   } finally {
     await Promise.all(steps.map((s) => s.close()));
   }
 }
 
-/** Runs the training benchmark and returns samples/s on wasm compared with cpu. */
+/**
+ * Kiln's engine step against PyTorch with as many threads as Kiln has replicas (the goal of issue 24
+ * is x1.0 or more on both), by median batch and over the whole pass.
+ */
+function peerRows(kiln: { replicas: number; figures: StepFigures }[], peers: PeerFigures[]): BenchResult[] {
+  const rows: BenchResult[] = [];
+  const oneThread = peers.find((p) => p.threads === 1);
+  for (const peer of peers) {
+    const threads = `${peer.threads} thread${peer.threads > 1 ? 's' : ''}`;
+    const median = `PyTorch seed CNN train, ${threads} (batch ${BATCH}, median batch)`;
+    const note = describeKernels(peer.kernels);
+    // PyTorch's own scaling from 1 thread to 2, beside Kiln's from 1 replica to 2.
+    rows.push(
+      oneThread && peer !== oneThread
+        ? {
+            ...compared(median, peer.figures.median, 'samples/s', {
+              name: 'PyTorch 1 thread',
+              value: oneThread.figures.median,
+            }),
+            note,
+          }
+        : { name: median, value: peer.figures.median, unit: 'samples/s', note },
+    );
+    const ours = kiln.find((k) => k.replicas === peer.threads);
+    if (!ours) continue;
+    const replicas = `${ours.replicas} replica${ours.replicas > 1 ? 's' : ''}`;
+    rows.push(
+      compared(
+        `wasm seed CNN engine step, ${replicas} against PyTorch (median batch)`,
+        ours.figures.median,
+        'samples/s',
+        {
+          name: `PyTorch ${threads}`,
+          value: peer.figures.median,
+        },
+      ),
+      { name: `PyTorch seed CNN train, ${threads} (wall clock)`, value: peer.figures.wall, unit: 'samples/s' },
+      compared(`wasm seed CNN engine step, ${replicas} against PyTorch (wall clock)`, ours.figures.wall, 'samples/s', {
+        name: `PyTorch ${threads}`,
+        value: peer.figures.wall,
+      }),
+    );
+  }
+  return rows;
+}
+
+/** Runs the training benchmark and returns samples/s on wasm compared with cpu, with 2 replicas and with PyTorch. */
 export async function runTraining(): Promise<BenchResult[]> {
   const data = loadMnistTest(WASM_SAMPLES);
   const wasm = await throughput('wasm', data, WASM_SAMPLES);
-  const [oneReplica, twoReplicas, twoEven, bareOne, bareTwo] = await engineStepThroughput(data, WASM_SAMPLES);
+  const { kiln, peers } = await engineStepThroughput(data, WASM_SAMPLES);
+  const [oneReplica, twoReplicas, twoEven, bareOne, bareTwo] = kiln;
   const cpu = await throughput('cpu', data, CPU_BATCHES * BATCH);
   await tf.setBackend('wasm');
   return [
@@ -238,5 +320,12 @@ export async function runTraining(): Promise<BenchResult[]> {
       name: '1 replica',
       value: oneReplica!.cpu,
     }),
+    ...peerRows(
+      [
+        { replicas: 1, figures: oneReplica! },
+        { replicas: 2, figures: twoReplicas! },
+      ],
+      peers,
+    ),
   ];
 }

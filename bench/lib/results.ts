@@ -9,6 +9,8 @@ export interface BenchResult {
   compareWith?: { name: string; value: number };
   /** value / compareWith.value */
   ratio?: number;
+  /** What the figure was measured on when the name cannot say it all (e.g. a peer's kernels); printed under the row. */
+  note?: string;
 }
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -37,13 +39,15 @@ export function printResults(part: string, results: BenchResult[]): void {
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), 4));
   console.log(`\n== ${part} ==`);
-  for (const row of rows)
+  for (const [k, row] of rows.entries()) {
     console.log(
       row
         .map((cell, i) => cell.padEnd(widths[i]))
         .join('  ')
         .trimEnd(),
     );
+    if (results[k]!.note) console.log(`  (${results[k]!.note})`);
+  }
 }
 
 /** Writes results to bench/results/<part>-<ISO time>.json and returns the file path. */
