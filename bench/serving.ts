@@ -113,7 +113,10 @@ async function measure(batchMaxSize: number): Promise<Measured> {
       const measured = await runLoad({ ...load, rounds: REQUESTS_PER_CLIENT });
       return { throughput: measured.latencies.length / measured.seconds, p99: percentile(measured.latencies, 99) };
     };
-    const json = await v2Load({ 'content-type': 'application/json' }, v2.map((b) => b.json));
+    const json = await v2Load(
+      { 'content-type': 'application/json' },
+      v2.map((b) => b.json),
+    );
     const binary = await v2Load(
       { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(v2[0]!.headerLength) },
       v2.map((b) => b.binary),
@@ -153,10 +156,15 @@ export async function run(): Promise<BenchResult[]> {
     }),
     { name: `${CLIENTS} clients, mean batch size, micro-batching on`, value: on.meanBatch, unit: 'instances' },
     ...(['json', 'binary'] as const).flatMap((kind) => [
-      compared(`${CLIENTS} clients, throughput, v2 ${kind}, micro-batching on`, on.v2[kind].throughput, 'predictions/s', {
-        name: 'Kiln predict JSON, micro-batching on',
-        value: on.throughput,
-      }),
+      compared(
+        `${CLIENTS} clients, throughput, v2 ${kind}, micro-batching on`,
+        on.v2[kind].throughput,
+        'predictions/s',
+        {
+          name: 'Kiln predict JSON, micro-batching on',
+          value: on.throughput,
+        },
+      ),
       compared(`${CLIENTS} clients, p99 latency, v2 ${kind}, micro-batching on`, on.v2[kind].p99, 'ms', {
         name: 'Kiln predict JSON, micro-batching on',
         value: on.concurrentP99,

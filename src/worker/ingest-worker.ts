@@ -1,13 +1,12 @@
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { QUEUES, type ControlMessage, type IngestJobPayload } from '../queue/contracts.ts';
 import { redisKeys } from '../queue/keys.ts';
 import { createRedis } from '../queue/redis.ts';
-import type { IngestProgress } from './ingest-processor.ts';
-
-const PROCESSOR = fileURLToPath(new URL('./ingest-processor.ts', import.meta.url));
+import { artifactStoreSettings } from '../artifacts/from-config.ts';
+import { processIngestJob } from './ingest-job.ts';
 
 /**
  * How long an ingestion asked to stop may take to do so before its process is killed. It stops at its
@@ -18,14 +17,17 @@ const STOP_GRACE_MS = 10_000;
 /** An ingestion this worker is running. */
 interface Running {
   job: Job<IngestJobPayload>;
-  /** Its sandboxed process, once that has said so. */
-  pid?: number;
+  /** Its process, once forked. */
+  child?: ChildProcess;
   limit: NodeJS.Timeout;
   kill?: NodeJS.Timeout;
+  /** Why the worker killed its process, if it did. */
+  killedFor?: string;
 }
 
 /**
- * Starts the BullMQ worker that ingests datasets (in sandboxed child processes). Each ingestion gets
+ * Starts the BullMQ worker that ingests datasets, each in a process of its own that ends with it
+ * (ingest-job.ts): a hostile file's memory goes with that process. Each ingestion gets
  * KILN_INGEST_TIMEOUT_SECONDS; one past it, or whose dataset is deleted (a `cancel-ingest` on the control
  * channel), is asked to stop, and killed if it has not within STOP_GRACE_MS. Either way it is not retried.
  */
@@ -33,12 +35,27 @@ export async function startIngestWorker(config: Config, log: Logger): Promise<{ 
   const keys = redisKeys(config.KILN_QUEUE_PREFIX);
   const connection = createRedis(config.REDIS_URL, 'kiln-worker-ingest');
   const subscriber = createRedis(config.REDIS_URL, 'kiln-worker-ingest-control');
-  const worker = new Worker<IngestJobPayload>(QUEUES.datasets, PROCESSOR, {
-    connection,
-    prefix: keys.bullPrefix,
-    concurrency: 1,
-    lockDuration: config.KILN_LOCK_DURATION_MS,
-  });
+  const running = new Map<string, Running>();
+  const worker = new Worker<IngestJobPayload>(
+    QUEUES.datasets,
+    // Three parameters: BullMQ only creates the AbortSignal for processors that declare it.
+    (job, _token, signal) =>
+      processIngestJob(job, signal, {
+        artifacts: artifactStoreSettings(config),
+        started: (id, child) => {
+          const entry = running.get(id);
+          if (entry) entry.child = child;
+          log.info({ datasetId: id, pid: child.pid }, 'ingestion process started');
+        },
+        killedFor: (id) => running.get(id)?.killedFor,
+      }),
+    {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: 1,
+      lockDuration: config.KILN_LOCK_DURATION_MS,
+    },
+  );
   worker.on('error', (error) => log.error({ err: error }, 'ingest worker error'));
   worker.on('failed', (job, error) =>
     log.warn({ datasetId: job?.data?.datasetId, err: error.message }, 'dataset ingestion failed'),
@@ -49,21 +66,15 @@ export async function startIngestWorker(config: Config, log: Logger): Promise<{ 
   const timedOut =
     `ingestion stopped: it took longer than KILN_INGEST_TIMEOUT_SECONDS (${limitSeconds} s); ` +
     'raise that setting for larger datasets or slower sources';
-  const running = new Map<string, Running>();
 
   /** Kills an ingestion that did not stop when asked; its job's data says why, so that no attempt follows. */
   const kill = async (id: string, reason: string) => {
     const entry = running.get(id);
     if (!entry) return;
-    log.warn({ datasetId: id, pid: entry.pid }, 'ingestion did not stop when asked; killing its process');
+    log.warn({ datasetId: id, pid: entry.child?.pid }, 'ingestion did not stop when asked; killing its process');
+    entry.killedFor = reason;
     await entry.job.updateData({ ...entry.job.data, stopped: reason }).catch(() => undefined);
-    if (entry.pid !== undefined) {
-      try {
-        process.kill(entry.pid, 'SIGKILL');
-      } catch {
-        // It ended meanwhile.
-      }
-    }
+    entry.child?.kill('SIGKILL');
   };
   /** Asks an ingestion to stop (its signal aborts with `reason`), and arms the kill in case it does not. */
   const stop = (id: string, reason: string) => {
@@ -83,10 +94,6 @@ export async function startIngestWorker(config: Config, log: Logger): Promise<{ 
   worker.on('active', (job) => {
     const id = job.id!;
     running.set(id, { job, limit: setTimeout(() => stop(id, timedOut), limitSeconds * 1000).unref() });
-  });
-  worker.on('progress', (job, progress) => {
-    const entry = running.get(job.id!);
-    if (entry && typeof (progress as IngestProgress).pid === 'number') entry.pid = (progress as IngestProgress).pid;
   });
   worker.on('completed', forget);
   worker.on('failed', forget);

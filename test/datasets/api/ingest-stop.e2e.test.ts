@@ -16,6 +16,7 @@ import { useStack, type Stack } from '../../helpers/stack.ts';
 import { request, waitFor } from '../../helpers/http.ts';
 import { uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { npy } from '../fixtures/npy-writer.ts';
+import { ingestionPids } from '../../helpers/ingestion-pids.ts';
 
 /** A server whose every response stalls after its first bytes; `requests` emits each request as it arrives. */
 function stallingServer() {
@@ -147,8 +148,8 @@ describe('KILN_INGEST_TIMEOUT_SECONDS', () => {
   test('an ingestion stuck past the limit is killed, fails with the same error, and is not run again', async () => {
     const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stuck', url: url('/stuck.npz') });
     await source.arrival('/stuck.npz');
-    // The ingestion's own process, as it reported itself to its worker; stopped, it can no longer hear "stop".
-    const { pid } = (await stack.api.app.datasetQueue.getJob(created.body.id))!.progress as { pid: number };
+    // The ingestion's own process, as its worker logged it; stopped, it can no longer hear "stop".
+    const pid = ingestionPids(stack.worker.output(), created.body.id)[0]!;
     process.kill(pid, 'SIGSTOP');
 
     const dataset = await waitForDataset(stack.api.url, created.body.id, 60_000);
