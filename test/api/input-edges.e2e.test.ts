@@ -239,6 +239,18 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
         /^must be > 0$/,
       ],
       [
+        'optimizer object: global_clipnorm 0',
+        (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'sgd', global_clipnorm: 0 } } }),
+        'compile.optimizer.globalClipnorm',
+        /^must be > 0$/,
+      ],
+      [
+        'optimizer object: weight_decay below 0',
+        (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'adamw', weight_decay: -0.1 } } }),
+        'compile.optimizer.weightDecay',
+        /^must be >= 0$/,
+      ],
+      [
         'optimizer object: unknown argument',
         (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'adam', betta: 1 } } }),
         'compile.optimizer.betta',

@@ -32,7 +32,16 @@ export const METRIC_ALIASES: Record<string, string> = {
   meanAbsoluteError: 'mae',
 };
 
-const KEY_ALIASES: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', nesterov: 'useNesterov' };
+const KEY_ALIASES: Record<string, string> = {
+  beta_1: 'beta1',
+  beta_2: 'beta2',
+  nesterov: 'useNesterov',
+  // Keras spells clipnorm and clipvalue as one word; global_clipnorm becomes globalClipnorm.
+  clipNorm: 'clipnorm',
+  clipValue: 'clipvalue',
+  global_clipnorm: 'globalClipnorm',
+  globalClipNorm: 'globalClipnorm',
+};
 
 /** snake_case → camelCase for one key (`learning_rate` → `learningRate`). */
 function camelKey(key: string): string {

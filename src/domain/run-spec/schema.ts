@@ -10,7 +10,7 @@ import { MAX_RUN_PRIORITY } from '../priority.ts';
 const Strict = { additionalProperties: false } as const;
 const PerOutput = <T extends TSchema>(schema: T) => Type.Record(Type.String({ minLength: 1 }), schema);
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 
 export const OptimizerSpec = Type.Union(
   [
@@ -28,6 +28,14 @@ export const OptimizerSpec = Type.Union(
         decay: Type.Optional(Type.Number({ minimum: 0 })),
         centered: Type.Optional(Type.Boolean()),
         initialAccumulatorValue: Type.Optional(Type.Number({ minimum: 0 })),
+        /** Keras' gradient clipping, any optimizer (at most one of the three): each gradient tensor's L2 norm. */
+        clipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** Each gradient element, to [-clipvalue, clipvalue]. */
+        clipvalue: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** The L2 norm over all gradients together (Keras' global_clipnorm). */
+        globalClipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** Keras 3's decoupled weight decay, any optimizer: variable -= learning rate · weightDecay · variable before each update. */
+        weightDecay: Type.Optional(Type.Number({ minimum: 0 })),
       },
       Strict,
     ),

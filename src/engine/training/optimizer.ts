@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_ARGS, type OptimizerArg } from '../spec/optimizers.ts';
 import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
+import { withKerasOptions } from './optimizer-options.ts';
 
 /**
  * Builds the optimizer a compile spec names, with Keras' default arguments (OPTIMIZER_ARGS, which
@@ -8,6 +9,17 @@ import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
  */
 export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const o = typeof spec === 'string' ? { type: spec } : spec;
+  const optimizer = createBase(o);
+  const weightDecay = o.weightDecay ?? (OPTIMIZER_ARGS[o.type].weightDecay as number | undefined);
+  return withKerasOptions(
+    optimizer,
+    { clipnorm: o.clipnorm, clipvalue: o.clipvalue, globalClipnorm: o.globalClipnorm, weightDecay },
+    () => getLearningRate(optimizer),
+  );
+}
+
+/** The TensorFlow.js optimizer itself, before Keras 3's base-optimizer options are applied around it. */
+function createBase(o: Exclude<OptimizerSpec, string>): tf.Optimizer {
   const defaults = OPTIMIZER_ARGS[o.type];
   const num = (given: number | undefined, arg: OptimizerArg) => given ?? (defaults[arg] as number);
   const bool = (given: boolean | undefined, arg: OptimizerArg) => given ?? (defaults[arg] as boolean);
@@ -20,6 +32,7 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'momentum':
       return tf.train.momentum(lr, num(o.momentum, 'momentum'), bool(o.useNesterov, 'useNesterov'));
     case 'adam':
+    case 'adamw': // Keras 3's AdamW is Adam plus the decoupled weight decay applied around it
       return tf.train.adam(lr, num(o.beta1, 'beta1'), num(o.beta2, 'beta2'), num(o.epsilon, 'epsilon'));
     case 'adamax':
       return tf.train.adamax(
