@@ -1,4 +1,5 @@
 import { own } from '../own.ts';
+import { LOSS_CLASSES } from './schema.ts';
 /**
  * Keras users write `batch_size`, `"categorical_crossentropy"` and `Adam`; Kiln's schema speaks
  * camelCase. This maps the Keras spellings onto Kiln's before validation, touching only keys Kiln
@@ -18,6 +19,8 @@ const LOSS_ALIASES: Record<string, string> = {
   huber_loss: 'huber',
   kl_divergence: 'kld',
   kullback_leibler_divergence: 'kld',
+  // Keras also takes a loss class's name as a string (keras.losses.get("CategoricalCrossentropy")).
+  ...LOSS_CLASSES,
 };
 
 /** Keras' metric spellings → Kiln's names (also how the api suggests a monitor such as `val_acc`). */
@@ -72,6 +75,24 @@ function normalizeOptimizer(value: unknown): unknown {
   return obj;
 }
 
+/** `{"class_name": ..., "config": {"from_logits": ...}}` → camelCase keys; the class name stays Keras'. */
+function normalizeLossObject(value: Record<string, unknown>): Record<string, unknown> {
+  const loss = camelKeys(value) as Record<string, unknown>;
+  if (isPlainObject(loss.config)) loss.config = camelKeys(loss.config);
+  return loss;
+}
+
+const isKerasLossObject = (value: unknown): value is Record<string, unknown> =>
+  isPlainObject(value) && ('class_name' in value || 'className' in value);
+
+/** A loss name, a loss object, or either per output name (the names are the user's and stay). */
+function normalizeLoss(value: unknown): unknown {
+  if (typeof value === 'string') return own(LOSS_ALIASES, value) ?? value;
+  if (isKerasLossObject(value)) return normalizeLossObject(value);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeLoss(v)]));
+  return value;
+}
+
 /**
  * `test_split`, `validation_split` and augment's `flip_left_right`: the dataset's own keys. The inline
  * data (x, y, and the input and output names under them) is the user's and stays as it is.
@@ -97,7 +118,7 @@ export function normalizeRunSpec(body: unknown): unknown {
   if (isPlainObject(spec.compile)) {
     const compile = camelKeys(spec.compile) as Record<string, unknown>;
     if ('optimizer' in compile) compile.optimizer = normalizeOptimizer(compile.optimizer);
-    if ('loss' in compile) compile.loss = mapNames(compile.loss, LOSS_ALIASES);
+    if ('loss' in compile) compile.loss = normalizeLoss(compile.loss);
     if ('metrics' in compile) compile.metrics = mapNames(compile.metrics, METRIC_ALIASES);
     spec.compile = compile;
   }

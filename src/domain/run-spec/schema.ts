@@ -73,10 +73,56 @@ export const METRICS = [
 export const LossName = Type.Union(LOSSES.map((l) => Type.Literal(l)));
 export const MetricName = Type.Union(METRICS.map((m) => Type.Literal(m)));
 
+/** Keras' loss classes, as `{"class_name": ..., "config": {...}}` names them, → Kiln's loss names. */
+export const LOSS_CLASSES = {
+  CategoricalCrossentropy: 'categoricalCrossentropy',
+  SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  BinaryCrossentropy: 'binaryCrossentropy',
+  MeanSquaredError: 'meanSquaredError',
+  MeanAbsoluteError: 'meanAbsoluteError',
+  MeanAbsolutePercentageError: 'meanAbsolutePercentageError',
+  Huber: 'huber',
+  Hinge: 'hinge',
+  KLDivergence: 'kld',
+} as const satisfies Record<string, (typeof LOSSES)[number]>;
+
+/**
+ * A Keras loss object as `keras.losses.serialize` writes it (Keras' snake_case keys are normalised).
+ * Which config argument each class takes is checked by validateRunSpec (LOSS_CONFIG_ARGS), with a
+ * message naming the field; the schema only bounds the values.
+ */
+export const LossObject = Type.Object(
+  {
+    className: Type.Union(Object.keys(LOSS_CLASSES).map((c) => Type.Literal(c))),
+    config: Type.Optional(
+      Type.Object(
+        {
+          fromLogits: Type.Optional(Type.Boolean()),
+          labelSmoothing: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          // What Keras writes along and Kiln does as Keras' default does (checked by validateRunSpec).
+          name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          reduction: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          axis: Type.Optional(Type.Integer()),
+          ignoreClass: Type.Optional(Type.Null()),
+          dtype: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        },
+        Strict,
+      ),
+    ),
+    module: Type.Optional(Type.String()),
+    registeredName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { ...Strict, description: 'A Keras loss object: {"class_name": "CategoricalCrossentropy", "config": {...}}' },
+);
+
+export const LossSpec = Type.Union([LossName, LossObject]);
+
 export const CompileSpec = Type.Object(
   {
     optimizer: OptimizerSpec,
-    loss: Type.Union([LossName, PerOutput(LossName)]),
+    // Flat (not a union inside a union), so the api's error for a wrong name lists the names.
+    loss: Type.Union([LossName, LossObject, PerOutput(LossSpec)]),
     lossWeights: Type.Optional(PerOutput(Type.Number({ minimum: 0 }))),
     metrics: Type.Optional(
       Type.Union([Type.Array(MetricName), PerOutput(Type.Union([MetricName, Type.Array(MetricName)]))]),
@@ -275,4 +321,9 @@ export type InlineDataset = Static<typeof InlineDataset>;
 export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
 export type LossName = Static<typeof LossName>;
+export type LossObject = Static<typeof LossObject>;
+export type LossSpec = Static<typeof LossSpec>;
+/** A loss object, as opposed to a map of losses by output name. */
+export const isLossObject = (value: unknown): value is LossObject =>
+  typeof value === 'object' && value !== null && 'className' in value;
 export type MetricName = Static<typeof MetricName>;
