@@ -72,6 +72,12 @@ function normalizeOptimizer(value: unknown): unknown {
     obj.learningRate = obj.lr;
     delete obj.lr;
   }
+  // A schedule: {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": ...}}.
+  if (isPlainObject(obj) && isPlainObject(obj.learningRate)) {
+    const schedule = camelKeys(obj.learningRate) as Record<string, unknown>;
+    if (isPlainObject(schedule.config)) schedule.config = camelKeys(schedule.config);
+    obj.learningRate = schedule;
+  }
   return obj;
 }
 

@@ -12,13 +12,79 @@ const PerOutput = <T extends TSchema>(schema: T) => Type.Record(Type.String({ mi
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 
+const ScheduleEnvelope = {
+  // What keras.optimizers.schedules.serialize writes along.
+  module: Type.Optional(Type.String()),
+  registeredName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+};
+const ScheduleName = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+
+/**
+ * Keras' learning-rate schedules, as keras.optimizers.schedules.serialize writes them (snake_case
+ * normalised), as an optimizer's learning rate. The step is the optimizer's iteration count (saved in
+ * checkpoints). Cross-field rules (values one longer than boundaries, increasing boundaries) are
+ * validateRunSpec's.
+ */
+export const LearningRateSchedule = Type.Union([
+  Type.Object(
+    {
+      className: Type.Literal('ExponentialDecay'),
+      config: Type.Object(
+        {
+          initialLearningRate: Type.Number({ exclusiveMinimum: 0 }),
+          decaySteps: Type.Number({ exclusiveMinimum: 0 }),
+          decayRate: Type.Number({ exclusiveMinimum: 0 }),
+          staircase: Type.Optional(Type.Boolean()),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+  Type.Object(
+    {
+      className: Type.Literal('CosineDecay'),
+      config: Type.Object(
+        {
+          initialLearningRate: Type.Number({ minimum: 0 }),
+          decaySteps: Type.Number({ exclusiveMinimum: 0 }),
+          alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          warmupTarget: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()])),
+          warmupSteps: Type.Optional(Type.Number({ minimum: 0 })),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+  Type.Object(
+    {
+      className: Type.Literal('PiecewiseConstantDecay'),
+      config: Type.Object(
+        {
+          boundaries: Type.Array(Type.Number(), { minItems: 1 }),
+          values: Type.Array(Type.Number({ minimum: 0 }), { minItems: 2 }),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+]);
+
 export const OptimizerSpec = Type.Union(
   [
     Type.Union(OPTIMIZERS.map((o) => Type.Literal(o))),
     Type.Object(
       {
         type: Type.Union(OPTIMIZERS.map((o) => Type.Literal(o))),
-        learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        learningRate: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), LearningRateSchedule])),
         momentum: Type.Optional(Type.Number({ minimum: 0 })),
         useNesterov: Type.Optional(Type.Boolean()),
         beta1: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
@@ -320,6 +386,7 @@ export type DatasetRef = Static<typeof DatasetRef>;
 export type InlineDataset = Static<typeof InlineDataset>;
 export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
+export type LearningRateSchedule = Static<typeof LearningRateSchedule>;
 export type LossName = Static<typeof LossName>;
 export type LossObject = Static<typeof LossObject>;
 export type LossSpec = Static<typeof LossSpec>;

@@ -1,5 +1,5 @@
 import type { Issue } from '../../domain/errors.ts';
-import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
+import type { CallbacksSpec, OptimizerSpec } from '../../domain/run-spec/schema.ts';
 
 export type OptimizerType = Exclude<OptimizerSpec, string>['type'];
 export type OptimizerArg = Exclude<keyof Exclude<OptimizerSpec, string>, 'type'>;
@@ -68,6 +68,41 @@ export function checkOptimizerArgs(spec: OptimizerSpec): Issue[] {
     issues.push({
       path: `compile.optimizer.${key}`,
       message: `${why} (${spec.type} takes ${[...new Set([...Object.keys(takes), ...COMMON_OPTIMIZER_ARGS])].join(', ')})`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * A learning-rate schedule's cross-field rules, and what cannot go with one: PiecewiseConstantDecay
+ * needs one value more than boundaries, in increasing order; ReduceLROnPlateau would set a rate the
+ * schedule decides (Keras raises a TypeError at the first reduction; here it is a 400 before the run).
+ */
+export function checkLearningRateSchedule(spec: OptimizerSpec, callbacks: CallbacksSpec | undefined): Issue[] {
+  if (typeof spec === 'string' || typeof spec.learningRate !== 'object') return [];
+  const schedule = spec.learningRate;
+  const path = 'compile.optimizer.learningRate';
+  const issues: Issue[] = [];
+  if (schedule.className === 'PiecewiseConstantDecay') {
+    const { boundaries, values } = schedule.config;
+    if (values.length !== boundaries.length + 1) {
+      issues.push({
+        path: `${path}.config.values`,
+        message: `needs one more value than boundaries (${boundaries.length} boundaries, so ${boundaries.length + 1} values; got ${values.length})`,
+      });
+    }
+    const unordered = boundaries.findIndex((b, i) => i > 0 && b <= boundaries[i - 1]!);
+    if (unordered !== -1) {
+      issues.push({
+        path: `${path}.config.boundaries`,
+        message: `must increase: boundary ${unordered} (${boundaries[unordered]}) is not above the one before (${boundaries[unordered - 1]})`,
+      });
+    }
+  }
+  if (callbacks?.reduceLROnPlateau) {
+    issues.push({
+      path: 'callbacks.reduceLROnPlateau',
+      message: `cannot change a learning rate that a schedule sets (compile.optimizer.learning_rate is ${schedule.className}); Keras refuses it too. Use one or the other`,
     });
   }
   return issues;
