@@ -141,3 +141,24 @@ test("the spec takes Keras' spellings: clipnorm, clipvalue, global_clipnorm, wei
     assert.throws(() => spec({ type: 'sgd', ...bad }), /compile\.optimizer/, JSON.stringify(bad));
   }
 });
+
+test('clipping, weight decay and a schedule free every tensor they make', () => {
+  const schedule = {
+    className: 'ExponentialDecay',
+    config: { initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.9 },
+  };
+  for (const type of OPTIMIZERS) {
+    for (const extra of [{ clipnorm: 1 }, { globalClipnorm: 1 }, { clipvalue: 1 }]) {
+      const optimizer = createOptimizer({ type, learningRate: schedule, weightDecay: 0.01, ...extra } as OptimizerSpec);
+      const w = tf.variable(tf.tensor1d([1, -2, 3]));
+      const step = () => optimizer.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w]);
+      step(); // the first step makes the optimizer's slots
+      const before = tf.memory().numTensors;
+      step();
+      step();
+      assert.equal(tf.memory().numTensors, before, `${type} with ${JSON.stringify(extra)}`);
+      optimizer.dispose();
+      w.dispose();
+    }
+  }
+});
