@@ -239,6 +239,27 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
         /^must be > 0$/,
       ],
       [
+        'optimizer object: global_clipnorm 0',
+        (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'sgd', global_clipnorm: 0 } } }),
+        'compile.optimizer.globalClipnorm',
+        /^must be > 0$/,
+      ],
+      [
+        'optimizer object: weight_decay below 0',
+        (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'adamw', weight_decay: -0.1 } } }),
+        'compile.optimizer.weightDecay',
+        /^must be >= 0$/,
+      ],
+      [
+        'loss object: label_smoothing above 1',
+        (s) => ({
+          ...s,
+          compile: { ...s.compile, loss: { class_name: 'CategoricalCrossentropy', config: { label_smoothing: 2 } } },
+        }),
+        'compile.loss.config.labelSmoothing',
+        /^must be <= 1$/,
+      ],
+      [
         'optimizer object: unknown argument',
         (s) => ({ ...s, compile: { ...s.compile, optimizer: { type: 'adam', betta: 1 } } }),
         'compile.optimizer.betta',
@@ -290,7 +311,7 @@ describe('edge input: bad input is a 4xx naming the field, never a 500 or a sile
         'loss per output: not a string',
         (s) => ({ ...s, compile: { ...s.compile, loss: { out: 5 } } }),
         'compile.loss.out',
-        /^must be string$/,
+        /^must be string or object$/,
       ],
     ];
     for (const [name, mutate, path, message] of cases) {

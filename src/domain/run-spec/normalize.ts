@@ -1,4 +1,5 @@
 import { own } from '../own.ts';
+import { LOSS_CLASSES } from './schema.ts';
 /**
  * Keras users write `batch_size`, `"categorical_crossentropy"` and `Adam`; Kiln's schema speaks
  * camelCase. This maps the Keras spellings onto Kiln's before validation, touching only keys Kiln
@@ -18,6 +19,8 @@ const LOSS_ALIASES: Record<string, string> = {
   huber_loss: 'huber',
   kl_divergence: 'kld',
   kullback_leibler_divergence: 'kld',
+  // Keras also takes a loss class's name as a string (keras.losses.get("CategoricalCrossentropy")).
+  ...LOSS_CLASSES,
 };
 
 /** Keras' metric spellings → Kiln's names (also how the api suggests a monitor such as `val_acc`). */
@@ -32,7 +35,16 @@ export const METRIC_ALIASES: Record<string, string> = {
   meanAbsoluteError: 'mae',
 };
 
-const KEY_ALIASES: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', nesterov: 'useNesterov' };
+const KEY_ALIASES: Record<string, string> = {
+  beta_1: 'beta1',
+  beta_2: 'beta2',
+  nesterov: 'useNesterov',
+  // Keras spells clipnorm and clipvalue as one word; global_clipnorm becomes globalClipnorm.
+  clipNorm: 'clipnorm',
+  clipValue: 'clipvalue',
+  global_clipnorm: 'globalClipnorm',
+  globalClipNorm: 'globalClipnorm',
+};
 
 /** snake_case → camelCase for one key (`learning_rate` → `learningRate`). */
 function camelKey(key: string): string {
@@ -60,7 +72,31 @@ function normalizeOptimizer(value: unknown): unknown {
     obj.learningRate = obj.lr;
     delete obj.lr;
   }
+  // A schedule: {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": ...}}.
+  if (isPlainObject(obj) && isPlainObject(obj.learningRate)) {
+    const schedule = camelKeys(obj.learningRate) as Record<string, unknown>;
+    if (isPlainObject(schedule.config)) schedule.config = camelKeys(schedule.config);
+    obj.learningRate = schedule;
+  }
   return obj;
+}
+
+/** `{"class_name": ..., "config": {"from_logits": ...}}` → camelCase keys; the class name stays Keras'. */
+function normalizeLossObject(value: Record<string, unknown>): Record<string, unknown> {
+  const loss = camelKeys(value) as Record<string, unknown>;
+  if (isPlainObject(loss.config)) loss.config = camelKeys(loss.config);
+  return loss;
+}
+
+const isKerasLossObject = (value: unknown): value is Record<string, unknown> =>
+  isPlainObject(value) && ('class_name' in value || 'className' in value);
+
+/** A loss name, a loss object, or either per output name (the names are the user's and stay). */
+function normalizeLoss(value: unknown): unknown {
+  if (typeof value === 'string') return own(LOSS_ALIASES, value) ?? value;
+  if (isKerasLossObject(value)) return normalizeLossObject(value);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeLoss(v)]));
+  return value;
 }
 
 /**
@@ -88,7 +124,7 @@ export function normalizeRunSpec(body: unknown): unknown {
   if (isPlainObject(spec.compile)) {
     const compile = camelKeys(spec.compile) as Record<string, unknown>;
     if ('optimizer' in compile) compile.optimizer = normalizeOptimizer(compile.optimizer);
-    if ('loss' in compile) compile.loss = mapNames(compile.loss, LOSS_ALIASES);
+    if ('loss' in compile) compile.loss = normalizeLoss(compile.loss);
     if ('metrics' in compile) compile.metrics = mapNames(compile.metrics, METRIC_ALIASES);
     spec.compile = compile;
   }

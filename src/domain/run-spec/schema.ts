@@ -10,7 +10,73 @@ import { MAX_RUN_PRIORITY } from '../priority.ts';
 const Strict = { additionalProperties: false } as const;
 const PerOutput = <T extends TSchema>(schema: T) => Type.Record(Type.String({ minLength: 1 }), schema);
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
+
+const ScheduleEnvelope = {
+  // What keras.optimizers.schedules.serialize writes along.
+  module: Type.Optional(Type.String()),
+  registeredName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+};
+const ScheduleName = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+
+/**
+ * Keras' learning-rate schedules, as keras.optimizers.schedules.serialize writes them (snake_case
+ * normalised), as an optimizer's learning rate. The step is the optimizer's iteration count (saved in
+ * checkpoints). Cross-field rules (values one longer than boundaries, increasing boundaries) are
+ * validateRunSpec's.
+ */
+export const LearningRateSchedule = Type.Union([
+  Type.Object(
+    {
+      className: Type.Literal('ExponentialDecay'),
+      config: Type.Object(
+        {
+          initialLearningRate: Type.Number({ exclusiveMinimum: 0 }),
+          decaySteps: Type.Number({ exclusiveMinimum: 0 }),
+          decayRate: Type.Number({ exclusiveMinimum: 0 }),
+          staircase: Type.Optional(Type.Boolean()),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+  Type.Object(
+    {
+      className: Type.Literal('CosineDecay'),
+      config: Type.Object(
+        {
+          initialLearningRate: Type.Number({ minimum: 0 }),
+          decaySteps: Type.Number({ exclusiveMinimum: 0 }),
+          alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          warmupTarget: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()])),
+          warmupSteps: Type.Optional(Type.Number({ minimum: 0 })),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+  Type.Object(
+    {
+      className: Type.Literal('PiecewiseConstantDecay'),
+      config: Type.Object(
+        {
+          boundaries: Type.Array(Type.Number(), { minItems: 1 }),
+          values: Type.Array(Type.Number({ minimum: 0 }), { minItems: 2 }),
+          name: ScheduleName,
+        },
+        Strict,
+      ),
+      ...ScheduleEnvelope,
+    },
+    Strict,
+  ),
+]);
 
 export const OptimizerSpec = Type.Union(
   [
@@ -18,7 +84,7 @@ export const OptimizerSpec = Type.Union(
     Type.Object(
       {
         type: Type.Union(OPTIMIZERS.map((o) => Type.Literal(o))),
-        learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        learningRate: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), LearningRateSchedule])),
         momentum: Type.Optional(Type.Number({ minimum: 0 })),
         useNesterov: Type.Optional(Type.Boolean()),
         beta1: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
@@ -28,6 +94,14 @@ export const OptimizerSpec = Type.Union(
         decay: Type.Optional(Type.Number({ minimum: 0 })),
         centered: Type.Optional(Type.Boolean()),
         initialAccumulatorValue: Type.Optional(Type.Number({ minimum: 0 })),
+        /** Keras' gradient clipping, any optimizer (at most one of the three): each gradient tensor's L2 norm. */
+        clipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** Each gradient element, to [-clipvalue, clipvalue]. */
+        clipvalue: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** The L2 norm over all gradients together (Keras' global_clipnorm). */
+        globalClipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** Keras 3's decoupled weight decay, any optimizer: variable -= learning rate · weightDecay · variable before each update. */
+        weightDecay: Type.Optional(Type.Number({ minimum: 0 })),
       },
       Strict,
     ),
@@ -65,10 +139,56 @@ export const METRICS = [
 export const LossName = Type.Union(LOSSES.map((l) => Type.Literal(l)));
 export const MetricName = Type.Union(METRICS.map((m) => Type.Literal(m)));
 
+/** Keras' loss classes, as `{"class_name": ..., "config": {...}}` names them, → Kiln's loss names. */
+export const LOSS_CLASSES = {
+  CategoricalCrossentropy: 'categoricalCrossentropy',
+  SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  BinaryCrossentropy: 'binaryCrossentropy',
+  MeanSquaredError: 'meanSquaredError',
+  MeanAbsoluteError: 'meanAbsoluteError',
+  MeanAbsolutePercentageError: 'meanAbsolutePercentageError',
+  Huber: 'huber',
+  Hinge: 'hinge',
+  KLDivergence: 'kld',
+} as const satisfies Record<string, (typeof LOSSES)[number]>;
+
+/**
+ * A Keras loss object as `keras.losses.serialize` writes it (Keras' snake_case keys are normalised).
+ * Which config argument each class takes is checked by validateRunSpec (LOSS_CONFIG_ARGS), with a
+ * message naming the field; the schema only bounds the values.
+ */
+export const LossObject = Type.Object(
+  {
+    className: Type.Union(Object.keys(LOSS_CLASSES).map((c) => Type.Literal(c))),
+    config: Type.Optional(
+      Type.Object(
+        {
+          fromLogits: Type.Optional(Type.Boolean()),
+          labelSmoothing: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          // What Keras writes along and Kiln does as Keras' default does (checked by validateRunSpec).
+          name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          reduction: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          axis: Type.Optional(Type.Integer()),
+          ignoreClass: Type.Optional(Type.Null()),
+          dtype: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        },
+        Strict,
+      ),
+    ),
+    module: Type.Optional(Type.String()),
+    registeredName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { ...Strict, description: 'A Keras loss object: {"class_name": "CategoricalCrossentropy", "config": {...}}' },
+);
+
+export const LossSpec = Type.Union([LossName, LossObject]);
+
 export const CompileSpec = Type.Object(
   {
     optimizer: OptimizerSpec,
-    loss: Type.Union([LossName, PerOutput(LossName)]),
+    // Flat (not a union inside a union), so the api's error for a wrong name lists the names.
+    loss: Type.Union([LossName, LossObject, PerOutput(LossSpec)]),
     lossWeights: Type.Optional(PerOutput(Type.Number({ minimum: 0 }))),
     metrics: Type.Optional(
       Type.Union([Type.Array(MetricName), PerOutput(Type.Union([MetricName, Type.Array(MetricName)]))]),
@@ -266,5 +386,11 @@ export type DatasetRef = Static<typeof DatasetRef>;
 export type InlineDataset = Static<typeof InlineDataset>;
 export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
+export type LearningRateSchedule = Static<typeof LearningRateSchedule>;
 export type LossName = Static<typeof LossName>;
+export type LossObject = Static<typeof LossObject>;
+export type LossSpec = Static<typeof LossSpec>;
+/** A loss object, as opposed to a map of losses by output name. */
+export const isLossObject = (value: unknown): value is LossObject =>
+  typeof value === 'object' && value !== null && 'className' in value;
 export type MetricName = Static<typeof MetricName>;

@@ -1,6 +1,6 @@
 import type { Issue } from '../../domain/errors.ts';
 import type { ModelSummary } from '../model/index.ts';
-import type { OutputHead } from '../training/heads.ts';
+import { isPerOutput, type OutputHead } from '../training/heads.ts';
 import type { CompileSpec, DatasetRef, FitSpec } from '../../domain/run-spec/schema.ts';
 import type { DatasetInfo } from '../../domain/dataset.ts';
 import { firstNonIndex } from './validate-indices.ts';
@@ -19,7 +19,7 @@ const unitsOf = (output: Output) => output.shape.at(-1) ?? undefined;
 
 /** Where a loss was given: `compile.loss`, or `compile.loss.<output>` when given per output. */
 const lossPath = (compile: CompileSpec, output: string) =>
-  typeof compile.loss === 'object' ? `compile.loss.${output}` : 'compile.loss';
+  isPerOutput(compile.loss) ? `compile.loss.${output}` : 'compile.loss';
 
 /**
  * Sparse categorical crossentropy one-hot encodes each label to the output's width: one unit is not

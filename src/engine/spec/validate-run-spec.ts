@@ -1,7 +1,8 @@
 import { KilnError, type Issue } from '../../domain/errors.ts';
 import { validateModelSpec, type ModelSummary } from '../model/index.ts';
 import { resolveHeads } from '../training/heads.ts';
-import { checkOptimizerArgs } from './optimizers.ts';
+import { checkLearningRateSchedule, checkOptimizerArgs } from './optimizers.ts';
+import { checkLossObjects } from './losses.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/schema.ts';
 import { splitCounts } from '../../domain/run-spec/splits.ts';
 import type { DatasetInfo } from '../../domain/dataset.ts';
@@ -181,6 +182,8 @@ export function validateRunSpec(
   }
   errors.push(...checkDuplicateOutputs(spec, summary));
   errors.push(...checkOptimizerArgs(spec.compile.optimizer));
+  errors.push(...checkLearningRateSchedule(spec.compile.optimizer, spec.callbacks));
+  errors.push(...checkLossObjects(spec.compile));
   errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));
   errors.push(...checkClassWeight(spec.fit, heads, summary.outputs));
   if (!isInline(spec.dataset)) errors.push(...checkSplitConflict(spec.dataset, spec.fit.validationSplit));

@@ -21,11 +21,14 @@ const CLASSIFICATION_LOSSES = new Set([
 /** Class indices of labels and predictions of one classifier head (one-hot, sparse or binary). */
 function classesOf(head: OutputHead, yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor1D, tf.Tensor1D] {
   const units = yPred.shape[yPred.shape.length - 1]!;
-  if (units === 1)
+  if (units === 1) {
+    // A sigmoid's 0.5 is its logit's 0 (BinaryCrossentropy(from_logits=True) trains a linear output).
+    const threshold = head.lossOptions.fromLogits ? 0 : 0.5;
     return [
       tf.cast(tf.greater(tf.reshape(yTrue, [-1]), 0.5), 'int32') as tf.Tensor1D,
-      tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') as tf.Tensor1D,
+      tf.cast(tf.greater(tf.reshape(yPred, [-1]), threshold), 'int32') as tf.Tensor1D,
     ];
+  }
   const truth =
     head.lossName === 'sparseCategoricalCrossentropy'
       ? tf.cast(tf.reshape(yTrue, [-1]), 'int32')

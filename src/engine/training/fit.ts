@@ -3,7 +3,7 @@ import type { Callback, EpochRecord, Logs, StopReason, TrainingContext, Training
 import { createHeadMetrics, forwardLoss, metricKey, type OutputHead } from './heads.ts';
 import { RunningMean, type Metric } from './metrics.ts';
 import type { BatchSource } from './batch-source.ts';
-import { getLearningRate, setLearningRate } from './optimizer.ts';
+import { getLearningRate, isScheduled, setLearningRate } from './optimizer.ts';
 import { localTrainStep, type TrainStep } from './train-step.ts';
 import { parallelTrainStep } from './parallel/parallel-step.ts';
 
@@ -120,7 +120,8 @@ export async function fit(
   let acc = new PassAccumulator(heads);
   let epochComplete = false;
   if (state) {
-    setLearningRate(optimizer, state.learningRate);
+    // A schedule's rate follows from the optimizer's iteration count, restored with its weights.
+    if (!isScheduled(optimizer)) setLearningRate(optimizer, state.learningRate);
     acc.restore(state.partial);
     for (const cb of opts.callbacks) if (cb.name in state.callbacks) cb.setState(state.callbacks[cb.name]);
     if (state.rng !== undefined) opts.rng?.restore(state.rng);

@@ -1,13 +1,22 @@
 import { KilnError } from '../../domain/errors.ts';
 import * as tf from '@tensorflow/tfjs';
-import type { CompileSpec, LossName, MetricName } from '../../domain/run-spec/schema.ts';
-import { lossFunction, type LossFn } from './losses.ts';
+import {
+  isLossObject,
+  LOSS_CLASSES,
+  type CompileSpec,
+  type LossName,
+  type LossSpec,
+  type MetricName,
+} from '../../domain/run-spec/schema.ts';
+import { lossFunction, type LossFn, type LossOptions } from './losses.ts';
 import { createMetric, type Metric } from './metrics.ts';
 
 /** One model output with what compile attached to it: its loss, loss weight and metrics. */
 export interface OutputHead {
   name: string;
   lossName: LossName;
+  /** A loss object's arguments (from_logits, label_smoothing, delta); {} for a loss given by name. */
+  lossOptions: LossOptions;
   loss: LossFn;
   weight: number;
   metricNames: MetricName[];
@@ -16,8 +25,23 @@ export interface OutputHead {
 /** A compile setting given once for all outputs, or per output name. */
 function perOutput<T>(value: unknown, output: string): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return (value as Record<string, T>)[output];
+  if (isPerOutput(value)) return (value as Record<string, T>)[output];
   return value as T;
+}
+
+/** A map by output name (a loss object, although an object too, is one setting for all outputs). */
+export const isPerOutput = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !isLossObject(value);
+
+/** A loss as given (a name or a Keras loss object) → Kiln's loss name and the object's arguments. */
+export function resolveLoss(loss: LossSpec): { lossName: LossName; lossOptions: LossOptions } {
+  if (!isLossObject(loss)) return { lossName: loss, lossOptions: {} };
+  const { fromLogits, labelSmoothing, delta } = loss.config ?? {};
+  const lossOptions: LossOptions = {};
+  if (fromLogits) lossOptions.fromLogits = true;
+  if (labelSmoothing) lossOptions.labelSmoothing = labelSmoothing;
+  if (delta !== undefined) lossOptions.delta = delta;
+  return { lossName: LOSS_CLASSES[loss.className as keyof typeof LOSS_CLASSES], lossOptions };
 }
 
 /** Resolves compile's per-output settings against the model's output names, Keras-style. */
@@ -27,7 +51,7 @@ export function resolveHeads(outputNames: string[], compile: CompileSpec): Outpu
     ['lossWeights', compile.lossWeights],
     ['metrics', compile.metrics],
   ] as const) {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (isPerOutput(value)) {
       for (const key of Object.keys(value)) {
         if (!outputNames.includes(key)) {
           throw KilnError.invalidSpec(
@@ -39,13 +63,15 @@ export function resolveHeads(outputNames: string[], compile: CompileSpec): Outpu
     }
   }
   return outputNames.map((name) => {
-    const lossName = perOutput<LossName>(compile.loss, name);
-    if (!lossName) throw KilnError.invalidSpec(`no loss given for output "${name}"`, 'compile.loss');
+    const given = perOutput<LossSpec>(compile.loss, name);
+    if (!given) throw KilnError.invalidSpec(`no loss given for output "${name}"`, 'compile.loss');
+    const { lossName, lossOptions } = resolveLoss(given);
     const metrics = perOutput<MetricName | MetricName[]>(compile.metrics, name) ?? [];
     return {
       name,
       lossName,
-      loss: lossFunction(lossName),
+      lossOptions,
+      loss: lossFunction(lossName, lossOptions),
       weight: compile.lossWeights?.[name] ?? 1,
       metricNames: Array.isArray(metrics) ? metrics : [metrics],
     };

@@ -13,10 +13,11 @@ function sparseCategoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.T
   return tf.metrics.categoricalCrossentropy(oneHot, yPred);
 }
 
-function huber(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+/** Keras' huber: 0.5·x² where |x| ≤ delta, delta·|x| - 0.5·delta² beyond. */
+function huber(yTrue: tf.Tensor, yPred: tf.Tensor, delta = 1): tf.Tensor {
   const error = tf.abs(tf.sub(yPred, yTrue));
-  const quadratic = tf.minimum(error, 1);
-  return tf.mean(tf.add(tf.mul(0.5, tf.square(quadratic)), tf.sub(error, quadratic)), -1);
+  const quadratic = tf.minimum(error, delta);
+  return tf.mean(tf.add(tf.mul(0.5, tf.square(quadratic)), tf.mul(delta, tf.sub(error, quadratic))), -1);
 }
 
 function hinge(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -38,13 +39,68 @@ const LOSSES: Record<LossName, LossFn> = {
   meanSquaredError: (t, p) => tf.metrics.meanSquaredError(t, p),
   meanAbsoluteError: (t, p) => tf.metrics.meanAbsoluteError(t, p),
   meanAbsolutePercentageError: (t, p) => tf.metrics.meanAbsolutePercentageError(t, p),
-  huber,
+  huber: (t, p) => huber(t, p),
   hinge,
   kld,
 };
 
-/** The per-sample loss function of a Keras loss name. */
-export function lossFunction(name: LossName): LossFn {
+/** A Keras loss object's arguments that change what it computes (LOSS_CONFIG_ARGS says which class takes which). */
+export interface LossOptions {
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  delta?: number;
+}
+
+/** Keras' categorical crossentropy on logits: -Σ y · log_softmax(logits). */
+function categoricalFromLogits(yTrue: tf.Tensor, logits: tf.Tensor): tf.Tensor {
+  return tf.neg(tf.sum(tf.mul(yTrue, tf.logSoftmax(logits, -1)), -1));
+}
+
+/** Keras' binary crossentropy on logits (TensorFlow's sigmoid_cross_entropy_with_logits), averaged over the last axis. */
+function binaryFromLogits(yTrue: tf.Tensor, logits: tf.Tensor): tf.Tensor {
+  return tf.mean(tf.losses.sigmoidCrossEntropy(yTrue, logits, undefined, undefined, tf.Reduction.NONE), -1);
+}
+
+/** Keras' categorical label smoothing: y · (1 - ls) + ls / classes. */
+function smoothCategorical(yTrue: tf.Tensor, ls: number, classes: number): tf.Tensor {
+  return tf.add(tf.mul(yTrue, 1 - ls), ls / classes);
+}
+
+/** Keras' binary label smoothing: y · (1 - ls) + 0.5 · ls. */
+function smoothBinary(yTrue: tf.Tensor, ls: number): tf.Tensor {
+  return tf.add(tf.mul(yTrue, 1 - ls), 0.5 * ls);
+}
+
+/**
+ * The per-sample loss function of a Keras loss name, with a loss object's arguments: from_logits and
+ * label_smoothing as Keras 3 applies them (keras/src/losses/losses.py), huber's delta.
+ */
+export function lossFunction(name: LossName, options: LossOptions = {}): LossFn {
+  const { fromLogits = false, labelSmoothing = 0 } = options;
+  switch (name) {
+    case 'categoricalCrossentropy':
+      if (!fromLogits && !labelSmoothing) break;
+      return (t, p) => {
+        const target = labelSmoothing ? smoothCategorical(t, labelSmoothing, p.shape[p.shape.length - 1]!) : t;
+        return fromLogits ? categoricalFromLogits(target, p) : tf.metrics.categoricalCrossentropy(target, p);
+      };
+    case 'sparseCategoricalCrossentropy':
+      if (!fromLogits) break;
+      return (t, p) => {
+        const classes = p.shape[p.shape.length - 1]!;
+        const oneHot = tf.oneHot(tf.cast(tf.reshape(t, [-1]), 'int32'), classes).reshape(p.shape);
+        return categoricalFromLogits(oneHot, p);
+      };
+    case 'binaryCrossentropy':
+      if (!fromLogits && !labelSmoothing) break;
+      return (t, p) => {
+        const target = labelSmoothing ? smoothBinary(t, labelSmoothing) : t;
+        return fromLogits ? binaryFromLogits(target, p) : tf.metrics.binaryCrossentropy(target, p);
+      };
+    case 'huber':
+      if (options.delta !== undefined) return (t, p) => huber(t, p, options.delta);
+      break;
+  }
   return LOSSES[name];
 }
 

@@ -242,6 +242,8 @@ describe('5. optimizer arguments the optimizer would drop', () => {
     [{ type: 'rmsprop', decay: 0.01 }, 'decay', /moving-average factor is rho/],
     [{ type: 'adagrad', epsilon: 1e-3 }, 'epsilon', /fixed at 1e-7/],
     [{ type: 'sgd', beta_1: 0.9 }, 'beta1', /not an argument of sgd/],
+    [{ type: 'sgd', clipnorm: 1, clipvalue: 1 }, 'clipvalue', /only one of clipnorm, clipvalue and global_clipnorm/],
+    [{ type: 'adam', clipnorm: 1, global_clipnorm: 1 }, 'globalClipnorm', /only one of clipnorm, clipvalue/],
   ];
   for (const [optimizer, arg, message] of cases) {
     test(`${optimizer.type} with ${arg}`, () => {
@@ -261,6 +263,10 @@ describe('5. optimizer arguments the optimizer would drop', () => {
       { type: 'rmsprop', rho: 0.8, momentum: 0.1, centered: true, epsilon: 1e-6 },
       { type: 'adagrad', initial_accumulator_value: 0.2, epsilon: 1e-7 },
       { type: 'adadelta', rho: 0.9, epsilon: 1e-6 },
+      // Keras 3's base-optimizer arguments, on any optimizer.
+      { type: 'adamw', weight_decay: 0.01, global_clipnorm: 1 },
+      { type: 'rmsprop', clipnorm: 1, weight_decay: 0.1 },
+      { type: 'adagrad', clipvalue: 0.5 },
     ]) {
       assert.deepEqual(
         check(sparseSpec(4, { compile: { optimizer, loss: 'sparse_categorical_crossentropy' } })),

@@ -5,6 +5,8 @@ import { FsArtifactStore } from '../../../src/artifacts/fs-artifact-store.ts';
 import { runTraining, type TrainingOutcome } from '../../../src/engine/run-training.ts';
 import type { RunEventDraft } from '../../../src/domain/run-event.ts';
 import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
+import * as tf from '@tensorflow/tfjs';
+import { artifactIOHandler } from '../../../src/engine/io/artifact-io-handler.ts';
 
 /** Runs the engine in-process on a temporary artifact store, collecting its events. */
 export async function train(
@@ -77,4 +79,12 @@ export function classifierSpec(extra: Record<string, unknown> = {}, fit: Record<
     fit: { epochs: 8, batchSize: 8, validationSplit: 0.25, shuffle: true, seed: 3, ...fit },
     ...extra,
   };
+}
+
+/** Every weight of a model saved in an artifact store, flattened in weight order. */
+export async function savedWeights(store: Parameters<typeof artifactIOHandler>[0], path: string): Promise<number[]> {
+  const model = await tf.loadLayersModel(artifactIOHandler(store, path));
+  const values = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+  model.dispose();
+  return values;
 }

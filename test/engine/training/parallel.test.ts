@@ -138,6 +138,18 @@ const equivalenceCases = [
   ['small CNN with Adam', cnnSpec, 2],
   ['two-output model with loss weights and a Kiln layer', twoHeadSpec, 2],
   // Batches of 22, 22 and 1: the one-row batch leaves two of the three replicas without a shard.
+  // Clipping and weight decay act on the averaged gradients (the optimizer's), as with one replica.
+  [
+    'dense model with global_clipnorm and weight_decay',
+    {
+      ...denseSpec,
+      compile: {
+        ...denseSpec.compile,
+        optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9, global_clipnorm: 0.2, weight_decay: 0.05 },
+      },
+    },
+    2,
+  ],
   ['dense model in batches of 22', { ...denseSpec, fit: { ...denseSpec.fit, batchSize: 22 } }, 3],
 ] as const;
 

@@ -53,7 +53,7 @@ export async function parallelTrainStep(
       type: 'init',
       backend,
       topology: model.toJSON(null, false),
-      heads: heads.map((h) => ({ name: h.name, lossName: h.lossName, weight: h.weight })),
+      heads: heads.map((h) => ({ name: h.name, lossName: h.lossName, lossOptions: h.lossOptions, weight: h.weight })),
       classWeight: opts.classWeight,
       weights: weightsSlot,
       state: stateSlot,

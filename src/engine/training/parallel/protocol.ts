@@ -5,6 +5,8 @@
 // replica reads and writes its answers, the training thread reads them), so no buffer is ever
 // written while the other side reads it.
 
+import type { LossOptions } from '../losses.ts';
+
 /** A shared buffer of float32 or int32 values. */
 export interface SharedSlot {
   buffer: SharedArrayBuffer;
@@ -15,6 +17,7 @@ export interface SharedSlot {
 export interface HeadConfig {
   name: string;
   lossName: string;
+  lossOptions: LossOptions;
   weight: number;
 }
 

@@ -53,7 +53,7 @@ async function init(request: Extract<ReplicaRequest, { type: 'init' }>): Promise
   const heads = request.heads.map((h) => ({
     ...h,
     lossName: h.lossName as LossName,
-    loss: lossFunction(h.lossName as LossName),
+    loss: lossFunction(h.lossName as LossName, h.lossOptions),
     metricNames: [],
   }));
   const [trainableCount, stateCount] = [valuesIn(model.trainableWeights), valuesIn(model.nonTrainableWeights)];
