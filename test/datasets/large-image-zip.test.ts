@@ -145,7 +145,8 @@ describe('a large image ZIP stays off the heap', () => {
     );
     assert.ok(growth < BUDGET, `live ArrayBuffers grew by ${growth} bytes while writing, budget ${BUDGET}`);
 
-    // The stored pixels are the decoded images: in name order the first is blue (class 0), resized from 8x8.
+    // The stored pixels are the decoded images, resized from 8x8: a row's red channel is its class's colour
+    // (classes in name order: blue 0, green 1, red 2; rows are stored shuffled, see ingest).
     const opened = await openStoredDataset(store, 'datasets/colors', {
       localDir: join(root, 'rows'),
       inMemoryLimitBytes: 0,
@@ -153,8 +154,8 @@ describe('a large image ZIP stays off the heap', () => {
     const rows = new SampleStore(opened.splits.train!);
     const first = new Float32Array(SIZE * SIZE * 3);
     rows.copyFeatures(0, first, 0);
-    assert.deepEqual([first[0], first[SIZE * SIZE * 3 - 3]], [20, 20]);
-    assert.equal(rows.label(0), 0);
+    const red = [COLORS.blue![0], COLORS.green![0], COLORS.red![0]][rows.label(0)];
+    assert.deepEqual([first[0], first[SIZE * SIZE * 3 - 3]], [red, red]);
     assert.deepEqual(opened.splits.train!.x, {
       dtype: 'uint8',
       shape: [IMAGES, SIZE, SIZE, 3],
