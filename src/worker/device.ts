@@ -1,5 +1,5 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkModule } from '../lib/child-process.ts';
 import type { BackendInfo, BackendPreference } from '../engine/backend.ts';
 
 const PROBE = fileURLToPath(new URL('./device-probe.ts', import.meta.url));
@@ -7,10 +7,7 @@ const PROBE = fileURLToPath(new URL('./device-probe.ts', import.meta.url));
 /** Which backend and device this machine's training processes get (found by loading it in a child). */
 export function probeDevice(preference: BackendPreference): Promise<BackendInfo> {
   return new Promise((resolve, reject) => {
-    const child = fork(PROBE, [preference], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = forkModule(PROBE, [preference]);
     let answered = false;
     child.once('message', (m: { ok: true; info: BackendInfo } | { ok: false; message: string }) => {
       answered = true;

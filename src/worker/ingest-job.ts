@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkModule } from '../lib/child-process.ts';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStoreSettings } from '../artifacts/index.ts';
 import type { IngestResult } from '../domain/ingestion.ts';
@@ -31,10 +32,7 @@ export async function processIngestJob(
   const payload = parseIngestJobPayload(job.data);
   // An earlier attempt had to be killed (ingest-worker.ts); it is not tried again.
   if (payload.stopped) throw new UnrecoverableError(payload.stopped);
-  const child = fork(INGEST_PROCESS, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkModule(INGEST_PROCESS);
   deps.started(job.id!, child);
   const tell = (message: IngestParentMessage) => {
     if (child.connected) child.send(message);

@@ -7,16 +7,12 @@
 import { openArtifactStore } from '../artifacts/index.ts';
 import { ingestDataset } from '../datasets/ingest.ts';
 import { KilnError } from '../domain/errors.ts';
+import { sendToParent } from '../lib/child-process.ts';
 import type { IngestChildMessage, IngestParentMessage } from './ingest-process-protocol.ts';
 
 const stop = new AbortController();
 
-function send(message: IngestChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected) return resolve();
-    process.send!(message, undefined, {}, () => resolve());
-  });
-}
+const send = (message: IngestChildMessage) => sendToParent(message);
 
 process.on('disconnect', () => process.exit(0));
 process.on('message', (message: IngestParentMessage) => {

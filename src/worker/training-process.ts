@@ -10,6 +10,7 @@ import { openArtifactStore } from '../artifacts/index.ts';
 import { openForTraining } from '../datasets/open-for-training.ts';
 import type { OpenedDataset } from '../domain/dataset.ts';
 import { KilnError } from '../domain/errors.ts';
+import { sendToParent } from '../lib/child-process.ts';
 import type { RunEventDraft } from '../domain/run-event.ts';
 import type { RunError } from '../domain/run-status.ts';
 import type { ChildMessage, ParentMessage } from './training-process-protocol.ts';
@@ -17,12 +18,7 @@ import type { ChildMessage, ParentMessage } from './training-process-protocol.ts
 const cancel = new AbortController();
 const interrupt = new AbortController();
 
-function send(message: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected) return resolve();
-    process.send!(message, undefined, {}, () => resolve());
-  });
-}
+const send = (message: ChildMessage) => sendToParent(message);
 
 process.on('disconnect', () => process.exit(0));
 // Ctrl-C in a terminal signals the whole process group: the worker decides how its jobs stop (an

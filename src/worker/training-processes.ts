@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkModule } from '../lib/child-process.ts';
 
 const TRAINING_PROCESS = fileURLToPath(new URL('./training-process.ts', import.meta.url));
 
@@ -14,10 +15,7 @@ export class TrainingProcesses {
   private ended = false;
 
   start(): ChildProcess {
-    const child = fork(TRAINING_PROCESS, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = forkModule(TRAINING_PROCESS);
     this.running.add(child);
     child.once('exit', () => this.running.delete(child));
     return child;

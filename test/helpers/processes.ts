@@ -57,3 +57,25 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
     },
   };
 }
+
+/** Whether a process with this pid is running. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pids a worker logged with a message (`training process started`, `ingestion process started`), in
+ * order; only the lines naming `id` (a run or dataset) when given. The last "pid" key of a pino line is
+ * the child's (the first is the worker's own).
+ */
+export function loggedPids(workerOutput: string, message: string, id?: string): number[] {
+  return workerOutput
+    .split('\n')
+    .filter((line) => line.includes(`"${message}"`) && (!id || line.includes(id)))
+    .map((line) => (JSON.parse(line) as { pid: number }).pid);
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
-import { startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
+import { isAlive, loggedPids, startApi, startWorker, type WorkerProcess } from '../helpers/processes.ts';
 import { request, waitFor, waitForRun } from '../helpers/http.ts';
 import { redisKeys } from '../../src/queue/keys.ts';
 
@@ -66,22 +66,8 @@ function harness() {
 }
 
 /** The pid of the training process a worker started for a run (from its log line). */
-function trainingPid(worker: WorkerProcess, runId: string): number | undefined {
-  for (const line of worker.output().split('\n')) {
-    if (!line.includes('training process started') || !line.includes(runId)) continue;
-    return (JSON.parse(line) as { pid: number }).pid;
-  }
-  return undefined;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const trainingPid = (worker: WorkerProcess, runId: string): number | undefined =>
+  loggedPids(worker.output(), 'training process started', runId)[0];
 
 describe('preemption at a batch boundary', () => {
   const { h, start, worker, events } = harness();
@@ -126,7 +112,7 @@ describe('preemption at a batch boundary', () => {
       'the claim ends with the job',
     );
     const pid = trainingPid(w, runId);
-    assert.ok(pid && !alive(pid), 'the training process has exited');
+    assert.ok(pid && !isAlive(pid), 'the training process has exited');
   });
 
   test('SIGTERM mid-epoch: a checkpoint at the running batch, and the next worker starts at the batch after it', async () => {
@@ -178,7 +164,7 @@ describe('preemption at a batch boundary', () => {
     await w.stop('SIGTERM');
     const tookMs = Date.now() - asked;
     assert.deepEqual(await w.exited, { code: 0, signal: null });
-    assert.equal(alive(pid), false, 'the training process was ended');
+    assert.equal(isAlive(pid), false, 'the training process was ended');
     const run = await waitForRun(h.api.url, body.id, ['queued'], 10_000);
     const queued = (await events(body.id)).findLast((e) => e.type === 'status' && e.data.status === 'queued');
     assert.match(queued!.data.reason, /KILN_SHUTDOWN_TIMEOUT_MS/, 'it says the batch was cut short');
@@ -191,9 +177,9 @@ describe('preemption at a batch boundary', () => {
     const w = await worker();
     const runId = await runUntilBatch(50);
     const pid = trainingPid(w, runId)!;
-    assert.ok(alive(pid));
+    assert.ok(isAlive(pid));
     await w.stop('SIGKILL');
-    await waitFor(async () => !alive(pid), 5000, 'the orphaned training process to exit');
+    await waitFor(async () => !isAlive(pid), 5000, 'the orphaned training process to exit');
   });
 
   test('one budget for vanished workers and crashed training processes: never "attempt 3 of 2"', async () => {

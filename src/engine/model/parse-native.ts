@@ -9,7 +9,7 @@ import {
   type Ref,
 } from './graph.ts';
 import { sequentialGraph, type SequentialEntry } from './parse-sequential.ts';
-import { joinPath, layerLabel } from './spec-error.ts';
+import { isLayerEntry, joinPath, layerLabel } from './spec-error.ts';
 
 const NATIVE_STRUCTURAL = ['type', 'name', 'inputs', 'shares'];
 
@@ -39,13 +39,7 @@ export function parseNativeSequential(spec: Record<string, unknown>): ParseResul
   const entries: SequentialEntry[] = [];
   layers.forEach((layer, i) => {
     const path = `model.layers[${i}]`;
-    if (!isObject(layer) || typeof layer.type !== 'string') {
-      issues.push({
-        path,
-        message: `layer ${i}: must be an object with a "type", e.g. {"type": "Dense", "units": 10}`,
-      });
-      return;
-    }
+    if (!isLayerEntry(layer, i, issues)) return;
     if (layer.name !== undefined && (typeof layer.name !== 'string' || layer.name === '')) {
       issues.push({ path: `${path}.name`, message: `layer ${i} (${layer.type}): name must be a non-empty string` });
       return;

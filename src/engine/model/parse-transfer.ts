@@ -3,7 +3,7 @@ import { isObject, type GraphNode, type ModelGraph, type ParseResult } from './g
 import { findLayerDef } from './layers/index.ts';
 import { NameAllocator } from './naming.ts';
 import { parseKeras } from './parse-keras.ts';
-import { joinPath } from './spec-error.ts';
+import { isLayerEntry, joinPath } from './spec-error.ts';
 
 /** Keys of a head layer that are structure, not arguments. */
 const HEAD_STRUCTURAL = ['type', 'name'];
@@ -106,13 +106,7 @@ export function parseTransfer(spec: Record<string, unknown>): ParseResult {
     let previous = top[0]!;
     spec.layers.forEach((layer, i) => {
       const path = `model.layers[${i}]`;
-      if (!isObject(layer) || typeof layer.type !== 'string') {
-        issues.push({
-          path,
-          message: `layer ${i}: must be an object with a "type", e.g. {"type": "Dense", "units": 10}`,
-        });
-        return;
-      }
+      if (!isLayerEntry(layer, i, issues)) return;
       const name =
         typeof layer.name === 'string' && layer.name
           ? layer.name

@@ -24,6 +24,29 @@ export function layerRuleArg(error: unknown): { arg?: string } | undefined {
   return error instanceof KilnError && error.code === LAYER_RULE ? (error.details as { arg?: string }) : undefined;
 }
 
+/**
+ * Whether `model.layers[i]` of a native or transfer spec is a layer at all (an object with a `type`);
+ * when it is not, says so in `issues`.
+ */
+export function isLayerEntry(
+  layer: unknown,
+  i: number,
+  issues: Issue[],
+): layer is Record<string, unknown> & { type: string } {
+  if (
+    typeof layer === 'object' &&
+    layer !== null &&
+    !Array.isArray(layer) &&
+    typeof (layer as { type?: unknown }).type === 'string'
+  )
+    return true;
+  issues.push({
+    path: `model.layers[${i}]`,
+    message: `layer ${i}: must be an object with a "type", e.g. {"type": "Dense", "units": 10}`,
+  });
+  return false;
+}
+
 /** How messages refer to a layer, e.g. `layer "c1" (Conv2D)`. */
 export function layerLabel(name: string, type: string): string {
   return `layer "${name}" (${type})`;

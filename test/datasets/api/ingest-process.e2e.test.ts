@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import { useStack } from '../../helpers/stack.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { waitFor } from '../../helpers/http.ts';
-import { ingestionPids } from '../../helpers/ingestion-pids.ts';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive, loggedPids } from '../../helpers/processes.ts';
 
 const stack = useStack();
 
@@ -22,9 +13,9 @@ test('each ingestion runs in a process of its own, which ends with it', async ()
     const { body } = await uploadDataset(stack.api.url, files, { name });
     assert.equal((await waitForDataset(stack.api.url, body.id)).status, 'ready');
   }
-  const pids = ingestionPids(stack.worker.output());
+  const pids = loggedPids(stack.worker.output(), 'ingestion process started');
   assert.equal(pids.length, 2, stack.worker.output().slice(-2000));
   assert.notEqual(pids[0], pids[1], 'a fresh process for each');
   assert.ok(!pids.includes(stack.worker.child.pid!), 'not the worker itself');
-  await waitFor(async () => pids.every((pid) => !alive(pid)), 5000, 'both ingestion processes to have exited');
+  await waitFor(async () => pids.every((pid) => !isAlive(pid)), 5000, 'both ingestion processes to have exited');
 });

@@ -16,7 +16,7 @@ import { useStack, type Stack } from '../../helpers/stack.ts';
 import { request, waitFor } from '../../helpers/http.ts';
 import { uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { npy } from '../fixtures/npy-writer.ts';
-import { ingestionPids } from '../../helpers/ingestion-pids.ts';
+import { loggedPids } from '../../helpers/processes.ts';
 
 /** A server whose every response stalls after its first bytes; `requests` emits each request as it arrives. */
 function stallingServer() {
@@ -149,7 +149,7 @@ describe('KILN_INGEST_TIMEOUT_SECONDS', () => {
     const created = await request(stack.api.url, 'POST', '/datasets', { name: 'stuck', url: url('/stuck.npz') });
     await source.arrival('/stuck.npz');
     // The ingestion's own process, as its worker logged it; stopped, it can no longer hear "stop".
-    const pid = ingestionPids(stack.worker.output(), created.body.id)[0]!;
+    const pid = loggedPids(stack.worker.output(), 'ingestion process started', created.body.id)[0]!;
     process.kill(pid, 'SIGSTOP');
 
     const dataset = await waitForDataset(stack.api.url, created.body.id, 60_000);
