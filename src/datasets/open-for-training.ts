@@ -38,7 +38,7 @@ export async function openForTraining(resolved: ResolvedDataset, deps: OpenForTr
       localDir,
       inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES,
     });
-    return { splits: opened.splits, classes: opened.classes, close: removeLocal };
+    return { splits: opened.splits, arrays: opened.arrays, classes: opened.classes, close: removeLocal };
   } catch (error) {
     await removeLocal();
     throw error;

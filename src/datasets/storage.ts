@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
-import type { OpenedSplit } from '../domain/dataset.ts';
+import type { OpenedNamedSplits, OpenedSplit } from '../domain/dataset.ts';
 import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset } from './formats/types.ts';
 import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
-import type { LabelRange } from '../domain/dataset.ts';
+import type { LabelRange, NamedArrayInfo } from '../domain/dataset.ts';
 import { labelRange } from './label-range.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
@@ -16,6 +16,10 @@ export interface StoredDatasetMeta {
   splits: Partial<
     Record<'train' | 'test', { x: { dtype: DType; shape: number[] }; y: { dtype: DType; shape: number[] } }>
   >;
+  /** A dataset of named arrays (per model input and output): each array's dtype and shape, per split. */
+  named?: Partial<Record<'train' | 'test', Record<string, ArraySpec>>>;
+  /** Per named array of one whole number per sample (class indices): its range over every split. */
+  arrayRanges?: Record<string, LabelRange>;
   classes?: string[];
   /** Labels of one value per sample: their range over every split (absent for datasets stored before it was recorded). */
   labelRange?: LabelRange;
@@ -23,7 +27,15 @@ export interface StoredDatasetMeta {
   shuffleSeed?: number;
 }
 
+interface ArraySpec {
+  dtype: DType;
+  shape: number[];
+}
+
 const SPLITS = ['train', 'test'] as const;
+
+/** Where a named array of a split is stored. */
+export const namedKey = (prefix: string, split: string, name: string) => `${prefix}/arrays/${split}/${name}.bin`;
 const ARRAY_TYPES = { uint8: Uint8Array, int32: Int32Array, float32: Float32Array } as const;
 const ELEMENT_BYTES = { uint8: 1, int32: 4, float32: 4 } as const;
 /** Pieces written to the store are gathered to this size (images are a few KB each); a few are in flight at once. */
@@ -94,8 +106,47 @@ export async function writeStoredDataset(
   }
   const range = labelRange(SPLITS.flatMap((name) => dataset.splits[name]?.y ?? []));
   if (range) meta.labelRange = range;
+  if (dataset.arrays) Object.assign(meta, await putNamedArrays(store, prefix, dataset.arrays));
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
   return meta;
+}
+
+async function putNamedArrays(
+  store: ArtifactStore,
+  prefix: string,
+  named: NonNullable<ParsedDataset['arrays']>,
+): Promise<Pick<StoredDatasetMeta, 'named' | 'arrayRanges'>> {
+  const arrays: NonNullable<StoredDatasetMeta['named']> = {};
+  for (const split of SPLITS) {
+    const byName = named[split];
+    if (!byName) continue;
+    arrays[split] = {};
+    for (const [name, array] of Object.entries(byName)) {
+      await putArray(store, namedKey(prefix, split, name), array);
+      arrays[split][name] = { dtype: array.dtype, shape: array.shape };
+    }
+  }
+  // The api checks a run's class indices and token ids from these, without reading the arrays.
+  const arrayRanges: Record<string, LabelRange> = {};
+  for (const name of Object.keys(named.train ?? named.test ?? {})) {
+    const parts = SPLITS.flatMap((split) => named[split]?.[name] ?? []);
+    const range = parts.every((a) => a.dtype !== 'float32') ? valueRange(parts) : labelRange(parts);
+    if (range) arrayRanges[name] = range;
+  }
+  return { named: arrays, arrayRanges };
+}
+
+/** Smallest and largest value of integer arrays of any shape (token ids, class indices). */
+function valueRange(arrays: NdArray[]): LabelRange | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const { data } of arrays) {
+    for (const value of data) {
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+  }
+  return min <= max ? { min, max, integers: true } : undefined;
 }
 
 async function readArray(store: ArtifactStore, key: string, spec: { dtype: DType; shape: number[] }): Promise<NdArray> {
@@ -125,29 +176,44 @@ export async function openStoredDataset(
   store: ArtifactStore,
   prefix: string,
   opts: OpenStoredOptions,
-): Promise<{ format: DatasetFormat; splits: Partial<Record<'train' | 'test', OpenedSplit>>; classes?: string[] }> {
+): Promise<{
+  format: DatasetFormat;
+  splits: Partial<Record<'train' | 'test', OpenedSplit>>;
+  arrays?: OpenedNamedSplits;
+  classes?: string[];
+}> {
   const meta = await readMeta(store, prefix);
+  // Small arrays are read into memory; a large one is copied to a local file and read by position.
+  const open = async (key: string, spec: ArraySpec, localName: string): Promise<NdArray | FileArray> => {
+    if (byteLength(spec) <= (opts.inMemoryLimitBytes ?? Infinity)) return readArray(store, key, spec);
+    await mkdir(opts.localDir, { recursive: true });
+    const path = join(opts.localDir, localName);
+    await pipeline(await store.getStream(key), createWriteStream(path));
+    return { dtype: spec.dtype, shape: spec.shape, path };
+  };
   const splits: Partial<Record<'train' | 'test', OpenedSplit>> = {};
   for (const name of SPLITS) {
     const spec = meta.splits[name];
     if (!spec) continue;
-    const key = `${prefix}/${name}.x.bin`;
-    let x: NdArray | FileArray;
-    if (byteLength(spec.x) <= (opts.inMemoryLimitBytes ?? Infinity)) {
-      x = await readArray(store, key, spec.x);
-    } else {
-      await mkdir(opts.localDir, { recursive: true });
-      const path = join(opts.localDir, `${name}.x.bin`);
-      await pipeline(await store.getStream(key), createWriteStream(path));
-      x = { dtype: spec.x.dtype, shape: spec.x.shape, path };
-    }
+    const x = await open(`${prefix}/${name}.x.bin`, spec.x, `${name}.x.bin`);
     splits[name] = { x, y: await readArray(store, `${prefix}/${name}.y.bin`, spec.y) };
   }
-  return { format: meta.format as DatasetFormat, splits, classes: meta.classes };
+  let arrays: OpenedNamedSplits | undefined;
+  for (const split of SPLITS) {
+    const specs = meta.named?.[split];
+    if (!specs) continue;
+    arrays ??= {};
+    const opened: Record<string, NdArray | FileArray> = {};
+    for (const [name, spec] of Object.entries(specs))
+      opened[name] = await open(namedKey(prefix, split, name), spec, `${split}.${name}.bin`);
+    arrays[split] = opened;
+  }
+  return { format: meta.format as DatasetFormat, splits, ...(arrays ? { arrays } : {}), classes: meta.classes };
 }
 
 /** What GET /datasets/:id reports about stored data. */
 export function describeDataset(meta: StoredDatasetMeta) {
+  if (meta.named) return describeNamedArrays(meta, meta.named);
   const train = meta.splits.train ?? meta.splits.test!;
   const labelShape = train.y.shape.slice(1);
   const labelKind = meta.classes
@@ -163,5 +229,26 @@ export function describeDataset(meta: StoredDatasetMeta) {
     labelKind,
     classes: meta.classes ?? null,
     labelRange: meta.labelRange ?? null,
+    arrays: null,
+  };
+}
+
+function describeNamedArrays(meta: StoredDatasetMeta, arrays: NonNullable<StoredDatasetMeta['named']>) {
+  const first = arrays.train ?? arrays.test!;
+  const samples = Object.fromEntries(
+    Object.entries(arrays).map(([split, named]) => [split, Object.values(named)[0]!.shape[0]!]),
+  );
+  const described: Record<string, NamedArrayInfo> = {};
+  for (const [name, spec] of Object.entries(first))
+    described[name] = { dtype: spec.dtype, shape: spec.shape.slice(1), range: meta.arrayRanges?.[name] ?? null };
+  return {
+    samples,
+    arrays: described,
+    inputShape: null,
+    dtype: null,
+    labelShape: null,
+    labelKind: null,
+    classes: meta.classes ?? null,
+    labelRange: null,
   };
 }

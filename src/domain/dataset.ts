@@ -5,7 +5,7 @@
  */
 
 import { Type, type Static } from '@sinclair/typebox';
-import type { FileArray, NdArray } from './arrays.ts';
+import type { DType, FileArray, NdArray } from './arrays.ts';
 
 /** Where the worker finds a dataset given by id: in the artifact store, or a built-in one to download. */
 export const ResolvedDatasetSchema = Type.Union([
@@ -23,6 +23,15 @@ export interface LabelRange {
   integers: boolean;
 }
 
+/** One named array of a dataset, as the api checks a run's mapping against it. */
+export interface NamedArrayInfo {
+  dtype: DType;
+  /** One sample's shape (without the row axis). */
+  shape: number[];
+  /** Smallest and largest value of an integer array of one value per sample (class indices). */
+  range: LabelRange | null;
+}
+
 /** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */
 export interface DatasetInfo {
   inputShape: number[];
@@ -33,6 +42,8 @@ export interface DatasetInfo {
   samples?: number;
   /** The dataset has a test split of its own, which is the run's test set (dataset.testSplit is then not used). */
   hasTestSplit?: boolean;
+  /** A dataset of named arrays: each array by name (inputShape and the label facts are then unused). */
+  arrays?: Record<string, NamedArrayInfo>;
 }
 
 /** A split as training reads it: labels in memory, features in memory or (when large) in a local file. */
@@ -41,12 +52,17 @@ export interface OpenedSplit {
   y: NdArray;
 }
 
+/** A dataset's named arrays per split (one per model input and output), in memory or in local files. */
+export type OpenedNamedSplits = Partial<Record<'train' | 'test', Record<string, NdArray | FileArray>>>;
+
 /**
  * A dataset given by id, downloaded, verified and opened by the worker before training starts: the
  * engine trains on it without knowing where it came from. close() removes any local copy.
  */
 export interface OpenedDataset {
   splits: Partial<Record<'train' | 'test', OpenedSplit>>;
+  /** A dataset of named arrays has these instead of splits; a run maps them to the model's inputs and outputs. */
+  arrays?: OpenedNamedSplits;
   /** `classes[i]` names label value i, when the labels were names. */
   classes?: string[];
   /** The sha256 of a built-in dataset's files as loaded (a registered one's is known at submission). */

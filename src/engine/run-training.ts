@@ -98,6 +98,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       inputNames: model.inputNames,
       outputNames: model.outputNames,
       inputShape: model.inputs[0]!.shape.slice(1) as number[],
+      outputShapes: model.outputs.map((t) => t.shape.slice(1) as number[]),
       outputUnits: model.outputs[0]!.shape.at(-1) as number,
     };
     if (spec.model.type === 'transfer') {

@@ -42,6 +42,17 @@ export const DatasetView = Type.Object({
   dtype: Nullable(Type.String()),
   labelKind: Nullable(Type.String()),
   classes: Nullable(Type.Array(Type.String())),
+  /** A dataset of named arrays (one per model input and output): each array's dtype, sample shape and, for class indices, their range. */
+  arrays: Nullable(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        dtype: Type.String(),
+        shape: Type.Array(Type.Integer()),
+        range: Nullable(Type.Object({ min: Type.Number(), max: Type.Number(), integers: Type.Boolean() })),
+      }),
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

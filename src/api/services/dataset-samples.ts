@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import type { ArtifactStore } from '../../artifacts/artifact-store.ts';
-import type { StoredDatasetMeta } from '../../datasets/storage.ts';
+import { namedKey, type StoredDatasetMeta } from '../../datasets/storage.ts';
 
 const BYTES = { uint8: 1, int32: 4, float32: 4 } as const;
 
@@ -18,7 +18,7 @@ async function head(store: ArtifactStore, key: string, bytes: number): Promise<B
   return Buffer.concat(chunks).subarray(0, bytes);
 }
 
-function typed(buffer: Buffer, dtype: 'uint8' | 'int32' | 'float32'): ArrayLike<number> {
+function typed(buffer: Buffer, dtype: Dtype): ArrayLike<number> {
   const copy = new Uint8Array(buffer); // aligned
   return dtype === 'uint8' ? copy : dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
 }
@@ -35,36 +35,65 @@ function pngDataUrl(pixels: ArrayLike<number>, [h, w, c]: number[]): string {
   return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
 }
 
-/** The first n training samples: images (uint8 h×w×1|3) as PNG data URLs, anything else as numbers. */
+const isImage = (dtype: string, shape: number[]) =>
+  dtype === 'uint8' && (shape.length === 2 || (shape.length === 3 && [1, 3].includes(shape[2]!)));
+
+/** The first `count` rows of a stored array, each as its values (one number when a row holds one). */
+async function firstRows(store: ArtifactStore, key: string, spec: { dtype: Dtype; shape: number[] }, count: number) {
+  const rowShape = spec.shape.slice(1);
+  const size = rowShape.reduce((a, b) => a * b, 1);
+  const data = typed(await head(store, key, count * size * BYTES[spec.dtype]), spec.dtype);
+  const rows = Array.from({ length: count }, (_, i) => Array.from({ length: size }, (_, k) => data[i * size + k]!));
+  return { rows, rowShape, image: isImage(spec.dtype, rowShape) };
+}
+
+type Dtype = keyof typeof BYTES;
+
+/** A row as the dashboard shows it: an image as a PNG data URL, else its numbers. */
+function shown(values: number[], rowShape: number[], image: boolean) {
+  if (image) return { image: pngDataUrl(values, rowShape.length === 2 ? [...rowShape, 1] : rowShape) };
+  return { values: values.length === 1 ? values[0]! : values };
+}
+
+/**
+ * The first n training samples: images (uint8 h×w×1|3) as PNG data URLs, anything else as numbers; for a
+ * dataset of named arrays, each array's part of the sample by name.
+ */
 export async function datasetSamples(store: ArtifactStore, prefix: string, meta: StoredDatasetMeta, n: number) {
+  if (meta.named) return namedSamples(store, prefix, meta.named, n);
   const splitName = meta.splits.train ? 'train' : 'test';
   const split = meta.splits[splitName]!;
   const count = Math.min(n, split.x.shape[0]!);
-  const sampleShape = split.x.shape.slice(1);
-  const featureSize = sampleShape.reduce((a, b) => a * b, 1);
-  const labelSize = split.y.shape.slice(1).reduce((a, b) => a * b, 1);
-  const x = typed(
-    await head(store, `${prefix}/${splitName}.x.bin`, count * featureSize * BYTES[split.x.dtype]),
-    split.x.dtype,
-  );
-  const y = typed(
-    await head(store, `${prefix}/${splitName}.y.bin`, count * labelSize * BYTES[split.y.dtype]),
-    split.y.dtype,
-  );
-  const image =
-    split.x.dtype === 'uint8' &&
-    (sampleShape.length === 2 || (sampleShape.length === 3 && [1, 3].includes(sampleShape[2]!)));
-  return Array.from({ length: count }, (_, i) => {
-    const values = Array.from({ length: featureSize }, (_, k) => x[i * featureSize + k]!);
-    const labelValues = Array.from({ length: labelSize }, (_, k) => y[i * labelSize + k]!);
-    const label = labelSize === 1 ? labelValues[0]! : labelValues;
+  const x = await firstRows(store, `${prefix}/${splitName}.x.bin`, split.x, count);
+  const y = await firstRows(store, `${prefix}/${splitName}.y.bin`, split.y, count);
+  return x.rows.map((values, i) => {
+    const labelValues = y.rows[i]!;
+    const label = labelValues.length === 1 ? labelValues[0]! : labelValues;
     return {
       index: i,
       label,
       ...(typeof label === 'number' && meta.classes ? { className: meta.classes[label] ?? null } : {}),
-      ...(image
-        ? { image: pngDataUrl(values, sampleShape.length === 2 ? [...sampleShape, 1] : sampleShape) }
-        : { x: values }),
+      ...(x.image ? shown(values, x.rowShape, true) : { x: values }),
     };
   });
+}
+
+async function namedSamples(
+  store: ArtifactStore,
+  prefix: string,
+  named: NonNullable<StoredDatasetMeta['named']>,
+  n: number,
+) {
+  const splitName = named.train ? 'train' : 'test';
+  const specs = Object.entries(named[splitName]!);
+  const count = Math.min(n, specs[0]![1].shape[0]!);
+  const arrays = await Promise.all(
+    specs.map(
+      async ([name, spec]) => [name, await firstRows(store, namedKey(prefix, splitName, name), spec, count)] as const,
+    ),
+  );
+  return Array.from({ length: count }, (_, i) => ({
+    index: i,
+    arrays: Object.fromEntries(arrays.map(([name, a]) => [name, shown(a.rows[i]!, a.rowShape, a.image)])),
+  }));
 }

@@ -60,6 +60,7 @@ function datasetView(row: DatasetRow) {
     dtype: meta.dtype ?? null,
     labelKind: meta.labelKind ?? null,
     classes: meta.classes ?? null,
+    arrays: meta.arrays ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -404,6 +405,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
           labelRange: (row.meta as { labelRange?: LabelRange } | null)?.labelRange,
           samples: samples.train ?? samples.test,
           hasTestSplit: samples.train !== undefined && samples.test !== undefined,
+          ...(view.arrays ? { arrays: view.arrays } : {}),
         },
         resolved: { kind: 'stored', prefix: datasetPrefix(id), sha256: row.sha256 ?? '' },
         sha256: row.sha256 ?? undefined,

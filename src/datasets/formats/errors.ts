@@ -18,6 +18,7 @@ export type DatasetErrorCode =
   | 'SPLIT_MISMATCH'
   | 'NON_FINITE'
   | 'DUPLICATE_ARRAY'
+  | 'BAD_ARRAY_NAME'
   | 'INT_OUT_OF_RANGE'
   | 'NPY_BAD_MAGIC'
   | 'NPY_BAD_HEADER'

@@ -26,10 +26,18 @@ export interface Split {
 export interface ParsedDataset {
   format: DatasetFormat;
   splits: { train?: Split; test?: Split };
+  /**
+   * Arrays named per model input and output (an NPZ of image, text, category…), per split; `splits`
+   * is then empty. A run maps them to its model's inputs and outputs by name.
+   */
+  arrays?: NamedSplits;
   classes?: string[];
   /** The seed its rows were shuffled with when stored (image ZIPs, whose files come sorted by folder). */
   shuffleSeed?: number;
 }
+
+/** Named arrays per split: every array of a split has one row per sample. */
+export type NamedSplits = Partial<Record<SplitName, Record<string, NdArray>>>;
 
 /** One uploaded file. `name` is what the user called it (used in error messages and pairing hints). */
 export interface DatasetFile {

@@ -254,6 +254,10 @@ export const AugmentSpec = Type.Object(
   Strict,
 );
 
+function ArrayMapping(description: string) {
+  return Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1, maxLength: 100 }), { description });
+}
+
 /** A registered dataset (by id) or a built-in one (`mnist`), and how to read it. */
 export const DatasetRef = Type.Object(
   {
@@ -280,6 +284,10 @@ export const DatasetRef = Type.Object(
       }),
     ),
     augment: Type.Optional(AugmentSpec),
+    /** A dataset of named arrays: the array feeding each model input, by input name (default: the array of the input's name). */
+    inputs: Type.Optional(ArrayMapping('model input name → dataset array name')),
+    /** A dataset of named arrays: the array holding each model output's targets, by output name (default: the same name). */
+    outputs: Type.Optional(ArrayMapping('model output name → dataset array name')),
   },
   Strict,
 );

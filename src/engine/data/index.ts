@@ -14,3 +14,4 @@ export {
   type Preprocessing,
 } from './preprocess.ts';
 export { SampleStore, type SampleSource } from './sample-store.ts';
+export { ArrayRows } from './array-rows.ts';

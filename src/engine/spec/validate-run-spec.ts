@@ -9,6 +9,7 @@ import type { DatasetInfo } from '../../domain/dataset.ts';
 import { checkCallbackMonitors } from './validate-callbacks.ts';
 import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
 import { checkIndices, embeddingInputs } from './validate-indices.ts';
+import { checkNamedArrays } from './validate-named-arrays.ts';
 
 /** The largest magnitude a float32 holds: beyond it a JSON number becomes Infinity in a tensor. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -37,7 +38,7 @@ const count = (shape: (number | null)[]) => shape.reduce<number>((a, b) => a * (
 const datasetRows = (ref: DatasetRef, info: DatasetInfo) =>
   info.samples === undefined ? undefined : Math.min(info.samples, ref.limit ?? Infinity);
 
-/** A dataset given by id against the model: one input and output, sample size, and classes against output units. */
+/** A dataset given by id against the model: its arrays against the inputs and outputs, and its splits. */
 function checkDatasetFit(
   spec: RunSpec,
   info: DatasetInfo,
@@ -45,26 +46,20 @@ function checkDatasetFit(
   heads: ReturnType<typeof resolveHeads>,
 ): Issue[] {
   const errors: Issue[] = [];
-  if (summary.inputs.length !== 1 || summary.outputs.length !== 1) {
+  const ref = spec.dataset as DatasetRef;
+  if (info.arrays) {
+    errors.push(...checkNamedArrays(ref, { ...info, arrays: info.arrays }, summary, heads));
+  } else if (summary.inputs.length !== 1 || summary.outputs.length !== 1) {
     return [
       {
         path: 'dataset.id',
-        message: 'registered datasets feed models with one input and one output; give several as inline data',
+        message:
+          'this dataset holds x and y, for a model with one input and one output; upload named arrays (an NPZ of image, text, label…) or give inline data for several',
       },
     ];
+  } else {
+    errors.push(...checkXYDataset(ref, info, summary, heads));
   }
-  const input = summary.inputs[0]!.shape;
-  const ref = spec.dataset as DatasetRef;
-  const shapes = `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]`;
-  if (count(input) !== count(info.inputShape)) {
-    errors.push({ path: 'dataset.id', message: shapes });
-  } else if (!sameShape(input, info.inputShape) && !ref.reshape) {
-    errors.push({
-      path: 'dataset.reshape',
-      message: `${shapes}; set "reshape": true in the dataset to feed each sample as [${input.join(', ')}] (same ${count(input)} values)`,
-    });
-  }
-  errors.push(...checkDatasetClasses(ref, info, heads[0], summary.outputs[0]!));
   const rows = datasetRows(ref, info);
   if (rows !== undefined) {
     errors.push(
@@ -79,6 +74,35 @@ function checkDatasetFit(
       ),
     );
   }
+  return errors;
+}
+
+/** An x/y dataset: its samples against the model's one input, its labels against its one output. */
+function checkXYDataset(
+  ref: DatasetRef,
+  info: DatasetInfo,
+  summary: ModelSummary,
+  heads: ReturnType<typeof resolveHeads>,
+): Issue[] {
+  const errors: Issue[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    if (ref[side] !== undefined)
+      errors.push({
+        path: `dataset.${side}`,
+        message: 'maps arrays of a dataset of named arrays; this one holds x and y',
+      });
+  }
+  const input = summary.inputs[0]!.shape;
+  const shapes = `dataset samples have shape [${info.inputShape.join(', ')}] but the model's input expects [${input.join(', ')}]`;
+  if (count(input) !== count(info.inputShape)) {
+    errors.push({ path: 'dataset.id', message: shapes });
+  } else if (!sameShape(input, info.inputShape) && !ref.reshape) {
+    errors.push({
+      path: 'dataset.reshape',
+      message: `${shapes}; set "reshape": true in the dataset to feed each sample as [${input.join(', ')}] (same ${count(input)} values)`,
+    });
+  }
+  errors.push(...checkDatasetClasses(ref, info, heads[0], summary.outputs[0]!));
   return errors;
 }
 

@@ -3,7 +3,9 @@ import { KilnError } from '../../domain/errors.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/schema.ts';
-import { heldOutRows } from '../../domain/run-spec/splits.ts';
+import { X_Y_ONLY_FIELDS } from '../../domain/run-spec/array-mapping.ts';
+import { namedArraysData, type NamedModelIO } from './named-data.ts';
+import { datasetRows, rowIndices, type RowRange } from './dataset-rows.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
 import type { OutputHead } from './heads.ts';
 import { splitClassLogs, type SplitRows } from './split-classes.ts';
@@ -24,9 +26,7 @@ export interface RunData {
   dispose(): Promise<void>;
 }
 
-interface ModelIO {
-  inputNames: string[];
-  outputNames: string[];
+interface ModelIO extends NamedModelIO {
   inputShape: number[];
   outputUnits: number;
 }
@@ -44,7 +44,19 @@ export function openRunData(
   if (isInline(spec.dataset)) return inlineData(spec, model);
   if (!opened)
     throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
+  if (opened.arrays) {
+    refuseForNamedArrays(spec.dataset);
+    return namedArraysData(spec, spec.dataset, opened.arrays, model, heads);
+  }
   return streamedData(spec, spec.dataset, opened, model, heads);
+}
+
+/** The api refuses these too (validate-named-arrays.ts); a spec queued before it did is refused here. */
+function refuseForNamedArrays(ref: DatasetRef): void {
+  for (const field of X_Y_ONLY_FIELDS) {
+    if (ref[field] !== undefined)
+      throw KilnError.field(`dataset.${field}`, 'is not supported for datasets of named arrays yet', 'invalid_spec');
+  }
 }
 
 function inlineData(spec: RunSpec, model: ModelIO): RunData {
@@ -77,9 +89,6 @@ function inlineData(spec: RunSpec, model: ModelIO): RunData {
   };
 }
 
-/** Row indices [from, to) as an index list. */
-const range = (from: number, to: number) => Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-
 function labelEncoding(ref: DatasetRef, head: OutputHead, outputUnits: number): LabelEncoding {
   const kind =
     ref.labels ??
@@ -107,25 +116,15 @@ function streamedData(
   const trainSplit: OpenedSplit | undefined = parsed.splits.train ?? parsed.splits.test;
   if (!trainSplit) throw KilnError.invalidSpec(`dataset "${ref.id}" holds no samples`, 'dataset.id');
   const rows = Math.min(trainSplit.x.shape[0]!, ref.limit ?? Infinity);
-  // The dataset's own test split is the test set; else the last testSplit of its rows, counted as
-  // Keras counts validation_split (splits.ts: the same counts as inline data and the api's check).
-  // Evaluation only (epochs 0) evaluates on the whole dataset when it has no test split of its own.
+  const ownTest = parsed.splits.train && parsed.splits.test;
+  const split = datasetRows(spec, ref, rows, ownTest !== undefined);
   const evaluateOnly = spec.fit.epochs === 0;
-  const heldOutTest =
-    parsed.splits.train && parsed.splits.test ? 0 : evaluateOnly ? rows : heldOutRows(rows, ref.testSplit);
-  const trainRows = evaluateOnly ? rows : rows - heldOutTest;
-  const valRows = evaluateOnly ? 0 : heldOutRows(trainRows, ref.validationSplit ?? spec.fit.validationSplit);
-  const store = (split: OpenedSplit, indices: Int32Array) => new SampleStore({ x: split.x, y: split.y, indices });
-  const train = store(trainSplit, range(0, trainRows - valRows));
-  const validation = valRows > 0 ? store(trainSplit, range(trainRows - valRows, trainRows)) : undefined;
-  const test =
-    parsed.splits.train && parsed.splits.test
-      ? store(parsed.splits.test, range(0, parsed.splits.test.x.shape[0]!))
-      : evaluateOnly
-        ? store(trainSplit, range(0, rows))
-        : heldOutTest > 0
-          ? store(trainSplit, range(trainRows, rows))
-          : undefined;
+  const store = (s: OpenedSplit, indices: Int32Array) => new SampleStore({ x: s.x, y: s.y, indices });
+  const testRange = split.test === 'own' ? { from: 0, to: ownTest!.x.shape[0]! } : split.test;
+  const testSplit = split.test === 'own' ? ownTest! : trainSplit;
+  const train = store(trainSplit, rowIndices(split.train));
+  const validation = split.validation && store(trainSplit, rowIndices(split.validation));
+  const test = testRange && store(testSplit, rowIndices(testRange));
 
   const expected = model.inputShape.reduce((a, b) => a * b, 1);
   if (train.featureSize !== expected) {
@@ -136,17 +135,15 @@ function streamedData(
   }
   const preprocess = resolvePreprocess(ref.preprocess, train);
   const labels = labelEncoding(ref, heads[0]!, model.outputUnits);
-  const rowsOf = (name: SplitRows['name'], split: OpenedSplit, from: number, to: number): SplitRows[] =>
-    to > from ? [{ name, y: split.y, from, to }] : [];
+  const rowsOf = (name: SplitRows['name'], s: OpenedSplit, range: RowRange | undefined): SplitRows[] =>
+    range && range.to > range.from ? [{ name, y: s.y, ...range }] : [];
   const logs =
     labels.kind === 'raw' || evaluateOnly
       ? []
       : splitClassLogs([
-          ...rowsOf('train', trainSplit, 0, trainRows - valRows),
-          ...rowsOf('validation', trainSplit, trainRows - valRows, trainRows),
-          ...(parsed.splits.train && parsed.splits.test
-            ? rowsOf('test', parsed.splits.test, 0, parsed.splits.test.x.shape[0]!)
-            : rowsOf('test', trainSplit, trainRows, rows)),
+          ...rowsOf('train', trainSplit, split.train),
+          ...rowsOf('validation', trainSplit, split.validation),
+          ...rowsOf('test', testSplit, testRange),
         ]);
   const prefetchWorker = ref.augment ? new PrefetchWorker() : undefined;
   const source = (s: SampleStore, training: boolean) =>

@@ -46,9 +46,49 @@ describe('parseNpz', () => {
     assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'NPZ_MISSING_ARRAYS', 'd.npz', 'no y_train');
   });
 
-  it('lists the arrays it found when none fit the expected names', () => {
+  it('reads arrays of other names as named arrays, split by their _train / _test suffix', () => {
+    const zip = zipSync({
+      'image_train.npy': kerasArrays['x_train.npy'],
+      'label_train.npy': kerasArrays['y_train.npy'],
+      'image_test.npy': kerasArrays['x_test.npy'],
+      'label_test.npy': kerasArrays['y_test.npy'],
+    });
+    const { splits, arrays } = parseNpz([{ name: 'd.npz', data: zip }]);
+    assert.deepEqual(splits, {});
+    assert.deepEqual(Object.keys(arrays!.train!).sort(), ['image', 'label']);
+    assert.deepEqual([...arrays!.train!.label!.data], [5, 0, 4]);
+    assert.deepEqual(arrays!.test!.image!.shape, [1, 2, 2]);
+  });
+
+  it('named arrays without a suffix are the train split', () => {
     const zip = zipSync({ 'features.npy': kerasArrays['x_train.npy'], 'targets.npy': kerasArrays['y_train.npy'] });
-    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'NPZ_MISSING_ARRAYS', 'features, targets');
+    const { arrays } = parseNpz([{ name: 'd.npz', data: zip }]);
+    assert.deepEqual(Object.keys(arrays!), ['train']);
+    assert.deepEqual(arrays!.train!.features!.shape, [3, 2, 2]);
+  });
+
+  it('refuses named arrays of one split with different numbers of rows, naming both', () => {
+    const zip = zipSync({ 'image.npy': kerasArrays['x_train.npy'], 'label.npy': npy('|u1', [2], [1, 2]) });
+    assertDatasetError(
+      () => parseNpz([{ name: 'd.npz', data: zip }]),
+      'COUNT_MISMATCH',
+      'image.npy has 3 rows',
+      'label.npy has 2',
+    );
+  });
+
+  it('refuses a test split that lacks an array of the train split, naming it', () => {
+    const zip = zipSync({
+      'image_train.npy': kerasArrays['x_train.npy'],
+      'label_train.npy': kerasArrays['y_train.npy'],
+      'image_test.npy': kerasArrays['x_test.npy'],
+    });
+    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'SPLIT_MISMATCH', 'missing label_test');
+  });
+
+  it('refuses an array name that cannot be mapped to a model input', () => {
+    const zip = zipSync({ '1st.npy': kerasArrays['x_train.npy'] });
+    assertDatasetError(() => parseNpz([{ name: 'd.npz', data: zip }]), 'BAD_ARRAY_NAME', '"1st"');
   });
 
   it('names the entry inside the archive when an array is bad', () => {

@@ -1,0 +1,193 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { zipSync } from 'fflate';
+import { useStack } from '../../helpers/stack.ts';
+import { request, waitForRun } from '../../helpers/http.ts';
+import { uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
+import { npy } from '../fixtures/npy-writer.ts';
+
+/** A small seeded generator, so the data is the same on every run of the test. */
+function lcg(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Synthetic image + token + category + price rows, as the seed's multi-input, multi-output model takes them. */
+function productRows(n: number, seed: number) {
+  const random = lcg(seed);
+  const image = Array.from({ length: n * 8 * 8 * 3 }, () => Math.round(random() * 1000) / 1000);
+  const text = Array.from({ length: n * 6 }, () => Math.floor(random() * 50));
+  const category = Array.from({ length: n }, () => Math.floor(random() * 3));
+  const price = category.map((c, i) => c * 2 + text[i * 6]! / 50);
+  return { n, image, text, category, price };
+}
+
+type Rows = ReturnType<typeof productRows>;
+
+const nested = (flat: number[], rowShape: number[]): unknown[] => {
+  const size = rowShape.reduce((a, b) => a * b, 1);
+  const shape = (values: number[], dims: number[]): unknown =>
+    dims.length === 0
+      ? values[0]
+      : Array.from({ length: dims[0]! }, (_, i) => {
+          const inner = values.length / dims[0]!;
+          return shape(values.slice(i * inner, (i + 1) * inner), dims.slice(1));
+        });
+  return Array.from({ length: flat.length / size }, (_, r) => shape(flat.slice(r * size, (r + 1) * size), rowShape));
+};
+
+/** image [8, 8, 3] and token ids [6] → category (3 classes) and price. The token input is named `tokens`. */
+const productModel = (imageShape = [8, 8, 3], categories = 3) => ({
+  type: 'functional',
+  inputs: [
+    { name: 'image', shape: imageShape },
+    { name: 'tokens', shape: [6], dtype: 'int32' },
+  ],
+  layers: [
+    { name: 'conv', type: 'Conv2D', filters: 4, kernel_size: 3, activation: 'relu', inputs: 'image' },
+    { name: 'pool', type: 'GlobalAveragePooling2D', inputs: 'conv' },
+    { name: 'embed', type: 'Embedding', input_dim: 50, output_dim: 4, inputs: 'tokens' },
+    { name: 'flat', type: 'Flatten', inputs: 'embed' },
+    { name: 'joined', type: 'Concatenate', inputs: ['pool', 'flat'] },
+    { name: 'category', type: 'Dense', units: categories, activation: 'softmax', inputs: 'joined' },
+    { name: 'price', type: 'Dense', units: 1, inputs: 'joined' },
+  ],
+  outputs: ['category', 'price'],
+});
+
+const compile = {
+  optimizer: 'adam',
+  loss: { category: 'sparse_categorical_crossentropy', price: 'mse' },
+};
+const fit = { epochs: 3, batchSize: 8, seed: 7, validationSplit: 0.25 };
+
+function npz(train: Rows, test: Rows): Uint8Array {
+  const arrays = (rows: Rows, suffix: string) => ({
+    [`image${suffix}.npy`]: npy('<f4', [rows.n, 8, 8, 3], rows.image),
+    [`text${suffix}.npy`]: npy('<i4', [rows.n, 6], rows.text),
+    [`category${suffix}.npy`]: npy('<i8', [rows.n], rows.category),
+    [`price${suffix}.npy`]: npy('<f4', [rows.n], rows.price),
+  });
+  return zipSync({ ...arrays(train, '_train'), ...arrays(test, '_test') });
+}
+
+type Epoch = { epoch: number; metrics: Record<string, number> };
+
+describe('datasets of named arrays feed multi-input, multi-output models', () => {
+  const stack = useStack();
+  const train = productRows(40, 1);
+  const testRows = productRows(10, 2);
+  let datasetId = '';
+
+  test('an NPZ of named arrays ingests, and the dataset lists each array with its shape, dtype and range', async () => {
+    const created = await uploadDataset(stack.api.url, [{ name: 'product.npz', data: npz(train, testRows) }], {
+      name: 'product',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const dataset = await waitForDataset(stack.api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    datasetId = created.body.id;
+    assert.deepEqual(dataset.samples, { train: 40, test: 10 });
+    assert.deepEqual(Object.keys(dataset.arrays).sort(), ['category', 'image', 'price', 'text']);
+    assert.deepEqual(dataset.arrays.image, { dtype: 'float32', shape: [8, 8, 3], range: null });
+    assert.equal(dataset.arrays.text.dtype, 'int32', 'token ids stay integers');
+    assert.deepEqual(dataset.arrays.text.shape, [6]);
+    assert.deepEqual(dataset.arrays.category.range, {
+      min: Math.min(...train.category, ...testRows.category),
+      max: Math.max(...train.category, ...testRows.category),
+      integers: true,
+    });
+    const samples = await request(stack.api.url, 'GET', `/datasets/${datasetId}/samples?n=2`);
+    assert.equal(samples.status, 200, JSON.stringify(samples.body));
+    assert.equal(samples.body.samples[1].arrays.category.values, train.category[1]);
+    assert.deepEqual(samples.body.samples[0].arrays.text.values, train.text.slice(0, 6));
+  });
+
+  test('training from the uploaded arrays gives the same losses per output as the same data inline, with the same seed', async () => {
+    const fromDataset = await request(stack.api.url, 'POST', '/runs', {
+      model: productModel(),
+      dataset: { id: datasetId, inputs: { tokens: 'text' } },
+      compile,
+      fit,
+    });
+    assert.equal(fromDataset.status, 201, JSON.stringify(fromDataset.body));
+    const inline = await request(stack.api.url, 'POST', '/runs', {
+      model: productModel(),
+      dataset: {
+        inline: {
+          x: { image: nested(train.image, [8, 8, 3]), tokens: nested(train.text, [6]) },
+          y: { category: train.category, price: nested(train.price, [1]) },
+        },
+      },
+      compile,
+      fit,
+    });
+    assert.equal(inline.status, 201, JSON.stringify(inline.body));
+    const [a, b] = await Promise.all(
+      [fromDataset, inline].map((r) => waitForRun(stack.api.url, r.body.id, ['succeeded', 'failed'], 180_000)),
+    );
+    assert.equal(a.status, 'succeeded', JSON.stringify(a.error));
+    assert.equal(b.status, 'succeeded', JSON.stringify(b.error));
+    const epochs = (run: { epochs: Epoch[] }) => run.epochs.map((e) => e.metrics);
+    assert.equal(epochs(a).length, 3);
+    for (const [i, metrics] of epochs(a).entries()) {
+      for (const key of ['loss', 'category_loss', 'price_loss', 'val_loss', 'val_category_loss', 'val_price_loss']) {
+        const [got, want] = [metrics[key], epochs(b)[i]![key]];
+        assert.ok(Number.isFinite(got), `epoch ${i + 1}: ${key} is ${got}`);
+        assert.ok(
+          Math.abs(got! - want!) <= 1e-4 * Math.max(1, Math.abs(want!)),
+          `epoch ${i + 1} ${key}: ${got} vs ${want}`,
+        );
+      }
+    }
+    // The dataset's own test split is the test set.
+    assert.ok(a.evaluation, 'the run was evaluated on the test arrays');
+  });
+
+  test('mapping errors are 400s naming the array and the input or output, and create no run', async () => {
+    const runsBefore = (await request(stack.api.url, 'GET', '/runs')).body.runs.length;
+    const cases: Array<{ spec: Record<string, unknown>; path: string; message: RegExp }> = [
+      {
+        spec: { dataset: { id: datasetId } },
+        path: 'dataset.inputs.tokens',
+        message: /no array "tokens" for input "tokens" \(its arrays: .*text.*\); name one in dataset.inputs/,
+      },
+      {
+        spec: { dataset: { id: datasetId, inputs: { tokens: 'text', txt: 'text' } } },
+        path: 'dataset.inputs.txt',
+        message: /the model has no input "txt" \(its inputs: image, tokens\)/,
+      },
+      {
+        spec: { model: productModel([8, 8, 1]), dataset: { id: datasetId, inputs: { tokens: 'text' } } },
+        path: 'dataset.inputs.image',
+        message: /array "image" for input "image": each sample has shape \[8, 8, 3\] but the input expects \[8, 8, 1\]/,
+      },
+      {
+        spec: { model: productModel([8, 8, 3], 2), dataset: { id: datasetId, inputs: { tokens: 'text' } } },
+        path: 'dataset.outputs.category',
+        message: /array "category" for output "category": class indices range from 0 to 2, but the output has 2 units/,
+      },
+      {
+        spec: { dataset: { id: datasetId, inputs: { tokens: 'price' } } },
+        path: 'dataset.inputs.tokens',
+        message: /array "price" for input "tokens": each sample has shape \[\] but the input expects \[6\]/,
+      },
+      {
+        spec: { dataset: { id: datasetId, inputs: { tokens: 'text' }, preprocess: { scale: 0.5 } } },
+        path: 'dataset.preprocess',
+        message: /not supported for datasets of named arrays yet/,
+      },
+    ];
+    for (const { spec, path, message } of cases) {
+      const res = await request(stack.api.url, 'POST', '/runs', { model: productModel(), compile, fit, ...spec });
+      assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+      const issue = res.body.error.details.find((d: { path: string }) => d.path === path);
+      assert.ok(issue, `${path}: ${JSON.stringify(res.body.error.details)}`);
+      assert.match(issue.message, message);
+    }
+    assert.equal((await request(stack.api.url, 'GET', '/runs')).body.runs.length, runsBefore, 'no run was created');
+  });
+});
