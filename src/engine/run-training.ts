@@ -32,6 +32,9 @@ export interface TrainingJob {
   spec: RunSpec;
   /** The dataset a spec names by id, opened by the worker (absent for inline data). */
   data?: OpenedDataset;
+  /** The run's validationData and testData, opened by the worker like its dataset. */
+  validationData?: OpenedDataset;
+  testData?: OpenedDataset;
 }
 
 /** What the engine needs from the process that hosts it; it knows nothing else of the outside. */
@@ -109,7 +112,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
         data: { level: 'info', message: `started from ${copied} layer(s) of model ${base.modelId}` },
       });
     }
-    data = openRunData(spec, job.data, io, heads);
+    data = openRunData(spec, job.data, io, heads, { validation: job.validationData, test: job.testData });
     for (const log of data.logs ?? []) env.emit({ type: 'log', data: log });
     if (spec.fit.epochs === 0) {
       // Evaluation only (Keras' model.evaluate): nothing trains, so no model is registered.

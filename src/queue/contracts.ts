@@ -28,6 +28,9 @@ export const TrainJobPayloadSchema = Type.Object({
   spec: RunSpecSchema,
   /** Where a dataset given by id lives, as the api resolved it (absent for inline data). */
   dataset: Type.Optional(ResolvedDatasetSchema),
+  /** The run's validationData and testData, resolved like its dataset. */
+  validationDataset: Type.Optional(ResolvedDatasetSchema),
+  testDataset: Type.Optional(ResolvedDatasetSchema),
 });
 
 export type TrainJobPayload = Static<typeof TrainJobPayloadSchema>;

@@ -8,7 +8,7 @@ import { usableReplicas } from '../engine/training/parallel/replicas.ts';
 import { runTraining } from '../engine/run-training.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
 import { openForTraining } from '../datasets/open-for-training.ts';
-import type { OpenedDataset } from '../domain/dataset.ts';
+import type { OpenedDataset, ResolvedDataset } from '../domain/dataset.ts';
 import { KilnError } from '../domain/errors.ts';
 import { sendToParent } from '../lib/child-process.ts';
 import type { RunEventDraft } from '../domain/run-event.ts';
@@ -41,6 +41,8 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
   const emit = (event: RunEventDraft) => void send({ type: 'event', event });
   const artifacts = openArtifactStore(settings.artifacts);
   let data: OpenedDataset | undefined;
+  let validationData: OpenedDataset | undefined;
+  let testData: OpenedDataset | undefined;
   try {
     const backend = await initBackend(settings.backend);
     // Say how many threads train: replicas run on the single-threaded backends only.
@@ -48,20 +50,20 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     const device = threads > 1 ? `cpu (${backend.backend}, ${threads} threads)` : backend.device;
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
     // The dataset is downloaded, verified and opened here, before the engine sees it.
+    const open = (resolved: ResolvedDataset) =>
+      openForTraining(resolved, { artifacts, dataDir: settings.dataDir, datasetMirror: settings.datasetMirror });
     if (payload.dataset) {
-      data = await openForTraining(payload.dataset, {
-        artifacts,
-        dataDir: settings.dataDir,
-        datasetMirror: settings.datasetMirror,
-      });
+      data = await open(payload.dataset);
       if (data.sha256)
         emit({
           type: 'log',
           data: { level: 'info', message: `training data loaded, sha256 ${data.sha256}`, datasetSha256: data.sha256 },
         });
     }
+    if (payload.validationDataset) validationData = await open(payload.validationDataset);
+    if (payload.testDataset) testData = await open(payload.testDataset);
     const outcome = await runTraining(
-      { runId: payload.runId, spec: payload.spec, data },
+      { runId: payload.runId, spec: payload.spec, data, validationData, testData },
       { artifacts, replicas: settings.trainingThreads, emit, cancel: cancel.signal, interrupt: interrupt.signal },
     );
     await send({ type: 'outcome', outcome });
@@ -72,7 +74,7 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     await send({ type: 'failed', retryable, error: runErrorOf(error) });
     throw error;
   } finally {
-    await data?.close();
+    for (const opened of [data, validationData, testData]) await opened?.close();
   }
 }
 

@@ -371,6 +371,8 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
     /** What a run needs to know of the dataset it names: validation facts and where the worker finds it. */
     async resolveForRun(
       id: string,
+      /** Where the spec names it, for the 400 when it cannot be used. */
+      path = 'dataset.id',
     ): Promise<{ info: DatasetInfo; resolved: ResolvedDataset; sha256?: string; datasetId?: string }> {
       const builtin = own(BUILTIN_DATASETS, id);
       // Every built-in has a test split of its own (tf.keras.datasets' load_data gives train and test).
@@ -384,7 +386,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
         throw KilnError.invalid(
           [
             {
-              path: 'dataset.id',
+              path,
               message: `no dataset "${id}" (registered ids, or built-in: ${Object.keys(BUILTIN_DATASETS).join(', ')})`,
             },
           ],
@@ -392,7 +394,7 @@ export function datasetsService({ repo, queue, artifacts, limits, sendControl }:
         );
       if (row.status !== 'ready')
         throw KilnError.invalid(
-          [{ path: 'dataset.id', message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }],
+          [{ path, message: `dataset "${id}" is ${row.status}${row.error ? `: ${row.error}` : ''}` }],
           'invalid_spec',
         );
       const view = datasetView(row);

@@ -63,7 +63,12 @@ export function runsService({
    */
   async function prepare(spec: RunSpec) {
     const dataset = isInline(spec.dataset) ? undefined : await datasets.resolveForRun(spec.dataset.id);
-    if (spec.model.type !== 'transfer') return { training: spec, dataset };
+    const heldOut = {
+      validationData:
+        spec.validationData && (await datasets.resolveForRun(spec.validationData.id, 'validationData.id')),
+      testData: spec.testData && (await datasets.resolveForRun(spec.testData.id, 'testData.id')),
+    };
+    if (spec.model.type !== 'transfer') return { training: spec, dataset, heldOut };
     const { resolved: _untrusted, ...model } = spec.model as { resolved?: unknown; base?: unknown };
     if (typeof model.base !== 'string' || !model.base) {
       throw KilnError.field(
@@ -77,7 +82,7 @@ export function runsService({
         throw KilnError.field('model.base', error.message, 'invalid_spec');
       throw error;
     });
-    return { training: { ...spec, model: { ...model, type: 'transfer' as const, resolved: base } }, dataset };
+    return { training: { ...spec, model: { ...model, type: 'transfer' as const, resolved: base } }, dataset, heldOut };
   }
 
   return {
@@ -86,8 +91,12 @@ export function runsService({
      * (a request that carries an Idempotency-Key) the run's row and the answer naming it commit together.
      */
     async create(spec: RunSpec, opts: { dryRun: boolean; record?: RecordAnswer }) {
-      const { training, dataset } = await prepare(spec);
-      const checked = validateRunSpec(training, { maxParams, dataset: dataset?.info });
+      const { training, dataset, heldOut } = await prepare(spec);
+      const checked = validateRunSpec(training, {
+        maxParams,
+        dataset: dataset?.info,
+        heldOut: { validationData: heldOut.validationData?.info, testData: heldOut.testData?.info },
+      });
       if (!checked.ok) throw KilnError.invalid(checked.errors, 'invalid_spec');
       if (opts.dryRun) return { dryRun: true as const, summary: checked.summary };
 
@@ -122,7 +131,13 @@ export function runsService({
         await emit(id, { type: 'status', data: { status: 'queued' } });
         await queue.add(
           JOBS.train,
-          { runId: id, spec: training, dataset: dataset?.resolved },
+          {
+            runId: id,
+            spec: training,
+            dataset: dataset?.resolved,
+            validationDataset: heldOut.validationData?.resolved,
+            testDataset: heldOut.testData?.resolved,
+          },
           { jobId: id, priority: bullPriority(spec.priority) },
         );
       } catch (error) {

@@ -130,6 +130,18 @@ export function normalizeRunSpec(body: unknown): unknown {
   }
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
   if (isPlainObject(spec.dataset)) spec.dataset = normalizeDataset(spec.dataset);
+  for (const key of ['validation_data', 'test_data']) {
+    if (key in spec && !(camelKey(key) in spec)) {
+      spec[camelKey(key)] = spec[key];
+      delete spec[key];
+    }
+  }
+  // Keras passes validation_data to fit(): accepted there too, and kept beside the dataset.
+  if (isPlainObject(spec.fit) && 'validationData' in spec.fit && !('validationData' in spec)) {
+    const { validationData, ...fit } = spec.fit;
+    spec.fit = fit;
+    spec.validationData = validationData;
+  }
   if (isPlainObject(spec.callbacks)) {
     spec.callbacks = Object.fromEntries(
       Object.entries(spec.callbacks).map(([k, v]) => [callbackName(k), camelKeys(v)]),

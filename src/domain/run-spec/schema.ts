@@ -294,6 +294,20 @@ export const DatasetRef = Type.Object(
 
 export const DatasetSpec = Type.Union([InlineDataset, DatasetRef]);
 
+/**
+ * Another registered dataset, read whole, as Keras' `validation_data` (or the final evaluation's test
+ * set): its train split (or its only one), mapped to the model as the run's dataset is, and read with
+ * the run's dataset settings (preprocessing with the training data's statistics, label encoding).
+ */
+export const HeldOutDataset = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100 }),
+    inputs: Type.Optional(ArrayMapping('model input name → dataset array name')),
+    outputs: Type.Optional(ArrayMapping('model output name → dataset array name')),
+  },
+  Strict,
+);
+
 const Mode = Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')]);
 const Monitor = Type.String({ minLength: 1, description: "A metric key such as 'val_loss' or 'val_accuracy'" });
 
@@ -377,6 +391,10 @@ export const RunSpecSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     model: ModelSpec,
     dataset: DatasetSpec,
+    /** Keras' fit(validation_data=…): a registered dataset validated on after each epoch, instead of a validation split. */
+    validationData: Type.Optional(HeldOutDataset),
+    /** A registered dataset the trained model is evaluated on, instead of a test split. */
+    testData: Type.Optional(HeldOutDataset),
     compile: CompileSpec,
     fit: FitSpec,
     callbacks: Type.Optional(CallbacksSpec),
@@ -392,6 +410,7 @@ export type FitSpec = Static<typeof FitSpec>;
 export type CallbacksSpec = Static<typeof CallbacksSpec>;
 export type DatasetRef = Static<typeof DatasetRef>;
 export type InlineDataset = Static<typeof InlineDataset>;
+export type HeldOutDataset = Static<typeof HeldOutDataset>;
 export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
 export type LearningRateSchedule = Static<typeof LearningRateSchedule>;

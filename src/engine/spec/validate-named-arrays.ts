@@ -1,7 +1,7 @@
 import type { DatasetInfo, NamedArrayInfo } from '../../domain/dataset.ts';
 import type { Issue } from '../../domain/errors.ts';
 import { mappedArrays, unknownMappingKeys, X_Y_ONLY_FIELDS } from '../../domain/run-spec/array-mapping.ts';
-import type { DatasetRef } from '../../domain/run-spec/schema.ts';
+import type { DatasetRef, HeldOutDataset } from '../../domain/run-spec/schema.ts';
 import type { ModelSummary } from '../model/index.ts';
 import type { OutputHead } from '../training/heads.ts';
 import { embeddingInputs } from './validate-indices.ts';
@@ -19,15 +19,17 @@ const shown = (shape: Shape) => `[${shape.map((d) => d ?? 'None').join(', ')}]`;
  * Each issue names the array and the input or output.
  */
 export function checkNamedArrays(
-  ref: DatasetRef,
+  ref: DatasetRef | HeldOutDataset,
   info: DatasetInfo & { arrays: Record<string, NamedArrayInfo> },
   summary: ModelSummary,
   heads: OutputHead[],
+  /** Where the mapping is in the spec: the run's `dataset`, or its `validationData` / `testData`. */
+  field = 'dataset',
 ): Issue[] {
   const issues: Issue[] = [];
-  for (const field of X_Y_ONLY_FIELDS) {
-    if (ref[field] !== undefined)
-      issues.push({ path: `dataset.${field}`, message: 'is not supported for datasets of named arrays yet' });
+  for (const setting of X_Y_ONLY_FIELDS) {
+    if ((ref as DatasetRef)[setting] !== undefined)
+      issues.push({ path: `${field}.${setting}`, message: 'is not supported for datasets of named arrays yet' });
   }
   const available = Object.keys(info.arrays).join(', ');
   const indexInputs = embeddingInputs(summary);
@@ -36,18 +38,18 @@ export function checkNamedArrays(
     const names = io.map((x) => x.name);
     for (const key of unknownMappingKeys(ref, side, names))
       issues.push({
-        path: `dataset.${side}.${key}`,
+        path: `${field}.${side}.${key}`,
         message: `the model has no ${side.slice(0, -1)} "${key}" (its ${side}: ${names.join(', ')})`,
       });
     mappedArrays(ref, side, names).forEach((arrayName, i) => {
       const { name, shape } = io[i]!;
-      const path = `dataset.${side}.${name}`;
+      const path = `${field}.${side}.${name}`;
       const what = `${side === 'inputs' ? 'input' : 'output'} "${name}"`;
       const array = info.arrays[arrayName];
       if (!array) {
         issues.push({
           path,
-          message: `the dataset has no array "${arrayName}" for ${what} (its arrays: ${available}); name one in dataset.${side}`,
+          message: `the dataset has no array "${arrayName}" for ${what} (its arrays: ${available}); name one in ${field}.${side}`,
         });
         return;
       }

@@ -10,6 +10,7 @@ import { checkCallbackMonitors } from './validate-callbacks.ts';
 import { checkClassWeight, checkDatasetClasses, checkLossOutputs, checkSparseLabels } from './validate-labels.ts';
 import { checkIndices, embeddingInputs } from './validate-indices.ts';
 import { checkNamedArrays } from './validate-named-arrays.ts';
+import { checkHeldOutData, type HeldOutInfo } from './validate-held-out.ts';
 
 /** The largest magnitude a float32 holds: beyond it a JSON number becomes Infinity in a tensor. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -176,7 +177,7 @@ function checkDuplicateOutputs(spec: RunSpec, summary: ModelSummary): Issue[] {
  */
 export function validateRunSpec(
   spec: RunSpec,
-  opts: { maxParams: number; dataset?: DatasetInfo },
+  opts: { maxParams: number; dataset?: DatasetInfo; heldOut?: HeldOutInfo },
 ): { ok: true; summary: ModelSummary } | { ok: false; errors: Issue[] } {
   const model = validateModelSpec(spec.model, { maxParams: opts.maxParams });
   if (!model.ok)
@@ -294,6 +295,18 @@ export function validateRunSpec(
         splitCounts(rows, opts.dataset.hasTestSplit ? undefined : spec.dataset.testSplit, validationSplit).validation >
         0;
   }
+  errors.push(
+    ...checkHeldOutData(
+      spec,
+      opts.heldOut ?? {},
+      summary,
+      heads,
+      (ref, info) =>
+        summary.inputs.length === 1 && summary.outputs.length === 1 ? checkXYDataset(ref, info, summary, heads) : [],
+      opts.dataset,
+    ),
+  );
+  if (spec.validationData) hasValidation = true;
   errors.push(...checkCallbackMonitors(spec.callbacks, heads, hasValidation));
   return errors.length ? { ok: false, errors } : { ok: true, summary };
 }

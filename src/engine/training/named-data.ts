@@ -32,6 +32,8 @@ export function namedArraysData(
   arrays: OpenedNamedSplits,
   model: NamedModelIO,
   heads: OutputHead[],
+  /** The arrays of the run's validationData and testData, each read whole instead of a split. */
+  heldOut: { validation?: Record<string, NdArray | FileArray>; test?: Record<string, NdArray | FileArray> } = {},
 ): RunData {
   const trainArrays = arrays.train ?? arrays.test;
   if (!trainArrays) throw KilnError.invalidSpec(`dataset "${ref.id}" holds no samples`, 'dataset.id');
@@ -56,19 +58,25 @@ export function namedArraysData(
   };
   const trainSide = open(trainArrays);
   const ownTest = arrays.train && arrays.test ? open(arrays.test) : undefined;
+  const heldOutValidation = heldOut.validation && open(heldOut.validation);
+  const heldOutTest = heldOut.test && open(heldOut.test);
   const rows = Math.min(trainSide.xs[0]!.rows, ref.limit ?? Infinity);
-  const split = datasetRows(spec, ref, rows, ownTest !== undefined);
+  const split = datasetRows(spec, ref, rows, ownTest !== undefined || heldOutTest !== undefined);
   const source = (side: typeof trainSide, indices: Int32Array) => namedSource(side.xs, side.ys, indices);
-  const test =
-    split.test === 'own'
-      ? source(ownTest!, rowIndices({ from: 0, to: ownTest!.xs[0]!.rows }))
+  const all = (side: typeof trainSide) => source(side, rowIndices({ from: 0, to: side.xs[0]!.rows }));
+  const test = heldOutTest
+    ? all(heldOutTest)
+    : split.test === 'own'
+      ? all(ownTest!)
       : split.test && source(trainSide, rowIndices(split.test));
   return {
     train: source(trainSide, rowIndices(split.train)),
-    validation: split.validation && source(trainSide, rowIndices(split.validation)),
+    validation: heldOutValidation
+      ? all(heldOutValidation)
+      : split.validation && source(trainSide, rowIndices(split.validation)),
     test,
     async dispose() {
-      for (const side of [trainSide, ownTest]) {
+      for (const side of [trainSide, ownTest, heldOutValidation, heldOutTest]) {
         for (const rows of [...(side?.xs ?? []), ...(side?.ys ?? []).map((t) => t.rows)]) rows.close();
       }
     },

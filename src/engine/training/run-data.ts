@@ -1,4 +1,5 @@
 import type { OpenedDataset, OpenedSplit } from '../../domain/dataset.ts';
+import type { FileArray, NdArray } from '../../domain/arrays.ts';
 import { KilnError } from '../../domain/errors.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
@@ -40,15 +41,46 @@ export function openRunData(
   opened: OpenedDataset | undefined,
   model: ModelIO,
   heads: OutputHead[],
+  heldOut: HeldOutData = {},
 ): RunData {
   if (isInline(spec.dataset)) return inlineData(spec, model);
   if (!opened)
     throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
   if (opened.arrays) {
     refuseForNamedArrays(spec.dataset);
-    return namedArraysData(spec, spec.dataset, opened.arrays, model, heads);
+    return namedArraysData(spec, spec.dataset, opened.arrays, model, heads, {
+      validation: heldOut.validation && namedArraysOf(heldOut.validation, 'validationData'),
+      test: heldOut.test && namedArraysOf(heldOut.test, 'testData'),
+    });
   }
-  return streamedData(spec, spec.dataset, opened, model, heads);
+  return streamedData(spec, spec.dataset, opened, model, heads, {
+    validation: heldOut.validation && splitOf(heldOut.validation, 'validationData'),
+    test: heldOut.test && splitOf(heldOut.test, 'testData'),
+  });
+}
+
+/** The run's validationData and testData, opened by the worker: each read whole. */
+export interface HeldOutData {
+  validation?: OpenedDataset;
+  test?: OpenedDataset;
+}
+
+/** A held-out dataset's rows: its train split, or its only one. */
+function splitOf(opened: OpenedDataset, field: string): OpenedSplit {
+  const split = opened.splits.train ?? opened.splits.test;
+  if (!split)
+    throw KilnError.field(
+      `${field}.id`,
+      'holds x and y where the run expects named arrays, or nothing',
+      'invalid_spec',
+    );
+  return split;
+}
+
+function namedArraysOf(opened: OpenedDataset, field: string): Record<string, NdArray | FileArray> {
+  const arrays = opened.arrays?.train ?? opened.arrays?.test;
+  if (!arrays) throw KilnError.field(`${field}.id`, 'holds x and y where the run expects named arrays', 'invalid_spec');
+  return arrays;
 }
 
 /** The api refuses these too (validate-named-arrays.ts); a spec queued before it did is refused here. */
@@ -106,6 +138,7 @@ function streamedData(
   parsed: OpenedDataset,
   model: ModelIO,
   heads: OutputHead[],
+  heldOut: { validation?: OpenedSplit; test?: OpenedSplit },
 ): RunData {
   if (model.inputNames.length !== 1 || heads.length !== 1) {
     throw KilnError.invalidSpec(
@@ -120,10 +153,14 @@ function streamedData(
   const split = datasetRows(spec, ref, rows, ownTest !== undefined);
   const evaluateOnly = spec.fit.epochs === 0;
   const store = (s: OpenedSplit, indices: Int32Array) => new SampleStore({ x: s.x, y: s.y, indices });
-  const testRange = split.test === 'own' ? { from: 0, to: ownTest!.x.shape[0]! } : split.test;
-  const testSplit = split.test === 'own' ? ownTest! : trainSplit;
+  const whole = (s: OpenedSplit) => ({ from: 0, to: s.x.shape[0]! });
+  // Where each split's rows are: the run's dataset, or the held-out dataset given for it (read whole).
+  const testSplit = heldOut.test ?? (split.test === 'own' ? ownTest! : trainSplit);
+  const testRange = heldOut.test || split.test === 'own' ? whole(testSplit) : split.test;
+  const validationSplit = heldOut.validation ?? trainSplit;
+  const validationRange = heldOut.validation ? whole(heldOut.validation) : split.validation;
   const train = store(trainSplit, rowIndices(split.train));
-  const validation = split.validation && store(trainSplit, rowIndices(split.validation));
+  const validation = validationRange && store(validationSplit, rowIndices(validationRange));
   const test = testRange && store(testSplit, rowIndices(testRange));
 
   const expected = model.inputShape.reduce((a, b) => a * b, 1);
@@ -142,7 +179,7 @@ function streamedData(
       ? []
       : splitClassLogs([
           ...rowsOf('train', trainSplit, split.train),
-          ...rowsOf('validation', trainSplit, split.validation),
+          ...rowsOf('validation', validationSplit, validationRange),
           ...rowsOf('test', testSplit, testRange),
         ]);
   const prefetchWorker = ref.augment ? new PrefetchWorker() : undefined;

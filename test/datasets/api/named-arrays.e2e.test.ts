@@ -64,14 +64,14 @@ const compile = {
 };
 const fit = { epochs: 3, batchSize: 8, seed: 7, validationSplit: 0.25 };
 
-function npz(train: Rows, test: Rows): Uint8Array {
+function npz(train: Rows, test?: Rows): Uint8Array {
   const arrays = (rows: Rows, suffix: string) => ({
     [`image${suffix}.npy`]: npy('<f4', [rows.n, 8, 8, 3], rows.image),
     [`text${suffix}.npy`]: npy('<i4', [rows.n, 6], rows.text),
     [`category${suffix}.npy`]: npy('<i8', [rows.n], rows.category),
     [`price${suffix}.npy`]: npy('<f4', [rows.n], rows.price),
   });
-  return zipSync({ ...arrays(train, '_train'), ...arrays(test, '_test') });
+  return zipSync(test ? { ...arrays(train, '_train'), ...arrays(test, '_test') } : arrays(train, ''));
 }
 
 type Epoch = { epoch: number; metrics: Record<string, number> };
@@ -145,6 +145,51 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
     }
     // The dataset's own test split is the test set.
     assert.ok(a.evaluation, 'the run was evaluated on the test arrays');
+  });
+
+  test('a validation dataset of named arrays by id: the same losses as those rows held out by validationSplit', async () => {
+    // Rows 0–29 to train on and 30–39 to validate on: what validationSplit 0.25 of the 40 rows takes.
+    const slice = (rows: Rows, from: number, to: number): Rows => ({
+      n: to - from,
+      image: rows.image.slice(from * 192, to * 192),
+      text: rows.text.slice(from * 6, to * 6),
+      category: rows.category.slice(from, to),
+      price: rows.price.slice(from, to),
+    });
+    const upload = async (name: string, rows: Rows) => {
+      const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(rows) }], { name });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal((await waitForDataset(stack.api.url, created.body.id)).status, 'ready');
+      return created.body.id as string;
+    };
+    const [first, last] = [await upload('first30', slice(train, 0, 30)), await upload('last10', slice(train, 30, 40))];
+    const split = await request(stack.api.url, 'POST', '/runs', {
+      model: productModel(),
+      dataset: { id: datasetId, inputs: { tokens: 'text' } },
+      compile,
+      fit,
+    });
+    const heldOut = await request(stack.api.url, 'POST', '/runs', {
+      model: productModel(),
+      dataset: { id: first, inputs: { tokens: 'text' } },
+      validation_data: { id: last, inputs: { tokens: 'text' } },
+      compile,
+      fit: { ...fit, validationSplit: 0 },
+    });
+    assert.equal(heldOut.status, 201, JSON.stringify(heldOut.body));
+    const [a, b] = await Promise.all(
+      [heldOut, split].map((r) => waitForRun(stack.api.url, r.body.id, ['succeeded', 'failed'], 180_000)),
+    );
+    assert.equal(a.status, 'succeeded', JSON.stringify(a.error));
+    for (const [i, { metrics }] of (a.epochs as Epoch[]).entries()) {
+      for (const key of ['loss', 'val_loss', 'val_category_loss', 'val_price_loss']) {
+        const [got, want] = [metrics[key]!, (b.epochs as Epoch[])[i]!.metrics[key]!];
+        assert.ok(
+          Math.abs(got - want) <= 1e-4 * Math.max(1, Math.abs(want)),
+          `epoch ${i + 1} ${key}: ${got} vs ${want}`,
+        );
+      }
+    }
   });
 
   test('mapping errors are 400s naming the array and the input or output, and create no run', async () => {
