@@ -87,6 +87,12 @@ export const ConfigSchema = Type.Object({
    * averaged every step); the native backend spreads over the cores itself. Set it to the cores per job.
    */
   KILN_TRAINING_THREADS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  /**
+   * Worker: megabytes of a run's dataset arrays one training process holds in memory; arrays past it
+   * are copied to local files under KILN_DATA_DIR/tmp and read by position, so a dataset larger than
+   * memory trains with bounded RSS.
+   */
+  KILN_TRAINING_DATA_MEMORY_MB: Type.Number({ minimum: 0, default: 256 }),
   /** Worker: how long one ingestion may take before it is stopped and its dataset fails (it is not retried). */
   KILN_INGEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */

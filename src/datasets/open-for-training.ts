@@ -3,7 +3,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { OpenedDataset, ResolvedDataset } from '../domain/dataset.ts';
 import { scratchDir } from '../lib/scratch-dirs.ts';
 import { loadBuiltinDataset } from './builtin.ts';
-import { openStoredDataset } from './storage.ts';
+import { openStoredDataset, type MemoryBudget } from './storage.ts';
 
 export interface OpenForTrainingDeps {
   artifacts: ArtifactStore;
@@ -12,14 +12,12 @@ export interface OpenForTrainingDeps {
   /** KILN_DATASET_MIRROR. */
   datasetMirror?: string;
   /**
-   * A stored split whose features take more bytes than this is not loaded: it is copied to a file under
-   * dataDir/tmp (a scratch directory, see lib/scratch-dirs.ts) and read a row at a time (default 256 MB).
+   * KILN_TRAINING_DATA_MEMORY_MB, shared by every dataset a run opens: an array that no longer fits is
+   * not loaded but copied to a file under dataDir/tmp (a scratch directory, see lib/scratch-dirs.ts) and
+   * read a row at a time (default: everything in memory).
    */
-  inMemoryDatasetBytes?: number;
+  budget?: MemoryBudget;
 }
-
-/** Past this, a stored dataset's features stay on disk during training. */
-const DEFAULT_IN_MEMORY_DATASET_BYTES = 256 * 1024 * 1024;
 
 /**
  * Opens the dataset a run names for the engine: a registered one from the artifact store (large
@@ -36,9 +34,15 @@ export async function openForTraining(resolved: ResolvedDataset, deps: OpenForTr
   try {
     const opened = await openStoredDataset(deps.artifacts, resolved.prefix, {
       localDir,
-      inMemoryLimitBytes: deps.inMemoryDatasetBytes ?? DEFAULT_IN_MEMORY_DATASET_BYTES,
+      budget: deps.budget,
     });
-    return { splits: opened.splits, arrays: opened.arrays, classes: opened.classes, close: removeLocal };
+    return {
+      splits: opened.splits,
+      arrays: opened.arrays,
+      classes: opened.classes,
+      onDisk: opened.onDisk,
+      close: removeLocal,
+    };
   } catch (error) {
     await removeLocal();
     throw error;

@@ -136,6 +136,9 @@ async function putNamedArrays(
   return { named: arrays, arrayRanges };
 }
 
+const sizeOf = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 /** Smallest and largest value of integer arrays of any shape (token ids, class indices). */
 function valueRange(arrays: NdArray[]): LabelRange | undefined {
   let min = Infinity;
@@ -161,9 +164,14 @@ async function readMeta(store: ArtifactStore, prefix: string): Promise<StoredDat
   return JSON.parse((await store.get(`${prefix}/meta.json`)).toString('utf8')) as StoredDatasetMeta;
 }
 
+/** Bytes of arrays that may still be read into memory; an array that does not fit is read from a local file. */
+export interface MemoryBudget {
+  remaining: number;
+}
+
 export interface OpenStoredOptions {
-  /** Features larger than this many bytes stay on disk (default: always in memory). */
-  inMemoryLimitBytes?: number;
+  /** Shared by every dataset a run opens (default: everything in memory). Labels of x/y datasets are always in memory. */
+  budget?: MemoryBudget;
   /** A local directory for those features: the store may be remote, and rows are read by position. */
   localDir: string;
 }
@@ -181,11 +189,19 @@ export async function openStoredDataset(
   splits: Partial<Record<'train' | 'test', OpenedSplit>>;
   arrays?: OpenedNamedSplits;
   classes?: string[];
+  /** The arrays read from local files, past the memory budget, each with its size ("train.x (24.6 MB)"). */
+  onDisk: string[];
 }> {
   const meta = await readMeta(store, prefix);
   // Small arrays are read into memory; a large one is copied to a local file and read by position.
+  const onDisk: string[] = [];
   const open = async (key: string, spec: ArraySpec, localName: string): Promise<NdArray | FileArray> => {
-    if (byteLength(spec) <= (opts.inMemoryLimitBytes ?? Infinity)) return readArray(store, key, spec);
+    const bytes = byteLength(spec);
+    if (!opts.budget || bytes <= opts.budget.remaining) {
+      if (opts.budget) opts.budget.remaining -= bytes;
+      return readArray(store, key, spec);
+    }
+    onDisk.push(`${localName.replace(/\.bin$/, '')} (${sizeOf(bytes)})`);
     await mkdir(opts.localDir, { recursive: true });
     const path = join(opts.localDir, localName);
     await pipeline(await store.getStream(key), createWriteStream(path));
@@ -208,7 +224,13 @@ export async function openStoredDataset(
       opened[name] = await open(namedKey(prefix, split, name), spec, `${split}.${name}.bin`);
     arrays[split] = opened;
   }
-  return { format: meta.format as DatasetFormat, splits, ...(arrays ? { arrays } : {}), classes: meta.classes };
+  return {
+    format: meta.format as DatasetFormat,
+    splits,
+    ...(arrays ? { arrays } : {}),
+    classes: meta.classes,
+    onDisk,
+  };
 }
 
 /** What GET /datasets/:id reports about stored data. */

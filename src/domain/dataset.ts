@@ -65,6 +65,8 @@ export interface OpenedDataset {
   arrays?: OpenedNamedSplits;
   /** `classes[i]` names label value i, when the labels were names. */
   classes?: string[];
+  /** Arrays read from local files rather than memory (past the training process's memory budget). */
+  onDisk?: string[];
   /** The sha256 of a built-in dataset's files as loaded (a registered one's is known at submission). */
   sha256?: string;
   close(): Promise<void>;

@@ -13,6 +13,8 @@ export interface TrainingSettings {
   artifacts: ArtifactStoreSettings;
   /** KILN_TRAINING_THREADS: data-parallel replicas of one job's model (wasm and cpu backends). */
   trainingThreads: number;
+  /** KILN_TRAINING_DATA_MEMORY_MB, in bytes: dataset arrays held in memory; the rest is read from local files. */
+  dataMemoryBytes: number;
 }
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */

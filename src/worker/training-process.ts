@@ -50,18 +50,35 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     const device = threads > 1 ? `cpu (${backend.backend}, ${threads} threads)` : backend.device;
     await send({ type: 'event', event: { type: 'status', data: { status: 'running', ...backend, device } } });
     // The dataset is downloaded, verified and opened here, before the engine sees it.
-    const open = (resolved: ResolvedDataset) =>
-      openForTraining(resolved, { artifacts, dataDir: settings.dataDir, datasetMirror: settings.datasetMirror });
+    // One memory budget for the run's dataset, validation and test data together.
+    const budget = { remaining: settings.dataMemoryBytes };
+    const open = async (resolved: ResolvedDataset, field: string) => {
+      const opened = await openForTraining(resolved, {
+        artifacts,
+        dataDir: settings.dataDir,
+        datasetMirror: settings.datasetMirror,
+        budget,
+      });
+      if (opened.onDisk?.length)
+        emit({
+          type: 'log',
+          data: {
+            level: 'info',
+            message: `${field}: ${opened.onDisk.join(', ')} read from a local copy by position, past KILN_TRAINING_DATA_MEMORY_MB`,
+          },
+        });
+      return opened;
+    };
     if (payload.dataset) {
-      data = await open(payload.dataset);
+      data = await open(payload.dataset, 'dataset');
       if (data.sha256)
         emit({
           type: 'log',
           data: { level: 'info', message: `training data loaded, sha256 ${data.sha256}`, datasetSha256: data.sha256 },
         });
     }
-    if (payload.validationDataset) validationData = await open(payload.validationDataset);
-    if (payload.testDataset) testData = await open(payload.testDataset);
+    if (payload.validationDataset) validationData = await open(payload.validationDataset, 'validationData');
+    if (payload.testDataset) testData = await open(payload.testDataset, 'testData');
     const outcome = await runTraining(
       { runId: payload.runId, spec: payload.spec, data, validationData, testData },
       { artifacts, replicas: settings.trainingThreads, emit, cancel: cancel.signal, interrupt: interrupt.signal },

@@ -47,6 +47,7 @@ export async function startTrainingWorker(
           datasetMirror: config.KILN_DATASET_MIRROR,
           artifacts: artifactStoreSettings(config),
           trainingThreads: config.KILN_TRAINING_THREADS,
+          dataMemoryBytes: config.KILN_TRAINING_DATA_MEMORY_MB * 1024 * 1024,
         },
         shutdown: shutdown.signal,
         log,

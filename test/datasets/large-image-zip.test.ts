@@ -149,7 +149,7 @@ describe('a large image ZIP stays off the heap', () => {
     // (classes in name order: blue 0, green 1, red 2; rows are stored shuffled, see ingest).
     const opened = await openStoredDataset(store, 'datasets/colors', {
       localDir: join(root, 'rows'),
-      inMemoryLimitBytes: 0,
+      budget: { remaining: 0 },
     });
     const rows = new SampleStore(opened.splits.train!);
     const first = new Float32Array(SIZE * SIZE * 3);
@@ -203,7 +203,11 @@ describe('a large image ZIP stays off the heap', () => {
       const dataDir = join(root, `data-${inMemoryDatasetBytes ?? 'default'}`);
       const data = await openForTraining(
         { kind: 'stored', prefix: 'datasets/colors', sha256: '' },
-        { artifacts: store, dataDir, inMemoryDatasetBytes },
+        {
+          artifacts: store,
+          dataDir,
+          budget: inMemoryDatasetBytes === undefined ? undefined : { remaining: inMemoryDatasetBytes },
+        },
       );
       const outcome = await runTraining(
         { runId: `run-${inMemoryDatasetBytes ?? 'memory'}`, spec: parseRunSpec(spec), data },

@@ -52,3 +52,17 @@ export function waitForRun(
     `run ${id} to be ${statuses.join(' or ')}`,
   );
 }
+
+/** A finished run's log events, read as a client does (Server-Sent Events, which end with the run). */
+export async function runLogs(base: string, runId: string) {
+  const res = await fetch(`${base}/runs/${runId}/events`, {
+    headers: { accept: 'text/event-stream' },
+    signal: AbortSignal.timeout(30_000),
+  });
+  return (await res.text())
+    .split('\n\n')
+    .filter((block) => /^event: log$/m.test(block))
+    .map(
+      (block) => (JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { data: { level: string; message: string } }).data,
+    );
+}

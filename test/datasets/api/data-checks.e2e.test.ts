@@ -1,26 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack } from '../../helpers/stack.ts';
-import { request, waitForRun } from '../../helpers/http.ts';
+import { request, runLogs, waitForRun } from '../../helpers/http.ts';
 import { mnistFiles, uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { zipSync } from 'fflate';
 import { encodePng } from '../fixtures/image-writer.ts';
 import { npy } from '../fixtures/npy-writer.ts';
 import { gzipBomb, idxLabelsHeader } from '../fixtures/gzip-bomb.ts';
-
-/** A finished run's log events, read as a client does (Server-Sent Events, which end with the run). */
-async function runLogs(base: string, runId: string) {
-  const res = await fetch(`${base}/runs/${runId}/events`, {
-    headers: { accept: 'text/event-stream' },
-    signal: AbortSignal.timeout(30_000),
-  });
-  return (await res.text())
-    .split('\n\n')
-    .filter((block) => /^event: log$/m.test(block))
-    .map(
-      (block) => (JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { data: { level: string; message: string } }).data,
-    );
-}
 
 /** A classifier of 28×28×1 images with `units` softmax outputs, trained with sparse labels. */
 const sparseRun = (datasetId: string, units: number) => ({

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zipSync } from 'fflate';
-import { useStack } from '../../helpers/stack.ts';
-import { request, waitForRun } from '../../helpers/http.ts';
+import { useStack, type Stack } from '../../helpers/stack.ts';
+import { request, runLogs, waitForRun } from '../../helpers/http.ts';
 import { uploadDataset, waitForDataset } from '../../helpers/datasets.ts';
 import { npy } from '../fixtures/npy-writer.ts';
 
@@ -76,6 +76,59 @@ function npz(train: Rows, test?: Rows): Uint8Array {
 
 type Epoch = { epoch: number; metrics: Record<string, number> };
 
+/**
+ * Trains the product model from the dataset and from the same rows inline, with the same seed, and
+ * checks that every epoch's losses per output agree; answers the dataset's run.
+ */
+async function trainsAsInline(stack: Stack, datasetId: string, train: Rows) {
+  const fromDataset = await request(stack.api.url, 'POST', '/runs', {
+    model: productModel(),
+    dataset: { id: datasetId, inputs: { tokens: 'text' } },
+    compile,
+    fit,
+  });
+  assert.equal(fromDataset.status, 201, JSON.stringify(fromDataset.body));
+  const inline = await request(stack.api.url, 'POST', '/runs', {
+    model: productModel(),
+    dataset: {
+      inline: {
+        x: { image: nested(train.image, [8, 8, 3]), tokens: nested(train.text, [6]) },
+        y: { category: train.category, price: nested(train.price, [1]) },
+      },
+    },
+    compile,
+    fit,
+  });
+  assert.equal(inline.status, 201, JSON.stringify(inline.body));
+  const [a, b] = await Promise.all(
+    [fromDataset, inline].map((r) => waitForRun(stack.api.url, r.body.id, ['succeeded', 'failed'], 180_000)),
+  );
+  assert.equal(a.status, 'succeeded', JSON.stringify(a.error));
+  assert.equal(b.status, 'succeeded', JSON.stringify(b.error));
+  const epochs = (run: { epochs: Epoch[] }) => run.epochs.map((e) => e.metrics);
+  assert.equal(epochs(a).length, 3);
+  for (const [i, metrics] of epochs(a).entries()) {
+    for (const key of ['loss', 'category_loss', 'price_loss', 'val_loss', 'val_category_loss', 'val_price_loss']) {
+      const [got, want] = [metrics[key], epochs(b)[i]![key]];
+      assert.ok(Number.isFinite(got), `epoch ${i + 1}: ${key} is ${got}`);
+      assert.ok(
+        Math.abs(got! - want!) <= 1e-4 * Math.max(1, Math.abs(want!)),
+        `epoch ${i + 1} ${key}: ${got} vs ${want}`,
+      );
+    }
+  }
+  return a;
+}
+
+/** Uploads rows (and test rows) as an NPZ of named arrays and waits until it is ready. */
+async function uploadProduct(stack: Stack, name: string, train: Rows, test?: Rows): Promise<string> {
+  const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(train, test) }], { name });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const dataset = await waitForDataset(stack.api.url, created.body.id);
+  assert.equal(dataset.status, 'ready', dataset.error);
+  return created.body.id as string;
+}
+
 describe('datasets of named arrays feed multi-input, multi-output models', () => {
   const stack = useStack();
   const train = productRows(40, 1);
@@ -107,44 +160,9 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
   });
 
   test('training from the uploaded arrays gives the same losses per output as the same data inline, with the same seed', async () => {
-    const fromDataset = await request(stack.api.url, 'POST', '/runs', {
-      model: productModel(),
-      dataset: { id: datasetId, inputs: { tokens: 'text' } },
-      compile,
-      fit,
-    });
-    assert.equal(fromDataset.status, 201, JSON.stringify(fromDataset.body));
-    const inline = await request(stack.api.url, 'POST', '/runs', {
-      model: productModel(),
-      dataset: {
-        inline: {
-          x: { image: nested(train.image, [8, 8, 3]), tokens: nested(train.text, [6]) },
-          y: { category: train.category, price: nested(train.price, [1]) },
-        },
-      },
-      compile,
-      fit,
-    });
-    assert.equal(inline.status, 201, JSON.stringify(inline.body));
-    const [a, b] = await Promise.all(
-      [fromDataset, inline].map((r) => waitForRun(stack.api.url, r.body.id, ['succeeded', 'failed'], 180_000)),
-    );
-    assert.equal(a.status, 'succeeded', JSON.stringify(a.error));
-    assert.equal(b.status, 'succeeded', JSON.stringify(b.error));
-    const epochs = (run: { epochs: Epoch[] }) => run.epochs.map((e) => e.metrics);
-    assert.equal(epochs(a).length, 3);
-    for (const [i, metrics] of epochs(a).entries()) {
-      for (const key of ['loss', 'category_loss', 'price_loss', 'val_loss', 'val_category_loss', 'val_price_loss']) {
-        const [got, want] = [metrics[key], epochs(b)[i]![key]];
-        assert.ok(Number.isFinite(got), `epoch ${i + 1}: ${key} is ${got}`);
-        assert.ok(
-          Math.abs(got! - want!) <= 1e-4 * Math.max(1, Math.abs(want!)),
-          `epoch ${i + 1} ${key}: ${got} vs ${want}`,
-        );
-      }
-    }
+    const run = await trainsAsInline(stack, datasetId, train);
     // The dataset's own test split is the test set.
-    assert.ok(a.evaluation, 'the run was evaluated on the test arrays');
+    assert.ok(run.evaluation, 'the run was evaluated on the test arrays');
   });
 
   test('a validation dataset of named arrays by id: the same losses as those rows held out by validationSplit', async () => {
@@ -156,13 +174,8 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
       category: rows.category.slice(from, to),
       price: rows.price.slice(from, to),
     });
-    const upload = async (name: string, rows: Rows) => {
-      const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(rows) }], { name });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      assert.equal((await waitForDataset(stack.api.url, created.body.id)).status, 'ready');
-      return created.body.id as string;
-    };
-    const [first, last] = [await upload('first30', slice(train, 0, 30)), await upload('last10', slice(train, 30, 40))];
+    const first = await uploadProduct(stack, 'first30', slice(train, 0, 30));
+    const last = await uploadProduct(stack, 'last10', slice(train, 30, 40));
     const split = await request(stack.api.url, 'POST', '/runs', {
       model: productModel(),
       dataset: { id: datasetId, inputs: { tokens: 'text' } },
@@ -234,5 +247,23 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
       assert.match(issue.message, message);
     }
     assert.equal((await request(stack.api.url, 'GET', '/runs')).body.runs.length, runsBefore, 'no run was created');
+  });
+});
+
+describe('arrays past KILN_TRAINING_DATA_MEMORY_MB are read from local files, and train the same', () => {
+  // 20 KB: the 30 KB train images go to a local file, the other arrays fit.
+  const stack = useStack({ env: { KILN_TRAINING_DATA_MEMORY_MB: '0.02' } });
+
+  test('the run says which arrays it reads from disk, and its losses equal the inline run', async () => {
+    const train = productRows(40, 1);
+    const id = await uploadProduct(stack, 'product-disk', train, productRows(10, 2));
+    const run = await trainsAsInline(stack, id, train);
+    const logs = await runLogs(stack.api.url, run.id);
+    const disk = logs.find((log) => /read from a local copy/.test(log.message));
+    assert.ok(disk, JSON.stringify(logs.map((l) => l.message)));
+    assert.match(
+      disk.message,
+      /^dataset: train\.image \(30\.0 KB\) read from a local copy by position, past KILN_TRAINING_DATA_MEMORY_MB$/,
+    );
   });
 });
