@@ -2,7 +2,8 @@
 // 128), with and without augmentation, built in this thread (prefetch 0) or ahead in a worker
 // (prefetch 2). Alone, and under a consumer that is busy per batch as a training step would be:
 // there prefetching should hide the augmentation cost. Then the real thing: the seed CNN's training
-// step on wasm fed by the pipeline, timing how long it waits for each batch with and without prefetch.
+// step on wasm fed by the pipeline, timing how long it waits for each batch with and without prefetch,
+// and fed from a local file by position (arrays past KILN_TRAINING_DATA_MEMORY_MB) against memory.
 import {
   createBatchStream,
   epochOrder,
@@ -14,6 +15,7 @@ import {
 } from '../src/engine/data/index.ts';
 import { compared, type BenchResult } from './lib/results.ts';
 import { trainerWait } from './lib/trainer-wait.ts';
+import { streamedVsMemory } from './lib/streamed-data.ts';
 
 const SAMPLES = 10_000;
 const BATCH = 128;
@@ -112,6 +114,7 @@ export async function run(): Promise<BenchResult[]> {
     await prefetchWorker.close();
   }
   results.push(...(await trainerWait(AUGMENT)));
+  results.push(...(await streamedVsMemory()));
   return results;
 }
 

@@ -23,7 +23,7 @@ const BATCH = 128;
 const SAMPLES = Number(process.env.KILN_BENCH_WAIT_SAMPLES ?? 3072);
 
 /** The first `count` real t10k digits as the engine stores them: uint8 [n, 28, 28, 1], int32 labels. */
-function realMnistStore(count: number): SampleStore {
+export function realMnistStore(count: number): SampleStore {
   const images = readIdxGz(`${MNIST_DIR}t10k-images-idx3-ubyte.gz`, 2051);
   const labels = readIdxGz(`${MNIST_DIR}t10k-labels-idx1-ubyte.gz`, 2049);
   return new SampleStore({
@@ -42,7 +42,7 @@ interface EpochTiming {
 }
 
 /** One epoch of the seed CNN fed by a batch stream, timing the waits for batches apart from the steps. */
-async function timedEpoch(opts: BatchStreamOptions): Promise<EpochTiming> {
+export async function timedEpoch(opts: BatchStreamOptions): Promise<EpochTiming> {
   const model = buildSeedCnn();
   const optimizer = tf.train.adam(0.001);
   const step = localTrainStep(

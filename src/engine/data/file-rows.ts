@@ -44,17 +44,29 @@ export class FileRows {
       // Re-insert: a Map iterates in insertion order, so its first key is the least recently used.
       this.blocks.delete(index);
     } else {
-      block = this.readBlock(index);
-      if (this.blocks.size >= this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value!);
+      // The least recently used block's memory is reused for the one read now: past warm-up, reading
+      // allocates nothing (a shuffled epoch reads a block per row, and fresh 64 KB buffers per row
+      // left RSS to the garbage collector's pace).
+      let spare: Rows | undefined;
+      if (this.blocks.size >= this.maxBlocks) {
+        const oldest = this.blocks.keys().next().value!;
+        spare = this.blocks.get(oldest);
+        this.blocks.delete(oldest);
+      }
+      block = this.readBlock(index, spare);
     }
     this.blocks.set(index, block);
     const offset = (row - index * this.rowsPerBlock) * this.rowSize;
     return block.subarray(offset, offset + this.rowSize);
   }
 
-  private readBlock(index: number): Rows {
+  private readBlock(index: number, spare?: Rows): Rows {
     const rows = Math.min(this.rowsPerBlock, this.array.shape[0]! - index * this.rowsPerBlock);
-    const bytes = new Uint8Array(rows * this.rowBytes);
+    const size = rows * this.rowBytes;
+    // Every block's memory is a whole block's, so any spare fits; the file's last block may be shorter
+    // (a view of its memory's start).
+    const memory = spare ? (spare.buffer as ArrayBuffer) : new ArrayBuffer(this.rowsPerBlock * this.rowBytes);
+    const bytes = new Uint8Array(memory, 0, size);
     this.fd ??= openSync(this.array.path, 'r');
     const position = index * this.rowsPerBlock * this.rowBytes;
     let done = 0;
@@ -64,7 +76,7 @@ export class FileRows {
       done += n;
     }
     this.blockReads++;
-    return new ARRAY_TYPES[this.array.dtype](bytes.buffer);
+    return new ARRAY_TYPES[this.array.dtype](memory, 0, size / ELEMENT_BYTES[this.array.dtype]);
   }
 
   /** Closes the file and drops the cache; a later read opens it again. */

@@ -41,6 +41,23 @@ test('rows read by position equal the array, and the cache stays within its size
   });
 });
 
+test('a shuffled pass reads every row right while reusing the blocks of the cache: no memory per read', () => {
+  const values = Float32Array.from({ length: 500 * 300 }, (_, i) => i * 0.5);
+  return withFile(new Uint8Array(values.buffer), async (path) => {
+    const rows = new FileRows({ dtype: 'float32', shape: [500, 300], path }, 2 * 54 * 1200);
+    const buffers = new Set<ArrayBufferLike>();
+    for (const r of epochOrder(500, true, 11, 0)) {
+      const row = rows.row(r);
+      assert.deepEqual(row, values.subarray(r * 300, (r + 1) * 300), `row ${r}`);
+      buffers.add(row.buffer);
+    }
+    assert.ok(rows.blockReads > 300, `a shuffled pass misses the cache on most rows (${rows.blockReads} reads)`);
+    // The two blocks of the cache, reused for every read.
+    assert.ok(buffers.size <= 2, `${buffers.size} buffers were allocated for ${rows.blockReads} block reads`);
+    rows.close();
+  });
+});
+
 test('a file-backed store gives the same batches as the in-memory one, in this thread and in the prefetch worker', () => {
   const x = images(40, 8, 8, 3);
   const y = classLabels(40, 10);
