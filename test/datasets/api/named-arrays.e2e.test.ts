@@ -64,10 +64,10 @@ const compile = {
 };
 const fit = { epochs: 3, batchSize: 8, seed: 7, validationSplit: 0.25 };
 
-function npz(train: Rows, test?: Rows): Uint8Array {
+function npz(train: Rows, test?: Rows, tokenDtype = '<i4'): Uint8Array {
   const arrays = (rows: Rows, suffix: string) => ({
     [`image${suffix}.npy`]: npy('<f4', [rows.n, 8, 8, 3], rows.image),
-    [`text${suffix}.npy`]: npy('<i4', [rows.n, 6], rows.text),
+    [`text${suffix}.npy`]: npy(tokenDtype, [rows.n, 6], rows.text),
     [`category${suffix}.npy`]: npy('<i8', [rows.n], rows.category),
     [`price${suffix}.npy`]: npy('<f4', [rows.n], rows.price),
   });
@@ -121,8 +121,10 @@ async function trainsAsInline(stack: Stack, datasetId: string, train: Rows) {
 }
 
 /** Uploads rows (and test rows) as an NPZ of named arrays and waits until it is ready. */
-async function uploadProduct(stack: Stack, name: string, train: Rows, test?: Rows): Promise<string> {
-  const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(train, test) }], { name });
+async function uploadProduct(stack: Stack, name: string, train: Rows, test?: Rows, tokenDtype?: string) {
+  const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(train, test, tokenDtype) }], {
+    name,
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const dataset = await waitForDataset(stack.api.url, created.body.id);
   assert.equal(dataset.status, 'ready', dataset.error);
@@ -207,6 +209,7 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
 
   test('mapping errors are 400s naming the array and the input or output, and create no run', async () => {
     const runsBefore = (await request(stack.api.url, 'GET', '/runs')).body.runs.length;
+    const floatTokens = await uploadProduct(stack, 'float-tokens', productRows(8, 3), undefined, '<f4');
     const cases: Array<{ spec: Record<string, unknown>; path: string; message: RegExp }> = [
       {
         spec: { dataset: { id: datasetId } },
@@ -234,6 +237,12 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
         message: /array "price" for input "tokens": each sample has shape \[\] but the input expects \[6\]/,
       },
       {
+        spec: { dataset: { id: floatTokens, inputs: { tokens: 'text' } } },
+        path: 'dataset.inputs.tokens',
+        message:
+          /array "text" for input "tokens": it feeds an Embedding, which takes token ids: save them as integers, not float32/,
+      },
+      {
         spec: { dataset: { id: datasetId, inputs: { tokens: 'text' }, preprocess: { scale: 0.5 } } },
         path: 'dataset.preprocess',
         message: /not supported for datasets of named arrays yet/,
@@ -251,8 +260,8 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
 });
 
 describe('arrays past KILN_TRAINING_DATA_MEMORY_MB are read from local files, and train the same', () => {
-  // 20 KB: the 30 KB train images go to a local file, the other arrays fit.
-  const stack = useStack({ env: { KILN_TRAINING_DATA_MEMORY_MB: '0.02' } });
+  // 10 KB: the 30 KB train images (3× the budget) go to a local file, the other arrays fit.
+  const stack = useStack({ env: { KILN_TRAINING_DATA_MEMORY_MB: '0.01' } });
 
   test('the run says which arrays it reads from disk, and its losses equal the inline run', async () => {
     const train = productRows(40, 1);
