@@ -6,6 +6,7 @@ import type { IngestRequest, IngestResult } from '../domain/ingestion.ts';
 import { parseDatasetLazily, type ParseDatasetOptions } from './formats/index.ts';
 import type { DatasetFile } from './formats/types.ts';
 import { describeDataset, writeStoredDataset } from './storage.ts';
+import { streamedNpyDataset, streamsAsNpy } from './ingest-npy-stream.ts';
 import { openGuardedUrl } from './url-guard.ts';
 
 /** The artifact-store prefix of a dataset's stored arrays. */
@@ -118,6 +119,12 @@ export async function ingestDataset(
   const prefix = datasetPrefix(payload.datasetId);
   const io = abortable(store, signal);
   try {
+    const options = payload.options as ParseDatasetOptions;
+    if (payload.source.kind === 'uploads' && streamsAsNpy(payload.source.keys, options.format)) {
+      const { dataset, sha256, sizeBytes } = await streamedNpyDataset(io, payload.source.keys);
+      const meta = await writeStoredDataset(io, prefix, dataset);
+      return { format: dataset.format, sha256, sizeBytes, meta: { ...meta, ...describeDataset(meta) } };
+    }
     const files: DatasetFile[] =
       payload.source.kind === 'uploads'
         ? await Promise.all(
@@ -136,7 +143,6 @@ export async function ingestDataset(
       throw ingestError(`checksum mismatch: the download's sha256 is ${sha256}, expected ${payload.source.sha256}`);
     }
     const limits = { maxUncompressedBytes: payload.limits.maxUncompressedBytes, maxFiles: payload.limits.maxFiles };
-    const options = payload.options as ParseDatasetOptions;
     // Image ZIPs decode while their arrays are written: a large set is never whole in memory. Their
     // rows are shuffled by a seed taken from the files' checksum: the same upload stores the same order.
     const shuffleSeed = parseInt(sha256.slice(0, 8), 16) % 2 ** 31;

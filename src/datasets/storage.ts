@@ -49,12 +49,12 @@ function bytesOf(array: NdArray): Uint8Array {
 }
 
 /** Gathers small pieces into WRITE_CHUNK_BYTES chunks, checking the total is what the shape declares. */
-function* gathered(key: string, array: LazyArray): Generator<Uint8Array> {
+async function* gathered(key: string, array: LazyArray): AsyncGenerator<Uint8Array> {
   const expected = byteLength(array);
   let buffer = new Uint8Array(WRITE_CHUNK_BYTES);
   let filled = 0;
   let total = 0;
-  for (const piece of array.chunks()) {
+  for await (const piece of array.chunks()) {
     total += piece.byteLength;
     if (total > expected) throw new Error(`${key}: more than the ${expected} bytes its shape [${array.shape}] holds`);
     let from = 0;
@@ -114,7 +114,7 @@ export async function writeStoredDataset(
 async function putNamedArrays(
   store: ArtifactStore,
   prefix: string,
-  named: NonNullable<ParsedDataset['arrays']>,
+  named: NonNullable<LazyDataset['arrays']>,
 ): Promise<Pick<StoredDatasetMeta, 'named' | 'arrayRanges'>> {
   const arrays: NonNullable<StoredDatasetMeta['named']> = {};
   for (const split of SPLITS) {
@@ -130,7 +130,11 @@ async function putNamedArrays(
   const arrayRanges: Record<string, LabelRange> = {};
   for (const name of Object.keys(named.train ?? named.test ?? {})) {
     const parts = SPLITS.flatMap((split) => named[split]?.[name] ?? []);
-    const range = parts.every((a) => a.dtype !== 'float32') ? valueRange(parts) : labelRange(parts);
+    const range = parts.every((a) => 'data' in a)
+      ? parts.every((a) => a.dtype !== 'float32')
+        ? valueRange(parts as NdArray[])
+        : labelRange(parts as NdArray[])
+      : mergedRange(parts.map((a) => ('data' in a ? undefined : a.range?.())));
     if (range) arrayRanges[name] = range;
   }
   return { named: arrays, arrayRanges };
@@ -138,6 +142,17 @@ async function putNamedArrays(
 
 const sizeOf = (bytes: number) =>
   bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** One range over every split's, when each split's is known. */
+function mergedRange(ranges: Array<LabelRange | undefined>): LabelRange | undefined {
+  if (ranges.length === 0 || ranges.some((r) => r === undefined)) return undefined;
+  const known = ranges as LabelRange[];
+  return {
+    min: Math.min(...known.map((r) => r.min)),
+    max: Math.max(...known.map((r) => r.max)),
+    integers: known.every((r) => r.integers),
+  };
+}
 
 /** Smallest and largest value of integer arrays of any shape (token ids, class indices). */
 function valueRange(arrays: NdArray[]): LabelRange | undefined {

@@ -28,22 +28,31 @@ export function makeSplit(x: NdArray, y: NdArray, xName: string, yName: string):
  */
 export function assertFinite(array: NdArray, name: string): void {
   if (array.dtype !== 'float32') return;
-  const data = array.data as Float32Array;
+  const at = firstNonFinite(array.data as Float32Array);
+  if (at >= 0) throw nonFinite(name, at, array.data[at]!, array.shape);
+}
+
+/** Index of the first NaN or ±Infinity, or -1. */
+export function firstNonFinite(data: Float32Array): number {
   const n = data.length;
   for (let i = 0; i < n; i++) {
     const v = data[i]!;
     // v - v is 0 for every finite number and NaN for NaN and ±Infinity: one subtraction per element, less
     // than the sha256 ingestion already computes over the same bytes.
-    if (v - v !== 0) {
-      const at = unravelIndex(i, array.shape);
-      throw new DatasetFormatError(
-        'NON_FINITE',
-        `${name}: value ${v} at index [${at.join(', ')}] (flat index ${i}) is not a finite number; ` +
-          `features and labels must be finite (a float64 beyond ±3.4e38 becomes Infinity in float32)`,
-        { file: name, index: at, flatIndex: i, value: String(v) },
-      );
-    }
+    if (v - v !== 0) return i;
   }
+  return -1;
+}
+
+/** The error for a value that is not finite at a flat index of an array of `shape`. */
+export function nonFinite(name: string, flatIndex: number, value: number, shape: readonly number[]) {
+  const at = unravelIndex(flatIndex, shape);
+  return new DatasetFormatError(
+    'NON_FINITE',
+    `${name}: value ${value} at index [${at.join(', ')}] (flat index ${flatIndex}) is not a finite number; ` +
+      `features and labels must be finite (a float64 beyond ±3.4e38 becomes Infinity in float32)`,
+    { file: name, index: at, flatIndex, value: String(value) },
+  );
 }
 
 const kindOf = (dtype: NdArray['dtype']) => (dtype === 'float32' ? 'float' : 'integer');

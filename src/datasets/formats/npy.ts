@@ -11,7 +11,7 @@ export function isNpy(bytes: Uint8Array): boolean {
   return NPY_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-interface NpyHeader {
+export interface NpyHeader {
   descr: string;
   shape: number[];
   dataOffset: number;
@@ -24,7 +24,7 @@ type Converter = (
   fail: (index: number, value: bigint | number) => never,
 ) => NdArray['data'];
 
-interface NpyKind {
+export interface NpyKind {
   dtype: NdArray['dtype'];
   itemBytes: number;
   convert: Converter;
@@ -90,7 +90,16 @@ function headerError(name: string, problem: string): DatasetFormatError {
   return new DatasetFormatError('NPY_BAD_HEADER', `${name}: invalid .npy header: ${problem}`, { file: name });
 }
 
-function readHeader(name: string, bytes: Uint8Array): NpyHeader {
+/** Bytes of the header, or undefined when `bytes` (a file's start) does not hold all of it yet. */
+export function npyHeaderLength(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 12) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6];
+  const total = major === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+  return bytes.length >= total ? total : undefined;
+}
+
+export function readNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
   if (!isNpy(bytes)) {
     throw new DatasetFormatError('NPY_BAD_MAGIC', `${name} is not a .npy file: it does not start with "\\x93NUMPY"`, {
       file: name,
@@ -136,9 +145,8 @@ function readHeader(name: string, bytes: Uint8Array): NpyHeader {
   return { descr, shape: shape as number[], dataOffset: start + headerLength };
 }
 
-/** Parses one .npy file (format 1.0/2.0/3.0, C order) into a tensor; 64-bit types narrow to 32-bit. */
-export function parseNpy(name: string, bytes: Uint8Array): NdArray {
-  const header = readHeader(name, bytes);
+/** How a header's dtype is read, refusing object arrays and dtypes Kiln does not take. */
+export function npyKind(name: string, header: NpyHeader): NpyKind & { bigEndian: boolean } {
   const order = header.descr[0];
   const kindName = header.descr.slice(1);
   if (kindName.startsWith('O')) {
@@ -158,21 +166,12 @@ export function parseNpy(name: string, bytes: Uint8Array): NdArray {
       { file: name, descr: header.descr },
     );
   }
-  const count = elementCount(header.shape);
-  const dataBytes = count * kind.itemBytes;
-  const available = bytes.length - header.dataOffset;
-  if (available < dataBytes) {
-    throw new DatasetFormatError(
-      'NPY_TRUNCATED',
-      `${name} is truncated: shape (${header.shape.join(', ')}) of '${header.descr}' needs ${dataBytes} data bytes ` +
-        `but only ${available} follow the header`,
-      { file: name, shape: header.shape, expectedBytes: dataBytes, actualBytes: available },
-    );
-  }
-  // Copying (not Buffer#slice, which shares memory) gives an aligned buffer the typed-array views below require (the data offset need not be aligned).
-  const copy = new Uint8Array(bytes.subarray(header.dataOffset, header.dataOffset + dataBytes));
-  if (order === '>') swapBytes(copy, kind.itemBytes);
-  const fail = (index: number, value: bigint | number): never => {
+  return { ...kind, bigEndian: order === '>' };
+}
+
+/** The error for a 64-bit (or uint32) value at a flat index that does not fit int32. */
+export function narrowingFailure(name: string, header: NpyHeader) {
+  return (index: number, value: bigint | number): never => {
     const at = unravelIndex(index, header.shape);
     throw new DatasetFormatError(
       'INT_OUT_OF_RANGE',
@@ -181,12 +180,35 @@ export function parseNpy(name: string, bytes: Uint8Array): NdArray {
       { file: name, index: at, value: String(value) },
     );
   };
-  const data = kind.convert(copy.buffer, count, fail);
+}
+
+/** The error for a file whose data ends before its shape's bytes. */
+export function truncatedNpy(name: string, header: NpyHeader, dataBytes: number, available: number) {
+  return new DatasetFormatError(
+    'NPY_TRUNCATED',
+    `${name} is truncated: shape (${header.shape.join(', ')}) of '${header.descr}' needs ${dataBytes} data bytes ` +
+      `but only ${available} follow the header`,
+    { file: name, shape: header.shape, expectedBytes: dataBytes, actualBytes: available },
+  );
+}
+
+/** Parses one .npy file (format 1.0/2.0/3.0, C order) into a tensor; 64-bit types narrow to 32-bit. */
+export function parseNpy(name: string, bytes: Uint8Array): NdArray {
+  const header = readNpyHeader(name, bytes);
+  const kind = npyKind(name, header);
+  const count = elementCount(header.shape);
+  const dataBytes = count * kind.itemBytes;
+  const available = bytes.length - header.dataOffset;
+  if (available < dataBytes) throw truncatedNpy(name, header, dataBytes, available);
+  // Copying (not Buffer#slice, which shares memory) gives an aligned buffer the typed-array views below require (the data offset need not be aligned).
+  const copy = new Uint8Array(bytes.subarray(header.dataOffset, header.dataOffset + dataBytes));
+  if (kind.bigEndian) swapBytes(copy, kind.itemBytes);
+  const data = kind.convert(copy.buffer, count, narrowingFailure(name, header));
   return { dtype: kind.dtype, shape: header.shape, data };
 }
 
 // The converters assume a little-endian host, which every platform Node supports in practice is.
-function swapBytes(bytes: Uint8Array, itemBytes: number): void {
+export function swapBytes(bytes: Uint8Array, itemBytes: number): void {
   if (itemBytes === 1) return;
   for (let start = 0; start < bytes.length; start += itemBytes) {
     bytes.subarray(start, start + itemBytes).reverse();

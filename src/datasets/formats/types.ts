@@ -1,4 +1,5 @@
 import type { DType, NdArray } from '../../domain/arrays.ts';
+import type { LabelRange } from '../../domain/dataset.ts';
 
 /** Formats Kiln can read a dataset from. */
 /** `cifar` (cifar-10-python.tar.gz) is only read when named: it is never detected. */
@@ -8,12 +9,15 @@ export type DatasetFormat = 'idx' | 'npy' | 'npz' | 'csv' | 'image-zip' | 'cifar
 export interface LazyArray {
   dtype: DType;
   shape: number[];
-  chunks(): Iterable<Uint8Array>;
+  chunks(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Smallest and largest value, known once every chunk has been read (streamed .npy files). */
+  range?(): LabelRange | undefined;
 }
 
 /** A parsed dataset whose features may be lazy (an image ZIP's images, decoded as they are read). */
-export type LazyDataset = Omit<ParsedDataset, 'splits'> & {
+export type LazyDataset = Omit<ParsedDataset, 'splits' | 'arrays'> & {
   splits: Partial<Record<SplitName, { x: NdArray | LazyArray; y: NdArray }>>;
+  arrays?: Partial<Record<SplitName, Record<string, NdArray | LazyArray>>>;
 };
 
 /** Inputs and targets of one split; x.shape[0] === y.shape[0]. */
