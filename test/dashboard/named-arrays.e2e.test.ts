@@ -50,6 +50,7 @@ describe('dashboard: a dataset of named arrays shows each array and its samples'
   let namedId = '';
   let xyId = '';
   const pageErrors: string[] = [];
+  const samplesRead: string[] = [];
 
   before(async () => {
     buildDashboard();
@@ -68,6 +69,7 @@ describe('dashboard: a dataset of named arrays shows each array and its samples'
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(30_000);
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('request', (r) => void (r.url().includes('/samples') && samplesRead.push(new URL(r.url()).search)));
   });
 
   after(async () => {
@@ -116,6 +118,7 @@ describe('dashboard: a dataset of named arrays shows each array and its samples'
     assert.deepEqual(await texts(page, '.named-array[data-array="category"] li'), category.slice(0, 24).map(String));
     assert.deepEqual(await texts(page, '.named-array[data-array="price"] li'), price.slice(0, 24).map(String));
     assert.equal(await page.getByText('Arrays', { exact: true }).count(), 2, 'the fact and the section title');
+    assert.deepEqual(samplesRead, ['?n=24'], 'as many samples as the page shows, read once');
     await page.screenshot({ path: `${SHOTS}/dataset-named-arrays.png`, fullPage: true });
 
     // At phone width the table scrolls in its own box: the page is no wider than the screen.

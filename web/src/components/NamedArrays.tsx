@@ -5,12 +5,12 @@ import {
   rangeText,
   sampleShapeText,
   valuesText,
+  IMAGES_SHOWN,
   type ArrayInfo,
   type ArraySample,
 } from '../lib/named-arrays.ts';
 
-/** Images shown per image array; rows of values per other array. */
-const IMAGES = 24;
+/** Rows of values shown per array that is not images or one value per sample. */
 const ROWS = 8;
 const KIND_LABEL = { image: 'images', tokens: 'token ids', numbers: 'numbers' } as const;
 
@@ -76,7 +76,7 @@ function ArraySamples({ name, info, samples }: { name: string; info: ArrayInfo; 
       </h3>
       {kind === 'image' ? (
         <ul class="sample-grid">
-          {samples.slice(0, IMAGES).map((s, i) => (
+          {samples.slice(0, IMAGES_SHOWN).map((s, i) => (
             <li>
               <SampleImage sample={s} shape={info.shape} alt={`${name}, sample ${i + 1}`} />
               <span>{i + 1}</span>
@@ -85,7 +85,7 @@ function ArraySamples({ name, info, samples }: { name: string; info: ArrayInfo; 
         </ul>
       ) : info.shape.length === 0 ? (
         <ol class="value-inline mono">
-          {samples.slice(0, IMAGES).map((s) => (
+          {samples.slice(0, IMAGES_SHOWN).map((s) => (
             <li>{valuesText(s?.values)}</li>
           ))}
         </ol>

@@ -27,6 +27,18 @@ export function arrayKind({ dtype, shape, range }: ArrayInfo): ArrayKind {
   return 'numbers';
 }
 
+/** Samples the page shows of an image array; other arrays show the first rows of as many. */
+export const IMAGES_SHOWN = 24;
+
+/**
+ * How many samples to ask the api for. It sends anything but uint8 images as numbers in JSON, so a
+ * dataset with large float samples (a 224×224×3 float image is ~1.5 MB of JSON each) is read 8 at a time.
+ */
+export function samplesToRead(arrays: Record<string, ArrayInfo>): number {
+  const large = Object.values(arrays).some((a) => a.dtype !== 'uint8' && a.shape.reduce((n, d) => n * d, 1) > 64 * 64);
+  return large ? 8 : IMAGES_SHOWN;
+}
+
 /**
  * A float image's values as RGBA pixels, stretched from the sample's own min..max to 0..255 (images are
  * scaled to 0..1, -1..1 or standardised; any of them shows). Gray (one channel) is repeated.

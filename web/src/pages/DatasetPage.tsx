@@ -4,6 +4,7 @@ import type { Dataset, DatasetSample } from '../api/types.ts';
 import { NamedArrays } from '../components/NamedArrays.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { formatBytes, formatTime } from '../lib/format.ts';
+import { samplesToRead } from '../lib/named-arrays.ts';
 import { href, navigate } from '../lib/router.ts';
 import { useApi } from '../lib/use-api.ts';
 
@@ -15,7 +16,9 @@ export function DatasetPage({ id }: { id: string }) {
   const { data: dataset, error, reload } = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
   const [deleteError, setDeleteError] = useState<unknown>();
   const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(
-    dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined,
+    dataset?.status === 'ready'
+      ? `/datasets/${encodeURIComponent(id)}/samples?n=${dataset.arrays ? samplesToRead(dataset.arrays) : 48}`
+      : undefined,
   );
   useEffect(() => {
     if (dataset?.status !== 'ingesting') return;
