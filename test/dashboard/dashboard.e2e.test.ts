@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { mnistFiles } from '../helpers/datasets.ts';
+import { launchChromium } from './browser.ts';
 import { buildDashboard } from './build.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,20 +19,6 @@ const KERAS_FIXTURE = fileURLToPath(
   new URL('../../../shared/fixtures/keras/keras-3.14-mnist-cnn.keras', import.meta.url),
 );
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-/** Debian's Chromium, as ../shared/ENVIRONMENT.md says to launch it. */
-const launch = () =>
-  chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
 
 /** A CNN small enough to train in seconds on 2 shared cores, on the uploaded 28×28×1 digits. */
 const tinyCnnSpec = (datasetId: string) => ({
@@ -110,7 +97,7 @@ describe('dashboard in a real browser: upload, train, watch, evaluate, predict',
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack({ env: { KILN_API_TOKEN: TOKEN } });
     origin = stack.api.url;
-    browser = await launch();
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);

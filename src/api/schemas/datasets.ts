@@ -7,6 +7,8 @@ export interface DatasetSample {
   values?: unknown;
   label?: number | number[];
   className?: string;
+  /** A dataset of named arrays: each array's part of the sample, an image or its values. */
+  arrays?: Record<string, { image?: string; values?: number | number[] }>;
   [fact: string]: unknown;
 }
 

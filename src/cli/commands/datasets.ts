@@ -21,6 +21,28 @@ const classesText = (classes: string[] | null) =>
       : classes.join(', ')
     : '';
 
+type NamedArrays = NonNullable<DatasetView['arrays']>;
+/** A dataset of named arrays by name; the api's order is its JSON store's, not the file's. */
+const byName = (arrays: NamedArrays) => Object.entries(arrays).sort(([a], [b]) => a.localeCompare(b));
+const value = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
+const rangeText = (range: NamedArrays[string]['range']) =>
+  range ? `${value(range.min)} … ${value(range.max)}${range.integers ? ' (integers)' : ''}` : '';
+/** The list's SHAPE column: the input shape, or a named-array dataset's array names. */
+const listShape = (d: DatasetView) =>
+  d.arrays
+    ? `arrays: ${byName(d.arrays)
+        .map(([name]) => name)
+        .join(', ')}`
+    : shapeText(d.inputShape);
+
+/** A named-array dataset's arrays: name, dtype, one sample's shape ([] for one value), value range. */
+function arraysTable(arrays: NamedArrays): string {
+  return table(
+    ['ARRAY', 'DTYPE', 'SHAPE', 'RANGE'],
+    byName(arrays).map(([name, a]) => [name, a.dtype, shapeText(a.shape), rangeText(a.range)]),
+  );
+}
+
 export const datasetsCommand: Command = {
   name: 'datasets',
   usage: 'kiln datasets [ID]',
@@ -40,7 +62,7 @@ export const datasetsCommand: Command = {
             d.format,
             d.status,
             samplesText(d.samples),
-            shapeText(d.inputShape),
+            listShape(d),
             when(d.createdAt),
           ]),
         ),
@@ -53,7 +75,8 @@ export const datasetsUploadCommand: Command = {
   name: 'datasets upload',
   usage:
     'kiln datasets upload FILE… --name NAME [--format F] [--label-column C] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
-  summary: 'Upload files (IDX, NPY/NPZ, CSV, ZIP of class folders) as a dataset and wait until it is ingested',
+  summary:
+    'Upload files (IDX, NPY/NPZ, CSV, ZIP of class folders) as a dataset and wait until it is ingested; .npz and .npy files of named arrays may mix',
   options: {
     name: { type: 'string', short: 'n' },
     format: { type: 'string' },
@@ -136,7 +159,7 @@ async function waitForIngestion(ctx: CommandContext, id: string): Promise<Datase
 
 function showDataset(ctx: CommandContext, d: DatasetView): number {
   if (ctx.json) ctx.printJson(d);
-  else
+  else {
     ctx.print(
       keyValues([
         ['Dataset', `${d.id}  (${d.name})`],
@@ -151,5 +174,8 @@ function showDataset(ctx: CommandContext, d: DatasetView): number {
         ['sha256', d.sha256],
       ]),
     );
+    // What a run maps to its model's inputs and outputs (`dataset.inputs` / `dataset.outputs`).
+    if (d.arrays) ctx.print(`\n${arraysTable(d.arrays)}`);
+  }
   return d.status === 'failed' ? EXIT.failed : EXIT.ok;
 }

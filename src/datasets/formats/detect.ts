@@ -21,7 +21,7 @@ export function detectFileFormat(file: DatasetFile, limits?: SizeLimits): Datase
   return undefined;
 }
 
-/** Recognises the format of an upload; every file must be of the same format. */
+/** Recognises the format of an upload; every file must be of the same format (.npz and .npy may mix). */
 export function detectFormat(files: DatasetFile[], limits?: SizeLimits): DatasetFormat {
   if (files.length === 0) throw new DatasetFormatError('NO_FILES', 'no dataset files were given');
   const formats = files.map((file) => {
@@ -37,6 +37,8 @@ export function detectFormat(files: DatasetFile[], limits?: SizeLimits): Dataset
     return format;
   });
   const distinct = [...new Set(formats)];
+  // .npz archives and loose .npy files are both arrays named by their files: `a.npz b.npy` is one set of arrays.
+  if (distinct.length === 2 && distinct.includes('npy') && distinct.includes('npz')) return 'npz';
   if (distinct.length > 1) {
     const listing = files.map((f, i) => `${f.name} (${formats[i]})`).join(', ');
     throw new DatasetFormatError('MIXED_FORMATS', `all files of a dataset must have the same format, got ${listing}`, {

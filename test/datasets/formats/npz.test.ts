@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { zipSync } from 'fflate';
+import { detectFormat, parseDataset } from '../../../src/datasets/formats/index.ts';
 import { parseNpyFiles, parseNpz } from '../../../src/datasets/formats/npz.ts';
 import { assertDatasetError } from '../fixtures/expect-error.ts';
 import { encodeNpy, npy } from '../fixtures/npy-writer.ts';
@@ -114,6 +115,20 @@ describe('parseNpyFiles', () => {
     assert.equal(format, 'npy');
     assert.deepEqual(splits.train!.x.shape, [3, 2, 2]);
     assert.deepEqual([...splits.test!.y.data], [7]);
+  });
+});
+
+describe('an .npz with loose .npy files beside it', () => {
+  it("is one set of named arrays: the archive's and the files', each named as its file is", () => {
+    const files = [
+      { name: 'images.npz', data: zipSync({ 'image_train.npy': npy('<f4', [2, 2], [1, 2, 3, 4]) }) },
+      { name: 'dir/text_train.npy', data: npy('<i4', [2, 3], [1, 2, 3, 4, 5, 6]) },
+      { name: 'category_train.npy', data: npy('<i8', [2], [0, 1]) },
+    ];
+    assert.equal(detectFormat(files), 'npz');
+    const { arrays } = parseDataset(files);
+    assert.deepEqual(Object.keys(arrays!.train!).sort(), ['category', 'image', 'text']);
+    assert.deepEqual(arrays!.train!.text!.shape, [2, 3]);
   });
 });
 

@@ -1,17 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import type { Dataset, DatasetSample } from '../api/types.ts';
+import { NamedArrays } from '../components/NamedArrays.tsx';
 import { ErrorNote } from '../components/Notice.tsx';
 import { formatBytes, formatTime } from '../lib/format.ts';
+import { samplesToRead } from '../lib/named-arrays.ts';
 import { href, navigate } from '../lib/router.ts';
 import { useApi } from '../lib/use-api.ts';
 
-/** One dataset: its metadata, a grid of samples (images) or their values, and delete. */
+/**
+ * One dataset: its metadata, a grid of samples (images) or their values, and delete. A dataset of named
+ * arrays shows each array and its samples instead.
+ */
 export function DatasetPage({ id }: { id: string }) {
   const { data: dataset, error, reload } = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
   const [deleteError, setDeleteError] = useState<unknown>();
   const { data: samples, error: samplesError } = useApi<{ samples: DatasetSample[] }>(
-    dataset?.status === 'ready' ? `/datasets/${encodeURIComponent(id)}/samples?n=48` : undefined,
+    dataset?.status === 'ready'
+      ? `/datasets/${encodeURIComponent(id)}/samples?n=${dataset.arrays ? samplesToRead(dataset.arrays) : 48}`
+      : undefined,
   );
   useEffect(() => {
     if (dataset?.status !== 'ingesting') return;
@@ -27,7 +34,8 @@ export function DatasetPage({ id }: { id: string }) {
       : s.label !== undefined
         ? (dataset.classes?.[s.label] ?? String(s.label))
         : '');
-  const images = samples?.samples.filter((s) => typeof s.image === 'string') ?? [];
+  const named = dataset.arrays;
+  const images = named ? [] : (samples?.samples.filter((s) => typeof s.image === 'string') ?? []);
   // The api refuses (409) while a queued or running run uses the dataset: its message says so.
   const remove = async () => {
     if (!confirm(`Delete dataset ${dataset.name} and its files?`)) return;
@@ -67,16 +75,29 @@ export function DatasetPage({ id }: { id: string }) {
               : '—'}
           </dd>
         </div>
-        <div>
-          <dt>Input</dt>
-          <dd>
-            {dataset.inputShape?.join('×') ?? '—'} {dataset.dtype ?? ''}
-          </dd>
-        </div>
-        <div>
-          <dt>Labels</dt>
-          <dd>{dataset.classes ? dataset.classes.join(', ') : (dataset.labelKind ?? '—')}</dd>
-        </div>
+        {named ? (
+          <div>
+            <dt>Arrays</dt>
+            <dd>
+              {Object.keys(named)
+                .sort((a, b) => a.localeCompare(b))
+                .join(', ')}
+            </dd>
+          </div>
+        ) : (
+          <>
+            <div>
+              <dt>Input</dt>
+              <dd>
+                {dataset.inputShape?.join('×') ?? '—'} {dataset.dtype ?? ''}
+              </dd>
+            </div>
+            <div>
+              <dt>Labels</dt>
+              <dd>{dataset.classes ? dataset.classes.join(', ') : (dataset.labelKind ?? '—')}</dd>
+            </div>
+          </>
+        )}
         <div>
           <dt>Size</dt>
           <dd>{formatBytes(dataset.sizeBytes)}</dd>
@@ -95,6 +116,7 @@ export function DatasetPage({ id }: { id: string }) {
         </div>
       </dl>
       <ErrorNote error={samplesError} />
+      {named && <NamedArrays arrays={named} samples={samples?.samples.map((s) => s.arrays ?? {})} />}
       {images.length > 0 && (
         <section aria-labelledby="samples-title">
           <h2 id="samples-title">Samples</h2>
@@ -108,7 +130,7 @@ export function DatasetPage({ id }: { id: string }) {
           </ul>
         </section>
       )}
-      {samples && !images.length && samples.samples.length > 0 && (
+      {samples && !named && !images.length && samples.samples.length > 0 && (
         <section aria-labelledby="samples-title">
           <h2 id="samples-title">Samples</h2>
           <pre class="code" tabIndex={0}>

@@ -7,6 +7,16 @@ import { formatBytes, formatTime } from '../lib/format.ts';
 import { useApi } from '../lib/use-api.ts';
 import { href } from '../lib/router.ts';
 
+/** The input shape, or for a dataset of named arrays each array's name (sorted) and sample shape. */
+const shapeText = (d: Dataset) =>
+  d.arrays
+    ? Object.entries(d.arrays)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, a]) => (a.shape.length ? `${name} ${a.shape.join('×')}` : name))
+        .join(', ')
+    : d.inputShape
+      ? d.inputShape.join('×')
+      : '—';
 const totalSamples = (d: Dataset) => (d.samples ? Object.values(d.samples).reduce((a, b) => a + b, 0) : null);
 
 /** Registered datasets, and an upload form (drag and drop) whose ingestion progress shows in the list. */
@@ -36,7 +46,7 @@ export function DatasetsPage() {
               <th scope="col">Status</th>
               <th scope="col">Format</th>
               <th scope="col">Samples</th>
-              <th scope="col">Input shape</th>
+              <th scope="col">Input shape / arrays</th>
               <th scope="col">Classes</th>
               <th scope="col">Size</th>
               <th scope="col">Created</th>
@@ -55,7 +65,7 @@ export function DatasetsPage() {
                 </td>
                 <td>{d.format}</td>
                 <td>{totalSamples(d)?.toLocaleString('en-US') ?? '—'}</td>
-                <td>{d.inputShape ? d.inputShape.join('×') : '—'}</td>
+                <td>{shapeText(d)}</td>
                 <td>{d.classes ? d.classes.length : '—'}</td>
                 <td>{formatBytes(d.sizeBytes)}</td>
                 <td>{formatTime(d.createdAt)}</td>
