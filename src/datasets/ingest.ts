@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addAbortSignal, type Readable } from 'node:stream';
+import { addAbortSignal, pipeline, Transform, type Readable } from 'node:stream';
 import { KilnError } from '../domain/errors.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { IngestRequest, IngestResult } from '../domain/ingestion.ts';
@@ -54,7 +54,16 @@ function abortable(store: ArtifactStore, signal: AbortSignal | undefined): Artif
   };
 }
 
-async function download(payload: IngestRequest, source: { url: string }, signal?: AbortSignal): Promise<DatasetFile> {
+/**
+ * Downloads a URL's body into the store beside uploads (uploads/<id>/<name>), as a stream: a download
+ * is never whole in memory, and is then read like an upload. Answers its key.
+ */
+async function download(
+  payload: IngestRequest,
+  source: { url: string },
+  io: ArtifactStore,
+  signal?: AbortSignal,
+): Promise<string> {
   // The guard checks every redirect hop and the address each connection actually uses (not a DNS answer
   // looked up beforehand, which a rebinding DNS server could change before the connection is made).
   const opening = openGuardedUrl(source.url, { allowPrivate: payload.limits.allowPrivateUrls });
@@ -77,20 +86,29 @@ async function download(payload: IngestRequest, source: { url: string }, signal?
     response.destroy();
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   // A slow body (a trickling server) is cut off when the ingestion is stopped.
   if (signal) addAbortSignal(signal, response);
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      response.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return { name: downloadName(new URL(source.url), url), data: new Uint8Array(Buffer.concat(chunks)) };
+  let size = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.byteLength;
+      if (size > limit) {
+        response.destroy();
+        done(tooLarge());
+      } else done(null, chunk);
+    },
+  });
+  const key = `${uploadPrefix(payload.datasetId)}/${safeName(downloadName(new URL(source.url), url))}`;
+  // pipeline, not pipe: an aborted or failed response destroys the transform too, and the write fails.
+  await io.putStream(
+    key,
+    pipeline(response, capped, () => undefined),
+  );
+  return key;
 }
+
+/** A download's name as an artifact key's last segment. */
+const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'download';
 
 /** The file name a download is parsed as: the URL's own last segment, or the redirect target's when that has no extension. */
 function downloadName(requested: URL, final: URL): string {
@@ -120,28 +138,27 @@ export async function ingestDataset(
   const io = abortable(store, signal);
   try {
     const options = payload.options as ParseDatasetOptions;
-    if (payload.source.kind === 'uploads' && streamsAsNpy(payload.source.keys, options.format)) {
-      const { dataset, sha256, sizeBytes } = await streamedNpyDataset(io, payload.source.keys);
+    const keys =
+      payload.source.kind === 'uploads' ? payload.source.keys : [await download(payload, payload.source, io, signal)];
+    const checkSum = (sha256: string) => {
+      if (payload.source.kind === 'url' && payload.source.sha256 && payload.source.sha256.toLowerCase() !== sha256)
+        throw ingestError(`checksum mismatch: the download's sha256 is ${sha256}, expected ${payload.source.sha256}`);
+    };
+    if (streamsAsNpy(keys, options.format)) {
+      const { dataset, sha256, sizeBytes } = await streamedNpyDataset(io, keys);
+      checkSum(sha256);
       const meta = await writeStoredDataset(io, prefix, dataset);
       return { format: dataset.format, sha256, sizeBytes, meta: { ...meta, ...describeDataset(meta) } };
     }
-    const files: DatasetFile[] =
-      payload.source.kind === 'uploads'
-        ? await Promise.all(
-            payload.source.keys.map(async (key) => ({
-              name: key.split('/').pop()!,
-              data: new Uint8Array(await io.get(key)),
-            })),
-          )
-        : [await download(payload, payload.source, signal)];
+    const files: DatasetFile[] = await Promise.all(
+      keys.map(async (key) => ({ name: key.split('/').pop()!, data: new Uint8Array(await io.get(key)) })),
+    );
     signal?.throwIfAborted();
     files.sort((a, b) => a.name.localeCompare(b.name));
     const hash = createHash('sha256');
     for (const file of files) hash.update(file.data);
     const sha256 = hash.digest('hex');
-    if (payload.source.kind === 'url' && payload.source.sha256 && payload.source.sha256.toLowerCase() !== sha256) {
-      throw ingestError(`checksum mismatch: the download's sha256 is ${sha256}, expected ${payload.source.sha256}`);
-    }
+    checkSum(sha256);
     const limits = { maxUncompressedBytes: payload.limits.maxUncompressedBytes, maxFiles: payload.limits.maxFiles };
     // Image ZIPs decode while their arrays are written: a large set is never whole in memory. Their
     // rows are shuffled by a seed taken from the files' checksum: the same upload stores the same order.

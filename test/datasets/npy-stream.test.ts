@@ -3,7 +3,10 @@
 // whole. Run in-process, to measure memory here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +157,65 @@ describe('loose .npy uploads stream through ingestion', () => {
         error.code === 'NON_FINITE' && /x\.npy: value NaN at index \[257, 3\] \(flat index 16451\)/.test(error.message),
     );
     assert.deepEqual(await store.list('datasets/nan'), []);
+  });
+});
+
+describe('a URL is downloaded into the store as a stream, then ingested like an upload', () => {
+  let root: string;
+  let store: MeasuringStore;
+  let server: Server;
+  let base: string;
+  const x = npy(
+    '<f4',
+    [2048, 256],
+    Array.from({ length: 2048 * 256 }, (_, i) => (i % 97) / 4),
+  );
+  const sha256 = createHash('sha256').update(x).digest('hex');
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kiln-npy-url-'));
+    store = new MeasuringStore(join(root, 'artifacts'));
+    server = createServer((_req, res) => {
+      // Sent in 64 KB pieces, as a network would deliver it.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < x.length; i += 65536) yield x.subarray(i, i + 65536);
+        })(),
+      ).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  const fromUrl = (id: string, overrides: Partial<typeof limits> = {}, expected = sha256) =>
+    ingestDataset(
+      {
+        datasetId: id,
+        name: id,
+        source: { kind: 'url', url: `${base}/features.npy`, sha256: expected },
+        options: {},
+        limits: { ...limits, allowPrivateUrls: true, ...overrides },
+      },
+      store,
+    );
+
+  test('a .npy from a URL is stored as a named array, checked against its sha256', async () => {
+    const result = await fromUrl('url-ok');
+    assert.equal(result.sha256, sha256);
+    assert.deepEqual((result.meta as { arrays: Record<string, { shape: number[] }> }).arrays.features!.shape, [256]);
+    assert.deepEqual(await store.list('uploads/url-ok'), [], 'the download is removed once ingested');
+  });
+
+  test('a download past the limit, or of another checksum, fails and leaves nothing', async () => {
+    await assert.rejects(fromUrl('url-big', { maxDownloadBytes: 1024 * 1024 }), /larger than the 1 MB upload limit/);
+    await assert.rejects(fromUrl('url-sum', {}, '0'.repeat(64)), /checksum mismatch/);
+    for (const id of ['url-big', 'url-sum']) {
+      assert.deepEqual(await store.list(`uploads/${id}`), []);
+      assert.deepEqual(await store.list(`datasets/${id}`), []);
+    }
   });
 });
 
