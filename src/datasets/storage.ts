@@ -20,6 +20,8 @@ export interface StoredDatasetMeta {
   named?: Partial<Record<'train' | 'test', Record<string, ArraySpec>>>;
   /** Per named array of one whole number per sample (class indices): its range over every split. */
   arrayRanges?: Record<string, LabelRange>;
+  /** Class names of named arrays whose values were names, by array. */
+  arrayClasses?: Record<string, string[]>;
   classes?: string[];
   /** Labels of one value per sample: their range over every split (absent for datasets stored before it was recorded). */
   labelRange?: LabelRange;
@@ -107,6 +109,7 @@ export async function writeStoredDataset(
   const range = labelRange(SPLITS.flatMap((name) => dataset.splits[name]?.y ?? []));
   if (range) meta.labelRange = range;
   if (dataset.arrays) Object.assign(meta, await putNamedArrays(store, prefix, dataset.arrays));
+  if (dataset.arrayClasses) meta.arrayClasses = dataset.arrayClasses;
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
   return meta;
 }
@@ -277,7 +280,12 @@ function describeNamedArrays(meta: StoredDatasetMeta, arrays: NonNullable<Stored
   );
   const described: Record<string, NamedArrayInfo> = {};
   for (const [name, spec] of Object.entries(first))
-    described[name] = { dtype: spec.dtype, shape: spec.shape.slice(1), range: meta.arrayRanges?.[name] ?? null };
+    described[name] = {
+      dtype: spec.dtype,
+      shape: spec.shape.slice(1),
+      range: meta.arrayRanges?.[name] ?? null,
+      ...(meta.arrayClasses?.[name] ? { classes: meta.arrayClasses[name] } : {}),
+    };
   return {
     samples,
     arrays: described,

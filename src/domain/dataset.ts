@@ -30,6 +30,8 @@ export interface NamedArrayInfo {
   shape: number[];
   /** Smallest and largest value of an integer array of one value per sample (class indices). */
   range: LabelRange | null;
+  /** Class names, when the array's values were names (a CSV's text label column). */
+  classes?: string[];
 }
 
 /** What the api knows of a dataset given by id: one sample's shape and, for class labels, how many classes. */

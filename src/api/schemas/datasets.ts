@@ -22,6 +22,8 @@ export const CreateDatasetFromUrl = Type.Object(
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
     format: Type.Optional(Type.Union(['idx', 'npy', 'npz', 'csv', 'image-zip'].map((f) => Type.Literal(f)))),
     labelColumn: Type.Optional(Type.String()),
+    /** Several label columns: the dataset becomes named arrays, `features` and one per label column. */
+    labelColumns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     featureColumns: Type.Optional(Type.Array(Type.String())),
     size: Type.Optional(Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })])),
     channels: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)])),
@@ -52,6 +54,8 @@ export const DatasetView = Type.Object({
         dtype: Type.String(),
         shape: Type.Array(Type.Integer()),
         range: Nullable(Type.Object({ min: Type.Number(), max: Type.Number(), integers: Type.Boolean() })),
+        /** Class names, for an array of class indices read from names (a CSV's text label column). */
+        classes: Type.Optional(Type.Array(Type.String())),
       }),
     ),
   ),

@@ -86,12 +86,17 @@ function parserOptions(fields: Record<string, unknown>): Record<string, unknown>
   }
   const csv: Record<string, unknown> = {};
   if (fields.labelColumn !== undefined) csv.labelColumn = String(fields.labelColumn);
-  if (fields.featureColumns !== undefined) {
-    csv.featureColumns = Array.isArray(fields.featureColumns)
-      ? fields.featureColumns.map(String)
-      : String(fields.featureColumns)
+  const list = (value: unknown) =>
+    Array.isArray(value)
+      ? value.map(String)
+      : String(value)
           .split(',')
           .map((s) => s.trim());
+  if (fields.featureColumns !== undefined) csv.featureColumns = list(fields.featureColumns);
+  if (fields.labelColumns !== undefined) {
+    if (fields.labelColumn !== undefined)
+      throw KilnError.invalid([{ path: 'labelColumns', message: 'give labelColumn or labelColumns, not both' }]);
+    csv.labelColumns = list(fields.labelColumns);
   }
   if (Object.keys(csv).length) options.csv = csv;
   const image: Record<string, unknown> = {};

@@ -74,13 +74,14 @@ export const datasetsCommand: Command = {
 export const datasetsUploadCommand: Command = {
   name: 'datasets upload',
   usage:
-    'kiln datasets upload FILE… --name NAME [--format F] [--label-column C] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
+    'kiln datasets upload FILE… --name NAME [--format F] [--label-column C | --label-columns a,b] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
   summary:
     'Upload files (IDX, NPY/NPZ, CSV, ZIP of class folders) as a dataset and wait until it is ingested; .npz and .npy files of named arrays may mix',
   options: {
     name: { type: 'string', short: 'n' },
     format: { type: 'string' },
     'label-column': { type: 'string' },
+    'label-columns': { type: 'string' },
     'feature-columns': { type: 'string' },
     size: { type: 'string' },
     channels: { type: 'string' },
@@ -95,6 +96,7 @@ export const datasetsUploadCommand: Command = {
         name,
         format: str(values, 'format'),
         labelColumn: str(values, 'label-column'),
+        labelColumns: str(values, 'label-columns'),
         featureColumns: str(values, 'feature-columns'),
         size: str(values, 'size'),
         channels: str(values, 'channels'),

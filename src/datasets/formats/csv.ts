@@ -8,6 +8,11 @@ import type { NdArray } from '../../domain/arrays.ts';
 export interface CsvOptions {
   /** Default: the last column. */
   labelColumn?: string;
+  /**
+   * Several label columns (a model with several outputs): the dataset is then one of named arrays,
+   * `features` [n, f] and one array per label column, named after it.
+   */
+  labelColumns?: string[];
   /** Default: every column except the label. */
   featureColumns?: string[];
   /** KILN_MAX_CSV_COLUMNS: a row with more fields is refused as soon as it is read. */
@@ -24,11 +29,12 @@ interface CsvTable {
   split: SplitName;
   features: Float32Array;
   featureCount: number;
-  labels: string[];
+  /** Each label column's values (one column unless labelColumns). */
+  labels: string[][];
   /** The spreadsheet row of each label, for messages. */
   labelRows: number[];
   /** The columns actually used, so later files are read with the same ones. */
-  columns: { labelColumn: string; featureColumns: string[] };
+  columns: { labelColumns: string[]; featureColumns: string[] };
 }
 
 /**
@@ -81,10 +87,10 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
       { file: file.name, firstRow: header },
     );
   }
-  const labelName = options.labelColumn ?? header[header.length - 1]!;
+  const labelNames = options.labelColumns ?? [options.labelColumn ?? header[header.length - 1]!];
   const byName = columnIndex(header);
-  const labelIndex = resolveColumn(file.name, header, byName, labelName, 'label');
-  const featureNames = options.featureColumns ?? header.filter((_, i) => i !== labelIndex);
+  const labelIndices = labelNames.map((name) => resolveColumn(file.name, header, byName, name, 'label'));
+  const featureNames = options.featureColumns ?? header.filter((_, i) => !labelIndices.includes(i));
   const featureIndices = featureNames.map((name) => resolveColumn(file.name, header, byName, name, 'feature'));
 
   // Blank lines are skipped but still counted, so row numbers match what a spreadsheet shows.
@@ -96,7 +102,7 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
     throw new DatasetFormatError('CSV_EMPTY', `${file.name} has a header but no data rows`, { file: file.name });
   }
   const features = new Float32Array(rows.length * featureIndices.length);
-  const labels: string[] = [];
+  const labels: string[][] = labelNames.map(() => []);
   const labelRows: number[] = [];
   rows.forEach(({ cells, row }, r) => {
     if (cells.length !== header.length) {
@@ -129,18 +135,20 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
         );
       }
     });
-    const label = cells[labelIndex]!.trim();
-    if (label === '') {
-      throw new DatasetFormatError(
-        'CSV_MISSING_VALUE',
-        `${file.name}: row ${row}, column "${labelName}": the label is empty`,
-        { file: file.name, row, column: labelName },
-      );
-    }
-    labels.push(label);
+    labelIndices.forEach((index, k) => {
+      const label = cells[index]!.trim();
+      if (label === '') {
+        throw new DatasetFormatError(
+          'CSV_MISSING_VALUE',
+          `${file.name}: row ${row}, column "${labelNames[k]}": the label is empty`,
+          { file: file.name, row, column: labelNames[k] },
+        );
+      }
+      labels[k]!.push(label);
+    });
     labelRows.push(row);
   });
-  const columns = { labelColumn: labelName, featureColumns: featureNames };
+  const columns = { labelColumns: labelNames, featureColumns: featureNames };
   return { file: file.name, split, features, featureCount: featureIndices.length, labels, labelRows, columns };
 }
 
@@ -189,24 +197,59 @@ export function parseCsv(files: DatasetFile[], options: CsvOptions = {}): Parsed
     const maxColumns = options.maxColumns ?? DEFAULT_MAX_CSV_COLUMNS;
     tables.push(readTable(file, split, tables[0]?.columns ?? options, maxColumns));
   }
-  const encoder = chooseLabelEncoding(tables.flatMap((t) => t.labels));
-  const splits: ParsedDataset['splits'] = {};
-  for (const table of tables) {
-    const n = table.labels.length;
-    const y = encoder.encode(table.labels);
+  const labelColumns = tables[0]!.columns.labelColumns;
+  if (options.labelColumns) checkArrayNames(tables[0]!.file, labelColumns);
+  // Each label column decides its own encoding, over every file, so train and test agree on class indices.
+  const encoders = labelColumns.map((_, k) => chooseLabelEncoding(tables.flatMap((t) => t.labels[k]!)));
+  const encoded = (table: CsvTable, k: number) => {
+    const y = encoders[k]!.encode(table.labels[k]!);
     // Numeric (regression) labels beyond float32's range become Infinity once encoded.
     if (y.dtype === 'float32') {
       const bad = y.data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) {
-        const column = table.columns.labelColumn;
+        const column = labelColumns[k]!;
         throw new DatasetFormatError(
           'NON_FINITE',
-          `${table.file}: row ${table.labelRows[bad]}, column "${column}": ${table.labels[bad]} is beyond the float32 range (±3.4e38); labels must be finite`,
-          { file: table.file, row: table.labelRows[bad], column, value: table.labels[bad] },
+          `${table.file}: row ${table.labelRows[bad]}, column "${column}": ${table.labels[k]![bad]} is beyond the float32 range (±3.4e38); labels must be finite`,
+          { file: table.file, row: table.labelRows[bad], column, value: table.labels[k]![bad] },
         );
       }
     }
-    splits[table.split] = { x: { dtype: 'float32', shape: [n, table.featureCount], data: table.features }, y };
+    return y;
+  };
+  const features = (table: CsvTable): NdArray => ({
+    dtype: 'float32',
+    shape: [table.labelRows.length, table.featureCount],
+    data: table.features,
+  });
+  if (options.labelColumns) {
+    const arrays: NonNullable<ParsedDataset['arrays']> = {};
+    for (const table of tables) {
+      arrays[table.split] = {
+        features: features(table),
+        ...Object.fromEntries(labelColumns.map((column, k) => [column, encoded(table, k)])),
+      };
+    }
+    const arrayClasses = Object.fromEntries(
+      labelColumns.flatMap((column, k) => (encoders[k]!.classes ? [[column, encoders[k]!.classes!]] : [])),
+    );
+    return { format: 'csv', splits: {}, arrays, ...(Object.keys(arrayClasses).length ? { arrayClasses } : {}) };
   }
-  return encoder.classes ? { format: 'csv', splits, classes: encoder.classes } : { format: 'csv', splits };
+  const splits: ParsedDataset['splits'] = {};
+  for (const table of tables) splits[table.split] = { x: features(table), y: encoded(table, 0) };
+  const classes = encoders[0]!.classes;
+  return classes ? { format: 'csv', splits, classes } : { format: 'csv', splits };
+}
+
+/** Label columns become arrays a run maps by name: names it can use, none called `features`. */
+function checkArrayNames(file: string, columns: string[]): void {
+  for (const column of columns) {
+    if (column === 'features' || !/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(column)) {
+      throw new DatasetFormatError(
+        'INVALID_OPTION',
+        `${file}: label column "${column}" becomes an array of that name, which ${column === 'features' ? 'is taken by the features' : 'must start with a letter and hold only letters, digits, _ . -'}; rename the column`,
+        { file, column },
+      );
+    }
+  }
 }

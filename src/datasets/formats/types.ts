@@ -35,6 +35,8 @@ export interface ParsedDataset {
    * is then empty. A run maps them to its model's inputs and outputs by name.
    */
   arrays?: NamedSplits;
+  /** Class names of named arrays whose values were names (a CSV's text label columns), by array. */
+  arrayClasses?: Record<string, string[]>;
   classes?: string[];
   /** The seed its rows were shuffled with when stored (image ZIPs, whose files come sorted by folder). */
   shuffleSeed?: number;

@@ -207,6 +207,48 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
     }
   });
 
+  test('a CSV with several label columns trains a model with an output per column', async () => {
+    const rows = Array.from(
+      { length: 48 },
+      (_, i) => `${i % 7},${(i * 3) % 5},${['bag', 'hat', 'shoe'][i % 3]},${i / 4}`,
+    );
+    const csv = (lines: string[]) => new TextEncoder().encode(['width,height,kind,price', ...lines].join('\n'));
+    const created = await uploadDataset(
+      stack.api.url,
+      [
+        { name: 'train.csv', data: csv(rows.slice(0, 40)) },
+        { name: 'test.csv', data: csv(rows.slice(40)) },
+      ],
+      { name: 'products-csv', labelColumns: 'kind,price' },
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const dataset = await waitForDataset(stack.api.url, created.body.id);
+    assert.equal(dataset.status, 'ready', dataset.error);
+    assert.deepEqual(Object.keys(dataset.arrays).sort(), ['features', 'kind', 'price']);
+    assert.deepEqual(dataset.arrays.kind.classes, ['bag', 'hat', 'shoe']);
+    assert.deepEqual(dataset.arrays.features.shape, [2]);
+    const run = await request(stack.api.url, 'POST', '/runs', {
+      model: {
+        type: 'functional',
+        inputs: [{ name: 'size', shape: [2] }],
+        layers: [
+          { name: 'hidden', type: 'Dense', units: 8, activation: 'relu', inputs: 'size' },
+          { name: 'kind', type: 'Dense', units: 3, activation: 'softmax', inputs: 'hidden' },
+          { name: 'price', type: 'Dense', units: 1, inputs: 'hidden' },
+        ],
+        outputs: ['kind', 'price'],
+      },
+      dataset: { id: created.body.id, inputs: { size: 'features' } },
+      compile: { optimizer: 'adam', loss: { kind: 'sparse_categorical_crossentropy', price: 'mse' } },
+      fit: { epochs: 2, batchSize: 8, seed: 1 },
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 120_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.ok(Number.isFinite(done.epochs[1].metrics.kind_loss) && Number.isFinite(done.epochs[1].metrics.price_loss));
+    assert.ok(done.evaluation, 'evaluated on test.csv');
+  });
+
   test('mapping errors are 400s naming the array and the input or output, and create no run', async () => {
     const runsBefore = (await request(stack.api.url, 'GET', '/runs')).body.runs.length;
     const floatTokens = await uploadProduct(stack, 'float-tokens', productRows(8, 3), undefined, '<f4');

@@ -192,3 +192,29 @@ describe('split hints in file names', () => {
     assertDatasetError(() => parse(huge), 'CSV_TOO_MANY_COLUMNS', 'more than 100000 columns');
   });
 });
+
+describe('several label columns (labelColumns)', () => {
+  it('make a dataset of named arrays: features, and one array per label column with its own encoding', () => {
+    const text = 'width,height,kind,price\n1,2,shoe,9.5\n3,4,bag,20\n5,6,shoe,12.25\n';
+    const result = parseCsv([file('train.csv', text), file('test.csv', 'width,height,kind,price\n7,8,hat,1\n')], {
+      labelColumns: ['kind', 'price'],
+    });
+    assert.deepEqual(result.splits, {});
+    assert.deepEqual(result.arrays!.train!.features!.shape, [3, 2]);
+    assert.deepEqual([...result.arrays!.train!.features!.data], [1, 2, 3, 4, 5, 6]);
+    // Class names over every file, sorted: bag 0, hat 1, shoe 2.
+    assert.deepEqual(result.arrayClasses, { kind: ['bag', 'hat', 'shoe'] });
+    assert.deepEqual([...result.arrays!.train!.kind!.data], [2, 0, 2]);
+    assert.deepEqual([...result.arrays!.test!.kind!.data], [1]);
+    assert.equal(result.arrays!.train!.price!.dtype, 'float32');
+    assert.deepEqual([...result.arrays!.train!.price!.data], [9.5, 20, 12.25]);
+  });
+
+  it('refuses a label column whose name cannot be an array name', () => {
+    assertDatasetError(
+      () => parse('a,sale price,kind\n1,2,x\n', { labelColumns: ['sale price', 'kind'] }),
+      'INVALID_OPTION',
+      'label column "sale price" becomes an array of that name',
+    );
+  });
+});
