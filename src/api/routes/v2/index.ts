@@ -100,8 +100,8 @@ const openInferenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const request = parseInferRequest(header, binary, record.signature);
     const result = await app.serving.predict(record, request.body);
     const response = formatInferResponse(record, result.count, result.outputs, request.options);
-    if (!response.binary) return reply.send(response.json);
-    const json = Buffer.from(JSON.stringify(response.json));
+    if (!response.binary) return reply.type('application/json').send(response.json);
+    const json = Buffer.from(response.json);
     return reply
       .header('content-type', 'application/octet-stream')
       .header('Inference-Header-Content-Length', String(json.length))
