@@ -1,3 +1,4 @@
+import { servingErrors } from './errors.ts';
 import type { OutputRows } from './types.ts';
 
 /** One request's rows: a flat buffer per input, and the shape of one row of each. */
@@ -12,6 +13,13 @@ export interface MicroBatcherOptions {
   maxSize: number;
   /** How long the first waiting request waits for company before its batch runs anyway. */
   timeoutMs: number;
+  /**
+   * Most instances that may wait (the running batch not counted); a request beyond is refused at once
+   * with a 503 (KILN_SERVING_MAX_QUEUE). An empty queue takes any request. Default: no bound.
+   */
+  maxQueue?: number;
+  /** The model's name in messages. */
+  label?: string;
 }
 
 interface Pending {
@@ -35,6 +43,8 @@ export class MicroBatcher {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private scheduled = false;
+  /** How long the last batch ran, to tell a refused client when the queue will have drained. */
+  private lastBatchMs = 0;
   /** Batches run and instances in them so far, to see how well requests are joined. */
   readonly stats = { batches: 0, instances: 0 };
 
@@ -43,8 +53,17 @@ export class MicroBatcher {
     private readonly options: MicroBatcherOptions,
   ) {}
 
-  /** Runs the request's rows (with others' when batching) and resolves with its own output rows. */
+  /**
+   * Runs the request's rows (with others' when batching) and resolves with its own output rows. Rejects
+   * at once with a 503 when the queue is full: waiting longer and longer would only time clients out.
+   */
   submit(request: BatchRequest): Promise<OutputRows[]> {
+    const max = this.options.maxQueue ?? Infinity;
+    if (this.queued > 0 && this.queued + request.count > max) {
+      const batchesAhead = Math.ceil(this.queued / this.options.maxSize) + 1;
+      const retryAfter = Math.max(1, Math.ceil((batchesAhead * this.lastBatchMs) / 1000));
+      return Promise.reject(servingErrors.queueFull(this.options.label ?? 'model', this.queued, max, retryAfter));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ request, key: request.rowShapes.map((s) => s.join('x')).join('|'), resolve, reject });
       this.queued += request.count;
@@ -88,6 +107,7 @@ export class MicroBatcher {
     this.queue = this.queue.filter((p) => !taken.has(p));
     this.queued -= count;
     this.running = true;
+    const started = performance.now();
     this.stats.batches++;
     this.stats.instances += count;
     try {
@@ -119,6 +139,7 @@ export class MicroBatcher {
         }
       }
     } finally {
+      this.lastBatchMs = performance.now() - started;
       this.running = false;
       // What queued up meanwhile runs next (after up to timeoutMs to fill), after other models had a turn.
       this.schedule(true);

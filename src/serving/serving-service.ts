@@ -17,6 +17,8 @@ export interface ServingOptions {
   cacheBytes: number;
   batchMaxSize: number;
   batchTimeoutMs: number;
+  /** Instances that may wait per model (KILN_SERVING_MAX_QUEUE); beyond, predict answers 503. */
+  maxQueue: number;
   maxInstances: number;
 }
 
@@ -189,6 +191,8 @@ export class ServingService {
         batcher: new MicroBatcher((batch) => runBatch(model, signature, batch), {
           maxSize: this.options.batchMaxSize,
           timeoutMs: this.options.batchTimeoutMs,
+          maxQueue: this.options.maxQueue,
+          label: `${record.name} version ${record.version}`,
         }),
       };
       // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.

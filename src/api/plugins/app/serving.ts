@@ -22,6 +22,7 @@ export default fp(
         cacheBytes: app.config.KILN_MODEL_CACHE_MB * 1024 * 1024,
         batchMaxSize: app.config.KILN_BATCH_MAX_SIZE,
         batchTimeoutMs: app.config.KILN_BATCH_TIMEOUT_MS,
+        maxQueue: app.config.KILN_SERVING_MAX_QUEUE,
         maxInstances: app.config.KILN_PREDICT_MAX_INSTANCES,
       },
       app.log,

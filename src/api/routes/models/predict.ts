@@ -10,7 +10,7 @@ import {
   PredictResponse,
 } from '../../schemas/serving.ts';
 
-const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413) };
+const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413, 503) };
 
 /**
  * GET and POST /models/:id/predict. `:id` is a model reference: `<id>`, `<name>` (its latest version),
