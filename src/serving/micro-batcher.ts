@@ -20,11 +20,15 @@ export interface MicroBatcherOptions {
   maxQueue?: number;
   /** The model's name in messages. */
   label?: string;
+  /** Told as each batch starts: its instances, and how long each of its requests waited in the queue. */
+  onBatch?(instances: number, queueSeconds: number[]): void;
 }
 
 interface Pending {
   request: BatchRequest;
   key: string;
+  /** performance.now() at submit. */
+  queuedAt: number;
   resolve(outputs: OutputRows[]): void;
   reject(error: unknown): void;
 }
@@ -65,7 +69,8 @@ export class MicroBatcher {
       return Promise.reject(servingErrors.queueFull(this.options.label ?? 'model', this.queued, max, retryAfter));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, key: request.rowShapes.map((s) => s.join('x')).join('|'), resolve, reject });
+      const key = request.rowShapes.map((s) => s.join('x')).join('|');
+      this.queue.push({ request, key, queuedAt: performance.now(), resolve, reject });
       this.queued += request.count;
       this.schedule();
     });
@@ -110,6 +115,10 @@ export class MicroBatcher {
     const started = performance.now();
     this.stats.batches++;
     this.stats.instances += count;
+    this.options.onBatch?.(
+      count,
+      group.map((p) => (started - p.queuedAt) / 1000),
+    );
     try {
       const outputs = await this.run(
         group.length === 1

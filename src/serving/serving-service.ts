@@ -22,8 +22,16 @@ export interface ServingOptions {
   maxInstances: number;
 }
 
-/** Told of every predict call (for the api's latency histograms); `ok` is false when it threw. */
-export type PredictObserver = (record: ServedModelRecord, seconds: number, ok: boolean) => void;
+/** How a predict call ended: answered, refused because the model's queue was full, or failed. */
+export type PredictOutcome = 'ok' | 'overloaded' | 'error';
+
+/** What serving tells the api's metrics; every observer is optional. */
+export interface ServingObservers {
+  /** Every predict call, its duration (decoding and queueing included) and outcome. */
+  predict?(record: ServedModelRecord, seconds: number, outcome: PredictOutcome): void;
+  /** Every batch a model runs: its instances and how long each of its requests waited in the queue. */
+  batch?(record: ServedModelRecord, instances: number, queueSeconds: number[]): void;
+}
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -67,7 +75,7 @@ export class ServingService {
     private readonly artifacts: ArtifactStore,
     readonly options: ServingOptions,
     private readonly log: Logger,
-    private readonly observe: PredictObserver = () => {},
+    private readonly observers: ServingObservers = {},
   ) {
     this.cache = new ModelCache<LoadedModel>({
       maxBytes: options.cacheBytes,
@@ -86,13 +94,16 @@ export class ServingService {
    */
   async predict(record: ServedModelRecord, body: PredictBody): Promise<PredictResult> {
     const started = performance.now();
-    let ok = false;
+    let outcome: PredictOutcome = 'error';
     try {
       const result = await this.predictTimed(record, body);
-      ok = true;
+      outcome = 'ok';
       return result;
+    } catch (error) {
+      if (error instanceof KilnError && error.code === 'overloaded') outcome = 'overloaded';
+      throw error;
     } finally {
-      this.observe(record, (performance.now() - started) / 1000, ok);
+      this.observers.predict?.(record, (performance.now() - started) / 1000, outcome);
     }
   }
 
@@ -193,6 +204,7 @@ export class ServingService {
           timeoutMs: this.options.batchTimeoutMs,
           maxQueue: this.options.maxQueue,
           label: `${record.name} version ${record.version}`,
+          onBatch: (instances, waits) => this.observers.batch?.(record, instances, waits),
         }),
       };
       // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { startApi } from '../helpers/processes.ts';
+import { sample, scrape } from '../helpers/prometheus.ts';
 import { assertClose, localPredict, registerModel, rows } from './fixtures.ts';
 
 const WIDTH = 256;
@@ -105,6 +106,13 @@ describe('bounded serving queue', () => {
       }
     }
     assert.ok(refused > 0, 'the queue overflowed in some burst of 64 concurrent requests');
+    // Operators see the refusals apart from failures.
+    const page = await scrape(`${api.url}/metrics`);
+    assert.equal(
+      sample(page, 'kiln_predict_duration_seconds_count', { model: 'wide:1', outcome: 'overloaded' }),
+      refused,
+    );
+    assert.equal(sample(page, 'kiln_predict_duration_seconds_count', { model: 'wide:1', outcome: 'error' }), undefined);
     assert.ok(answered > 0, 'and requests that found room were answered');
 
     // Drained: a lone request is answered again.

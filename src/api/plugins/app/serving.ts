@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin';
 import { initBackend } from '../../../engine/backend.ts';
-import { ServingService } from '../../../serving/index.ts';
+import { ServingService, type ServedModelRecord } from '../../../serving/index.ts';
+
+/** A model as the metrics name it: `name:version`. */
+const label = (record: ServedModelRecord) => `${record.name}:${record.version}`;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,11 +29,15 @@ export default fp(
         maxInstances: app.config.KILN_PREDICT_MAX_INSTANCES,
       },
       app.log,
-      (record, seconds, ok) =>
-        app.metrics.predictSeconds.observe(
-          { model: `${record.name}:${record.version}`, outcome: ok ? 'ok' : 'error' },
-          seconds,
-        ),
+      {
+        predict: (record, seconds, outcome) =>
+          app.metrics.predictSeconds.observe({ model: label(record), outcome }, seconds),
+        batch: (record, instances, waits) => {
+          const model = label(record);
+          app.metrics.servingBatchSize.observe({ model }, instances);
+          for (const seconds of waits) app.metrics.servingQueueSeconds.observe({ model }, seconds);
+        },
+      },
     );
     app.decorate('serving', serving);
     app.addHook('onClose', async () => serving.close());
