@@ -20,7 +20,7 @@ interface InputPlan {
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof FlatTensor);
 const isB64 = (v: unknown): v is { b64: string } =>
   isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
 
@@ -174,6 +174,15 @@ interface Column {
 
 /** Row format: each instance is the value of the only input, or an object naming every input. */
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
+  if (instances instanceof FlatTensor) {
+    // Number rows, read flat by the body scanner: the rows of the only input (rows of several are objects).
+    if (plans.length > 1)
+      throw servingErrors.invalidInput(
+        'instances[0]',
+        `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given shape [${instances.shape.slice(1).join(', ')}]`,
+      );
+    return [{ values: [], flat: instances, path: (r) => `instances[${r}]` }];
+  }
   if (!Array.isArray(instances))
     throw servingErrors.invalidInput(
       'instances',

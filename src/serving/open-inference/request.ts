@@ -64,6 +64,7 @@ export function splitBinaryBody(raw: Buffer, headerLength: string): { header: un
 
 /** Flattens nested arrays (the protocol allows data flat or nested in row-major order); flat data as it is. */
 function flatten(value: unknown): readonly unknown[] {
+  if (value instanceof FlatTensor) return value.data as readonly unknown[]; // read flat by the body scanner
   if (!Array.isArray(value)) return [value];
   if (!value.some(Array.isArray)) return value;
   const out: unknown[] = [];

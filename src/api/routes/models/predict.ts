@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import {
   ModelRefParams,
@@ -19,6 +20,7 @@ const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413, 
 const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // This plugin's scope only: a predict body is JSON whatever content-type the client sent.
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
 
   /** Answers PredictResponse as JSON text written from the output buffers (sent as it is, not serialized again). */
   const predict = async (ref: string, body: PredictBody, topK: number | undefined, reply: FastifyReply) => {

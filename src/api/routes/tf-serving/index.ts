@@ -12,6 +12,7 @@ import {
   type ServedModelRecord,
 } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import { errorsAsString } from '../error-string.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -37,6 +38,7 @@ type Which = { version?: number; alias?: string };
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
   errorsAsString(app);
 
   /** The version asked for, or TF Serving's not-found messages. */

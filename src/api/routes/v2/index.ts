@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { KilnError } from '../../../domain/errors.ts';
 import { parseVersion, toServedRecord, type ServedModelRecord } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import {
   formatInferResponse,
   modelMetadata,
@@ -30,6 +31,7 @@ const tags = ['open-inference'];
 const openInferenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   errorsAsString(app);
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
   // With the binary extension the body is JSON followed by raw bytes: read it whole and split it here.
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && request.headers[BINARY_HEADER] !== undefined)
