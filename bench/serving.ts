@@ -2,7 +2,7 @@
 // the Open Inference Protocol's JSON and binary tensors), with 1 client and with 64 concurrent clients,
 // once with micro-batching off (KILN_BATCH_MAX_SIZE=1) and once on (the defaults), in one run: for each,
 // predictions/s, p50 and p99, the median of REPEATS measurements. The api runs in this process on Redis
-// and an embedded PGlite; clients are fetch with keep-alive connections in a thread of their own.
+// and an embedded PGlite; clients are node:http keep-alive connections in a thread of their own.
 // The previous decoding (nested arrays of numbers walked element by element, answers through nested
 // arrays and JSON.stringify) is gone since the fast paths replaced it; its last figures are in the
 // commit that did (b161a58) and in the bench results saved before it.
