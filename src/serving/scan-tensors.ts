@@ -42,6 +42,8 @@ function isTensorPath(path: TensorPath): boolean {
 interface Frame {
   array: boolean;
   key: string | number | undefined;
+  /** An object's keys so far: a repeated key (JSON.parse keeps the last value) sends the body to the parser. */
+  keys?: Set<string>;
 }
 
 /**
@@ -64,7 +66,12 @@ export function scanTensors(bytes: Buffer): ScannedBody | undefined {
       // An object's key: the string before a colon.
       let j = end + 1;
       while (j < n && isSpace(bytes[j]!)) j++;
-      if (top && !top.array && bytes[j] === COLON) top.key = keyOf(bytes, i, end);
+      if (top && !top.array && bytes[j] === COLON) {
+        const key = keyOf(bytes, i, end);
+        if (top.keys!.has(key)) return undefined;
+        top.keys!.add(key);
+        top.key = key;
+      }
       i = end + 1;
     } else if (c === OPEN_ARRAY) {
       const path = stack.map((f) => f.key!);
@@ -82,7 +89,7 @@ export function scanTensors(bytes: Buffer): ScannedBody | undefined {
       stack.push({ array: true, key: 0 });
       i++;
     } else if (c === OPEN_OBJECT) {
-      stack.push({ array: false, key: undefined });
+      stack.push({ array: false, key: undefined, keys: new Set() });
       i++;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       stack.pop();

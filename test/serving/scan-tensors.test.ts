@@ -100,6 +100,9 @@ test('ragged, malformed or too deep arrays, and strings, make it give up for the
     '{"instances": [1, "2"]}',
     '{"instances": [1, null]}',
     '{"instances": [1, 2',
+    // Repeated keys: JSON.parse keeps the last value, whatever it is.
+    '{"instances": [1], "instances": null}',
+    '{"inputs": [{"data": [1], "data": [2]}]}',
     `{"instances": ${'['.repeat(40)}1${']'.repeat(40)}}`,
   ]) {
     const scanned = scan(body);
