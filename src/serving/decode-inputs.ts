@@ -176,6 +176,7 @@ interface Column {
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
   if (instances instanceof FlatTensor) {
     // Number rows, read flat by the body scanner: the rows of the only input (rows of several are objects).
+    if (plans.length > 1 && instances.count === 0) return plans.map(() => ({ values: [], path: () => 'instances' }));
     if (plans.length > 1)
       throw servingErrors.invalidInput(
         'instances[0]',

@@ -143,7 +143,27 @@ describe('nested rows (TF Serving instances and inputs, Kiln predict)', () => {
   });
 });
 
-describe('flat tensors (Open Inference Protocol)', () => {
+describe('flat tensors (Open Inference Protocol, and number rows read by the body scanner)', () => {
+  test('as instances: the same answers and refusals as the nested rows', () => {
+    const two: ModelSignature = {
+      inputs: [
+        { name: 'a', shape: [null, 2], dtype: 'float32' },
+        { name: 'b', shape: [null, 1], dtype: 'float32' },
+      ],
+      outputs: [],
+    };
+    for (const instances of [[], [[1, 2]]]) {
+      const flat = new FlatTensor(instances.length ? [1, 2] : [0], instances.flat());
+      assert.deepEqual(
+        refusal(() => decodeInputs({ instances: flat }, two, null, 8)),
+        refusal(() => decodeInputs({ instances }, two, null, 8)),
+        JSON.stringify(instances),
+      );
+    }
+    const one = decodeInputs({ instances: new FlatTensor([2, 2], [1, 2, 3, 4]) }, signature([2]), null, 8);
+    assert.deepEqual(Array.from(one.inputs[0]!), [1, 2, 3, 4]);
+  });
+
   test('typed and JSON data decode as their nested form would', () => {
     const values = [0.5, 1, 1.5, 2, 2.5, 3];
     for (const data of [
