@@ -1,6 +1,7 @@
 // Serving part: the seed MNIST CNN behind every predict route (Kiln's JSON, TensorFlow Serving's JSON,
 // the Open Inference Protocol's JSON and binary tensors), with 1 client and with 64 concurrent clients,
-// once with micro-batching off (KILN_BATCH_MAX_SIZE=1) and once on (the defaults), in one run: for each,
+// with micro-batching off (KILN_BATCH_MAX_SIZE=1), on (the defaults) and on with 2 inference threads
+// (KILN_SERVING_THREADS=2), in one run: for each,
 // predictions/s, p50 and p99, the median of REPEATS measurements. The api runs in this process on Redis
 // and an embedded PGlite; clients are node:http keep-alive connections in a thread of their own.
 // The previous decoding (nested arrays of numbers walked element by element, answers through nested
@@ -23,6 +24,8 @@ const CLIENTS = 64;
 const ROUNDS = { 1: 300, [CLIENTS]: 20 } as Record<number, number>;
 const WARMUP_ROUNDS = 5;
 const REPEATS = 3;
+/** KILN_SERVING_THREADS of the threaded measurement: the machine's 2 cores. */
+const THREADS = 2;
 /** The middle one of the REPEATS figures (nearest rank). */
 const median = (values: number[]) => percentile(values, 50);
 
@@ -84,13 +87,14 @@ async function measureLoad(plan: Omit<LoadPlan, 'rounds' | 'clients'>, clients: 
 }
 
 /** Starts an api with the given batching settings, registers the seed CNN and measures every route. */
-async function measure(batchMaxSize: number): Promise<Measured> {
+async function measure(batchMaxSize: number, threads = 0): Promise<Measured> {
   const install = await scratchInstall();
   const config = loadConfig({
     KILN_DATA_DIR: install.dataDir,
     KILN_QUEUE_PREFIX: install.prefix,
     LOG_LEVEL: 'warn',
     KILN_BATCH_MAX_SIZE: String(batchMaxSize),
+    KILN_SERVING_THREADS: String(threads),
   });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -151,6 +155,7 @@ const FIGURES = [
 export async function run(): Promise<BenchResult[]> {
   const off = await measure(1);
   const on = await measure(loadConfig({}).KILN_BATCH_MAX_SIZE);
+  const threaded = await measure(loadConfig({}).KILN_BATCH_MAX_SIZE, THREADS);
   const label = (clients: number) => (clients === 1 ? '1 client' : `${clients} clients`);
   const results: BenchResult[] = [];
   // Micro-batching on against off, per route and load.
@@ -182,6 +187,18 @@ export async function run(): Promise<BenchResult[]> {
             name: 'Kiln JSON',
             value: on.loads['Kiln JSON'][clients]![figure],
           }),
+        );
+  // Inference threads against the event loop, micro-batching on.
+  for (const route of ROUTES)
+    for (const clients of [1, CLIENTS])
+      for (const [figure, unit] of FIGURES)
+        results.push(
+          compared(
+            `${route}, ${label(clients)}, ${figure}, ${THREADS} inference threads`,
+            threaded.loads[route][clients]![figure],
+            unit,
+            { name: 'event loop', value: on.loads[route][clients]![figure] },
+          ),
         );
   return results;
 }

@@ -69,6 +69,11 @@ export const ConfigSchema = Type.Object({
    * longer. A request always gets in when the queue is empty, whatever its size.
    */
   KILN_SERVING_MAX_QUEUE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
+  /**
+   * Threads that run predict batches, each with its own TensorFlow.js backend and copy of the models it
+   * serves, so the event loop only parses, routes and answers; 0 runs batches on the event loop.
+   */
+  KILN_SERVING_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** Most instances one predict request may carry (413 beyond). */
   KILN_PREDICT_MAX_INSTANCES: Type.Integer({ minimum: 1, default: 1024 }),
   /** Where checkpoints, models and datasets live: `fs` (a directory under KILN_DATA_DIR) or `s3` (a bucket shared by every machine). */

@@ -20,6 +20,11 @@ export interface MicroBatcherOptions {
   maxQueue?: number;
   /** The model's name in messages. */
   label?: string;
+  /**
+   * Batches that may run at once (the inference threads); default 1. Beyond it requests queue and fill
+   * the next batch.
+   */
+  concurrency?: number;
   /** Told as each batch starts: its instances, and how long each of its requests waited in the queue. */
   onBatch?(instances: number, queueSeconds: number[]): void;
 }
@@ -45,7 +50,8 @@ export class MicroBatcher {
   private queue: Pending[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** Batches running now. */
+  private running = 0;
   private scheduled = false;
   /** How long the last batch ran, to tell a refused client when the queue will have drained. */
   private lastBatchMs = 0;
@@ -78,7 +84,7 @@ export class MicroBatcher {
 
   /** Arranges the next flush: at once when idle or full, else after timeoutMs of filling when busy. */
   private schedule(afterBatch = false): void {
-    if (this.running || this.scheduled || this.queue.length === 0) return;
+    if (this.busy() || this.scheduled || this.queue.length === 0) return;
     const full = this.options.maxSize <= 1 || this.options.timeoutMs <= 0 || this.queued >= this.options.maxSize;
     if (full || !afterBatch) {
       if (this.timer && !full) return; // already filling after a batch: the timer decides
@@ -95,9 +101,14 @@ export class MicroBatcher {
     }
   }
 
+  /** Whether every batch slot is taken. */
+  private busy(): boolean {
+    return this.running >= (this.options.concurrency ?? 1);
+  }
+
   private async flush(): Promise<void> {
     this.scheduled = false;
-    if (this.running || this.queue.length === 0) return;
+    if (this.busy() || this.queue.length === 0) return;
     // Take the oldest request and those after it of the same row shapes, up to maxSize instances.
     const first = this.queue[0]!;
     const group: Pending[] = [first];
@@ -111,7 +122,7 @@ export class MicroBatcher {
     const taken = new Set(group);
     this.queue = this.queue.filter((p) => !taken.has(p));
     this.queued -= count;
-    this.running = true;
+    this.running++;
     const started = performance.now();
     this.stats.batches++;
     this.stats.instances += count;
@@ -119,6 +130,8 @@ export class MicroBatcher {
       count,
       group.map((p) => (started - p.queuedAt) / 1000),
     );
+    // With a free slot (another inference thread), what is left runs at once beside this batch.
+    this.schedule();
     try {
       const outputs = await this.run(
         group.length === 1
@@ -149,7 +162,7 @@ export class MicroBatcher {
       }
     } finally {
       this.lastBatchMs = performance.now() - started;
-      this.running = false;
+      this.running--;
       // What queued up meanwhile runs next (after up to timeoutMs to fill), after other models had a turn.
       this.schedule(true);
     }

@@ -12,6 +12,7 @@ test('defaults hold when the environment is empty', () => {
   assert.equal(config.TFJS_BACKEND, 'auto');
   assert.equal(config.DATABASE_URL, undefined);
   assert.equal(config.KILN_SERVING_MAX_QUEUE, 256);
+  assert.equal(config.KILN_SERVING_THREADS, 0);
 });
 
 test('values are converted from strings', () => {
@@ -48,6 +49,8 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ KILN_MAX_CSV_COLUMNS: 'many' }, /KILN_MAX_CSV_COLUMNS/],
     [{ KILN_SERVING_MAX_QUEUE: '0' }, /KILN_SERVING_MAX_QUEUE/],
     [{ KILN_SERVING_MAX_QUEUE: 'lots' }, /KILN_SERVING_MAX_QUEUE/],
+    [{ KILN_SERVING_THREADS: '-1' }, /KILN_SERVING_THREADS/],
+    [{ KILN_SERVING_THREADS: '65' }, /KILN_SERVING_THREADS/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

@@ -1,6 +1,29 @@
 import fp from 'fastify-plugin';
 import { initBackend } from '../../../engine/backend.ts';
 import { ServingService, type ServedModelRecord } from '../../../serving/index.ts';
+import { InferencePool } from '../../../serving/inference/inference-pool.ts';
+
+/**
+ * The inference threads, on the backend the api chose. The native backend (tfjs-node) cannot load in a
+ * second thread (tfjs #2079) and runs its kernels on its own thread pool anyway: no threads there.
+ */
+function inferencePool(
+  threads: number,
+  backend: string,
+  log: {
+    warn(obj: object, msg: string): void;
+    info(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  },
+): InferencePool | undefined {
+  if (threads === 0) return undefined;
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    log.warn({ threads, backend }, 'KILN_SERVING_THREADS is ignored: the native backend runs its own threads');
+    return undefined;
+  }
+  log.info({ threads, backend }, 'inference threads started');
+  return new InferencePool(threads, backend, log);
+}
 
 /** A model as the metrics name it: `name:version`. */
 const label = (record: ServedModelRecord) => `${record.name}:${record.version}`;
@@ -19,6 +42,7 @@ export default fp(
   async (app) => {
     const backend = await initBackend(app.config.TFJS_BACKEND);
     app.log.info(backend, 'serving backend ready');
+    const pool = inferencePool(app.config.KILN_SERVING_THREADS, backend.backend, app.log);
     const serving = new ServingService(
       app.artifacts,
       {
@@ -38,9 +62,13 @@ export default fp(
           for (const seconds of waits) app.metrics.servingQueueSeconds.observe({ model }, seconds);
         },
       },
+      pool,
     );
     app.decorate('serving', serving);
-    app.addHook('onClose', async () => serving.close());
+    app.addHook('onClose', async () => {
+      serving.close();
+      await pool?.close();
+    });
   },
   { name: 'serving', dependencies: ['config', 'database', 'artifacts', 'metrics'] },
 );
