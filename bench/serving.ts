@@ -1,8 +1,12 @@
-// Serving part: the seed MNIST CNN behind POST /models/:id/predict. Single-instance latency (p50/p99)
-// with one client, and throughput and p99 with 64 concurrent clients, once with micro-batching off
-// (KILN_BATCH_MAX_SIZE=1) and once on (the defaults), in one run. The api runs in this process on
-// Redis and an embedded PGlite; clients are fetch with keep-alive connections, the concurrent ones in a
-// thread of their own.
+// Serving part: the seed MNIST CNN behind every predict route (Kiln's JSON, TensorFlow Serving's JSON,
+// the Open Inference Protocol's JSON and binary tensors), with 1 client and with 64 concurrent clients,
+// with micro-batching off (KILN_BATCH_MAX_SIZE=1), on (the defaults) and on with 2 inference threads
+// (KILN_SERVING_THREADS=2), in one run: for each,
+// predictions/s, p50 and p99, the median of REPEATS measurements. The api runs in this process on Redis
+// and an embedded PGlite; clients are node:http keep-alive connections in a thread of their own.
+// The previous decoding (nested arrays of numbers walked element by element, answers through nested
+// arrays and JSON.stringify) is gone since the fast paths replaced it; its last figures are in the
+// commit that did (b161a58) and in the bench results saved before it.
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { buildApp } from '../src/api/app.ts';
@@ -12,27 +16,34 @@ import { modelSignature } from '../src/engine/model-signature.ts';
 import { compared, type BenchResult } from './lib/results.ts';
 import { percentile } from './lib/percentiles.ts';
 import { buildSeedCnn } from './lib/seed-cnn.ts';
-import { runLoad } from './lib/load-clients.ts';
+import { runLoad, type LoadPlan } from './lib/load-clients.ts';
 import { scratchInstall } from './lib/scratch-install.ts';
 
-const SINGLE_REQUESTS = 300;
 const CLIENTS = 64;
-const REQUESTS_PER_CLIENT = 20;
+/** Requests per client per measurement: one client sends more, so its percentiles mean something. */
+const ROUNDS = { 1: 300, [CLIENTS]: 20 } as Record<number, number>;
 const WARMUP_ROUNDS = 5;
+const REPEATS = 3;
+/** KILN_SERVING_THREADS of the threaded measurement: the machine's 2 cores. */
+const THREADS = 2;
+/** The middle one of the REPEATS figures (nearest rank). */
+const median = (values: number[]) => percentile(values, 50);
 
+/** One load's figures: throughput and latency percentiles (ms). */
 interface Load {
   throughput: number;
+  p50: number;
   p99: number;
 }
 
+const ROUTES = ['Kiln JSON', 'TF Serving JSON', 'v2 JSON', 'v2 binary'] as const;
+type Route = (typeof ROUTES)[number];
+
 interface Measured {
-  p50: number;
-  p99: number;
-  concurrentP99: number;
-  throughput: number;
+  /** By route, then by clients (1 or CLIENTS). */
+  loads: Record<Route, Record<number, Load>>;
+  /** Mean instances per batch of Kiln JSON at CLIENTS clients. */
   meanBatch: number;
-  /** The same 64 clients on the Open Inference Protocol's routes: JSON tensors and binary tensors. */
-  v2: { json: Load; binary: Load };
 }
 
 /**
@@ -56,14 +67,34 @@ function image(seed: number): number[][][] {
   return Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [Math.round(random() * 1000) / 1000]));
 }
 
-/** Starts an api with the given batching settings, registers the seed CNN and measures it. */
-async function measure(batchMaxSize: number): Promise<Measured> {
+/** The median of each figure over REPEATS measurements of one load. */
+async function measureLoad(plan: Omit<LoadPlan, 'rounds' | 'clients'>, clients: number): Promise<Load> {
+  await runLoad({ ...plan, clients, rounds: clients === 1 ? 30 : WARMUP_ROUNDS }); // connections, JIT
+  const runs: Load[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const { latencies, seconds } = await runLoad({ ...plan, clients, rounds: ROUNDS[clients]! });
+    runs.push({
+      throughput: latencies.length / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    });
+  }
+  return {
+    throughput: median(runs.map((r) => r.throughput)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+  };
+}
+
+/** Starts an api with the given batching settings, registers the seed CNN and measures every route. */
+async function measure(batchMaxSize: number, threads = 0): Promise<Measured> {
   const install = await scratchInstall();
   const config = loadConfig({
     KILN_DATA_DIR: install.dataDir,
     KILN_QUEUE_PREFIX: install.prefix,
     LOG_LEVEL: 'warn',
     KILN_BATCH_MAX_SIZE: String(batchMaxSize),
+    KILN_SERVING_THREADS: String(threads),
   });
   const app = await buildApp(config, pino({ level: 'warn' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -79,96 +110,95 @@ async function measure(batchMaxSize: number): Promise<Measured> {
     });
     model.dispose();
 
-    const bodies = Array.from({ length: 16 }, (_, i) => JSON.stringify({ instances: [image(i)] }));
-    const predict = async (i: number) => {
-      const started = performance.now();
-      const response = await fetch(`${base}/models/${id}/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: bodies[i % bodies.length],
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`predict answered ${response.status}`);
-      return performance.now() - started;
-    };
-
-    for (let i = 0; i < 30; i++) await predict(i); // load, warm up, and let the JIT settle
-    const single: number[] = [];
-    for (let i = 0; i < SINGLE_REQUESTS; i++) single.push(await predict(i));
-
-    // The 64 clients run in their own thread (bench/lib/load-clients.ts). A first burst opens the
-    // connections and warms the batched code path; then the measured rounds.
-    const plan = { url: `${base}/models/${id}/predict`, bodies, clients: CLIENTS };
-    await runLoad({ ...plan, rounds: WARMUP_ROUNDS });
-    const before = app.serving.batchStats(id)!;
-    const { latencies: concurrent, seconds } = await runLoad({ ...plan, rounds: REQUESTS_PER_CLIENT });
-    const after = app.serving.batchStats(id)!;
-
-    // The Open Inference Protocol's routes, same clients, same images.
+    const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ instances: [image(i)] }));
     const metadata = (await (await fetch(`${base}/v2/models/${id}`)).json()) as { inputs: { name: string }[] };
     const v2 = Array.from({ length: 16 }, (_, i) => v2Bodies(metadata.inputs[0]!.name, image(i).flat(2)));
-    const v2Load = async (headers: Record<string, string>, bodies: Array<string | Uint8Array>): Promise<Load> => {
-      const load = { url: `${base}/v2/models/${id}/infer`, bodies, clients: CLIENTS, headers };
-      await runLoad({ ...load, rounds: WARMUP_ROUNDS });
-      const measured = await runLoad({ ...load, rounds: REQUESTS_PER_CLIENT });
-      return { throughput: measured.latencies.length / measured.seconds, p99: percentile(measured.latencies, 99) };
+    const json = { 'content-type': 'application/json' };
+    const plans: Record<Route, Omit<LoadPlan, 'rounds' | 'clients'>> = {
+      'Kiln JSON': { url: `${base}/models/${id}/predict`, bodies: rows, headers: json },
+      'TF Serving JSON': { url: `${base}/v1/models/seed-cnn:predict`, bodies: rows, headers: json },
+      'v2 JSON': { url: `${base}/v2/models/${id}/infer`, bodies: v2.map((b) => b.json), headers: json },
+      'v2 binary': {
+        url: `${base}/v2/models/${id}/infer`,
+        bodies: v2.map((b) => b.binary),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(v2[0]!.headerLength),
+        },
+      },
     };
-    const json = await v2Load(
-      { 'content-type': 'application/json' },
-      v2.map((b) => b.json),
-    );
-    const binary = await v2Load(
-      { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(v2[0]!.headerLength) },
-      v2.map((b) => b.binary),
-    );
-    return {
-      p50: percentile(single, 50),
-      p99: percentile(single, 99),
-      concurrentP99: percentile(concurrent, 99),
-      throughput: concurrent.length / seconds,
-      meanBatch: (after.instances - before.instances) / (after.batches - before.batches),
-      v2: { json, binary },
-    };
+    const loads = {} as Measured['loads'];
+    let meanBatch = 0;
+    for (const route of ROUTES) {
+      loads[route] = {};
+      for (const clients of [1, CLIENTS]) {
+        const before = app.serving.batchStats(id);
+        loads[route][clients] = await measureLoad(plans[route], clients);
+        const after = app.serving.batchStats(id)!;
+        if (route === 'Kiln JSON' && clients === CLIENTS && before)
+          meanBatch = (after.instances - before.instances) / (after.batches - before.batches);
+      }
+    }
+    return { loads, meanBatch };
   } finally {
     await app.close();
     await install.remove(config.REDIS_URL);
   }
 }
 
+const FIGURES = [
+  ['throughput', 'predictions/s'],
+  ['p50', 'ms'],
+  ['p99', 'ms'],
+] as const;
+
 export async function run(): Promise<BenchResult[]> {
   const off = await measure(1);
   const on = await measure(loadConfig({}).KILN_BATCH_MAX_SIZE);
-  const offName = 'micro-batching off';
-  return [
-    { name: `1 client, p50 latency, ${offName}`, value: off.p50, unit: 'ms' },
-    { name: `1 client, p99 latency, ${offName}`, value: off.p99, unit: 'ms' },
-    compared('1 client, p50 latency, micro-batching on', on.p50, 'ms', { name: offName, value: off.p50 }),
-    compared('1 client, p99 latency, micro-batching on', on.p99, 'ms', { name: offName, value: off.p99 }),
-    { name: `${CLIENTS} clients, throughput, ${offName}`, value: off.throughput, unit: 'predictions/s' },
-    compared(`${CLIENTS} clients, throughput, micro-batching on`, on.throughput, 'predictions/s', {
-      name: offName,
-      value: off.throughput,
-    }),
-    { name: `${CLIENTS} clients, p99 latency, ${offName}`, value: off.concurrentP99, unit: 'ms' },
-    compared(`${CLIENTS} clients, p99 latency, micro-batching on`, on.concurrentP99, 'ms', {
-      name: offName,
-      value: off.concurrentP99,
-    }),
-    { name: `${CLIENTS} clients, mean batch size, micro-batching on`, value: on.meanBatch, unit: 'instances' },
-    ...(['json', 'binary'] as const).flatMap((kind) => [
-      compared(
-        `${CLIENTS} clients, throughput, v2 ${kind}, micro-batching on`,
-        on.v2[kind].throughput,
-        'predictions/s',
-        {
-          name: 'Kiln predict JSON, micro-batching on',
-          value: on.throughput,
-        },
-      ),
-      compared(`${CLIENTS} clients, p99 latency, v2 ${kind}, micro-batching on`, on.v2[kind].p99, 'ms', {
-        name: 'Kiln predict JSON, micro-batching on',
-        value: on.concurrentP99,
-      }),
-    ]),
-  ];
+  const threaded = await measure(loadConfig({}).KILN_BATCH_MAX_SIZE, THREADS);
+  const label = (clients: number) => (clients === 1 ? '1 client' : `${clients} clients`);
+  const results: BenchResult[] = [];
+  // Micro-batching on against off, per route and load.
+  for (const route of ROUTES)
+    for (const clients of [1, CLIENTS])
+      for (const [figure, unit] of FIGURES)
+        results.push(
+          compared(
+            `${route}, ${label(clients)}, ${figure}, micro-batching on`,
+            on.loads[route][clients]![figure],
+            unit,
+            {
+              name: 'off',
+              value: off.loads[route][clients]![figure],
+            },
+          ),
+        );
+  results.push({
+    name: `Kiln JSON, ${label(CLIENTS)}, mean batch size, micro-batching on`,
+    value: on.meanBatch,
+    unit: 'instances',
+  });
+  // The other routes against Kiln's JSON, micro-batching on.
+  for (const route of ROUTES.slice(1))
+    for (const clients of [1, CLIENTS])
+      for (const [figure, unit] of FIGURES)
+        results.push(
+          compared(`${route} vs Kiln JSON, ${label(clients)}, ${figure}`, on.loads[route][clients]![figure], unit, {
+            name: 'Kiln JSON',
+            value: on.loads['Kiln JSON'][clients]![figure],
+          }),
+        );
+  // Inference threads against the event loop, micro-batching on.
+  for (const route of ROUTES)
+    for (const clients of [1, CLIENTS])
+      for (const [figure, unit] of FIGURES)
+        results.push(
+          compared(
+            `${route}, ${label(clients)}, ${figure}, ${THREADS} inference threads`,
+            threaded.loads[route][clients]![figure],
+            unit,
+            { name: 'event loop', value: on.loads[route][clients]![figure] },
+          ),
+        );
+  return results;
 }

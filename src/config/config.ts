@@ -63,6 +63,17 @@ export const ConfigSchema = Type.Object({
   KILN_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
   /** How long a predict request waits for others to share its batch. */
   KILN_BATCH_TIMEOUT_MS: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
+  /**
+   * Most instances that may wait in one model's micro-batch queue (the running batch not counted); a
+   * predict that would go beyond is answered 503 with Retry-After at once instead of waiting longer and
+   * longer. A request always gets in when the queue is empty, whatever its size.
+   */
+  KILN_SERVING_MAX_QUEUE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
+  /**
+   * Threads that run predict batches, each with its own TensorFlow.js backend and copy of the models it
+   * serves, so the event loop only parses, routes and answers; 0 runs batches on the event loop.
+   */
+  KILN_SERVING_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** Most instances one predict request may carry (413 beyond). */
   KILN_PREDICT_MAX_INSTANCES: Type.Integer({ minimum: 1, default: 1024 }),
   /** Where checkpoints, models and datasets live: `fs` (a directory under KILN_DATA_DIR) or `s3` (a bucket shared by every machine). */

@@ -22,6 +22,8 @@ export interface KilnErrorOptions {
   /** Extra machine-readable facts when there is no field to name (e.g. a dataset file's row). */
   details?: unknown;
   cause?: unknown;
+  /** For a refusal that passes (a full queue): when to try again, sent as HTTP's `Retry-After`. */
+  retryAfterSeconds?: number;
 }
 
 export class KilnError extends Error {
@@ -29,6 +31,7 @@ export class KilnError extends Error {
   readonly status: number;
   readonly issues: Issue[];
   readonly details?: unknown;
+  readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: string,
@@ -39,6 +42,7 @@ export class KilnError extends Error {
     this.status = opts.status ?? 400;
     this.issues = opts.issues ?? [];
     if (opts.details !== undefined) this.details = opts.details;
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 
   /** A 400 listing what is wrong; its message is the first issue (and how many more there are). */

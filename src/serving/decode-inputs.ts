@@ -2,6 +2,8 @@ import { decodeImage } from '../datasets/formats/index.ts';
 import type { ModelSignature } from '../domain/model.ts';
 import type { KilnError } from '../domain/errors.ts';
 import { servingErrors } from './errors.ts';
+import { writeFlat, writeNestedRow, type ValueRule } from './fast-rows.ts';
+import { FlatTensor } from './flat-tensor.ts';
 import { imageGeometry, preprocessingFor } from './preprocessing.ts';
 import type { DecodedBatch, InputPreprocessing, Preprocessing } from './types.ts';
 
@@ -18,13 +20,14 @@ interface InputPlan {
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof FlatTensor);
 const isB64 = (v: unknown): v is { b64: string } =>
   isPlainObject(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1;
 
 /** The shape a JSON value has (following first elements), for "given" in error messages. */
 function describeValue(value: unknown): string {
   if (typeof value === 'number') return 'a number (shape [])';
+  if (value instanceof FlatTensor) return `shape [${value.shape.join(', ')}]`;
   if (isB64(value)) return 'a base64 image';
   if (!Array.isArray(value))
     return value === null ? 'null' : `a ${typeof value === 'object' ? 'object' : typeof value}`;
@@ -97,36 +100,90 @@ export function decodeInputs(
   });
   const rows = 'instances' in body;
   const columns = rows ? rowsToColumns(body.instances, plans) : columnsOf(body.inputs, plans);
-  const count = columns[0]!.values.length;
+  const count = columns[0]!.flat?.count ?? columns[0]!.values.length;
   if (count > maxInstances) throw servingErrors.tooManyInstances(rows ? 'instances' : 'inputs', count, maxInstances);
   if (count === 0)
     throw servingErrors.invalidInput(rows ? 'instances' : 'inputs', 'no instances given: send at least one');
   const rowShapes: number[][] = [];
   const inputs = plans.map((plan, i) => {
-    const { values, path } = columns[i]!;
-    if (values.length !== count) {
+    const column = columns[i]!;
+    const rowCount = column.flat ? column.flat.count : column.values.length;
+    if (rowCount !== count) {
       throw servingErrors.invalidInput(
         rows ? 'instances' : `inputs.${plan.name}`,
-        `input "${plan.name}" has ${values.length} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`,
+        `input "${plan.name}" has ${rowCount} rows but "${plans[0]!.name}" has ${count}; every input needs one row per instance`,
       );
     }
-    const rowShape = concreteShape(plan, values[0], `${path(0)}`);
+    const rowShape = column.flat
+      ? flatRowShape(plan, column.flat, column.path(0))
+      : concreteShape(plan, column.values[0], column.path(0));
     rowShapes.push(rowShape);
     const rowSize = rowShape.reduce((a, b) => a * b, 1);
     const out = new Float32Array(count * rowSize);
-    for (let r = 0; r < count; r++) writeRow(values[r], plan, rowShape, out, r * rowSize, path(r));
+    const rule: ValueRule = {
+      integer: plan.dtype === 'int32',
+      scale: plan.pre.scale ?? 1,
+      shift: plan.pre.offset ?? 0,
+    };
+    if (column.flat) {
+      const refused = writeFlat(column.flat.data, rule, out);
+      if (refused >= 0) throw flatValueError(plan, column.flat.data[refused], refused, rowShape, column.path);
+    } else {
+      const rowStrides = strides(rowShape);
+      for (let r = 0; r < count; r++) {
+        const value = column.values[r];
+        // The fast copy takes every well-formed row; any other is walked again to say what is wrong.
+        if (isB64(value) || !writeNestedRow(value, rowShape, rowStrides, rule, out, r * rowSize))
+          writeValues(value, plan, rowShape, out, r * rowSize, column.path(r));
+      }
+    }
+    for (let r = 0; r < count; r++) standardize(plan, out, r * rowSize);
     return out;
   });
   return { count, inputs, rowShapes, paths: columns.map((c) => c.path) };
 }
 
+/** The row shape of a flat tensor, checked against the input's (its free dims take the tensor's). */
+function flatRowShape(plan: InputPlan, tensor: FlatTensor, path: string): number[] {
+  const rowShape = tensor.shape.slice(1);
+  const fits =
+    rowShape.length === plan.rowShape.length && plan.rowShape.every((d, k) => d === null || d === rowShape[k]);
+  if (!fits) throw shapeError(plan, plan.rowShape, undefined, path, `shape [${rowShape.join(', ')}]`);
+  return rowShape;
+}
+
+/** The 400 for a flat tensor's refused element, named by row and position as a nested body would be. */
+function flatValueError(
+  plan: InputPlan,
+  value: unknown,
+  k: number,
+  rowShape: number[],
+  path: (row: number) => string,
+): KilnError {
+  const rowSize = rowShape.reduce((a, b) => a * b, 1);
+  const at = rowShape.map((_, d) => Math.floor((k % rowSize) / strides(rowShape)[d]!) % rowShape[d]!);
+  return valueError(plan, value, `${path(Math.floor(k / rowSize))}${at.map((j) => `[${j}]`).join('')}`)!;
+}
+
 interface Column {
   values: unknown[];
+  /** Set instead of values when the input came as a flat tensor. */
+  flat?: FlatTensor;
   path: (row: number) => string;
 }
 
 /** Row format: each instance is the value of the only input, or an object naming every input. */
 function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
+  if (instances instanceof FlatTensor) {
+    // Number rows, read flat by the body scanner: the rows of the only input (rows of several are objects).
+    if (plans.length > 1 && instances.count === 0) return plans.map(() => ({ values: [], path: () => 'instances' }));
+    if (plans.length > 1)
+      throw servingErrors.invalidInput(
+        'instances[0]',
+        `expected an object with the inputs ${plans.map((p) => `"${p.name}"`).join(', ')}, given shape [${instances.shape.slice(1).join(', ')}]`,
+      );
+    return [{ values: [], flat: instances, path: (r) => `instances[${r}]` }];
+  }
   if (!Array.isArray(instances))
     throw servingErrors.invalidInput(
       'instances',
@@ -151,8 +208,9 @@ function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
 
 /** Columnar format: one batch-major value for the only input, or an object of them by input name. */
 function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
-  const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs));
+  const named = plans.length > 1 || (isPlainObject(inputs) && !isB64(inputs) && !(inputs instanceof FlatTensor));
   if (!named) {
+    if (inputs instanceof FlatTensor) return [{ values: [], flat: inputs, path: (r) => `inputs[${r}]` }];
     if (!Array.isArray(inputs))
       throw servingErrors.invalidInput(
         'inputs',
@@ -169,12 +227,14 @@ function columnsOf(inputs: unknown, plans: InputPlan[]): Column[] {
   checkNames(Object.keys(inputs), plans, 'inputs');
   return plans.map((plan) => {
     const values = inputs[plan.name];
+    const path = (r: number) => `inputs.${plan.name}[${r}]`;
+    if (values instanceof FlatTensor) return { values: [], flat: values, path };
     if (!Array.isArray(values))
       throw servingErrors.invalidInput(
         `inputs.${plan.name}`,
         `must be an array with one row per instance, given ${describeValue(values)}`,
       );
-    return { values, path: (r: number) => `inputs.${plan.name}[${r}]` };
+    return { values, path };
   });
 }
 
@@ -212,23 +272,22 @@ function concreteShape(plan: InputPlan, first: unknown, path: string): number[] 
   return shape;
 }
 
-function shapeError(plan: InputPlan, rowShape: (number | null)[], given: unknown, path: string): KilnError {
+function shapeError(
+  plan: InputPlan,
+  rowShape: (number | null)[],
+  given: unknown,
+  path: string,
+  described = describeValue(given),
+): KilnError {
   return servingErrors.invalidInput(
     path,
-    `input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${describeValue(given)}`,
-    { input: plan.name, expected: rowShape, given: describeValue(given) },
+    `input "${plan.name}" expects rank ${rowShape.length}, shape ${formatShape(rowShape)} (without the batch dimension), given ${described}`,
+    { input: plan.name, expected: rowShape, given: described },
   );
 }
 
-function writeRow(
-  value: unknown,
-  plan: InputPlan,
-  rowShape: number[],
-  out: Float32Array,
-  offset: number,
-  path: string,
-): void {
-  writeValues(value, plan, rowShape, out, offset, path);
+/** Standardizes one written row in place, when the model was trained on standardized features. */
+function standardize(plan: InputPlan, out: Float32Array, offset: number): void {
   const { mean, std } = plan.pre;
   if (mean && std) {
     // As training did it (engine/data/preprocess.ts): the statistics of the training set, per feature.
@@ -262,25 +321,12 @@ function writeValues(
     for (let i = 0; i < pixels.length; i++) out[offset + i] = pixels[i]! * scale + shift;
     return;
   }
-  const integer = plan.dtype === 'int32';
   // Walks the nested arrays against the expected shape, writing in row-major order.
   const walk = (v: unknown, dim: number, at: number, where: string): void => {
     if (dim === rowShape.length) {
-      if (typeof v !== 'number') {
-        throw servingErrors.invalidInput(
-          where,
-          `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`,
-        );
-      }
-      if (!Number.isFinite(v)) throw servingErrors.invalidInput(where, `${v} is not a finite number`);
-      if (integer && !Number.isInteger(v))
-        throw servingErrors.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
-      // The int32 tensor would wrap it around silently.
-      if (integer && (v < INT32_MIN || v > INT32_MAX))
-        throw servingErrors.invalidInput(where, `${v} is out of int32 range`);
-      const x = Math.fround(v * scale + shift);
-      if (!Number.isFinite(x)) throw servingErrors.invalidInput(where, `${v} is out of float32 range`);
-      out[at] = x;
+      const error = valueError(plan, v, where);
+      if (error) throw error;
+      out[at] = Math.fround((v as number) * scale + shift);
       return;
     }
     if (!Array.isArray(v) || v.length !== rowShape[dim]) throw shapeError(plan, rowShape, value, path);
@@ -288,6 +334,25 @@ function writeValues(
     for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, at + i * stride, `${where}[${i}]`);
   };
   walk(value, 0, offset, path);
+}
+
+/** Why a value cannot be one element of the input (undefined when it can): the message names `where`. */
+function valueError(plan: InputPlan, v: unknown, where: string): KilnError | undefined {
+  if (typeof v !== 'number')
+    return servingErrors.invalidInput(
+      where,
+      `expected a number (input "${plan.name}" is ${plan.dtype}), given ${describeValue(v)}`,
+    );
+  if (!Number.isFinite(v)) return servingErrors.invalidInput(where, `${v} is not a finite number`);
+  const integer = plan.dtype === 'int32';
+  if (integer && !Number.isInteger(v))
+    return servingErrors.invalidInput(where, `input "${plan.name}" is int32, given ${v}`);
+  // The int32 tensor would wrap it around silently.
+  if (integer && (v < INT32_MIN || v > INT32_MAX))
+    return servingErrors.invalidInput(where, `${v} is out of int32 range`);
+  const x = Math.fround(v * (plan.pre.scale ?? 1) + (plan.pre.offset ?? 0));
+  if (!Number.isFinite(x)) return servingErrors.invalidInput(where, `${v} is out of float32 range`);
+  return undefined;
 }
 
 const strideCache = new Map<string, number[]>();

@@ -18,6 +18,19 @@ export const servingErrors = {
     return new KilnError('too_many_instances', message, { status: 413, issues: [{ path, message, given, max }] });
   },
 
+  /**
+   * A 503: the model's queue already holds as many instances as may wait (KILN_SERVING_MAX_QUEUE), so
+   * this request would only add latency for everyone; the client retries after `retryAfterSeconds`.
+   */
+  queueFull(model: string, queued: number, max: number, retryAfterSeconds: number): KilnError {
+    const message = `model ${model} is busy: ${queued} instances are queued and at most ${max} may wait (KILN_SERVING_MAX_QUEUE); retry after ${retryAfterSeconds} s`;
+    return new KilnError('overloaded', message, {
+      status: 503,
+      retryAfterSeconds,
+      details: { queued, max, setting: 'KILN_SERVING_MAX_QUEUE' },
+    });
+  },
+
   modelNotFound(ref: string): KilnError {
     return new KilnError('not_found', `model ${ref} does not exist`, { status: 404 });
   },

@@ -1,3 +1,4 @@
+import { nestedJson } from './json-numbers.ts';
 import type { Labels, OutputRows } from './types.ts';
 
 /** How an output is read as a classification, decided once when the model loads. */
@@ -41,44 +42,39 @@ export function describeHeads(
   });
 }
 
-/** A flat row as nested arrays of the row's shape (a number for a scalar row). */
-export function nest(data: Float32Array, shape: number[], offset = 0): unknown {
-  if (shape.length === 0) return data[offset]!;
-  if (shape.length === 1) return Array.from(data.subarray(offset, offset + shape[0]!));
-  const stride = shape.slice(1).reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[0]! }, (_, i) => nest(data, shape.slice(1), offset + i * stride));
-}
-
 function classScores(head: OutputHead, row: Float32Array): ClassScore[] {
   const probabilities = head.kind === 'sigmoid' ? [1 - row[0]!, row[0]!] : Array.from(row);
   return probabilities.map((confidence, c) => ({ class: c, label: head.labels?.[c] ?? null, confidence }));
 }
 
 /**
- * Kiln's predictions: one entry per instance; with one output the entry is that output's prediction,
- * with several it is an object of them by output name. A classifier's prediction carries its class,
- * label and confidence, and the `topK` most likely classes when topK is asked for.
+ * Kiln's predictions as JSON text (the array of `predictions`): one entry per instance; with one output
+ * the entry is that output's prediction, with several an object of them by output name. A prediction is
+ * `{values, class?, label?, confidence?, topK?}` (OutputPrediction): a classifier's carries its most
+ * likely class, label and confidence, and the `topK` most likely classes when topK is asked for. The
+ * values are written from the output buffer directly.
  */
-export function formatPredictions(
-  outputs: OutputRows[],
-  heads: OutputHead[],
-  count: number,
-  topK?: number,
-): Array<OutputPrediction | Record<string, OutputPrediction>> {
-  return Array.from({ length: count }, (_, i) => {
+export function formatPredictions(outputs: OutputRows[], heads: OutputHead[], count: number, topK?: number): string {
+  const sizes = outputs.map((o) => o.rowShape.reduce((a, b) => a * b, 1));
+  const entries = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
     const perOutput = outputs.map((output, o) => {
-      const size = output.rowShape.reduce((a, b) => a * b, 1);
-      const row = output.data.subarray(i * size, (i + 1) * size);
-      const prediction: OutputPrediction = { values: nest(row, output.rowShape) };
+      const at = i * sizes[o]!;
+      let text = `{"values":${nestedJson(output.data, output.rowShape, at)}`;
       const head = heads[o]!;
       if (head.kind !== 'none') {
-        const scores = classScores(head, row);
-        const ranked = [...scores].sort((a, b) => b.confidence - a.confidence);
-        Object.assign(prediction, ranked[0]);
-        if (topK) prediction.topK = ranked.slice(0, topK);
+        const ranked = classScores(head, output.data.subarray(at, at + sizes[o]!)).sort(
+          (a, b) => b.confidence - a.confidence,
+        );
+        text += `,${JSON.stringify(ranked[0]).slice(1, -1)}`;
+        if (topK) text += `,"topK":${JSON.stringify(ranked.slice(0, topK))}`;
       }
-      return prediction;
+      return `${text}}`;
     });
-    return outputs.length === 1 ? perOutput[0]! : Object.fromEntries(outputs.map((o, k) => [o.name, perOutput[k]!]));
-  });
+    entries[i] =
+      outputs.length === 1
+        ? perOutput[0]!
+        : `{${outputs.map((o, k) => `${JSON.stringify(o.name)}:${perOutput[k]}`).join(',')}}`;
+  }
+  return `[${entries.join(',')}]`;
 }

@@ -1,3 +1,4 @@
+import { servingErrors } from './errors.ts';
 import type { OutputRows } from './types.ts';
 
 /** One request's rows: a flat buffer per input, and the shape of one row of each. */
@@ -12,11 +13,27 @@ export interface MicroBatcherOptions {
   maxSize: number;
   /** How long the first waiting request waits for company before its batch runs anyway. */
   timeoutMs: number;
+  /**
+   * Most instances that may wait (the running batch not counted); a request beyond is refused at once
+   * with a 503 (KILN_SERVING_MAX_QUEUE). An empty queue takes any request. Default: no bound.
+   */
+  maxQueue?: number;
+  /** The model's name in messages. */
+  label?: string;
+  /**
+   * Batches that may run at once (the inference threads); default 1. Beyond it requests queue and fill
+   * the next batch.
+   */
+  concurrency?: number;
+  /** Told as each batch starts: its instances, and how long each of its requests waited in the queue. */
+  onBatch?(instances: number, queueSeconds: number[]): void;
 }
 
 interface Pending {
   request: BatchRequest;
   key: string;
+  /** performance.now() at submit. */
+  queuedAt: number;
   resolve(outputs: OutputRows[]): void;
   reject(error: unknown): void;
 }
@@ -33,8 +50,11 @@ export class MicroBatcher {
   private queue: Pending[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** Batches running now. */
+  private running = 0;
   private scheduled = false;
+  /** How long the last batch ran, to tell a refused client when the queue will have drained. */
+  private lastBatchMs = 0;
   /** Batches run and instances in them so far, to see how well requests are joined. */
   readonly stats = { batches: 0, instances: 0 };
 
@@ -43,10 +63,20 @@ export class MicroBatcher {
     private readonly options: MicroBatcherOptions,
   ) {}
 
-  /** Runs the request's rows (with others' when batching) and resolves with its own output rows. */
+  /**
+   * Runs the request's rows (with others' when batching) and resolves with its own output rows. Rejects
+   * at once with a 503 when the queue is full: waiting longer and longer would only time clients out.
+   */
   submit(request: BatchRequest): Promise<OutputRows[]> {
+    const max = this.options.maxQueue ?? Infinity;
+    if (this.queued > 0 && this.queued + request.count > max) {
+      const batchesAhead = Math.ceil(this.queued / this.options.maxSize) + 1;
+      const retryAfter = Math.max(1, Math.ceil((batchesAhead * this.lastBatchMs) / 1000));
+      return Promise.reject(servingErrors.queueFull(this.options.label ?? 'model', this.queued, max, retryAfter));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, key: request.rowShapes.map((s) => s.join('x')).join('|'), resolve, reject });
+      const key = request.rowShapes.map((s) => s.join('x')).join('|');
+      this.queue.push({ request, key, queuedAt: performance.now(), resolve, reject });
       this.queued += request.count;
       this.schedule();
     });
@@ -54,7 +84,7 @@ export class MicroBatcher {
 
   /** Arranges the next flush: at once when idle or full, else after timeoutMs of filling when busy. */
   private schedule(afterBatch = false): void {
-    if (this.running || this.scheduled || this.queue.length === 0) return;
+    if (this.busy() || this.scheduled || this.queue.length === 0) return;
     const full = this.options.maxSize <= 1 || this.options.timeoutMs <= 0 || this.queued >= this.options.maxSize;
     if (full || !afterBatch) {
       if (this.timer && !full) return; // already filling after a batch: the timer decides
@@ -71,9 +101,14 @@ export class MicroBatcher {
     }
   }
 
+  /** Whether every batch slot is taken. */
+  private busy(): boolean {
+    return this.running >= (this.options.concurrency ?? 1);
+  }
+
   private async flush(): Promise<void> {
     this.scheduled = false;
-    if (this.running || this.queue.length === 0) return;
+    if (this.busy() || this.queue.length === 0) return;
     // Take the oldest request and those after it of the same row shapes, up to maxSize instances.
     const first = this.queue[0]!;
     const group: Pending[] = [first];
@@ -87,9 +122,16 @@ export class MicroBatcher {
     const taken = new Set(group);
     this.queue = this.queue.filter((p) => !taken.has(p));
     this.queued -= count;
-    this.running = true;
+    this.running++;
+    const started = performance.now();
     this.stats.batches++;
     this.stats.instances += count;
+    this.options.onBatch?.(
+      count,
+      group.map((p) => (started - p.queuedAt) / 1000),
+    );
+    // With a free slot (another inference thread), what is left runs at once beside this batch.
+    this.schedule();
     try {
       const outputs = await this.run(
         group.length === 1
@@ -119,7 +161,8 @@ export class MicroBatcher {
         }
       }
     } finally {
-      this.running = false;
+      this.lastBatchMs = performance.now() - started;
+      this.running--;
       // What queued up meanwhile runs next (after up to timeoutMs to fill), after other models had a turn.
       this.schedule(true);
     }

@@ -10,6 +10,8 @@ import { KilnError } from '../domain/errors.ts';
 import { servingErrors } from './errors.ts';
 import { describeHeads, type OutputHead } from './format-predictions.ts';
 import { MicroBatcher, type BatchRequest } from './micro-batcher.ts';
+import type { InferencePool } from './inference/inference-pool.ts';
+import { runBatch, zeros } from './run-batch.ts';
 import { ModelCache, type Loaded } from './model-cache.ts';
 import type { OutputRows, ServedModelRecord } from './types.ts';
 
@@ -17,11 +19,21 @@ export interface ServingOptions {
   cacheBytes: number;
   batchMaxSize: number;
   batchTimeoutMs: number;
+  /** Instances that may wait per model (KILN_SERVING_MAX_QUEUE); beyond, predict answers 503. */
+  maxQueue: number;
   maxInstances: number;
 }
 
-/** Told of every predict call (for the api's latency histograms); `ok` is false when it threw. */
-export type PredictObserver = (record: ServedModelRecord, seconds: number, ok: boolean) => void;
+/** How a predict call ended: answered, refused because the model's queue was full, or failed. */
+export type PredictOutcome = 'ok' | 'overloaded' | 'error';
+
+/** What serving tells the api's metrics; every observer is optional. */
+export interface ServingObservers {
+  /** Every predict call, its duration (decoding and queueing included) and outcome. */
+  predict?(record: ServedModelRecord, seconds: number, outcome: PredictOutcome): void;
+  /** Every batch a model runs: its instances and how long each of its requests waited in the queue. */
+  batch?(record: ServedModelRecord, instances: number, queueSeconds: number[]): void;
+}
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -65,12 +77,15 @@ export class ServingService {
     private readonly artifacts: ArtifactStore,
     readonly options: ServingOptions,
     private readonly log: Logger,
-    private readonly observe: PredictObserver = () => {},
+    private readonly observers: ServingObservers = {},
+    /** Inference threads (KILN_SERVING_THREADS); without them batches run on the event loop. */
+    private readonly pool?: InferencePool,
   ) {
     this.cache = new ModelCache<LoadedModel>({
       maxBytes: options.cacheBytes,
       dispose: (loaded, id) => {
         loaded.model.dispose();
+        this.pool?.unload(id);
         this.log.info({ modelId: id }, 'model unloaded');
       },
       onEvict: (id, bytes) => this.log.info({ modelId: id, bytes }, 'model evicted from the serving cache'),
@@ -84,13 +99,16 @@ export class ServingService {
    */
   async predict(record: ServedModelRecord, body: PredictBody): Promise<PredictResult> {
     const started = performance.now();
-    let ok = false;
+    let outcome: PredictOutcome = 'error';
     try {
       const result = await this.predictTimed(record, body);
-      ok = true;
+      outcome = 'ok';
       return result;
+    } catch (error) {
+      if (error instanceof KilnError && error.code === 'overloaded') outcome = 'overloaded';
+      throw error;
     } finally {
-      this.observe(record, (performance.now() - started) / 1000, ok);
+      this.observers.predict?.(record, (performance.now() - started) / 1000, outcome);
     }
   }
 
@@ -168,7 +186,10 @@ export class ServingService {
 
   private async load(record: ServedModelRecord): Promise<Loaded<LoadedModel>> {
     const started = performance.now();
-    const model = await tf.loadLayersModel(artifactIOHandler(this.artifacts, record.path));
+    // With inference threads, the artifacts are kept to load the model into each thread.
+    const handler = artifactIOHandler(this.artifacts, record.path);
+    const artifacts = this.pool ? await handler.load!() : undefined;
+    const model = await tf.loadLayersModel(artifacts ? tf.io.fromMemory(artifacts) : handler);
     try {
       // Names come from the registered signature (a loaded Sequential reports no output names), shapes and dtypes from the model.
       const own = modelSignature(model);
@@ -186,15 +207,25 @@ export class ServingService {
         // From each output tensor's source layer: a loaded Sequential has neither outputLayers nor outputNames.
         outputActivations: model.outputs.map((t) => t.sourceLayer.getConfig().activation as string | undefined),
         indexBounds: model.inputs.map(embeddingBound),
-        batcher: new MicroBatcher((batch) => runBatch(model, signature, batch), {
+        batcher: new MicroBatcher(this.runner(record.id, model, signature), {
+          concurrency: this.pool?.size ?? 1,
           maxSize: this.options.batchMaxSize,
           timeoutMs: this.options.batchTimeoutMs,
+          maxQueue: this.options.maxQueue,
+          label: `${record.name} version ${record.version}`,
+          onBatch: (instances, waits) => this.observers.batch?.(record, instances, waits),
         }),
       };
       // Warm-up: the first predict compiles kernels and allocates; pay it before any client waits on it.
       await runBatch(model, signature, zeros(signature));
+      if (this.pool && artifacts) {
+        this.pool.register(record.id, artifacts, signature);
+        await this.pool.warm(record.id, zeros(signature));
+      }
       if (this.deleted.has(record.id)) throw servingErrors.modelNotFound(record.id);
-      const bytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
+      const weights = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0);
+      // Every copy counts against the cache: this one, the artifacts kept for the threads, each thread's.
+      const bytes = this.pool ? weights * (this.pool.size + 2) : weights;
       this.log.info(
         {
           modelId: record.id,
@@ -208,8 +239,19 @@ export class ServingService {
       return { value: loaded, bytes };
     } catch (error) {
       model.dispose();
+      this.pool?.unload(record.id);
       throw error;
     }
+  }
+
+  /** How a model's batches run: on an inference thread, or here on the event loop. */
+  private runner(
+    id: string,
+    model: tf.LayersModel,
+    signature: ModelSignature,
+  ): (batch: BatchRequest) => Promise<OutputRows[]> {
+    const pool = this.pool;
+    return pool ? (batch) => pool.run(id, batch) : (batch) => runBatch(model, signature, batch);
   }
 }
 
@@ -223,31 +265,4 @@ function embeddingBound(input: tf.SymbolicTensor): IndexBound | undefined {
     if (!bound || inputDim < bound.inputDim) bound = { inputDim, layer: layer.name };
   }
   return bound;
-}
-
-/** One row of zeros per input (free dims as 1), for the warm-up predict. */
-function zeros(signature: ModelSignature): BatchRequest {
-  const rowShapes = signature.inputs.map((i) => i.shape.slice(1).map((d) => d ?? 1));
-  return { count: 1, rowShapes, inputs: rowShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1))) };
-}
-
-/** Runs one batch through the model and reads every output back, freeing all tensors it made. */
-async function runBatch(model: tf.LayersModel, signature: ModelSignature, batch: BatchRequest): Promise<OutputRows[]> {
-  const outputs = tf.tidy(() => {
-    const xs = batch.inputs.map((data, i) =>
-      tf.tensor(data, [batch.count, ...batch.rowShapes[i]!], signature.inputs[i]!.dtype as tf.DataType),
-    );
-    const y = model.predict(xs.length === 1 ? xs[0]! : xs);
-    return Array.isArray(y) ? y : [y];
-  });
-  try {
-    const data = await Promise.all(outputs.map((t) => t.data()));
-    return outputs.map((t, i) => ({
-      name: signature.outputs[i]!.name,
-      rowShape: t.shape.slice(1),
-      data: data[i] instanceof Float32Array ? data[i] : Float32Array.from(data[i] as ArrayLike<number>),
-    }));
-  } finally {
-    tf.dispose(outputs);
-  }
 }

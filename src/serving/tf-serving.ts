@@ -1,7 +1,7 @@
 import type { ModelSignature } from '../domain/model.ts';
 import type { PredictBody } from './decode-inputs.ts';
 import { KilnError } from '../domain/errors.ts';
-import { nest } from './format-predictions.ts';
+import { nestedJson } from './json-numbers.ts';
 import type { OutputRows } from './types.ts';
 
 /** The one signature Kiln models have, under TensorFlow Serving's default name. */
@@ -40,23 +40,23 @@ export function parseTfServingRequest(body: unknown): { body: PredictBody; forma
 }
 
 /**
- * TF Serving's response: row format answers `{"predictions": [...]}` (a value per instance with one
- * output, an object by output name with several); columnar answers `{"outputs": ...}` (the batch
- * tensor, or an object of them by output name).
+ * TF Serving's response, as JSON text: row format answers `{"predictions": [...]}` (a value per instance
+ * with one output, an object by output name with several); columnar answers `{"outputs": ...}` (the
+ * batch tensor, or an object of them by output name). Written from the output buffers directly.
  */
-export function formatTfServingResponse(outputs: OutputRows[], count: number, format: 'row' | 'columnar'): object {
+export function formatTfServingResponse(outputs: OutputRows[], count: number, format: 'row' | 'columnar'): string {
+  const byName = (values: string[]) => `{${outputs.map((o, k) => `${JSON.stringify(o.name)}:${values[k]}`).join(',')}}`;
   if (format === 'columnar') {
-    const tensors = outputs.map((o) => nest(o.data, [count, ...o.rowShape]));
-    return {
-      outputs: outputs.length === 1 ? tensors[0] : Object.fromEntries(outputs.map((o, i) => [o.name, tensors[i]])),
-    };
+    const tensors = outputs.map((o) => nestedJson(o.data, [count, ...o.rowShape]));
+    return `{"outputs":${outputs.length === 1 ? tensors[0] : byName(tensors)}}`;
   }
-  const size = (o: OutputRows) => o.rowShape.reduce((a, b) => a * b, 1);
-  const predictions = Array.from({ length: count }, (_, i) => {
-    const rows = outputs.map((o) => nest(o.data, o.rowShape, i * size(o)));
-    return outputs.length === 1 ? rows[0] : Object.fromEntries(outputs.map((o, k) => [o.name, rows[k]]));
-  });
-  return { predictions };
+  const sizes = outputs.map((o) => o.rowShape.reduce((a, b) => a * b, 1));
+  const predictions = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const rows = outputs.map((o, k) => nestedJson(o.data, o.rowShape, i * sizes[k]!));
+    predictions[i] = outputs.length === 1 ? rows[0]! : byName(rows);
+  }
+  return `{"predictions":[${predictions.join(',')}]}`;
 }
 
 /** GET /v1/models/:name: one status per version, as TF Serving's ModelVersionStatus. */

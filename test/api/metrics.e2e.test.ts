@@ -10,6 +10,7 @@ import { startWorker } from '../helpers/processes.ts';
 import { request, waitForRun } from '../helpers/http.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { EventClient } from '../helpers/ws.ts';
+import { sample, scrape } from '../helpers/prometheus.ts';
 
 const TOKEN = 'metrics-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -21,24 +22,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** The value of one sample line (`name{labels} value`) of a Prometheus text page, or undefined. */
-function sample(page: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of page.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...(match[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[4]);
-  }
-  return undefined;
-}
-
-async function scrape(url: string): Promise<string> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200, `${url} answered ${response.status}`);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return response.text();
 }
 
 describe('operator metrics', () => {

@@ -11,6 +11,8 @@ test('defaults hold when the environment is empty', () => {
   assert.equal(config.KILN_WORKERS, 1);
   assert.equal(config.TFJS_BACKEND, 'auto');
   assert.equal(config.DATABASE_URL, undefined);
+  assert.equal(config.KILN_SERVING_MAX_QUEUE, 256);
+  assert.equal(config.KILN_SERVING_THREADS, 0);
 });
 
 test('values are converted from strings', () => {
@@ -45,6 +47,10 @@ test('an invalid value fails with a message naming the variable', () => {
     [{ KILN_REQUIRE_GPU: 'maybe' }, /KILN_REQUIRE_GPU/],
     [{ KILN_MAX_CSV_COLUMNS: '1' }, /KILN_MAX_CSV_COLUMNS/],
     [{ KILN_MAX_CSV_COLUMNS: 'many' }, /KILN_MAX_CSV_COLUMNS/],
+    [{ KILN_SERVING_MAX_QUEUE: '0' }, /KILN_SERVING_MAX_QUEUE/],
+    [{ KILN_SERVING_MAX_QUEUE: 'lots' }, /KILN_SERVING_MAX_QUEUE/],
+    [{ KILN_SERVING_THREADS: '-1' }, /KILN_SERVING_THREADS/],
+    [{ KILN_SERVING_THREADS: '65' }, /KILN_SERVING_THREADS/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

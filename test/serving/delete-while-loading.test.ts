@@ -48,7 +48,7 @@ test('a model deleted while a request loads it answers 404 and does not come bac
   model.dispose();
   const serving = new ServingService(
     store,
-    { cacheBytes: 1 << 20, batchMaxSize: 1, batchTimeoutMs: 0, maxInstances: 8 },
+    { cacheBytes: 1 << 20, batchMaxSize: 1, batchTimeoutMs: 0, maxQueue: 64, maxInstances: 8 },
     pino({ level: 'silent' }),
   );
   try {

@@ -217,6 +217,96 @@ describe('Open Inference Protocol (v2) REST', () => {
     assertClose(fromPixels.body.outputs[0].data, expected.flat());
   });
 
+  test('binary tensors go straight to the model whatever their alignment; sizes that do not match and bad values are 400s', async () => {
+    const binaryInfer = (header: object, ...parts: Buffer[]) => {
+      const { body, headerLength } = binaryBody(header, ...parts);
+      return call('POST', '/v2/models/signals/infer', body, {
+        'Inference-Header-Content-Length': String(headerLength),
+      });
+    };
+    const signal = [0.5, -1, 2, 3.25, 4, 1, 1, 1, 1, 1];
+    const sensor = [1, 2, 3, 4, 4, 5, 6, 8];
+    const [scores, value] = localPredict(signals, [tf.tensor(signal, [2, 5]), tf.tensor(sensor, [2, 2, 2])]);
+    const i32 = (values: number[]) => Buffer.from(new Int32Array(values).buffer);
+    // Header lengths of every remainder mod 4: the typed views need aligned bytes and get them.
+    for (const pad of ['', ' ', '  ', '   ']) {
+      const answer = await binaryInfer(
+        {
+          id: pad,
+          inputs: [
+            { name: 'signal', shape: [2, 5], datatype: 'FP32', parameters: { binary_data_size: 40 } },
+            { name: 'sensor', shape: [2, 2, 2], datatype: 'INT32', parameters: { binary_data_size: 32 } },
+          ],
+          outputs: [{ name: 'scores' }, { name: 'value', parameters: { binary_data: true } }],
+        },
+        f32(signal),
+        i32(sensor),
+      );
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assertClose(answer.body.outputs[0].data, scores.flat());
+      assertClose(Array.from(new Float32Array(new Uint8Array(answer.binary!).buffer)), value.flat());
+    }
+
+    const fp32 = (size: number, shape = [2, 5]) => ({
+      name: 'signal',
+      shape,
+      datatype: 'FP32',
+      parameters: { binary_data_size: size },
+    });
+    const sensorJson = { name: 'sensor', shape: [2, 2, 2], datatype: 'FP32', data: sensor };
+    const cases: Array<[object, Buffer, RegExp]> = [
+      [
+        { inputs: [fp32(36), sensorJson] },
+        f32(signal.slice(0, 9)),
+        /inputs\[0\]: 9 value\(s\) for shape \[2, 5\], which holds 10/,
+      ],
+      [
+        { inputs: [fp32(38), sensorJson] },
+        f32(signal).subarray(0, 38),
+        /38 bytes are not a whole number of FP32 values/,
+      ],
+      [
+        { inputs: [fp32(40), sensorJson] },
+        Buffer.concat([f32(signal), f32([1])]),
+        /4 byte\(s\) of binary data belong to no input/,
+      ],
+      [{ inputs: [fp32(44), sensorJson] }, f32(signal), /44 bytes from byte 0 run past the 40 bytes/],
+      [{ inputs: [fp32(40, [5, 2]), sensorJson] }, f32(signal), /expects rank 1, shape \[5\].*given shape \[2\]/],
+      [
+        { inputs: [fp32(40), sensorJson] },
+        f32([...signal.slice(0, 6), NaN, ...signal.slice(7)]),
+        /inputs\.signal\[1\]\[1\]: NaN is not a finite number/,
+      ],
+      [
+        { inputs: [{ ...fp32(0), parameters: undefined, data: [1, 2, 3, 4, 5, 6, '7', 8, 9, 10] }, sensorJson] },
+        Buffer.alloc(0),
+        /inputs\.signal\[1\]\[1\]: expected a number/,
+      ],
+      [
+        {
+          inputs: [
+            {
+              ...fp32(0),
+              parameters: undefined,
+              data: [
+                [1, 2, 3, 4, 5],
+                [6, 7, 8, 9],
+              ],
+            },
+            sensorJson,
+          ],
+        },
+        Buffer.alloc(0),
+        /9 value\(s\) for shape \[2, 5\]/,
+      ],
+    ];
+    for (const [header, bytes, message] of cases) {
+      const answer = await binaryInfer(header, bytes);
+      assert.equal(answer.status, 400, `${message}: ${JSON.stringify(answer.body)}`);
+      assert.match(answer.body.error, message);
+    }
+  });
+
   test('refusals are {"error": ...} naming what is wrong', async () => {
     const infer = (body: unknown, path = '/v2/models/half_plus_three/infer') => call('POST', path, body);
     const cases: Array<[unknown, number, RegExp]> = [

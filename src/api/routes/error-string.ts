@@ -9,6 +9,9 @@ import { KilnError } from '../../domain/errors.ts';
 export function errorsAsString(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
     const status = error instanceof KilnError ? error.status : error.validation ? 400 : (error.statusCode ?? 500);
+    // A refusal that passes (a full queue) is no failure: its message says why and names the setting.
+    if (error instanceof KilnError && error.retryAfterSeconds !== undefined)
+      return reply.code(status).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message });
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send({ error: 'internal server error' });

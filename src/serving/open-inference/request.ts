@@ -1,6 +1,7 @@
 import { KilnError } from '../../domain/errors.ts';
 import type { ModelSignature } from '../../domain/model.ts';
 import type { PredictBody } from '../decode-inputs.ts';
+import { FlatTensor } from '../flat-tensor.ts';
 
 // KServe's Open Inference Protocol (v2), REST: the infer request as JSON, and with the binary tensor data
 // extension (Triton's): the body is a JSON header of `Inference-Header-Content-Length` bytes followed by
@@ -61,24 +62,28 @@ export function splitBinaryBody(raw: Buffer, headerLength: string): { header: un
   return { header, binary: raw.subarray(length) };
 }
 
-/** Flattens nested arrays (the protocol allows data flat or nested in row-major order). */
-function flatten(value: unknown, out: unknown[] = []): unknown[] {
-  if (Array.isArray(value)) for (const v of value) flatten(v, out);
-  else out.push(value);
+/** Flattens nested arrays (the protocol allows data flat or nested in row-major order); flat data as it is. */
+function flatten(value: unknown): readonly unknown[] {
+  if (value instanceof FlatTensor) return value.data as readonly unknown[]; // read flat by the body scanner
+  if (!Array.isArray(value)) return [value];
+  if (!value.some(Array.isArray)) return value;
+  const out: unknown[] = [];
+  const push = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) push(x);
+    else out.push(v);
+  };
+  push(value);
   return out;
 }
 
-/** Nests a flat list into rows of the given shape (first dimension: the instances). */
-function nest(flat: unknown[], shape: number[], offset = 0): unknown[] {
-  const [n, ...rest] = shape;
-  const size = rest.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n! }, (_, i) =>
-    rest.length === 0 ? flat[offset + i] : nest(flat, rest, offset + i * size),
-  );
-}
+type Elements = readonly unknown[] | Float32Array | Int32Array | Uint8Array;
 
-/** The elements of a binary tensor: numbers, or for BYTES each element's bytes (a 4-byte little-endian length first). */
-function readBinary(bytes: Buffer, datatype: string, path: string): unknown[] {
+/**
+ * The elements of a binary tensor: numbers as a typed array over the body's own bytes (copied only when
+ * the header's length left them unaligned for the type), or for BYTES each element's bytes (a 4-byte
+ * little-endian length first).
+ */
+function readBinary(bytes: Buffer, datatype: string, path: string): Elements {
   if (datatype === 'BYTES') {
     const elements: Buffer[] = [];
     for (let at = 0; at < bytes.length;) {
@@ -94,17 +99,18 @@ function readBinary(bytes: Buffer, datatype: string, path: string): unknown[] {
   const width = NUMERIC[datatype as Numeric];
   if (bytes.length % width !== 0)
     throw inferError(path, `${bytes.length} bytes are not a whole number of ${datatype} values`);
-  // Copied so that the typed view is aligned whatever the header's length was.
-  const copy = new Uint8Array(bytes).buffer;
-  if (datatype === 'FP32') return Array.from(new Float32Array(copy));
-  if (datatype === 'INT32') return Array.from(new Int32Array(copy));
-  return Array.from(new Uint8Array(copy));
+  if (datatype === 'UINT8') return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const aligned = bytes.byteOffset % width === 0 ? bytes : Buffer.from(bytes);
+  const count = aligned.length / width;
+  return datatype === 'FP32'
+    ? new Float32Array(aligned.buffer, aligned.byteOffset, count)
+    : new Int32Array(aligned.buffer, aligned.byteOffset, count);
 }
 
 /** Reads one input's elements, checked against its datatype and shape. */
-function inputValues(input: InferInput, path: string, binary: Buffer, at: { offset: number }): unknown[] {
+function inputValues(input: InferInput, path: string, binary: Buffer, at: { offset: number }): Elements {
   const size = input.parameters?.binary_data_size;
-  let values: unknown[];
+  let values: Elements;
   if (size !== undefined) {
     if (!Number.isInteger(size) || size < 0)
       throw inferError(`${path}.parameters.binary_data_size`, 'must be a byte count');
@@ -163,15 +169,17 @@ export function parseInferRequest(
   if (missing.length > 0)
     throw inferError('inputs', `has no ${missing.join(', ')}: the model takes ${names.join(', ')}`);
   const at = { offset: 0 };
-  const columns: Record<string, unknown[]> = {};
+  const columns: Record<string, unknown> = {};
   inputs.forEach((input, i) => {
     const values = inputValues(input, `inputs[${i}]`, binary, at);
-    const elements =
+    // A BYTES input is one encoded image per instance, whatever trailing 1s its shape has; numbers stay
+    // flat, to be copied into the model's buffer as they are.
+    columns[input.name] =
       input.datatype === 'BYTES'
-        ? values.map((v) => ({ b64: Buffer.isBuffer(v) ? v.toString('base64') : (v as string) }))
-        : values;
-    // A BYTES input is one encoded image per instance, whatever trailing 1s its shape has.
-    columns[input.name] = input.datatype === 'BYTES' ? elements : nest(elements, input.shape);
+        ? Array.from(values as readonly unknown[], (v) => ({
+            b64: Buffer.isBuffer(v) ? v.toString('base64') : (v as string),
+          }))
+        : new FlatTensor(input.shape, values);
   });
   if (at.offset !== binary.length)
     throw inferError('inputs', `${binary.length - at.offset} byte(s) of binary data belong to no input`);

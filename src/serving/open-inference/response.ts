@@ -1,10 +1,11 @@
 import type { ModelSignature } from '../../domain/model.ts';
 import type { OutputRows, ServedModelRecord } from '../types.ts';
+import { numbersJson } from '../json-numbers.ts';
 import { inferError, tensorNames, type InferOptions } from './request.ts';
 
-/** What the route sends: the JSON header, and (binary extension) the bytes that follow it. */
+/** What the route sends: the JSON header as text, and (binary extension) the bytes that follow it. */
 export interface InferResponse {
-  json: Record<string, unknown>;
+  json: string;
   /** Present when some output is sent in binary: goes after the JSON, whose length is then a header. */
   binary?: Buffer;
 }
@@ -44,17 +45,14 @@ export function formatInferResponse(
         `outputs[${i}].name`,
         `"${name}" is not an output of the model, whose outputs are ${names.join(', ')}`,
       );
-    const tensor = { name, datatype: 'FP32', shape: [count, ...output.rowShape] };
-    if (!binary) return { ...tensor, data: Array.from(output.data) };
+    const head = `{"name":${JSON.stringify(name)},"datatype":"FP32","shape":[${[count, ...output.rowShape].join(',')}]`;
+    // JSON data are written from the output buffer as text (numbersJson), not through an array of numbers.
+    if (!binary) return `${head},"data":${numbersJson(output.data)}}`;
     const bytes = Buffer.from(output.data.buffer, output.data.byteOffset, output.data.byteLength);
     chunks.push(bytes);
-    return { ...tensor, parameters: { binary_data_size: bytes.length } };
+    return `${head},"parameters":{"binary_data_size":${bytes.length}}}`;
   });
-  const json = {
-    model_name: record.name,
-    model_version: String(record.version),
-    ...(options.id !== undefined ? { id: options.id } : {}),
-    outputs: tensors,
-  };
+  const id = options.id !== undefined ? `,"id":${JSON.stringify(options.id)}` : '';
+  const json = `{"model_name":${JSON.stringify(record.name)},"model_version":${JSON.stringify(String(record.version))}${id},"outputs":[${tensors.join(',')}]}`;
   return chunks.length > 0 ? { json, binary: Buffer.concat(chunks) } : { json };
 }

@@ -143,7 +143,9 @@ export default fp(
     app.setErrorHandler((error: FastifyError | KilnError, request, reply) => {
       if (error instanceof KilnError) {
         const details = error.issues.length ? error.issues : error.details;
-        if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+        if (error.status >= 500 && error.retryAfterSeconds === undefined)
+          request.log.error({ err: error }, 'request failed');
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
         return reply.code(error.status).send({ error: { code: error.code, message: error.message, details } });
       }
       if (error.validation) {

@@ -120,6 +120,39 @@ function nulFields(value: unknown, prefix: Array<string | number> = [], max = 10
   return found.slice(0, max);
 }
 
+type ParseDone = (error: Error | null, body: unknown) => void;
+
+/**
+ * The app's JSON body parser: refuses bodies nested deeper than MAX_JSON_DEPTH (before parsing) and
+ * NULs anywhere in them (after), then answers like Fastify's own parser. Exported for the scopes that
+ * read predict bodies their own way first (api/routes/tensor-body.ts) and fall back on it.
+ */
+export function guardedJsonParser(
+  parseJson: (request: FastifyRequest, body: string, done: ParseDone) => void,
+): (request: FastifyRequest, body: string, done: ParseDone) => void {
+  return (request, body, done) => {
+    const at = excessiveDepthAt(body);
+    if (at >= 0)
+      return done(
+        KilnError.invalid([
+          { path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` },
+        ]),
+        undefined,
+      );
+    parseJson(request, body, (error, parsed) => {
+      if (error) return done(error, undefined);
+      // JSON can only carry a NUL as the escape \u0000, so a body without one needs no walk.
+      const nul = body.includes('\\u0000') ? nulFields(parsed) : [];
+      if (nul.length)
+        return done(
+          KilnError.invalid(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))),
+          undefined,
+        );
+      done(null, parsed);
+    });
+  };
+}
+
 /**
  * Input no route should ever see, refused at the edge for every route at once with a 400 naming the
  * field: JSON bodies nested deeper than MAX_JSON_DEPTH (checked before parsing, so no recursive code
@@ -128,33 +161,12 @@ function nulFields(value: unknown, prefix: Array<string | number> = [], max = 10
  */
 export default fp(
   async (app) => {
-    const parseJson = app.getDefaultJsonParser('error', 'error');
+    const parseGuarded = guardedJsonParser(app.getDefaultJsonParser('error', 'error'));
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser(
       'application/json',
       { parseAs: 'string' },
-      (request: FastifyRequest, text: string | Buffer, done) => {
-        const body = String(text);
-        const at = excessiveDepthAt(body);
-        if (at >= 0)
-          return done(
-            KilnError.invalid([
-              { path: fieldAt(body, at), message: `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep` },
-            ]),
-            undefined,
-          );
-        parseJson(request, body, (error, parsed) => {
-          if (error) return done(error, undefined);
-          // JSON can only carry a NUL as the escape \u0000, so a body without one needs no walk.
-          const nul = body.includes('\\u0000') ? nulFields(parsed) : [];
-          if (nul.length)
-            return done(
-              KilnError.invalid(nul.map((path) => ({ path: formatPath(path) || 'body', message: NUL_MESSAGE }))),
-              undefined,
-            );
-          done(null, parsed);
-        });
-      },
+      (request: FastifyRequest, text: string | Buffer, done) => parseGuarded(request, String(text), done),
     );
 
     app.addHook('preValidation', async (request) => {

@@ -4,8 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The api's Prometheus metrics; other plugins record into them, GET /metrics exposes them. */
 export interface ApiMetrics {
   registry: Registry;
-  /** Predict calls by model (`name:version`) and outcome. */
+  /** Predict calls by model (`name:version`) and outcome (ok, overloaded: refused by a full queue, error). */
   predictSeconds: Histogram<'model' | 'outcome'>;
+  /** Instances in each batch a model runs, by model. */
+  servingBatchSize: Histogram<'model'>;
+  /** How long each predict request waited in its model's micro-batch queue, by model. */
+  servingQueueSeconds: Histogram<'model'>;
   /** From a worker emitting an event to the api storing it. */
   eventLagSeconds: Histogram;
   /** From a run's start to its final status, by that status. */
@@ -62,6 +66,20 @@ export default fp(
         help: 'Predict request latency by model, decoding and micro-batch wait included',
         labelNames: ['model', 'outcome'],
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      }),
+      servingBatchSize: new Histogram({
+        name: 'kiln_serving_batch_size',
+        help: 'Instances per micro-batch a model ran, by model (KILN_BATCH_MAX_SIZE at most, one request alone beyond it)',
+        labelNames: ['model'],
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+        registers: [registry],
+      }),
+      servingQueueSeconds: new Histogram({
+        name: 'kiln_serving_queue_seconds',
+        help: "Time a predict request waited in its model's micro-batch queue before its batch started, by model",
+        labelNames: ['model'],
+        buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers: [registry],
       }),
       eventLagSeconds: new Histogram({

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { formatPredictions, servingErrors, type PredictBody } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import { errorResponses } from '../../schemas/common.ts';
 import {
   ModelRefParams,
@@ -9,7 +11,7 @@ import {
   PredictResponse,
 } from '../../schemas/serving.ts';
 
-const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413) };
+const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413, 503) };
 
 /**
  * GET and POST /models/:id/predict. `:id` is a model reference: `<id>`, `<name>` (its latest version),
@@ -18,14 +20,15 @@ const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 413) 
 const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // This plugin's scope only: a predict body is JSON whatever content-type the client sent.
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
 
-  const predict = async (ref: string, body: PredictBody, topK: number | undefined) => {
+  /** Answers PredictResponse as JSON text written from the output buffers (sent as it is, not serialized again). */
+  const predict = async (ref: string, body: PredictBody, topK: number | undefined, reply: FastifyReply) => {
     const record = app.serving.loadedRecord(ref) ?? (await app.models.resolve(ref));
     const result = await app.serving.predict(record, body);
-    return {
-      model: { id: record.id, name: record.name, version: record.version },
-      predictions: formatPredictions(result.outputs, result.heads, result.count, topK),
-    };
+    const model = JSON.stringify({ id: record.id, name: record.name, version: record.version });
+    const predictions = formatPredictions(result.outputs, result.heads, result.count, topK);
+    return reply.type('application/json').send(`{"model":${model},"predictions":${predictions}}`);
   };
 
   app.get(
@@ -39,7 +42,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { instances, topK } = request.query;
       if (instances === undefined)
         throw servingErrors.invalidInput('query.instances', 'is required: a URL-encoded JSON array of instances');
@@ -49,7 +52,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (error) {
         throw servingErrors.invalidInput('query.instances', `is not valid JSON: ${(error as Error).message}`);
       }
-      return predict(request.params.id, { instances: parsed }, topK);
+      return predict(request.params.id, { instances: parsed }, topK, reply);
     },
   );
 
@@ -66,7 +69,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       const hasInstances = body.instances !== undefined;
       if (hasInstances === (body.inputs !== undefined)) {
@@ -81,6 +84,7 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.id,
         hasInstances ? { instances: body.instances } : { inputs: body.inputs },
         body.topK ?? request.query.topK,
+        reply,
       );
     },
   );

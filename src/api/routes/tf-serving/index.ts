@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { KilnError } from '../../../domain/errors.ts';
 import {
   formatTfServingResponse,
@@ -11,6 +12,7 @@ import {
   type ServedModelRecord,
 } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import { errorsAsString } from '../error-string.ts';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -36,6 +38,7 @@ type Which = { version?: number; alias?: string };
 const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // TF Serving ignores the content-type: README's own `curl -d` sends form-urlencoded. This scope only.
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
   errorsAsString(app);
 
   /** The version asked for, or TF Serving's not-found messages. */
@@ -77,26 +80,29 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return target.slice(0, colon);
   };
 
-  const predict = async (name: string, which: Which, body: unknown) => {
+  const predict = async (name: string, which: Which, body: unknown, reply: FastifyReply) => {
     const request = parseTfServingRequest(body);
     const record = await resolve(name, which);
     const result = await app.serving.predict(record, request.body);
-    return formatTfServingResponse(result.outputs, result.count, request.format);
+    // Already JSON text: sent as it is.
+    return reply.type('application/json').send(formatTfServingResponse(result.outputs, result.count, request.format));
   };
 
   app.post(
     '/models/:target',
     { schema: { summary: 'TF Serving predict (latest version)', tags: ['tf-serving'], params: TargetParams } },
-    async (request) => predict(splitVerb(request.params.target, request.method, request.url), {}, request.body),
+    async (request, reply) =>
+      predict(splitVerb(request.params.target, request.method, request.url), {}, request.body, reply),
   );
   app.post(
     '/models/:name/versions/:version',
     { schema: { summary: 'TF Serving predict (one version)', tags: ['tf-serving'], params: VersionParams } },
-    async (request) =>
+    async (request, reply) =>
       predict(
         request.params.name,
         { version: parseVersion(splitVerb(request.params.version, request.method, request.url)) },
         request.body,
+        reply,
       ),
   );
   app.post(
@@ -108,11 +114,12 @@ const tfServingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: LabelParams,
       },
     },
-    async (request) =>
+    async (request, reply) =>
       predict(
         request.params.name,
         { alias: splitVerb(request.params.label, request.method, request.url) },
         request.body,
+        reply,
       ),
   );
 

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { KilnError } from '../../../domain/errors.ts';
 import { parseVersion, toServedRecord, type ServedModelRecord } from '../../../serving/index.ts';
 import { parseEveryBodyAsJson } from '../../../serving/json-body.ts';
+import { readTensorsFast } from '../tensor-body.ts';
 import {
   formatInferResponse,
   modelMetadata,
@@ -30,6 +31,7 @@ const tags = ['open-inference'];
 const openInferenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   errorsAsString(app);
   parseEveryBodyAsJson(app);
+  readTensorsFast(app);
   // With the binary extension the body is JSON followed by raw bytes: read it whole and split it here.
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && request.headers[BINARY_HEADER] !== undefined)
@@ -100,8 +102,8 @@ const openInferenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const request = parseInferRequest(header, binary, record.signature);
     const result = await app.serving.predict(record, request.body);
     const response = formatInferResponse(record, result.count, result.outputs, request.options);
-    if (!response.binary) return reply.send(response.json);
-    const json = Buffer.from(JSON.stringify(response.json));
+    if (!response.binary) return reply.type('application/json').send(response.json);
+    const json = Buffer.from(response.json);
     return reply
       .header('content-type', 'application/octet-stream')
       .header('Inference-Header-Content-Length', String(json.length))
