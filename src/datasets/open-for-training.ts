@@ -41,6 +41,7 @@ export async function openForTraining(resolved: ResolvedDataset, deps: OpenForTr
       arrays: opened.arrays,
       classes: opened.classes,
       onDisk: opened.onDisk,
+      featureColumns: opened.featureColumns,
       close: removeLocal,
     };
   } catch (error) {

@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { OpenedNamedSplits, OpenedSplit } from '../domain/dataset.ts';
 import type { DatasetFormat, LazyArray, LazyDataset, ParsedDataset } from './formats/types.ts';
 import type { DType, FileArray, NdArray } from '../domain/arrays.ts';
-import type { LabelRange, NamedArrayInfo } from '../domain/dataset.ts';
+import type { FeatureColumn, LabelRange, NamedArrayInfo } from '../domain/dataset.ts';
 import { labelRange } from './label-range.ts';
 
 /** What a stored dataset holds, per split: every array's dtype and shape. Written last (the commit marker). */
@@ -22,6 +22,8 @@ export interface StoredDatasetMeta {
   arrayRanges?: Record<string, LabelRange>;
   /** Class names of named arrays whose values were names, by array. */
   arrayClasses?: Record<string, string[]>;
+  /** A CSV's feature columns, when some are categorical (one-hot over the recorded values). */
+  featureColumns?: FeatureColumn[];
   classes?: string[];
   /** Labels of one value per sample: their range over every split (absent for datasets stored before it was recorded). */
   labelRange?: LabelRange;
@@ -110,6 +112,7 @@ export async function writeStoredDataset(
   if (range) meta.labelRange = range;
   if (dataset.arrays) Object.assign(meta, await putNamedArrays(store, prefix, dataset.arrays));
   if (dataset.arrayClasses) meta.arrayClasses = dataset.arrayClasses;
+  if (dataset.featureColumns) meta.featureColumns = dataset.featureColumns;
   await store.put(`${prefix}/meta.json`, JSON.stringify(meta));
   return meta;
 }
@@ -209,6 +212,7 @@ export async function openStoredDataset(
   classes?: string[];
   /** The arrays read from local files, past the memory budget, each with its size ("train.x (24.6 MB)"). */
   onDisk: string[];
+  featureColumns?: FeatureColumn[];
 }> {
   const meta = await readMeta(store, prefix);
   // Small arrays are read into memory; a large one is copied to a local file and read by position.
@@ -248,6 +252,7 @@ export async function openStoredDataset(
     ...(arrays ? { arrays } : {}),
     classes: meta.classes,
     onDisk,
+    ...(meta.featureColumns ? { featureColumns: meta.featureColumns } : {}),
   };
 }
 
@@ -270,6 +275,7 @@ export function describeDataset(meta: StoredDatasetMeta) {
     classes: meta.classes ?? null,
     labelRange: meta.labelRange ?? null,
     arrays: null,
+    featureColumns: meta.featureColumns ?? null,
   };
 }
 
@@ -295,5 +301,6 @@ function describeNamedArrays(meta: StoredDatasetMeta, arrays: NonNullable<Stored
     labelKind: null,
     classes: meta.classes ?? null,
     labelRange: null,
+    featureColumns: meta.featureColumns ?? null,
   };
 }

@@ -23,6 +23,15 @@ export interface LabelRange {
   integers: boolean;
 }
 
+/**
+ * One feature column of a CSV dataset, in the order of the features: a number, or a categorical
+ * column one-hot encoded over `values` (its vocabulary, recorded at ingestion and applied at predict time).
+ */
+export interface FeatureColumn {
+  name: string;
+  values?: string[];
+}
+
 /** One named array of a dataset, as the api checks a run's mapping against it. */
 export interface NamedArrayInfo {
   dtype: DType;
@@ -69,6 +78,8 @@ export interface OpenedDataset {
   classes?: string[];
   /** Arrays read from local files rather than memory (past the training process's memory budget). */
   onDisk?: string[];
+  /** A CSV dataset's feature columns, when some are categorical: serving encodes records by them. */
+  featureColumns?: FeatureColumn[];
   /** The sha256 of a built-in dataset's files as loaded (a registered one's is known at submission). */
   sha256?: string;
   close(): Promise<void>;

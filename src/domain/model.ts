@@ -1,3 +1,5 @@
+import type { FeatureColumn } from './dataset.ts';
+
 /**
  * A trained model as every layer speaks of it: the engine produces it, the run's final event carries
  * it, the registry stores it and serving reads it.
@@ -16,8 +18,13 @@ export interface ModelSignature {
   outputs: TensorSpec[];
 }
 
-/** What serving must do to raw inputs to match training: the scale, or the training set's per-feature statistics. */
-export type ServingPreprocessing = { scale: number } | { mean: number[]; std: number[] };
+/**
+ * What serving must do to raw inputs to match training: the scale, or the training set's per-feature
+ * statistics; and for a CSV dataset with categorical columns, how a record {column: value} becomes a row.
+ */
+export type ServingPreprocessing = ({ scale: number } | { mean: number[]; std: number[] } | object) & {
+  columns?: FeatureColumn[];
+};
 
 /** What a succeeded run hands the registry: where the model is, its signature, and how to read raw inputs. */
 export interface TrainedModel {

@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { OpenedDataset } from '../domain/dataset.ts';
 import { KilnError } from '../domain/errors.ts';
 import type { ServingPreprocessing, TrainedModel } from '../domain/model.ts';
+import type { FeatureColumn } from '../domain/dataset.ts';
 import type { RunEventDraft } from '../domain/run-event.ts';
 import type { RunSpec } from '../domain/run-spec/schema.ts';
 import { buildModel } from './model/index.ts';
@@ -179,7 +180,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
         path: modelPath,
         signature: modelSignature(model),
         ...(data.classes ? { labels: data.classes } : {}),
-        ...servingPreprocessing(data.preprocess),
+        ...servingPreprocessing(data.preprocess, data.featureColumns),
       },
       epochs: lastEpoch(result.history),
       stoppedEarly: result.stopReason === 'early-stopping',
@@ -210,10 +211,15 @@ function dataParallelReplicas(env: TrainingEnvironment): number {
   return 1;
 }
 
-function servingPreprocessing(p: Preprocessing | undefined): { preprocessing?: ServingPreprocessing } {
-  if (p?.kind === 'scale') return { preprocessing: { scale: p.scale } };
-  if (p?.kind === 'standardize') return { preprocessing: { mean: Array.from(p.mean), std: Array.from(p.std) } };
-  return {};
+function servingPreprocessing(
+  p: Preprocessing | undefined,
+  featureColumns: FeatureColumn[] | undefined,
+): { preprocessing?: ServingPreprocessing } {
+  const columns = featureColumns ? { columns: featureColumns } : {};
+  if (p?.kind === 'scale') return { preprocessing: { scale: p.scale, ...columns } };
+  if (p?.kind === 'standardize')
+    return { preprocessing: { mean: Array.from(p.mean), std: Array.from(p.std), ...columns } };
+  return featureColumns ? { preprocessing: columns } : {};
 }
 
 function lastEpoch(history: EpochRecord[]): number {

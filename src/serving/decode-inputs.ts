@@ -1,6 +1,7 @@
 import { decodeImage } from '../datasets/formats/index.ts';
 import type { ModelSignature } from '../domain/model.ts';
 import type { KilnError } from '../domain/errors.ts';
+import { encodeRecord } from './feature-columns.ts';
 import { servingErrors } from './errors.ts';
 import { writeFlat, writeNestedRow, type ValueRule } from './fast-rows.ts';
 import { FlatTensor } from './flat-tensor.ts';
@@ -189,6 +190,15 @@ function rowsToColumns(instances: unknown, plans: InputPlan[]): Column[] {
       'instances',
       `must be a JSON array of instances, given ${describeValue(instances)}`,
     );
+  // A model trained on a CSV with categorical columns takes records {column: value}, encoded as training did.
+  const columns = plans.length === 1 ? plans[0]!.pre.columns : undefined;
+  if (columns) {
+    const path = (r: number) => `instances[${r}]`;
+    const values = instances.map((instance, r) =>
+      isPlainObject(instance) && !isB64(instance) ? encodeRecord(instance, columns, path(r)) : instance,
+    );
+    return [{ values, path }];
+  }
   const named = plans.length > 1 || instances.some((instance) => isPlainObject(instance) && !isB64(instance));
   if (!named) return [{ values: instances, path: (r) => `instances[${r}]` }];
   instances.forEach((instance, r) => {

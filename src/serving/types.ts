@@ -1,3 +1,4 @@
+import type { FeatureColumn } from '../domain/dataset.ts';
 import type { ModelSignature } from '../domain/model.ts';
 
 /** How raw values become one input of the model, as the training data was prepared. */
@@ -12,6 +13,8 @@ export interface InputPreprocessing {
    */
   mean?: number[];
   std?: number[];
+  /** A CSV dataset's feature columns (categorical ones with their values): a record {column: value} is encoded by them. */
+  columns?: FeatureColumn[];
   /** Size and channels base64 images are decoded and resized to; else taken from the input's shape. */
   image?: { size: [number, number]; channels: 1 | 3 };
 }

@@ -25,6 +25,8 @@ export const CreateDatasetFromUrl = Type.Object(
     /** Several label columns: the dataset becomes named arrays, `features` and one per label column. */
     labelColumns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     featureColumns: Type.Optional(Type.Array(Type.String())),
+    /** Feature columns of text values, one-hot encoded over their values (recorded, and applied at predict time). */
+    categoricalColumns: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     size: Type.Optional(Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })])),
     channels: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)])),
   },
@@ -58,6 +60,10 @@ export const DatasetView = Type.Object({
         classes: Type.Optional(Type.Array(Type.String())),
       }),
     ),
+  ),
+  /** A CSV's feature columns in order, when some are categorical: each one's values (its one-hot vocabulary). */
+  featureColumns: Nullable(
+    Type.Array(Type.Object({ name: Type.String(), values: Type.Optional(Type.Array(Type.String())) })),
   ),
   createdAt: Type.String({ format: 'date-time' }),
 });

@@ -61,6 +61,7 @@ function datasetView(row: DatasetRow) {
     labelKind: meta.labelKind ?? null,
     classes: meta.classes ?? null,
     arrays: meta.arrays ?? null,
+    featureColumns: meta.featureColumns ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -93,6 +94,7 @@ function parserOptions(fields: Record<string, unknown>): Record<string, unknown>
           .split(',')
           .map((s) => s.trim());
   if (fields.featureColumns !== undefined) csv.featureColumns = list(fields.featureColumns);
+  if (fields.categoricalColumns !== undefined) csv.categoricalColumns = list(fields.categoricalColumns);
   if (fields.labelColumns !== undefined) {
     if (fields.labelColumn !== undefined)
       throw KilnError.invalid([{ path: 'labelColumns', message: 'give labelColumn or labelColumns, not both' }]);

@@ -74,7 +74,7 @@ export const datasetsCommand: Command = {
 export const datasetsUploadCommand: Command = {
   name: 'datasets upload',
   usage:
-    'kiln datasets upload FILE… --name NAME [--format F] [--label-column C | --label-columns a,b] [--feature-columns a,b] [--size 28x28] [--channels 1|3] [--no-wait]',
+    'kiln datasets upload FILE… --name NAME [--format F] [--label-column C | --label-columns a,b] [--feature-columns a,b] [--categorical-columns c] [--size 28x28] [--channels 1|3] [--no-wait]',
   summary:
     'Upload files (IDX, NPY/NPZ, CSV, ZIP of class folders) as a dataset and wait until it is ingested; .npz and .npy files of named arrays may mix',
   options: {
@@ -83,6 +83,7 @@ export const datasetsUploadCommand: Command = {
     'label-column': { type: 'string' },
     'label-columns': { type: 'string' },
     'feature-columns': { type: 'string' },
+    'categorical-columns': { type: 'string' },
     size: { type: 'string' },
     channels: { type: 'string' },
     'no-wait': { type: 'boolean' },
@@ -98,6 +99,7 @@ export const datasetsUploadCommand: Command = {
         labelColumn: str(values, 'label-column'),
         labelColumns: str(values, 'label-columns'),
         featureColumns: str(values, 'feature-columns'),
+        categoricalColumns: str(values, 'categorical-columns'),
         size: str(values, 'size'),
         channels: str(values, 'channels'),
       },

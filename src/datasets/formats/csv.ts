@@ -3,6 +3,7 @@ import { DatasetFormatError } from './errors.ts';
 import { sortClassNames, splitHintFromName } from './ndarray.ts';
 import type { DatasetFile, ParsedDataset, SplitName } from './types.ts';
 import type { NdArray } from '../../domain/arrays.ts';
+import type { FeatureColumn } from '../../domain/dataset.ts';
 
 /** Which columns hold the label and the features (by header name). */
 export interface CsvOptions {
@@ -15,6 +16,11 @@ export interface CsvOptions {
   labelColumns?: string[];
   /** Default: every column except the label. */
   featureColumns?: string[];
+  /**
+   * Feature columns of text values (a colour, a city): each is one-hot encoded over its values in every
+   * file (sorted), recorded with the dataset so that serving encodes records the same way.
+   */
+  categoricalColumns?: string[];
   /** KILN_MAX_CSV_COLUMNS: a row with more fields is refused as soon as it is read. */
   maxColumns?: number;
 }
@@ -27,14 +33,17 @@ const INTEGER = /^[+-]?\d+(\.0*)?$/;
 interface CsvTable {
   file: string;
   split: SplitName;
+  /** Numeric features; a categorical column's place holds 0 until it is encoded (encodeCategorical). */
   features: Float32Array;
   featureCount: number;
+  /** Each categorical column's text values, by its position among the features. */
+  categorical: Map<number, string[]>;
   /** Each label column's values (one column unless labelColumns). */
   labels: string[][];
   /** The spreadsheet row of each label, for messages. */
   labelRows: number[];
   /** The columns actually used, so later files are read with the same ones. */
-  columns: { labelColumns: string[]; featureColumns: string[] };
+  columns: { labelColumns: string[]; featureColumns: string[]; categoricalColumns?: string[] };
 }
 
 /**
@@ -92,6 +101,18 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
   const labelIndices = labelNames.map((name) => resolveColumn(file.name, header, byName, name, 'label'));
   const featureNames = options.featureColumns ?? header.filter((_, i) => !labelIndices.includes(i));
   const featureIndices = featureNames.map((name) => resolveColumn(file.name, header, byName, name, 'feature'));
+  const categorical = new Map<number, string[]>();
+  for (const name of options.categoricalColumns ?? []) {
+    const at = featureNames.indexOf(name);
+    if (at < 0) {
+      throw new DatasetFormatError(
+        'CSV_UNKNOWN_COLUMN',
+        `${file.name}: categorical column "${name}" is not a feature column; feature columns are: ${featureNames.join(', ')}`,
+        { file: file.name, column: name, columns: featureNames },
+      );
+    }
+    categorical.set(at, []);
+  }
 
   // Blank lines are skipped but still counted, so row numbers match what a spreadsheet shows.
   const rows = records
@@ -114,12 +135,24 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
     }
     featureIndices.forEach((column, f) => {
       const cell = cells[column]!.trim();
+      const text = categorical.get(f);
+      if (text) {
+        if (cell === '') {
+          throw new DatasetFormatError(
+            'CSV_MISSING_VALUE',
+            `${file.name}: row ${row}, column "${header[column]}": empty cell in a categorical column`,
+            { file: file.name, row, column: header[column] },
+          );
+        }
+        text.push(cell);
+        return;
+      }
       if (!NUMBER.test(cell)) {
         const columnName = header[column]!;
         throw new DatasetFormatError(
           'CSV_NOT_NUMERIC',
           `${file.name}: row ${row}, column "${columnName}": ${cell === '' ? 'empty cell' : `"${cell}" is not a number`}` +
-            ` (feature columns must be numeric)`,
+            ` (feature columns must be numeric; name a column of text values in categoricalColumns to one-hot encode it)`,
           { file: file.name, row, column: columnName, value: cell },
         );
       }
@@ -148,8 +181,21 @@ function readTable(file: DatasetFile, split: SplitName, options: CsvOptions, max
     });
     labelRows.push(row);
   });
-  const columns = { labelColumns: labelNames, featureColumns: featureNames };
-  return { file: file.name, split, features, featureCount: featureIndices.length, labels, labelRows, columns };
+  const columns = {
+    labelColumns: labelNames,
+    featureColumns: featureNames,
+    categoricalColumns: options.categoricalColumns,
+  };
+  return {
+    file: file.name,
+    split,
+    features,
+    featureCount: featureIndices.length,
+    categorical,
+    labels,
+    labelRows,
+    columns,
+  };
 }
 
 type LabelEncoder = { classes?: string[]; encode: (labels: string[]) => NdArray };
@@ -197,6 +243,7 @@ export function parseCsv(files: DatasetFile[], options: CsvOptions = {}): Parsed
     const maxColumns = options.maxColumns ?? DEFAULT_MAX_CSV_COLUMNS;
     tables.push(readTable(file, split, tables[0]?.columns ?? options, maxColumns));
   }
+  const featureColumns = encodeCategorical(tables);
   const labelColumns = tables[0]!.columns.labelColumns;
   if (options.labelColumns) checkArrayNames(tables[0]!.file, labelColumns);
   // Each label column decides its own encoding, over every file, so train and test agree on class indices.
@@ -233,12 +280,53 @@ export function parseCsv(files: DatasetFile[], options: CsvOptions = {}): Parsed
     const arrayClasses = Object.fromEntries(
       labelColumns.flatMap((column, k) => (encoders[k]!.classes ? [[column, encoders[k]!.classes!]] : [])),
     );
-    return { format: 'csv', splits: {}, arrays, ...(Object.keys(arrayClasses).length ? { arrayClasses } : {}) };
+    return {
+      format: 'csv',
+      splits: {},
+      arrays,
+      ...(Object.keys(arrayClasses).length ? { arrayClasses } : {}),
+      ...featureColumns,
+    };
   }
   const splits: ParsedDataset['splits'] = {};
   for (const table of tables) splits[table.split] = { x: features(table), y: encoded(table, 0) };
   const classes = encoders[0]!.classes;
-  return classes ? { format: 'csv', splits, classes } : { format: 'csv', splits };
+  return { format: 'csv', splits, ...(classes ? { classes } : {}), ...featureColumns };
+}
+
+/**
+ * One-hot encodes the categorical columns in place of their one feature, over each column's values in
+ * every file (sorted, so the encoding does not depend on row order), and answers the feature columns
+ * with those vocabularies (none when no column is categorical).
+ */
+function encodeCategorical(tables: CsvTable[]): { featureColumns?: FeatureColumn[] } {
+  const first = tables[0]!;
+  if (first.categorical.size === 0) return {};
+  const names = first.columns.featureColumns;
+  const columns: FeatureColumn[] = names.map((name, f) =>
+    first.categorical.has(f)
+      ? { name, values: sortClassNames(tables.flatMap((t) => t.categorical.get(f)!)) }
+      : { name },
+  );
+  const width = columns.reduce((n, c) => n + (c.values?.length ?? 1), 0);
+  for (const table of tables) {
+    const rows = table.labelRows.length;
+    const out = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) {
+      let at = r * width;
+      columns.forEach((column, f) => {
+        if (!column.values) {
+          out[at++] = table.features[r * table.featureCount + f]!;
+          return;
+        }
+        out[at + column.values.indexOf(table.categorical.get(f)![r]!)] = 1;
+        at += column.values.length;
+      });
+    }
+    table.features = out;
+    table.featureCount = width;
+  }
+  return { featureColumns: columns };
 }
 
 /** Label columns become arrays a run maps by name: names it can use, none called `features`. */

@@ -1,5 +1,5 @@
 import type { DType, NdArray } from '../../domain/arrays.ts';
-import type { LabelRange } from '../../domain/dataset.ts';
+import type { FeatureColumn, LabelRange } from '../../domain/dataset.ts';
 
 /** Formats Kiln can read a dataset from. */
 /** `cifar` (cifar-10-python.tar.gz) is only read when named: it is never detected. */
@@ -35,6 +35,8 @@ export interface ParsedDataset {
    * is then empty. A run maps them to its model's inputs and outputs by name.
    */
   arrays?: NamedSplits;
+  /** A CSV's feature columns, when some are categorical (one-hot over the recorded values). */
+  featureColumns?: FeatureColumn[];
   /** Class names of named arrays whose values were names (a CSV's text label columns), by array. */
   arrayClasses?: Record<string, string[]>;
   classes?: string[];

@@ -1,4 +1,4 @@
-import type { OpenedDataset, OpenedSplit } from '../../domain/dataset.ts';
+import type { FeatureColumn, OpenedDataset, OpenedSplit } from '../../domain/dataset.ts';
 import type { FileArray, NdArray } from '../../domain/arrays.ts';
 import { KilnError } from '../../domain/errors.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
@@ -22,6 +22,8 @@ export interface RunData {
   classes?: string[];
   /** How raw inputs were transformed (standardization statistics included), so serving can do the same. */
   preprocess?: Preprocessing;
+  /** A CSV dataset's feature columns with categorical vocabularies, so serving encodes records the same way. */
+  featureColumns?: FeatureColumn[];
   /** What the run's log should say about the data before training (the splits' classes). */
   logs?: LogData[];
   dispose(): Promise<void>;
@@ -199,6 +201,7 @@ function streamedData(
     test: test && source(test, false),
     classes: parsed.classes,
     preprocess,
+    featureColumns: parsed.featureColumns,
     logs,
     async dispose() {
       await prefetchWorker?.close();

@@ -218,3 +218,25 @@ describe('several label columns (labelColumns)', () => {
     );
   });
 });
+
+describe('categorical feature columns', () => {
+  it('are one-hot encoded in place over their values in every file, sorted, and recorded', () => {
+    const result = parseCsv(
+      [file('train.csv', 'w,color,y\n1,red,0\n2,blue,1\n'), file('test.csv', 'w,color,y\n3,green,1\n')],
+      { categoricalColumns: ['color'] },
+    );
+    assert.deepEqual(result.featureColumns, [{ name: 'w' }, { name: 'color', values: ['blue', 'green', 'red'] }]);
+    assert.deepEqual(result.splits.train!.x.shape, [2, 4]);
+    assert.deepEqual([...result.splits.train!.x.data], [1, 0, 0, 1, 2, 1, 0, 0]);
+    assert.deepEqual([...result.splits.test!.x.data], [3, 0, 1, 0]);
+  });
+
+  it('refuses a categorical column that is not a feature, and an empty categorical cell', () => {
+    assertDatasetError(() => parse('w,color,y\n1,red,0\n', { categoricalColumns: ['y'] }), 'CSV_UNKNOWN_COLUMN', '"y"');
+    assertDatasetError(
+      () => parse('w,color,y\n1,,0\n', { categoricalColumns: ['color'] }),
+      'CSV_MISSING_VALUE',
+      'row 2, column "color"',
+    );
+  });
+});
