@@ -102,6 +102,12 @@ export const OptimizerSpec = Type.Union(
         globalClipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
         /** Keras 3's decoupled weight decay, any optimizer: variable -= learning rate · weightDecay · variable before each update. */
         weightDecay: Type.Optional(Type.Number({ minimum: 0 })),
+        /** Keras 3's exponential moving average of the weights, any optimizer; the weights become the averages at the end of fit. */
+        useEma: Type.Optional(Type.Boolean()),
+        /** `average = ema_momentum · average + (1 - ema_momentum) · weight` after each update (Keras' default 0.99). */
+        emaMomentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        /** Every this many iterations the weights are overwritten with their averages; null/absent: only at the end of fit. */
+        emaOverwriteFrequency: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
       },
       Strict,
     ),

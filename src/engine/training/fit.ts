@@ -4,7 +4,8 @@ import { createHeadMetrics, forwardLoss, metricKey, type OutputHead } from './he
 import { RunningMean, type Metric } from './metrics.ts';
 import type { BatchSource } from './batch-source.ts';
 import { getLearningRate, isScheduled, setLearningRate } from './optimizer.ts';
-import { localTrainStep, type TrainStep } from './train-step.ts';
+import { localTrainStep, trainableVariables, type TrainStep } from './train-step.ts';
+import { finalizeVariableValues } from './ema.ts';
 import { parallelTrainStep } from './parallel/parallel-step.ts';
 
 export interface FitOptions {
@@ -213,6 +214,9 @@ export async function fit(
       acc = new PassAccumulator(heads);
     }
     epochComplete = false; // the loop's increment already moved currentEpoch past the last epoch
+    // Keras' fit ends with finalize_variable_values (EMA: the weights become their averages), before
+    // on_train_end. Not when the run stops to resume later (interrupted, timed out) or is canceled.
+    if (!stopReason || stopReason === 'early-stopping') finalizeVariableValues(optimizer, trainableVariables(model));
     for (const cb of opts.callbacks) await cb.onTrainEnd(ctx);
     return { history, stopReason };
   } finally {
