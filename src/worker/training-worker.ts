@@ -47,6 +47,8 @@ export async function startTrainingWorker(
           datasetMirror: config.KILN_DATASET_MIRROR,
           artifacts: artifactStoreSettings(config),
           trainingThreads: config.KILN_TRAINING_THREADS,
+          allowUserCode: config.KILN_ALLOW_USER_CODE,
+          stepTimeoutSeconds: config.KILN_STEP_TIMEOUT_SECONDS,
         },
         shutdown: shutdown.signal,
         log,

@@ -129,6 +129,11 @@ export function normalizeRunSpec(body: unknown): unknown {
     spec.compile = compile;
   }
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
+  // Keras' method name.
+  if ('train_step' in spec && !('trainStep' in spec)) {
+    spec.trainStep = spec.train_step;
+    delete spec.train_step;
+  }
   if (isPlainObject(spec.dataset)) spec.dataset = normalizeDataset(spec.dataset);
   if (isPlainObject(spec.callbacks)) {
     spec.callbacks = Object.fromEntries(

@@ -370,6 +370,24 @@ export const ModelSpec = Type.Object(
   },
 );
 
+/**
+ * A user-written training step (Keras' train_step / test_step over TensorFlow.js): an ES module as
+ * source text, run on the workers only where the operator allows user code (KILN_ALLOW_USER_CODE).
+ */
+export const TrainStepSpec = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: 1_000_000,
+      description:
+        'An ES module exporting trainStep (or train_step) and optionally testStep (test_step): ({model, optimizer, tf, xs, ys}) => {metric: number | scalar tensor}',
+    }),
+    /** `ts`: TypeScript, whose types are stripped before it runs. */
+    language: Type.Union([Type.Literal('js'), Type.Literal('ts')], { default: 'js' }),
+  },
+  Strict,
+);
+
 export const RunSpecSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -378,6 +396,8 @@ export const RunSpecSchema = Type.Object(
     compile: CompileSpec,
     fit: FitSpec,
     callbacks: Type.Optional(CallbacksSpec),
+    /** Trains each batch with the user's code instead of the compiled loss (Keras' overridden train_step). */
+    trainStep: Type.Optional(TrainStepSpec),
     /** 0 (the default) to 1000; queued runs with a higher priority start first, equal ones in submission order. */
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUN_PRIORITY })),
   },
@@ -388,6 +408,7 @@ export type RunSpec = Static<typeof RunSpecSchema>;
 export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
 export type CallbacksSpec = Static<typeof CallbacksSpec>;
+export type TrainStepSpec = Static<typeof TrainStepSpec>;
 export type DatasetRef = Static<typeof DatasetRef>;
 export type InlineDataset = Static<typeof InlineDataset>;
 export const isInline = (d: RunSpec['dataset']): d is InlineDataset => 'inline' in d;

@@ -12,8 +12,8 @@ import type { TrainStep } from './train-step.ts';
  * resume, stopping — is the same for both.
  */
 export interface BatchTrainer {
-  /** Trains on one batch and adds its loss and metrics to the epoch's. */
-  train(xs: tf.Tensor[], ys: tf.Tensor[], size: number): Promise<void>;
+  /** Trains on one batch (`at`: which, both 0-based) and adds its loss and metrics to the epoch's. */
+  train(xs: tf.Tensor[], ys: tf.Tensor[], size: number, at: { epoch: number; batch: number }): Promise<void>;
   /** The epoch's logs so far. */
   logs(): Logs;
   /** Starts a new epoch's logs. */

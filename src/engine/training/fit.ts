@@ -118,7 +118,7 @@ export async function fit(
       };
       for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
         try {
-          await trainer.train(xs, ys, size);
+          await trainer.train(xs, ys, size, { epoch: currentEpoch, batch: nextBatch });
         } finally {
           tf.dispose([...xs, ...ys]);
         }

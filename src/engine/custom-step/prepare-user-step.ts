@@ -1,0 +1,43 @@
+import type * as tf from '@tensorflow/tfjs';
+import { KilnError } from '../../domain/errors.ts';
+import type { TrainStepSpec } from '../../domain/run-spec/schema.ts';
+import { evaluateData, type BatchTrainer } from '../training/batch-trainer.ts';
+import type { OutputHead } from '../training/heads.ts';
+import { loadStepModule } from './load-step-module.ts';
+import { userTrainer } from './user-trainer.ts';
+
+/** What the process hosting the engine offers user code (KILN_ALLOW_USER_CODE); absent, none runs. */
+export interface UserCodeHost {
+  /** A scratch directory of this process for the module's file (created here, removed by the caller). */
+  dir: string;
+  /** KILN_STEP_TIMEOUT_SECONDS, in ms. */
+  stepTimeoutMs: number;
+  /** See StepCallOptions.watchdog: the host ends the process when user code outlives it. */
+  watchdog?: (ms: number | undefined) => void;
+}
+
+/** Loads a run's train_step module and makes it fit's trainer; refused when the host runs no user code. */
+export async function prepareUserStep(
+  spec: TrainStepSpec,
+  host: UserCodeHost | undefined,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  heads: OutputHead[],
+): Promise<{ trainer: BatchTrainer; hasTestStep: boolean }> {
+  if (!host) {
+    throw KilnError.invalidSpec(
+      'trainStep: this worker does not run user code (KILN_ALLOW_USER_CODE is off on it)',
+      'trainStep',
+    );
+  }
+  const module = await loadStepModule(spec, host.dir);
+  const trainer = userTrainer({
+    model,
+    optimizer,
+    module,
+    timeoutMs: host.stepTimeoutMs,
+    watchdog: host.watchdog,
+    compiledEvaluate: (data, batchSize, prefix) => evaluateData(model, heads, data, batchSize, prefix),
+  });
+  return { trainer, hasTestStep: module.testStep !== undefined };
+}
