@@ -26,9 +26,11 @@ import { modelSignature } from './model-signature.ts';
 import type { TransferModelSpec } from './model/types.ts';
 import { loadBaseWeights } from './training/base-weights.ts';
 import type { BatchSource } from './training/batch-source.ts';
-import { prepareUserStep, type UserCodeHost } from './custom-step/prepare-user-step.ts';
+import { prepareUserStep, type UserCodeHost, type UserStep } from './custom-step/prepare-user-step.ts';
 import { UserCodeError } from './custom-step/user-code-error.ts';
 import { rm } from 'node:fs/promises';
+import { finalizeVariableValues } from './training/ema.ts';
+import { trainableVariables } from './training/train-step.ts';
 
 export interface TrainingJob {
   runId: string;
@@ -97,6 +99,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
   let data: RunData | undefined;
+  let user: UserStep | undefined;
   try {
     model = asSpecError(() => buildModel(spec.model as never, { seed }));
     const heads = asSpecError(() => resolveHeads(model!.outputNames, spec.compile));
@@ -117,8 +120,8 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     data = openRunData(spec, job.data, io, heads);
     for (const log of data.logs ?? []) env.emit({ type: 'log', data: log });
     optimizer = createOptimizer(spec.compile.optimizer);
-    const user = spec.trainStep
-      ? await prepareUserStep(spec.trainStep, env.userCode, model, optimizer, heads)
+    user = spec.trainStep
+      ? await prepareUserStep(spec.trainStep, env.userCode, model, optimizer, heads, seed)
       : undefined;
     if (user) {
       const evaluation = user.hasTestStep ? 'its test_step' : 'the compiled loss and metrics';
@@ -138,7 +141,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       return { status: 'succeeded', epochs: 0, stoppedEarly: false };
     }
 
-    const checkpoints = new CheckpointStore(env.artifacts, prefix);
+    const checkpoints = new CheckpointStore(env.artifacts, prefix, user?.extras);
     const initialState = await checkpoints.restore('latest', model, optimizer);
     if (initialState) {
       env.emit({
@@ -187,6 +190,11 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateTest(data.test)) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
+    // The step's further models are kept with the run's artifacts (not registered), EMA applied as fit's end does.
+    for (const extra of user?.extras ?? []) {
+      finalizeVariableValues(extra.optimizer, trainableVariables(extra.model));
+      await extra.model.save(artifactIOHandler(env.artifacts, `${prefix}/models/${extra.name}`));
+    }
     return {
       status: 'succeeded',
       model: {
@@ -203,6 +211,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (error instanceof UserCodeError) env.emit({ type: 'log', data: { level: 'error', message: error.userStack } });
     throw error;
   } finally {
+    user?.dispose();
     if (env.userCode && spec.trainStep) await rm(env.userCode.dir, { recursive: true, force: true });
     await data?.dispose();
     optimizer?.dispose();

@@ -384,6 +384,16 @@ export const TrainStepSpec = Type.Object(
     }),
     /** `ts`: TypeScript, whose types are stripped before it runs. */
     language: Type.Union([Type.Literal('js'), Type.Literal('ts')], { default: 'js' }),
+    /**
+     * More models the step trains besides `model` (a GAN's generator beside its discriminator), each
+     * with its own optimizer; the step gets them as `models[name]` and `optimizers[name]`, and every
+     * checkpoint carries them. Names are checked by validateRunSpec.
+     */
+    models: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ model: ModelSpec, optimizer: OptimizerSpec }, Strict), {
+        description: 'name → {model, optimizer}: further models the train step trains',
+      }),
+    ),
   },
   Strict,
 );

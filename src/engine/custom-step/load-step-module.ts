@@ -10,6 +10,9 @@ import { UserCodeError } from './user-code-error.ts';
 export interface StepContext {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
+  /** The spec's further models (trainStep.models) by name, and their optimizers: a GAN's generator beside `model`. */
+  models: Record<string, tf.LayersModel>;
+  optimizers: Record<string, tf.Optimizer>;
   /** TensorFlow.js, the instance Kiln trains with (its kernels and backend): use it rather than importing one. */
   tf: typeof tf;
   /** The batch's inputs: a tensor for a single-input model, else one per input in model.inputNames order. */

@@ -5,6 +5,9 @@ import { evaluateData, type BatchTrainer } from '../training/batch-trainer.ts';
 import type { OutputHead } from '../training/heads.ts';
 import { loadStepModule } from './load-step-module.ts';
 import { userTrainer } from './user-trainer.ts';
+import type { ExtraModel } from '../training/checkpoint-store.ts';
+import { buildModel } from '../model/index.ts';
+import { createOptimizer } from '../training/optimizer.ts';
 
 /** What the process hosting the engine offers user code (KILN_ALLOW_USER_CODE); absent, none runs. */
 export interface UserCodeHost {
@@ -16,6 +19,15 @@ export interface UserCodeHost {
   watchdog?: (ms: number | undefined) => void;
 }
 
+export interface UserStep {
+  trainer: BatchTrainer;
+  hasTestStep: boolean;
+  /** The step's further models with their optimizers, in the spec's order. */
+  extras: ExtraModel[];
+  /** Frees the further models and optimizers. */
+  dispose(): void;
+}
+
 /** Loads a run's train_step module and makes it fit's trainer; refused when the host runs no user code. */
 export async function prepareUserStep(
   spec: TrainStepSpec,
@@ -23,7 +35,8 @@ export async function prepareUserStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   heads: OutputHead[],
-): Promise<{ trainer: BatchTrainer; hasTestStep: boolean }> {
+  seed: number,
+): Promise<UserStep> {
   if (!host) {
     throw KilnError.invalidSpec(
       'trainStep: this worker does not run user code (KILN_ALLOW_USER_CODE is off on it)',
@@ -31,13 +44,30 @@ export async function prepareUserStep(
     );
   }
   const module = await loadStepModule(spec, host.dir);
+  // Each further model draws its initial weights from a seed of its own, derived from the run's.
+  const extras: ExtraModel[] = Object.entries(spec.models ?? {}).map(([name, entry], i) => ({
+    name,
+    model: buildModel(entry.model, { seed: seed + 1 + i }),
+    optimizer: createOptimizer(entry.optimizer),
+  }));
   const trainer = userTrainer({
     model,
     optimizer,
     module,
+    extras,
     timeoutMs: host.stepTimeoutMs,
     watchdog: host.watchdog,
     compiledEvaluate: (data, batchSize, prefix) => evaluateData(model, heads, data, batchSize, prefix),
   });
-  return { trainer, hasTestStep: module.testStep !== undefined };
+  return {
+    trainer,
+    hasTestStep: module.testStep !== undefined,
+    extras,
+    dispose() {
+      for (const extra of extras) {
+        extra.optimizer.dispose();
+        extra.model.dispose();
+      }
+    },
+  };
 }

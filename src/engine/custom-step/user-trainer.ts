@@ -4,6 +4,7 @@ import type { BatchSource } from '../training/batch-source.ts';
 import type { BatchTrainer } from '../training/batch-trainer.ts';
 import type { Logs } from '../training/callback.ts';
 import { RunningMean } from '../training/metrics.ts';
+import type { ExtraModel } from '../training/checkpoint-store.ts';
 import type { StepContext, StepModule } from './load-step-module.ts';
 import { callStep, type StepCallOptions } from './step-call.ts';
 
@@ -11,6 +12,8 @@ export interface UserTrainerOptions extends Omit<StepCallOptions, 'file'> {
   model: tfNamespace.LayersModel;
   optimizer: tfNamespace.Optimizer;
   module: StepModule;
+  /** The further models and their optimizers (trainStep.models). */
+  extras: ExtraModel[];
   /** Evaluation when the module has no test step: the compiled loss and metrics (Keras' default test_step). */
   compiledEvaluate: BatchTrainer['evaluate'];
 }
@@ -27,6 +30,8 @@ export function userTrainer(opts: UserTrainerOptions): BatchTrainer {
   const context = (xs: tf.Tensor[], ys: tf.Tensor[], at: { epoch: number; batch: number }): StepContext => ({
     model: opts.model,
     optimizer: opts.optimizer,
+    models: Object.fromEntries(opts.extras.map((e) => [e.name, e.model])),
+    optimizers: Object.fromEntries(opts.extras.map((e) => [e.name, e.optimizer])),
     tf,
     // Keras hands a model of one input its tensor, and a list for several.
     xs: xs.length === 1 ? xs[0]! : xs,

@@ -1,3 +1,4 @@
+import { checkStepModels } from './validate-step-models.ts';
 import { KilnError, type Issue } from '../../domain/errors.ts';
 import { validateModelSpec, type ModelSummary } from '../model/index.ts';
 import { resolveHeads } from '../training/heads.ts';
@@ -184,6 +185,7 @@ export function validateRunSpec(
   errors.push(...checkOptimizerArgs(spec.compile.optimizer));
   errors.push(...checkLearningRateSchedule(spec.compile.optimizer, spec.callbacks));
   errors.push(...checkLossObjects(spec.compile));
+  errors.push(...checkStepModels(spec, opts.maxParams));
   errors.push(...checkLossOutputs(spec.compile, heads, summary.outputs));
   errors.push(...checkClassWeight(spec.fit, heads, summary.outputs));
   if (!isInline(spec.dataset)) errors.push(...checkSplitConflict(spec.dataset, spec.fit.validationSplit));
