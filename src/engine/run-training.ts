@@ -187,14 +187,14 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (result.stopReason === 'timeout')
       return { status: 'timeout', maxRuntimeSeconds: spec.fit.maxRuntimeSeconds!, epochs: lastEpoch(result.history) };
 
+    // fit finalized the run's optimizer (Keras' finalize_variable_values: EMA); the step's others likewise.
+    for (const extra of user?.extras ?? []) finalizeVariableValues(extra.optimizer, trainableVariables(extra.model));
     if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateTest(data.test)) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
-    // The step's further models are kept with the run's artifacts (not registered), EMA applied as fit's end does.
-    for (const extra of user?.extras ?? []) {
-      finalizeVariableValues(extra.optimizer, trainableVariables(extra.model));
+    // The step's further models are kept with the run's artifacts (only the run's model is registered).
+    for (const extra of user?.extras ?? [])
       await extra.model.save(artifactIOHandler(env.artifacts, `${prefix}/models/${extra.name}`));
-    }
     return {
       status: 'succeeded',
       model: {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend.ts';
 import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
 import { validateRunSpec } from '../../../src/engine/spec/validate-run-spec.ts';
@@ -90,6 +91,33 @@ test('a GAN run interrupted mid-epoch resumes both models and both optimizers ex
   const last = (r: typeof straight) => r.epochs.at(-1)!.metrics;
   assert.ok(Math.abs(last(second).g_loss! - last(straight).g_loss!) < 1e-6);
   await Promise.all([straight.cleanup(), first.cleanup()]);
+});
+
+test("a further model's optimizer with use_ema ends the run holding the averages, as the run's own does", async () => {
+  const spec = ganSpec(64, { epochs: 1 });
+  spec.train_step.models.generator.optimizer = {
+    ...spec.train_step.models.generator.optimizer,
+    use_ema: true,
+  } as never;
+  const run = await train(spec, { userCode: true });
+  assert.equal(run.outcome.status, 'succeeded');
+  // The last checkpoint (at the epoch's end) holds the raw weights and the generator optimizer's averages.
+  const dir = `${JSON.parse((await run.store.get('runs/run-1/checkpoints/latest.json')).toString()).dir}/models/generator`;
+  const specs = JSON.parse((await run.store.get(`${dir}/optimizer.json`)).toString()) as tf.io.WeightsManifestEntry[];
+  const bin = await run.store.get(`${dir}/optimizer.bin`);
+  const decoded = tf.io.decodeWeights(
+    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
+    specs,
+  );
+  const averages = specs
+    .filter((s) => s.name.endsWith('/average'))
+    .flatMap((s) => Array.from(decoded[s.name]!.dataSync()));
+  tf.dispose(Object.values(decoded));
+  const kept = await savedWeights(run.store, 'runs/run-1/models/generator');
+  assert.equal(averages.length, kept.length);
+  assert.ok(maxDiff(kept, averages) < 1e-7, 'the kept generator is its averages');
+  assert.ok(maxDiff(kept, await savedWeights(run.store, dir)) > 1e-6, 'which differ from the raw weights');
+  await run.cleanup();
 });
 
 test("a step's further models are checked like the run's: names, graphs and optimizer arguments", () => {
