@@ -8,6 +8,8 @@ import { initBackend } from '../../../src/engine/backend.ts';
 import { KilnError } from '../../../src/domain/errors.ts';
 import type { RunEventDraft } from '../../../src/domain/run-event.ts';
 import { UserCodeError } from '../../../src/engine/custom-step/user-code-error.ts';
+import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
+import { validateRunSpec } from '../../../src/engine/spec/validate-run-spec.ts';
 import { mnistLabels, mnistPixelRows } from '../../helpers/mnist.ts';
 import { mnistSequential } from '../model/fixtures.ts';
 import { savedWeights, train } from '../training/helpers.ts';
@@ -123,6 +125,23 @@ export function train_step({ model, optimizer, tf, xs, ys, batch }: Ctx): Record
   // 4 batches of 8: the mean of 0, 1, 2, 3 weighted by size.
   assert.equal(run.epochs[0]!.metrics.batch_index, 1.5);
   assert.ok(run.epochs[2]!.metrics.loss! < run.epochs[0]!.metrics.loss!);
+  await run.cleanup();
+});
+
+test('callbacks watch what the step returns: EarlyStopping on one of its metrics stops the run', async () => {
+  const source = 'export const trainStep = ({ batch }) => ({ loss: 1, batch_index: batch });';
+  const spec = smallSpec(source, {
+    fit: { epochs: 5, batchSize: 8, seed: 3 },
+    callbacks: { early_stopping: { monitor: 'batch_index', mode: 'min', patience: 0 } },
+  });
+  // The api cannot know the step's metric names beforehand, so it does not refuse the monitor.
+  const checked = validateRunSpec(parseRunSpec(spec), { maxParams: 1_000_000 });
+  assert.ok(checked.ok, JSON.stringify(!checked.ok && checked.errors));
+  const run = await train(spec, { userCode: true });
+  // batch_index averages 1.5 every epoch: no improvement after the first, so patience 0 stops after the second.
+  assert.equal(run.outcome.status, 'succeeded');
+  assert.equal(run.outcome.status === 'succeeded' && run.outcome.stoppedEarly, true);
+  assert.equal(run.epochs.length, 2);
   await run.cleanup();
 });
 
