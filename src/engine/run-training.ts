@@ -161,6 +161,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       ...(spec.fit.maxRuntimeSeconds ? [new MaxRuntimeCallback(spec.fit.maxRuntimeSeconds)] : []),
       new ProgressCallback(env.emit, env.maxBatchEventsPerSec),
       ...userCallbacks(spec.callbacks, { artifacts: env.artifacts, prefix, checkpoints, emit: env.emit }),
+      ...(user?.callbacks ?? []),
       new LatestCheckpointCallback(checkpoints, (saved) => env.emit({ type: 'checkpoint', data: { ...saved } })),
     ];
     const result = await fit(model, optimizer, heads, data.train, data.validation, {

@@ -31,6 +31,9 @@ export interface StepModule {
   trainStep: StepFunction;
   /** Absent: evaluation uses the compiled loss and metrics (Keras' default test_step). */
   testStep?: StepFunction;
+  /** The step's own state (JSON) for checkpoints, and back on resume: both exported, or neither. */
+  getState?: () => unknown;
+  setState?: (state: unknown) => unknown;
   /** The module's file name, as its stack frames name it. */
   file: string;
 }
@@ -66,5 +69,21 @@ export async function loadStepModule(spec: TrainStepSpec, dir: string): Promise<
       'trainStep.source',
     );
   }
-  return { trainStep: trainStep as StepFunction, testStep: testStep as StepFunction | undefined, file };
+  const getState = pick('getState', 'get_state');
+  const setState = pick('setState', 'set_state');
+  if ((getState === undefined) !== (setState === undefined) || [getState, setState].some(notAFunction)) {
+    throw KilnError.invalidSpec(
+      'trainStep.source: a step that keeps state exports both getState() and setState(state) functions (get_state, set_state)',
+      'trainStep.source',
+    );
+  }
+  return {
+    trainStep: trainStep as StepFunction,
+    testStep: testStep as StepFunction | undefined,
+    getState: getState as StepModule['getState'],
+    setState: setState as StepModule['setState'],
+    file,
+  };
 }
+
+const notAFunction = (value: unknown) => value !== undefined && typeof value !== 'function';

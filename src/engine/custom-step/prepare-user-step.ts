@@ -5,6 +5,8 @@ import { evaluateData, type BatchTrainer } from '../training/batch-trainer.ts';
 import type { OutputHead } from '../training/heads.ts';
 import { loadStepModule } from './load-step-module.ts';
 import { userTrainer } from './user-trainer.ts';
+import { StepStateCallback } from './step-state-callback.ts';
+import type { Callback } from '../training/callback.ts';
 import type { ExtraModel } from '../training/checkpoint-store.ts';
 import { buildModel } from '../model/index.ts';
 import { createOptimizer } from '../training/optimizer.ts';
@@ -24,6 +26,8 @@ export interface UserStep {
   hasTestStep: boolean;
   /** The step's further models with their optimizers, in the spec's order. */
   extras: ExtraModel[];
+  /** Fit's callbacks the step brings: its own state's, when the module keeps one. */
+  callbacks: Callback[];
   /** Frees the further models and optimizers. */
   dispose(): void;
 }
@@ -59,10 +63,12 @@ export async function prepareUserStep(
     watchdog: host.watchdog,
     compiledEvaluate: (data, batchSize, prefix) => evaluateData(model, heads, data, batchSize, prefix),
   });
+  const { getState, setState } = module;
   return {
     trainer,
     hasTestStep: module.testStep !== undefined,
     extras,
+    callbacks: getState && setState ? [new StepStateCallback({ getState, setState, file: module.file })] : [],
     dispose() {
       for (const extra of extras) {
         extra.optimizer.dispose();

@@ -257,3 +257,35 @@ test('a custom-step run interrupted mid-epoch resumes exactly, its running means
   await straight.cleanup();
   await first.cleanup();
 });
+
+test("a step's own state (getState/setState) is in every checkpoint and comes back on resume", async () => {
+  // A module-level counter: a resumed run imports the module afresh, so only setState brings it back.
+  const source = `
+let steps = 0;
+export function trainStep() { steps += 1; return { loss: 1, steps }; }
+export const getState = () => ({ steps });
+export const setState = (state) => { steps = state.steps; };`;
+  const spec = smallSpec(source, { fit: { epochs: 3, batchSize: 8, seed: 3 } });
+  const straight = await train(spec, { runId: 'straight', userCode: true });
+  // 4 steps an epoch: the third epoch's steps are 9..12, their mean 10.5.
+  assert.equal(straight.epochs.at(-1)!.metrics.steps, 10.5);
+  const first = await train(spec, { runId: 'resumed', userCode: true, interruptAfterBatches: 5 });
+  assert.equal(first.outcome.status, 'interrupted');
+  const second = await train(spec, { runId: 'resumed', userCode: true, store: first.store });
+  assert.deepEqual(
+    second.epochs.map((e) => e.metrics.steps),
+    straight.epochs.slice(-second.epochs.length).map((e) => e.metrics.steps),
+  );
+  await Promise.all([straight.cleanup(), first.cleanup()]);
+});
+
+test('state functions come in pairs, and getState returns JSON', async () => {
+  const half = await failing(
+    smallSpec('export const trainStep = () => ({ loss: 1 }); export const getState = () => 1;'),
+  );
+  assert.match(half.error.message, /exports both getState\(\) and setState\(state\)/);
+  const source =
+    'export const trainStep = () => ({ loss: 1 }); export const getState = () => undefined; export const setState = () => {};';
+  const bad = await failing(smallSpec(source, { fit: { epochs: 1, batchSize: 8 } }));
+  assert.match(bad.error.message, /getState returned undefined: return a JSON value/);
+});
