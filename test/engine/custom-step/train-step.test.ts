@@ -289,3 +289,33 @@ test('state functions come in pairs, and getState returns JSON', async () => {
   const bad = await failing(smallSpec(source, { fit: { epochs: 1, batchSize: 8 } }));
   assert.match(bad.error.message, /getState returned undefined: return a JSON value/);
 });
+
+test("clipping by hand in a step trains as the built-in fit with Keras' global_clipnorm does", async () => {
+  const source = readFileSync(new URL('../../../examples/custom-step/clip-by-hand.ts', import.meta.url), 'utf8');
+  const compile = (clip: Record<string, unknown>) => ({
+    optimizer: { type: 'adam', learningRate: 0.05, ...clip },
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  const builtIn = await train({
+    ...smallSpec(source),
+    trainStep: undefined,
+    compile: compile({ global_clipnorm: 0.1 }),
+  });
+  const byHand = await train(smallSpec(source, { compile: compile({}) }, 'ts'), { userCode: true });
+  // The premise: the norms are above 0.1, so clipping acts.
+  assert.ok(
+    byHand.epochs.every((e) => e.metrics.grad_norm! > 0.1),
+    JSON.stringify(byHand.epochs[0]!.metrics),
+  );
+  for (const [i, epoch] of byHand.epochs.entries()) {
+    for (const key of ['loss', 'accuracy'])
+      assert.ok(Math.abs(epoch.metrics[key]! - builtIn.epochs[i]!.metrics[key]!) < 1e-5, `epoch ${i + 1} ${key}`);
+  }
+  const unclipped = await train({ ...smallSpec(source), trainStep: undefined, compile: compile({}) });
+  assert.ok(
+    Math.abs(unclipped.epochs[2]!.metrics.loss! - byHand.epochs[2]!.metrics.loss!) > 1e-4,
+    'clipping changed the training',
+  );
+  await Promise.all([builtIn.cleanup(), byHand.cleanup(), unclipped.cleanup()]);
+});
