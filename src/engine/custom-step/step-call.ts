@@ -81,7 +81,8 @@ async function withTimeout<T>(promise: PromiseLike<T>, ms: number, name: StepNam
 
 /**
  * Keras' train_step returns a dict of metric values: here an object of numbers or one-element tensors.
- * Tensors are read and disposed (also when another value is wrong, so a failing run leaks nothing).
+ * Tensors are read and disposed (also when another value is wrong, so a failing run leaks nothing),
+ * variables only read.
  */
 function readMetrics(name: StepName, result: unknown): Logs {
   const entries = isPlainObject(result) ? Object.entries(result) : [];
@@ -103,7 +104,9 @@ function readMetrics(name: StepName, result: unknown): Logs {
     }
     return logs;
   } finally {
-    tf.dispose(entries.map(([, v]) => v).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+    // A variable returned as a metric (a model's scalar weight) is read, never disposed.
+    const returned = entries.map(([, v]) => v);
+    tf.dispose(returned.filter((v): v is tf.Tensor => v instanceof tf.Tensor && !(v instanceof tf.Variable)));
   }
 }
 

@@ -193,6 +193,39 @@ test('a step that returns nonsense fails the run, saying what it returned', asyn
   }
 });
 
+test('a variable returned as a metric is read, not disposed: the model keeps its weight', async () => {
+  // A one-element variable: a model whose output layer has one bias.
+  const variableMetric = `
+export function trainStep({ model }) { const output = model.layers[model.layers.length - 1]; return { loss: 1, bias: output.weights[1].read() }; }`;
+  const spec = smallSpec(variableMetric, {
+    model: {
+      type: 'sequential',
+      layers: [
+        { type: 'Dense', units: 4, activation: 'relu', inputShape: [2] },
+        { type: 'Dense', units: 1, activation: 'sigmoid' },
+      ],
+    },
+    dataset: {
+      inline: {
+        x: [
+          [0, 1],
+          [1, 0],
+          [1, 1],
+          [0, 0],
+        ],
+        y: [[1], [1], [0], [0]],
+      },
+    },
+    compile: { optimizer: 'adam', loss: 'binaryCrossentropy' },
+    fit: { epochs: 2, batchSize: 2, seed: 1 },
+  });
+  const run = await train(spec, { userCode: true });
+  assert.equal(run.outcome.status, 'succeeded');
+  assert.equal(run.epochs.length, 2);
+  assert.ok(Number.isFinite(run.epochs[1]!.metrics.bias));
+  await run.cleanup();
+});
+
 test('a step that leaves tensors behind fails the run at its first batch, before memory runs out', async () => {
   const source = `export function trainStep({ tf, xs }) { tf.square(xs); return { loss: 0 }; }`;
   // The one tensor it left is the user's; the training process that ran it ends with the run.
