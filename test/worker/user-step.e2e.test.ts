@@ -2,6 +2,11 @@
 // code; with it allowed, a step that throws or never returns fails its run (stack in the run's log,
 // the setting named) while the worker lives on and trains the next run's step.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kiln } from '../cli/run-kiln.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack } from '../helpers/stack.ts';
@@ -79,5 +84,21 @@ describe('with KILN_ALLOW_USER_CODE on', () => {
     const next = await request(stack.api.url, 'POST', '/runs', withStep(SEED_LOOP));
     const after = await waitForRun(stack.api.url, next.body.id, ['succeeded', 'failed']);
     assert.equal(after.status, 'succeeded', JSON.stringify(after.error));
+  });
+
+  test('kiln run SPEC --step seed-loop.ts --watch submits the module with the spec and shows its metrics', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-step-cli-'));
+    try {
+      const spec = denseRunSpec({ name: 'cli-step', epochs: 2 });
+      await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
+      const step = fileURLToPath(new URL('../../examples/custom-step/seed-loop.ts', import.meta.url));
+      const result = await kiln(['run', join(dir, 'spec.json'), '--step', step, '--watch'], {
+        KILN_URL: stack.api.url,
+      });
+      assert.equal(result.code, 0, result.stderr + result.stdout);
+      assert.match(result.stdout, /loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
