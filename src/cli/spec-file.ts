@@ -49,3 +49,24 @@ export function applyOverrides(spec: Record<string, unknown>, overrides: string[
   }
   return spec;
 }
+
+const STEP_LANGUAGES: Record<string, 'js' | 'ts'> = { '.js': 'js', '.mjs': 'js', '.ts': 'ts', '.mts': 'ts' };
+
+/**
+ * `--step train_step.ts`: the module's text becomes the spec's `train_step` (source and language, by
+ * the file's extension); whatever else the spec says of its step (`models`) stays.
+ */
+export async function attachStep(spec: Record<string, unknown>, path: string): Promise<Record<string, unknown>> {
+  const language = STEP_LANGUAGES[extname(path).toLowerCase()];
+  if (!language) throw usageError(`--step ${path}: a train step is a .js, .mjs, .ts or .mts module`);
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`, EXIT.usage);
+  }
+  const given = spec.train_step ?? spec.trainStep;
+  delete spec.trainStep;
+  spec.train_step = { ...(given && typeof given === 'object' ? given : {}), source, language };
+  return spec;
+}

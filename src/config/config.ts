@@ -104,6 +104,14 @@ export const ConfigSchema = Type.Object({
    * memory trains with bounded RSS.
    */
   KILN_TRAINING_DATA_MEMORY_MB: Type.Number({ minimum: 0, default: 256 }),
+  /**
+   * Run a spec's `trainStep` module (a user-written train_step). It is code execution on the workers:
+   * the module runs in the training process with the worker's access. Off: such a run is a 400. Set it
+   * on the api and the workers alike.
+   */
+  KILN_ALLOW_USER_CODE: Type.Boolean({ default: false }),
+  /** Worker: how long one call of a user's train_step or test_step may take before its run fails. */
+  KILN_STEP_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   /** Worker: how long one ingestion may take before it is stopped and its dataset fails (it is not retried). */
   KILN_INGEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Worker: port of its Prometheus /metrics endpoint; 0 turns it off. (The api serves /metrics on PORT.) */

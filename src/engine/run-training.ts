@@ -26,6 +26,12 @@ import { evaluateModel } from './training/evaluate.ts';
 import { modelSignature } from './model-signature.ts';
 import type { TransferModelSpec } from './model/types.ts';
 import { loadBaseWeights } from './training/base-weights.ts';
+import type { BatchSource } from './training/batch-source.ts';
+import { prepareUserStep, type UserCodeHost, type UserStep } from './custom-step/prepare-user-step.ts';
+import { UserCodeError } from './custom-step/user-code-error.ts';
+import { rm } from 'node:fs/promises';
+import { finalizeVariableValues } from './training/ema.ts';
+import { trainableVariables } from './training/train-step.ts';
 
 export interface TrainingJob {
   runId: string;
@@ -53,6 +59,8 @@ export interface TrainingEnvironment {
    * (default 1). Used on the wasm and cpu backends; the native backend spreads over the cores itself.
    */
   replicas?: number;
+  /** KILN_ALLOW_USER_CODE: how a run's trainStep module runs here; absent, a run carrying one fails. */
+  userCode?: UserCodeHost;
 }
 
 export type TrainingOutcome =
@@ -95,6 +103,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
   let data: RunData | undefined;
+  let user: UserStep | undefined;
   try {
     model = asSpecError(() => buildModel(spec.model as never, { seed }));
     const heads = asSpecError(() => resolveHeads(model!.outputNames, spec.compile));
@@ -115,18 +124,29 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     }
     data = openRunData(spec, job.data, io, heads, { validation: job.validationData, test: job.testData });
     for (const log of data.logs ?? []) env.emit({ type: 'log', data: log });
+    optimizer = createOptimizer(spec.compile.optimizer);
+    user = spec.trainStep
+      ? await prepareUserStep(spec.trainStep, env.userCode, model, optimizer, heads, seed)
+      : undefined;
+    if (user) {
+      const evaluation = user.hasTestStep ? 'its test_step' : 'the compiled loss and metrics';
+      env.emit({
+        type: 'log',
+        data: { level: 'info', message: `training with the run's train_step; evaluating with ${evaluation}` },
+      });
+    }
+    // Keras' evaluate runs test_step: the user's when the module has one, else the compiled loss and metrics.
+    const evaluateTest = async (test: BatchSource) =>
+      user?.hasTestStep
+        ? { metrics: await user.trainer.evaluate(test, spec.fit.batchSize), samples: test.size }
+        : await evaluateModel(model!, heads, test, spec.fit.batchSize);
     if (spec.fit.epochs === 0) {
       // Evaluation only (Keras' model.evaluate): nothing trains, so no model is registered.
-      if (data.test)
-        env.emit({
-          type: 'evaluation',
-          data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) },
-        });
+      if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateTest(data.test)) } });
       return { status: 'succeeded', epochs: 0, stoppedEarly: false };
     }
-    optimizer = createOptimizer(spec.compile.optimizer);
 
-    const checkpoints = new CheckpointStore(env.artifacts, prefix);
+    const checkpoints = new CheckpointStore(env.artifacts, prefix, user?.extras);
     const initialState = await checkpoints.restore('latest', model, optimizer);
     if (initialState) {
       env.emit({
@@ -146,6 +166,7 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       ...(spec.fit.maxRuntimeSeconds ? [new MaxRuntimeCallback(spec.fit.maxRuntimeSeconds)] : []),
       new ProgressCallback(env.emit, env.maxBatchEventsPerSec),
       ...userCallbacks(spec.callbacks, { artifacts: env.artifacts, prefix, checkpoints, emit: env.emit }),
+      ...(user?.callbacks ?? []),
       new LatestCheckpointCallback(checkpoints, (saved) => env.emit({ type: 'checkpoint', data: { ...saved } })),
     ];
     const result = await fit(model, optimizer, heads, data.train, data.validation, {
@@ -156,7 +177,9 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       classWeight: spec.fit.classWeight,
       callbacks,
       initialState,
-      replicas: dataParallelReplicas(env),
+      // A user's step computes its own gradients, on this thread.
+      replicas: user ? 1 : dataParallelReplicas(env),
+      trainer: user?.trainer,
       rng: {
         state: () => rng.state(),
         restore: (s) => {
@@ -170,10 +193,14 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
     if (result.stopReason === 'timeout')
       return { status: 'timeout', maxRuntimeSeconds: spec.fit.maxRuntimeSeconds!, epochs: lastEpoch(result.history) };
 
-    if (data.test)
-      env.emit({ type: 'evaluation', data: { ...(await evaluateModel(model, heads, data.test, spec.fit.batchSize)) } });
+    // fit finalized the run's optimizer (Keras' finalize_variable_values: EMA); the step's others likewise.
+    for (const extra of user?.extras ?? []) finalizeVariableValues(extra.optimizer, trainableVariables(extra.model));
+    if (data.test) env.emit({ type: 'evaluation', data: { ...(await evaluateTest(data.test)) } });
     const modelPath = `${prefix}/model`;
     await model.save(artifactIOHandler(env.artifacts, modelPath));
+    // The step's further models are kept with the run's artifacts (only the run's model is registered).
+    for (const extra of user?.extras ?? [])
+      await extra.model.save(artifactIOHandler(env.artifacts, `${prefix}/models/${extra.name}`));
     return {
       status: 'succeeded',
       model: {
@@ -185,7 +212,13 @@ export async function runTraining(job: TrainingJob, env: TrainingEnvironment): P
       epochs: lastEpoch(result.history),
       stoppedEarly: result.stopReason === 'early-stopping',
     };
+  } catch (error) {
+    // The user's code failed: its stack (its own frames) goes to the run's log, the one-line message to its error.
+    if (error instanceof UserCodeError) env.emit({ type: 'log', data: { level: 'error', message: error.userStack } });
+    throw error;
   } finally {
+    user?.dispose();
+    if (env.userCode && spec.trainStep) await rm(env.userCode.dir, { recursive: true, force: true });
     await data?.dispose();
     optimizer?.dispose();
     model?.dispose();

@@ -7,6 +7,7 @@ import type { RunEventDraft } from '../domain/run-event.ts';
 import type { RunError } from '../domain/run-status.ts';
 import type { TrainingOutcome } from '../engine/run-training.ts';
 import { sweepScratch } from './scratch-sweep.ts';
+import { StepWatchdog } from './step-watchdog.ts';
 import type { ChildMessage, ParentMessage, TrainingSettings } from './training-process-protocol.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TrainingProcesses } from './training-processes.ts';
@@ -189,8 +190,10 @@ async function giveUp(attempts: number, publish: OrderedPublisher, log: Logger):
 function superviseChild(child: ChildProcess, onEvent: (event: RunEventDraft) => void): Promise<ChildResult> {
   return new Promise((resolve) => {
     let verdict: ChildResult | undefined;
+    const watchdog = new StepWatchdog(child, (error) => (verdict ??= { kind: 'failed', error, retryable: false }));
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'event') onEvent(message.event);
+      else if (message.type === 'watchdog') watchdog.set(message.ms);
       else if (message.type === 'outcome') verdict = { kind: 'outcome', outcome: message.outcome };
       else if (message.type === 'failed')
         verdict = { kind: 'failed', error: message.error, retryable: message.retryable };
@@ -199,6 +202,7 @@ function superviseChild(child: ChildProcess, onEvent: (event: RunEventDraft) => 
       verdict ??= { kind: 'crashed', message: `could not start: ${error.message}` };
     });
     child.on('exit', (code, sig) => {
+      watchdog.stop();
       resolve(verdict ?? { kind: 'crashed', message: sig ? `was killed by ${sig}` : `exited with code ${code}` });
     });
   });

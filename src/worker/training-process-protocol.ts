@@ -15,6 +15,10 @@ export interface TrainingSettings {
   trainingThreads: number;
   /** KILN_TRAINING_DATA_MEMORY_MB, in bytes: dataset arrays held in memory; the rest is read from local files. */
   dataMemoryBytes: number;
+  /** KILN_ALLOW_USER_CODE: run a spec's trainStep module. */
+  allowUserCode: boolean;
+  /** KILN_STEP_TIMEOUT_SECONDS. */
+  stepTimeoutSeconds: number;
 }
 
 /** Messages between a worker and the child process that trains one job (over Node's IPC channel). */
@@ -24,4 +28,6 @@ export type ParentMessage =
 export type ChildMessage =
   | { type: 'event'; event: RunEventDraft }
   | { type: 'outcome'; outcome: TrainingOutcome }
-  | { type: 'failed'; error: RunError; retryable: boolean };
+  | { type: 'failed'; error: RunError; retryable: boolean }
+  /** User code (a train_step) runs for at most `ms` from now; null: it no longer runs (step-watchdog.ts). */
+  | { type: 'watchdog'; ms: number | null };

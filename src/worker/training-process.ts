@@ -11,6 +11,7 @@ import { openForTraining } from '../datasets/open-for-training.ts';
 import type { OpenedDataset, ResolvedDataset } from '../domain/dataset.ts';
 import { KilnError } from '../domain/errors.ts';
 import { sendToParent } from '../lib/child-process.ts';
+import { scratchDir } from '../lib/scratch-dirs.ts';
 import type { RunEventDraft } from '../domain/run-event.ts';
 import type { RunError } from '../domain/run-status.ts';
 import type { ChildMessage, ParentMessage } from './training-process-protocol.ts';
@@ -81,7 +82,21 @@ async function start({ payload, settings }: Extract<ParentMessage, { type: 'star
     if (payload.testDataset) testData = await open(payload.testDataset, 'testData');
     const outcome = await runTraining(
       { runId: payload.runId, spec: payload.spec, data, validationData, testData },
-      { artifacts, replicas: settings.trainingThreads, emit, cancel: cancel.signal, interrupt: interrupt.signal },
+      {
+        artifacts,
+        replicas: settings.trainingThreads,
+        emit,
+        cancel: cancel.signal,
+        interrupt: interrupt.signal,
+        userCode: settings.allowUserCode
+          ? {
+              dir: scratchDir(settings.dataDir, 'train-step'),
+              stepTimeoutMs: settings.stepTimeoutSeconds * 1000,
+              // Sent before the step runs: a synchronous step that never returns blocks this process for good.
+              watchdog: (ms) => void send({ type: 'watchdog', ms: ms ?? null }),
+            }
+          : undefined,
+      },
     );
     await send({ type: 'outcome', outcome });
   } catch (error) {

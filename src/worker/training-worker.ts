@@ -48,6 +48,8 @@ export async function startTrainingWorker(
           artifacts: artifactStoreSettings(config),
           trainingThreads: config.KILN_TRAINING_THREADS,
           dataMemoryBytes: config.KILN_TRAINING_DATA_MEMORY_MB * 1024 * 1024,
+          allowUserCode: config.KILN_ALLOW_USER_CODE,
+          stepTimeoutSeconds: config.KILN_STEP_TIMEOUT_SECONDS,
         },
         shutdown: shutdown.signal,
         log,

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/config.ts';
 import { createTestEnvironment } from '../helpers/environment.ts';
-import { request, waitFor, waitForRun } from '../helpers/http.ts';
+import { request, runEvents, waitFor, waitForRun } from '../helpers/http.ts';
 import { startApi, startWorker } from '../helpers/processes.ts';
 import { denseRunSpec } from '../helpers/specs.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -10,25 +10,13 @@ import { TcpProxy } from '../helpers/tcp-proxy.ts';
 const OUTAGE_MS = 30_000;
 const EPOCHS = 12;
 
-/** A run's whole event history over SSE, from after `since` (the server ends the stream after the final status). */
+/** A run's whole event history over SSE, from after `since`, with the fields this test compares. */
 async function history(
   url: string,
   runId: string,
   since = 0,
 ): Promise<{ seq: number; type: string; epoch?: number }[]> {
-  const res = await fetch(`${url}/runs/${runId}/events`, {
-    headers: { accept: 'text/event-stream', 'last-event-id': String(since) },
-  });
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.startsWith('id: '))
-    .map((block) => JSON.parse(/data: (.*)/.exec(block)![1]!))
-    .map((e: { seq: number; type: string; data: { epoch?: number } }) => ({
-      seq: e.seq,
-      type: e.type,
-      epoch: e.data.epoch,
-    }));
+  return (await runEvents(url, runId, since)).map((e) => ({ seq: e.seq, type: e.type, epoch: e.data.epoch }));
 }
 
 describe('PostgreSQL unreachable for 30 s while three runs train (a failover, a restart, a network blip)', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyOverrides, readSpec } from '../../src/cli/spec-file.ts';
+import { applyOverrides, attachStep, readSpec } from '../../src/cli/spec-file.ts';
 import { type CliError } from '../../src/cli/errors.ts';
 import { resolveConfig } from '../../src/cli/config.ts';
 
@@ -61,4 +61,26 @@ test('the server and token come from the flags, else KILN_URL and KILN_API_TOKEN
     resolveConfig({ url: 'https://x', token: 't' }, { KILN_URL: 'http://kiln:9000', KILN_API_TOKEN: 'abc' }),
     { url: 'https://x', token: 't' },
   );
+});
+
+test("--step attaches a module as the spec's train_step, its language by extension, keeping the step's models", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-step-'));
+  try {
+    await writeFile(join(dir, 'gan.ts'), 'export function trainStep() {}');
+    await writeFile(join(dir, 'loop.mjs'), 'export const train_step = () => ({ loss: 1 });');
+    const models = { generator: { model: { type: 'sequential' }, optimizer: 'adam' } };
+    const gan = await attachStep({ fit: {}, train_step: { models } }, join(dir, 'gan.ts'));
+    assert.deepEqual(gan.train_step, { models, source: 'export function trainStep() {}', language: 'ts' });
+    const loop = await attachStep({ trainStep: { language: 'ts' } }, join(dir, 'loop.mjs'));
+    assert.deepEqual(loop, {
+      train_step: { source: 'export const train_step = () => ({ loss: 1 });', language: 'js' },
+    });
+    await assert.rejects(
+      attachStep({}, join(dir, 'step.py')),
+      /--step .*step\.py: a train step is a \.js, \.mjs, \.ts or \.mts module/,
+    );
+    await assert.rejects(attachStep({}, join(dir, 'missing.ts')), (e: CliError) => /cannot read/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -66,3 +66,19 @@ export async function runLogs(base: string, runId: string) {
       (block) => (JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { data: { level: string; message: string } }).data,
     );
 }
+
+/** A run's stored events after `since`, read as Server-Sent Events (the stream ends with the run's final status). */
+export async function runEvents(
+  base: string,
+  runId: string,
+  since = 0,
+): Promise<Array<{ seq: number; type: string; data: any }>> {
+  const res = await fetch(`${base}/runs/${runId}/events`, {
+    headers: { accept: 'text/event-stream', 'last-event-id': String(since) },
+  });
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.startsWith('id: '))
+    .map((block) => JSON.parse(/data: (.*)/.exec(block)![1]!));
+}

@@ -33,6 +33,8 @@ export interface RunsServiceDeps {
   serving: Pick<ServingService, 'unload'>;
   /** KILN_MAX_PARAMS. */
   maxParams: number;
+  /** KILN_ALLOW_USER_CODE: whether a run may carry a trainStep module. */
+  allowUserCode: boolean;
 }
 
 /** The run lifecycle as the api drives it: create and enqueue, read, cancel, delete. */
@@ -48,6 +50,7 @@ export function runsService({
   artifacts,
   serving,
   maxParams,
+  allowUserCode,
 }: RunsServiceDeps) {
   /** Events the api itself originates are published like a worker's and recorded at once, so the
    *  answer and the database agree; the ingester later finds them already there. The highest stored
@@ -91,6 +94,13 @@ export function runsService({
      * (a request that carries an Idempotency-Key) the run's row and the answer naming it commit together.
      */
     async create(spec: RunSpec, opts: { dryRun: boolean; record?: RecordAnswer }) {
+      if (spec.trainStep && !allowUserCode) {
+        throw KilnError.field(
+          'trainStep',
+          'this server does not run user code: a train_step module needs KILN_ALLOW_USER_CODE=true on the api and the workers (it executes on the workers)',
+          'user_code_disabled',
+        );
+      }
       const { training, dataset, heldOut } = await prepare(spec);
       const checked = validateRunSpec(training, {
         maxParams,

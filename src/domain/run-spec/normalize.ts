@@ -109,6 +109,20 @@ function normalizeDataset(value: Record<string, unknown>): Record<string, unknow
   return dataset;
 }
 
+/** The step's further models keep their (user's) names; each one's optimizer takes Keras' spellings. */
+function normalizeTrainStep(value: Record<string, unknown>): Record<string, unknown> {
+  if (!isPlainObject(value.models)) return value;
+  const models = Object.fromEntries(
+    Object.entries(value.models).map(([name, entry]) => [
+      name,
+      isPlainObject(entry) && 'optimizer' in entry
+        ? { ...entry, optimizer: normalizeOptimizer(entry.optimizer) }
+        : entry,
+    ]),
+  );
+  return { ...value, models };
+}
+
 const CALLBACK_NAMES = ['earlyStopping', 'reduceLROnPlateau', 'modelCheckpoint', 'tensorBoard'];
 
 /** `reduce_lr_on_plateau`, `ReduceLROnPlateau` and `reduceLROnPlateau` all name the same callback. */
@@ -129,6 +143,12 @@ export function normalizeRunSpec(body: unknown): unknown {
     spec.compile = compile;
   }
   if (isPlainObject(spec.fit)) spec.fit = camelKeys(spec.fit);
+  // Keras' method name.
+  if ('train_step' in spec && !('trainStep' in spec)) {
+    spec.trainStep = spec.train_step;
+    delete spec.train_step;
+  }
+  if (isPlainObject(spec.trainStep)) spec.trainStep = normalizeTrainStep(spec.trainStep);
   if (isPlainObject(spec.dataset)) spec.dataset = normalizeDataset(spec.dataset);
   for (const key of ['validation_data', 'test_data']) {
     if (key in spec && !(camelKey(key) in spec)) {

@@ -102,6 +102,12 @@ export const OptimizerSpec = Type.Union(
         globalClipnorm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
         /** Keras 3's decoupled weight decay, any optimizer: variable -= learning rate · weightDecay · variable before each update. */
         weightDecay: Type.Optional(Type.Number({ minimum: 0 })),
+        /** Keras 3's exponential moving average of the weights, any optimizer; the weights become the averages at the end of fit. */
+        useEma: Type.Optional(Type.Boolean()),
+        /** `average = ema_momentum · average + (1 - ema_momentum) · weight` after each update (Keras' default 0.99). */
+        emaMomentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        /** Every this many iterations the weights are overwritten with their averages; null/absent: only at the end of fit. */
+        emaOverwriteFrequency: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
       },
       Strict,
     ),
@@ -386,6 +392,34 @@ export const ModelSpec = Type.Object(
   },
 );
 
+/**
+ * A user-written training step (Keras' train_step / test_step over TensorFlow.js): an ES module as
+ * source text, run on the workers only where the operator allows user code (KILN_ALLOW_USER_CODE).
+ */
+export const TrainStepSpec = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: 1_000_000,
+      description:
+        'An ES module exporting trainStep (or train_step) and optionally testStep (test_step): ({model, optimizer, tf, xs, ys}) => {metric: number | scalar tensor}',
+    }),
+    /** `ts`: TypeScript, whose types are stripped before it runs. */
+    language: Type.Union([Type.Literal('js'), Type.Literal('ts')], { default: 'js' }),
+    /**
+     * More models the step trains besides `model` (a GAN's generator beside its discriminator), each
+     * with its own optimizer; the step gets them as `models[name]` and `optimizers[name]`, and every
+     * checkpoint carries them. Names are checked by validateRunSpec.
+     */
+    models: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ model: ModelSpec, optimizer: OptimizerSpec }, Strict), {
+        description: 'name → {model, optimizer}: further models the train step trains',
+      }),
+    ),
+  },
+  Strict,
+);
+
 export const RunSpecSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -398,6 +432,8 @@ export const RunSpecSchema = Type.Object(
     compile: CompileSpec,
     fit: FitSpec,
     callbacks: Type.Optional(CallbacksSpec),
+    /** Trains each batch with the user's code instead of the compiled loss (Keras' overridden train_step). */
+    trainStep: Type.Optional(TrainStepSpec),
     /** 0 (the default) to 1000; queued runs with a higher priority start first, equal ones in submission order. */
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUN_PRIORITY })),
   },
@@ -408,6 +444,7 @@ export type RunSpec = Static<typeof RunSpecSchema>;
 export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
 export type CallbacksSpec = Static<typeof CallbacksSpec>;
+export type TrainStepSpec = Static<typeof TrainStepSpec>;
 export type DatasetRef = Static<typeof DatasetRef>;
 export type InlineDataset = Static<typeof InlineDataset>;
 export type HeldOutDataset = Static<typeof HeldOutDataset>;

@@ -25,10 +25,22 @@ export const OPTIMIZER_ARGS: Record<OptimizerType, Partial<Record<OptimizerArg, 
 
 /**
  * Keras 3's base-optimizer arguments, which every optimizer takes (Kiln applies them around the
- * TensorFlow.js optimizer: optimizer-options.ts). No default: absent means off (adamw's weightDecay
- * excepted, in OPTIMIZER_ARGS).
+ * TensorFlow.js optimizer: optimizer-options.ts, ema.ts). No default: absent means off (adamw's weightDecay
+ * excepted, in OPTIMIZER_ARGS). ema_momentum and ema_overwrite_frequency without use_ema do nothing, as
+ * in Keras, whose get_config writes all three.
  */
-export const COMMON_OPTIMIZER_ARGS = ['clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay'] as const;
+export const COMMON_OPTIMIZER_ARGS = [
+  'clipnorm',
+  'clipvalue',
+  'globalClipnorm',
+  'weightDecay',
+  'useEma',
+  'emaMomentum',
+  'emaOverwriteFrequency',
+] as const;
+
+/** Keras 3's ema_momentum default. */
+export const DEFAULT_EMA_MOMENTUM = 0.99;
 
 const CLIP_ARGS = ['clipnorm', 'clipvalue', 'globalClipnorm'] as const;
 

@@ -4,7 +4,7 @@ import { METRIC_ALIASES } from '../../domain/run-spec/normalize.ts';
 import type { CallbacksSpec } from '../../domain/run-spec/schema.ts';
 
 /**
- * The keys of every epoch's logs, exactly as the training loop writes them (fit.ts's
+ * The keys of every epoch's logs, exactly as the training loop writes them (batch-trainer.ts's
  * PassAccumulator.logs, keys from heads.ts's metricKey): `loss`; `<output>_loss` per output when
  * there are several; each compiled metric under its name (`accuracy`, or `<output>_accuracy`); and
  * all of these again with `val_` when the run has validation data.

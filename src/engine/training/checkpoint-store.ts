@@ -15,6 +15,13 @@ export interface SavedCheckpoint {
   path: string;
 }
 
+/** A model trained beside the run's own, with its optimizer (a user's step's further models: a GAN's generator). */
+export interface ExtraModel {
+  name: string;
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+}
+
 interface Pointer {
   dir: string;
   epoch: number;
@@ -32,6 +39,8 @@ export class CheckpointStore {
   constructor(
     private readonly store: ArtifactStore,
     private readonly runPrefix: string,
+    /** Saved and restored with every checkpoint, each under `models/<name>/` of its folder. */
+    private readonly extras: ExtraModel[] = [],
   ) {}
 
   private pointerKey(kind: CheckpointKind): string {
@@ -48,13 +57,9 @@ export class CheckpointStore {
     const previous = await this.readPointer(kind);
     const dir = `${this.runPrefix}/checkpoints/${kind}-e${state.epoch}-b${state.batch}-${Date.now()}-${this.serial++}`;
     try {
-      await model.save(artifactIOHandler(this.store, dir));
-      const optimizerWeights = await optimizer.getWeights();
-      const encoded = await tf.io.encodeWeights(optimizerWeights);
-      // getWeights hands out the optimizer's own slot variables plus a fresh `iter` scalar: free only that.
-      tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
-      await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
-      await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
+      await this.saveTrained(dir, model, optimizer);
+      for (const extra of this.extras)
+        await this.saveTrained(`${dir}/models/${extra.name}`, extra.model, extra.optimizer);
       await this.store.put(`${dir}/state.json`, JSON.stringify(state));
       // The pointer is replaced last (atomically): until then the previous checkpoint is the one in force.
       await this.store.put(
@@ -78,24 +83,41 @@ export class CheckpointStore {
   ): Promise<TrainingState | undefined> {
     const pointer = await this.readPointer(kind);
     if (!pointer) return undefined;
-    const saved = await tf.loadLayersModel(artifactIOHandler(this.store, pointer.dir));
+    await this.restoreTrained(pointer.dir, model, optimizer);
+    for (const extra of this.extras)
+      await this.restoreTrained(`${pointer.dir}/models/${extra.name}`, extra.model, extra.optimizer);
+    return JSON.parse((await this.store.get(`${pointer.dir}/state.json`)).toString('utf8')) as TrainingState;
+  }
+
+  /** A model's weights (tfjs format) and its optimizer's slots, in `dir`. */
+  private async saveTrained(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
+    await model.save(artifactIOHandler(this.store, dir));
+    const optimizerWeights = await optimizer.getWeights();
+    const encoded = await tf.io.encodeWeights(optimizerWeights);
+    // getWeights hands out the optimizer's own slot variables plus a fresh `iter` scalar: free only that.
+    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+    await this.store.put(`${dir}/optimizer.bin`, new Uint8Array(encoded.data));
+    await this.store.put(`${dir}/optimizer.json`, JSON.stringify(encoded.specs));
+  }
+
+  private async restoreTrained(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
+    const saved = await tf.loadLayersModel(artifactIOHandler(this.store, dir));
     try {
       model.setWeights(saved.getWeights());
     } finally {
       saved.dispose();
     }
     const specs = JSON.parse(
-      (await this.store.get(`${pointer.dir}/optimizer.json`)).toString('utf8'),
+      (await this.store.get(`${dir}/optimizer.json`)).toString('utf8'),
     ) as tf.io.WeightsManifestEntry[];
     if (specs.length > 0) {
-      const data = await this.store.get(`${pointer.dir}/optimizer.bin`);
+      const data = await this.store.get(`${dir}/optimizer.bin`);
       const tensors = tf.io.decodeWeights(
         data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
         specs,
       );
       await optimizer.setWeights(Object.entries(tensors).map(([name, tensor]) => ({ name, tensor })));
     }
-    return JSON.parse((await this.store.get(`${pointer.dir}/state.json`)).toString('utf8')) as TrainingState;
   }
 
   private async readPointer(kind: CheckpointKind): Promise<Pointer | undefined> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OutputHead } from './heads.ts';
-import { evaluateData } from './fit.ts';
+import { evaluateData } from './batch-trainer.ts';
 import type { BatchSource } from './batch-source.ts';
 import type { Logs } from './callback.ts';
 

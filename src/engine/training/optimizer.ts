@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { OPTIMIZER_ARGS, type OptimizerArg } from '../spec/optimizers.ts';
+import { DEFAULT_EMA_MOMENTUM, OPTIMIZER_ARGS, type OptimizerArg } from '../spec/optimizers.ts';
 import type { OptimizerSpec } from '../../domain/run-spec/schema.ts';
 import { withKerasOptions } from './optimizer-options.ts';
 import { createSchedule, type Schedule } from './lr-schedule.ts';
+import { withEma } from './ema.ts';
 
 /** Optimizers whose learning rate is a schedule of their iteration count (Keras' LearningRateSchedule). */
 const schedules = new WeakMap<tf.Optimizer, Schedule>();
@@ -17,7 +18,7 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const optimizer = createBase(o, schedule?.(0));
   const weightDecay = o.weightDecay ?? (OPTIMIZER_ARGS[o.type].weightDecay as number | undefined);
   if (schedule) schedules.set(optimizer, schedule);
-  return withKerasOptions(
+  const withOptions = withKerasOptions(
     optimizer,
     { clipnorm: o.clipnorm, clipvalue: o.clipvalue, globalClipnorm: o.globalClipnorm, weightDecay },
     () => getLearningRate(optimizer),
@@ -25,6 +26,12 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
     // optimizer's weights, so a resumed run takes the same rates).
     schedule && (() => setRate(optimizer, schedule(optimizer.iterations))),
   );
+  // Outermost: Keras averages the variables after clipping, decay and the update.
+  if (!o.useEma) return withOptions;
+  return withEma(withOptions, {
+    momentum: o.emaMomentum ?? DEFAULT_EMA_MOMENTUM,
+    overwriteFrequency: o.emaOverwriteFrequency ?? undefined,
+  });
 }
 
 /** The TensorFlow.js optimizer itself, before Keras 3's base-optimizer options are applied around it. */

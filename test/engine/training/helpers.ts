@@ -7,14 +7,25 @@ import type { RunEventDraft } from '../../../src/domain/run-event.ts';
 import { parseRunSpec } from '../../../src/domain/run-spec/parse.ts';
 import * as tf from '@tensorflow/tfjs';
 import { artifactIOHandler } from '../../../src/engine/io/artifact-io-handler.ts';
+import type { UserCodeHost } from '../../../src/engine/custom-step/prepare-user-step.ts';
+import { randomUUID } from 'node:crypto';
 
 /** Runs the engine in-process on a temporary artifact store, collecting its events. */
 export async function train(
   spec: unknown,
-  opts: { runId?: string; store?: FsArtifactStore; interruptAfterBatches?: number; replicas?: number } = {},
+  opts: {
+    runId?: string;
+    store?: FsArtifactStore;
+    interruptAfterBatches?: number;
+    replicas?: number;
+    /** Runs a spec's trainStep (KILN_ALLOW_USER_CODE), its module written under the store's folder. */
+    userCode?: Partial<UserCodeHost> | true;
+    /** Collects the events here too, so that a run that throws can still be looked at. */
+    events?: RunEventDraft[];
+  } = {},
 ) {
   const store = opts.store ?? new FsArtifactStore(await mkdtemp(join(tmpdir(), 'kiln-engine-')));
-  const events: RunEventDraft[] = [];
+  const events: RunEventDraft[] = opts.events ?? [];
   const interrupt = new AbortController();
   let batches = 0;
   const outcome: TrainingOutcome = await runTraining(
@@ -30,6 +41,11 @@ export async function train(
       interrupt: interrupt.signal,
       maxBatchEventsPerSec: Infinity,
       replicas: opts.replicas,
+      userCode: opts.userCode && {
+        dir: join(store.root, 'scratch', `step-${randomUUID()}`),
+        stepTimeoutMs: 60_000,
+        ...(opts.userCode === true ? {} : opts.userCode),
+      },
     },
   );
   return {

@@ -24,6 +24,7 @@ export default fp(
         artifacts: app.artifacts,
         serving: app.serving,
         maxParams: app.config.KILN_MAX_PARAMS,
+        allowUserCode: app.config.KILN_ALLOW_USER_CODE,
       }),
     );
   },
