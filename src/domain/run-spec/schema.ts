@@ -294,6 +294,8 @@ export const DatasetRef = Type.Object(
     inputs: Type.Optional(ArrayMapping('model input name → dataset array name')),
     /** A dataset of named arrays: the array holding each model output's targets, by output name (default: the same name). */
     outputs: Type.Optional(ArrayMapping('model output name → dataset array name')),
+    /** Keras' fit(sample_weight=…): the named array of one weight per row, scaling each training row's loss. */
+    sampleWeight: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
   Strict,
 );

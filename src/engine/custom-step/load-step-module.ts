@@ -19,6 +19,8 @@ export interface StepContext {
   xs: tf.Tensor | tf.Tensor[];
   /** The batch's targets, likewise per output. */
   ys: tf.Tensor | tf.Tensor[];
+  /** The rows' weights ([batch]) when the run names a sampleWeight array (Keras' data = (x, y, sample_weight)). */
+  sampleWeight?: tf.Tensor;
   /** 0-based epoch and batch within it. */
   epoch: number;
   batch: number;

@@ -27,7 +27,12 @@ export interface UserTrainerOptions extends Omit<StepCallOptions, 'file'> {
 export function userTrainer(opts: UserTrainerOptions): BatchTrainer {
   const call = { file: opts.module.file, timeoutMs: opts.timeoutMs, watchdog: opts.watchdog };
   let epoch = new Means();
-  const context = (xs: tf.Tensor[], ys: tf.Tensor[], at: { epoch: number; batch: number }): StepContext => ({
+  const context = (
+    xs: tf.Tensor[],
+    ys: tf.Tensor[],
+    at: { epoch: number; batch: number },
+    sampleWeight?: tf.Tensor,
+  ): StepContext => ({
     model: opts.model,
     optimizer: opts.optimizer,
     models: Object.fromEntries(opts.extras.map((e) => [e.name, e.model])),
@@ -36,11 +41,12 @@ export function userTrainer(opts: UserTrainerOptions): BatchTrainer {
     // Keras hands a model of one input its tensor, and a list for several.
     xs: xs.length === 1 ? xs[0]! : xs,
     ys: ys.length === 1 ? ys[0]! : ys,
+    ...(sampleWeight ? { sampleWeight } : {}),
     ...at,
   });
   return {
-    async train(xs, ys, size, at) {
-      epoch.add(await callStep('train_step', opts.module.trainStep, context(xs, ys, at), call), size);
+    async train(xs, ys, size, at, sampleWeight) {
+      epoch.add(await callStep('train_step', opts.module.trainStep, context(xs, ys, at, sampleWeight), call), size);
     },
     logs: () => epoch.logs(),
     newEpoch: () => void (epoch = new Means()),

@@ -32,6 +32,11 @@ export function checkNamedArrays(
       issues.push({ path: `${field}.${setting}`, message: 'is not supported for datasets of named arrays yet' });
   }
   const available = Object.keys(info.arrays).join(', ');
+  const weightName = (ref as DatasetRef).sampleWeight;
+  if (weightName !== undefined) {
+    const problem = sampleWeightProblem(info.arrays[weightName], available);
+    if (problem) issues.push({ path: `${field}.sampleWeight`, message: `array "${weightName}": ${problem}` });
+  }
   const indexInputs = embeddingInputs(summary);
   for (const side of ['inputs', 'outputs'] as const) {
     const io = summary[side];
@@ -61,6 +66,16 @@ export function checkNamedArrays(
     });
   }
   return issues;
+}
+
+/** Keras' sample_weight: one non-negative number per row. */
+function sampleWeightProblem(array: NamedArrayInfo | undefined, available: string): string | undefined {
+  if (!array) return `the dataset has no such array (its arrays: ${available})`;
+  if (!(array.shape.length === 0 || (array.shape.length === 1 && array.shape[0] === 1)))
+    return `sample weights are one number per row, but each row has shape ${shown(array.shape)}`;
+  if (array.range && array.range.min < 0)
+    return `sample weights must not be negative (the smallest is ${array.range.min})`;
+  return undefined;
 }
 
 function inputProblem(array: NamedArrayInfo, shape: Shape, embeddingInputDim: number | undefined): string | undefined {

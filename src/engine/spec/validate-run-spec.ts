@@ -87,11 +87,11 @@ function checkXYDataset(
   heads: ReturnType<typeof resolveHeads>,
 ): Issue[] {
   const errors: Issue[] = [];
-  for (const side of ['inputs', 'outputs'] as const) {
+  for (const side of ['inputs', 'outputs', 'sampleWeight'] as const) {
     if (ref[side] !== undefined)
       errors.push({
         path: `dataset.${side}`,
-        message: 'maps arrays of a dataset of named arrays; this one holds x and y',
+        message: 'names arrays of a dataset of named arrays; this one holds x and y',
       });
   }
   const input = summary.inputs[0]!.shape;

@@ -15,6 +15,8 @@ export interface TensorBatch {
   xs: tf.Tensor[];
   ys: tf.Tensor[];
   size: number;
+  /** Keras' sample_weight: one weight per row ([size]), scaling each row's loss. */
+  sampleWeight?: tf.Tensor;
 }
 
 export interface EpochRequest {

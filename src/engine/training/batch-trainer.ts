@@ -13,7 +13,14 @@ import type { TrainStep } from './train-step.ts';
  */
 export interface BatchTrainer {
   /** Trains on one batch (`at`: which, both 0-based) and adds its loss and metrics to the epoch's. */
-  train(xs: tf.Tensor[], ys: tf.Tensor[], size: number, at: { epoch: number; batch: number }): Promise<void>;
+  train(
+    xs: tf.Tensor[],
+    ys: tf.Tensor[],
+    size: number,
+    at: { epoch: number; batch: number },
+    /** Per-row weights (Keras' sample_weight), when the run names them. */
+    sampleWeight?: tf.Tensor,
+  ): Promise<void>;
   /** The epoch's logs so far. */
   logs(): Logs;
   /** Starts a new epoch's logs. */
@@ -30,8 +37,9 @@ export interface BatchTrainer {
 export function compiledTrainer(model: tf.LayersModel, heads: OutputHead[], step: TrainStep): BatchTrainer {
   let acc = new PassAccumulator(heads);
   return {
-    async train(xs, ys, size) {
-      const { loss, perHead, preds } = await step.run(xs, ys, size);
+    async train(xs, ys, size, _at, sampleWeight) {
+      // The weights ride after the targets (sliced by rows with them for replicas): see batchGradients.
+      const { loss, perHead, preds } = await step.run(xs, sampleWeight ? [...ys, sampleWeight] : ys, size);
       try {
         acc.update(loss, perHead, ys, preds, size);
       } finally {

@@ -116,11 +116,11 @@ export async function fit(
         shuffle: opts.shuffle,
         seed: opts.seed,
       };
-      for await (const { xs, ys, size } of stopReason ? [] : train.batches(request)) {
+      for await (const { xs, ys, size, sampleWeight } of stopReason ? [] : train.batches(request)) {
         try {
-          await trainer.train(xs, ys, size, { epoch: currentEpoch, batch: nextBatch });
+          await trainer.train(xs, ys, size, { epoch: currentEpoch, batch: nextBatch }, sampleWeight);
         } finally {
-          tf.dispose([...xs, ...ys]);
+          tf.dispose([...xs, ...ys, ...(sampleWeight ? [sampleWeight] : [])]);
         }
         nextBatch++;
         const logs = trainer.logs();

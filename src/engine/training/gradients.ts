@@ -13,8 +13,10 @@ export type BatchGradients = {
 
 /**
  * The loss of `xs`/`ys` and its gradients with respect to `trainable`. Shared by single-replica
- * training and every data-parallel replica, so both compute exactly the same thing. Call it inside a
- * tidy; every tensor returned belongs to that tidy.
+ * training and every data-parallel replica, so both compute exactly the same thing. A tensor in `ys`
+ * beyond the heads' is the rows' sample weights (it travels with the targets, so a replica's shard
+ * carries its rows' weights); class weights multiply them. Call it inside a tidy; every tensor
+ * returned belongs to that tidy.
  */
 export function batchGradients(
   model: tf.LayersModel,
@@ -24,11 +26,14 @@ export function batchGradients(
   ys: tf.Tensor[],
   classWeight?: Record<string, number>,
 ): BatchGradients {
-  const weights = classWeight ? sampleWeights(ys[0]!, classWeight) : undefined;
+  const given = ys.length > heads.length ? tf.reshape(ys[heads.length]!, [-1]) : undefined;
+  const targets = ys.slice(0, heads.length);
+  const byClass = classWeight ? sampleWeights(targets[0]!, classWeight) : undefined;
+  const weights = given && byClass ? tf.mul(given, byClass) : (given ?? byClass);
   let kept: { perHead: tf.Scalar[]; preds: tf.Tensor[] } | undefined;
   // variableGrads runs the loss in a scope of its own: keep what we want back from inside it.
   const { value, grads } = tf.variableGrads(() => {
-    const out = forwardLoss(model, heads, xs, ys, true, weights);
+    const out = forwardLoss(model, heads, xs, targets, true, weights);
     kept = { perHead: out.perHead.map((t) => tf.keep(t)), preds: out.preds.map((t) => tf.keep(t)) };
     return out.total;
   }, trainable);

@@ -57,6 +57,15 @@ export function namedArraysData(
     return { xs, ys };
   };
   const trainSide = open(trainArrays);
+  // Keras' sample_weight weighs the training rows only (validation and test are scored unweighted).
+  const weightArray = ref.sampleWeight === undefined ? undefined : trainArrays[ref.sampleWeight];
+  if (ref.sampleWeight !== undefined && !weightArray)
+    throw KilnError.field(
+      'dataset.sampleWeight',
+      `dataset "${ref.id}" has no array "${ref.sampleWeight}"`,
+      'invalid_spec',
+    );
+  const weights = weightArray && new ArrayRows(weightArray);
   const ownTest = arrays.train && arrays.test ? open(arrays.test) : undefined;
   const heldOutValidation = heldOut.validation && open(heldOut.validation);
   const heldOutTest = heldOut.test && open(heldOut.test);
@@ -70,12 +79,13 @@ export function namedArraysData(
       ? all(ownTest!)
       : split.test && source(trainSide, rowIndices(split.test));
   return {
-    train: source(trainSide, rowIndices(split.train)),
+    train: namedSource(trainSide.xs, trainSide.ys, rowIndices(split.train), weights),
     validation: heldOutValidation
       ? all(heldOutValidation)
       : split.validation && source(trainSide, rowIndices(split.validation)),
     test,
     async dispose() {
+      weights?.close();
       for (const side of [trainSide, ownTest, heldOutValidation, heldOutTest]) {
         for (const rows of [...(side?.xs ?? []), ...(side?.ys ?? []).map((t) => t.rows)]) rows.close();
       }
@@ -100,7 +110,7 @@ function target(rows: ArrayRows, head: OutputHead, outputShape: number[]): Targe
 
 /** Batches gathered row by row from the mapped arrays, in the epoch's seeded order. */
 // Samples keep their stored shape: the api has checked it against the model's (whose may hold nulls).
-function namedSource(xs: ArrayRows[], ys: Target[], indices: Int32Array): BatchSource {
+function namedSource(xs: ArrayRows[], ys: Target[], indices: Int32Array, weights?: ArrayRows): BatchSource {
   const size = indices.length;
   return {
     size,
@@ -123,7 +133,9 @@ function namedSource(xs: ArrayRows[], ys: Target[], indices: Int32Array): BatchS
           }
           return tf.tensor(buffer, [n, ...shape], 'float32');
         });
-        yield { xs: inputs, ys: targets, size: n };
+        const sampleWeight =
+          weights && tf.tensor1d(Float32Array.from({ length: n }, (_, j) => weights.first(rowOf(j))));
+        yield { xs: inputs, ys: targets, size: n, ...(sampleWeight ? { sampleWeight } : {}) };
       }
     },
     dispose() {},

@@ -64,8 +64,9 @@ const compile = {
 };
 const fit = { epochs: 3, batchSize: 8, seed: 7, validationSplit: 0.25 };
 
-function npz(train: Rows, test?: Rows, tokenDtype = '<i4'): Uint8Array {
+function npz(train: Rows, test?: Rows, tokenDtype = '<i4', weights?: number[]): Uint8Array {
   const arrays = (rows: Rows, suffix: string) => ({
+    ...(weights && suffix !== '_test' ? { [`weight${suffix}.npy`]: npy('<f4', [rows.n], weights) } : {}),
     [`image${suffix}.npy`]: npy('<f4', [rows.n, 8, 8, 3], rows.image),
     [`text${suffix}.npy`]: npy(tokenDtype, [rows.n, 6], rows.text),
     [`category${suffix}.npy`]: npy('<i8', [rows.n], rows.category),
@@ -121,10 +122,21 @@ async function trainsAsInline(stack: Stack, datasetId: string, train: Rows) {
 }
 
 /** Uploads rows (and test rows) as an NPZ of named arrays and waits until it is ready. */
-async function uploadProduct(stack: Stack, name: string, train: Rows, test?: Rows, tokenDtype?: string) {
-  const created = await uploadDataset(stack.api.url, [{ name: `${name}.npz`, data: npz(train, test, tokenDtype) }], {
-    name,
-  });
+async function uploadProduct(
+  stack: Stack,
+  name: string,
+  train: Rows,
+  test?: Rows,
+  tokenDtype?: string,
+  weights?: number[],
+) {
+  const created = await uploadDataset(
+    stack.api.url,
+    [{ name: `${name}.npz`, data: npz(train, test, tokenDtype, weights) }],
+    {
+      name,
+    },
+  );
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const dataset = await waitForDataset(stack.api.url, created.body.id);
   assert.equal(dataset.status, 'ready', dataset.error);
@@ -247,6 +259,65 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.ok(Number.isFinite(done.epochs[1].metrics.kind_loss) && Number.isFinite(done.epochs[1].metrics.price_loss));
     assert.ok(done.evaluation, 'evaluated on test.csv');
+  });
+
+  test("sampleWeight names an array of one weight per row: rows of weight 0 do not train (Keras' sample_weight)", async () => {
+    const zero = await uploadProduct(stack, 'zero-weights', train, undefined, undefined, new Array(40).fill(0));
+    const run = await request(stack.api.url, 'POST', '/runs', {
+      model: productModel(),
+      dataset: { id: zero, inputs: { tokens: 'text' }, sample_weight: 'weight' },
+      compile,
+      fit,
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const done = await waitForRun(stack.api.url, run.body.id, ['succeeded', 'failed'], 180_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const epochs = (done.epochs as Epoch[]).map((e) => e.metrics);
+    // Every training row weighs 0: the weighted loss is 0 and nothing moves, so the (unweighted) validation loss stays put.
+    for (const metrics of epochs) assert.equal(metrics.loss, 0);
+    assert.ok(epochs[0]!.val_loss! > 0);
+    for (const metrics of epochs)
+      assert.ok(Math.abs(metrics.val_loss! - epochs[0]!.val_loss!) < 1e-6, JSON.stringify(epochs));
+
+    const price = await request(stack.api.url, 'POST', '/runs?dryRun=true', {
+      model: productModel(),
+      dataset: { id: zero, inputs: { tokens: 'text' }, sampleWeight: 'price' },
+      compile,
+      fit,
+    });
+    assert.equal(price.status, 200, 'any array of one non-negative number per row is a usable weight');
+    const negative = await uploadProduct(stack, 'negative-weights', train, undefined, undefined, [
+      -1,
+      ...new Array(39).fill(1),
+    ]);
+    for (const [dataset, path, message] of [
+      [
+        { id: negative, inputs: { tokens: 'text' }, sampleWeight: 'weight' },
+        'dataset.sampleWeight',
+        /array "weight": sample weights must not be negative \(the smallest is -1\)/,
+      ],
+      [
+        { id: zero, inputs: { tokens: 'text' }, sampleWeight: 'image' },
+        'dataset.sampleWeight',
+        /one number per row, but each row has shape \[8, 8, 3\]/,
+      ],
+      [
+        { id: zero, inputs: { tokens: 'text' }, sampleWeight: 'w' },
+        'dataset.sampleWeight',
+        /array "w": the dataset has no such array/,
+      ],
+    ] as const) {
+      const res = await request(stack.api.url, 'POST', '/runs?dryRun=true', {
+        model: productModel(),
+        dataset,
+        compile,
+        fit,
+      });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      const issue = res.body.error.details.find((d: { path: string }) => d.path === path);
+      assert.ok(issue, JSON.stringify(res.body.error.details));
+      assert.match(issue.message, message);
+    }
   });
 
   test('mapping errors are 400s naming the array and the input or output, and create no run', async () => {
