@@ -1,5 +1,7 @@
 // Child of streamed-data.ts: builds one epoch of batches of a uint8 [rows, 28, 28, 1] dataset, read
-// from a file by position or loaded into memory as a training process would, and prints its peak RSS.
+// from a file by position or loaded into memory as a training process would, and prints its peak RSS,
+// sampled after every batch: getrusage's maxRSS is no use here, as a child starts with its parent's
+// (Linux carries ru_maxrss across fork and exec).
 import { readFileSync } from 'node:fs';
 import { createBatchStream, epochOrder, resolvePreprocess, SampleStore } from '../../src/engine/data/index.ts';
 
@@ -13,6 +15,7 @@ const store =
     : new SampleStore({ x: { dtype: 'uint8', shape, path: path! }, y });
 const started = performance.now();
 let samples = 0;
+let peak = process.memoryUsage.rss();
 for await (const batch of createBatchStream({
   store,
   batchSize: 128,
@@ -24,11 +27,12 @@ for await (const batch of createBatchStream({
   epoch: 0,
 })) {
   samples += batch.size;
+  peak = Math.max(peak, process.memoryUsage.rss());
 }
 store.close();
 console.log(
   JSON.stringify({
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peak / 2 ** 20,
     samplesPerSec: samples / ((performance.now() - started) / 1000),
   }),
 );
