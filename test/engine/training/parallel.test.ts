@@ -342,3 +342,36 @@ test('however the batches are split over the replicas, steps match one replica: 
   }
   assert.equal(liveReplicaThreads(), 0);
 });
+
+test("sample weights ride with their rows to the replicas: a 2-replica step with per-row weights matches one replica's", async () => {
+  const data = imageData(24);
+  const xs = tf.tensor4d(data.x.flat(3), [24, 8, 8, 1]);
+  const ys = tf.tensor2d(data.y);
+  // Uneven weights, so a replica given another row's weight would change the step.
+  const weights = tf.tensor1d(Array.from({ length: 24 }, (_, i) => (i % 5) / 2));
+  const build = () => buildModel(cnnSpec.model, { seed: 3 });
+  const [single, split, plain] = [build(), build(), build()];
+  const heads = resolveHeads(single.outputNames, cnnSpec.compile as never);
+  const planner: ShardPlanner = { split: (rows) => shardRowsByWeight(rows, [2, 1]), record() {} };
+  const one = localTrainStep(single, tf.train.adam(0.01), heads);
+  const two = await parallelTrainStep(split, tf.train.adam(0.01), heads, { replicas: 2, planner });
+  const unweighted = localTrainStep(plain, tf.train.adam(0.01), heads);
+  try {
+    for (let k = 0; k < 3; k++) {
+      const [a, b, c] = [
+        await one.run([xs], [ys, weights], 24),
+        await two.run([xs], [ys, weights], 24),
+        await unweighted.run([xs], [ys], 24),
+      ];
+      assertClose([b.loss], [a.loss], `loss at step ${k}`);
+      assert.ok(Math.abs(a.loss - c.loss) > 1e-4, `the weights change the loss (${a.loss} vs ${c.loss})`);
+      tf.dispose([...a.preds, ...b.preds, ...c.preds]);
+    }
+    const values = (m: tf.LayersModel) => m.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    assertClose(values(split), values(single), 'weights after 3 steps');
+  } finally {
+    await two.close();
+    tf.dispose([xs, ys, weights]);
+    [single, split, plain].forEach((m) => m.dispose());
+  }
+});
