@@ -4,6 +4,7 @@ import { resolveLimits, type SizeLimits } from './limits.ts';
 import { assertFinite, assertSplitsAgree, elementCount, makeSplit, splitHintFromName } from './ndarray.ts';
 import type { DatasetFile, ParsedDataset, Split, SplitName } from './types.ts';
 import type { DType, NdArray } from '../../domain/arrays.ts';
+import { splitsFromNamedArrays } from './named-arrays.ts';
 
 interface IdxElementType {
   bytes: number;
@@ -109,6 +110,9 @@ function withChannelAxis(array: NdArray): NdArray {
   return array.shape.length === 3 ? { ...array, shape: [...array.shape, 1] } : array;
 }
 
+/** An IDX file named as an array (`image_train.idx.gz`), rather than MNIST's `train-images-idx3-ubyte.gz`. */
+const NAMED_IDX = /^(?:.*[\\/])?([^\\/]+)\.idx(?:\.gz)?$/i;
+
 interface ParsedIdxFile {
   name: string;
   array: NdArray;
@@ -128,12 +132,26 @@ export function parseIdx(files: DatasetFile[], limits: SizeLimits = {}): ParsedD
   }
   const splits: ParsedDataset['splits'] = {};
   const names: Partial<Record<SplitName, { x: string; y: string }>> = {};
+  // Files that do not pair as MNIST's images and labels, all named <array>[_train|_test].idx[.gz], are
+  // named arrays, one per model input and output.
+  const pairs = [...groups].every(([, group]) => isImageLabelPair(group));
+  if (!pairs && files.every((file) => NAMED_IDX.test(file.name))) {
+    const arrays = [...groups.values()].flat().map(({ name, array }) => ({
+      key: name.replace(NAMED_IDX, '$1'),
+      source: name,
+      array: withChannelAxis(array),
+    }));
+    return splitsFromNamedArrays('idx', files.map((f) => f.name).join(', '), arrays);
+  }
   for (const [split, group] of groups)
     ({ split: splits[split], names: names[split] } = pairImagesWithLabels(split, group));
   if (splits.train && splits.test)
     assertSplitsAgree(splits.train, splits.test, { train: names.train!, test: names.test! });
   return { format: 'idx', splits };
 }
+
+const isImageLabelPair = (group: ParsedIdxFile[]) =>
+  group.length === 2 && group.filter((f) => f.array.shape.length === 1).length === 1;
 
 function pairImagesWithLabels(
   split: SplitName,

@@ -24,7 +24,11 @@ const ARRAY_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
  * Builds splits from Keras-style array names (x_train/y_train/x_test/y_test, or x/y for a single train
  * split), or, when any array has another name, a dataset of named arrays.
  */
-export function splitsFromNamedArrays(format: 'npy' | 'npz', where: string, arrays: NamedArray[]): ParsedDataset {
+export function splitsFromNamedArrays(
+  format: 'npy' | 'npz' | 'idx',
+  where: string,
+  arrays: NamedArray[],
+): ParsedDataset {
   const byKey = uniqueKeys(where, arrays);
   if ([...byKey.keys()].some((key) => !XY_KEYS.has(key))) return namedLayout(format, where, byKey);
   return xyLayout(format, where, byKey);
@@ -48,7 +52,7 @@ function uniqueKeys(where: string, arrays: NamedArray[]): Map<string, NamedArray
   return byKey;
 }
 
-function xyLayout(format: 'npy' | 'npz', where: string, byKey: Map<string, NamedArray>): ParsedDataset {
+function xyLayout(format: 'npy' | 'npz' | 'idx', where: string, byKey: Map<string, NamedArray>): ParsedDataset {
   const pair = (xKey: string, yKey: string) => {
     const x = byKey.get(xKey);
     const y = byKey.get(yKey);
@@ -94,7 +98,7 @@ export function arrayKeyFromFileName(name: string): string {
  * suffix puts an array in that split, no suffix in train. Every array of a split has one row per
  * sample, and the test split holds the same arrays as train, of the same sample shape and kind.
  */
-function namedLayout(format: 'npy' | 'npz', where: string, byKey: Map<string, NamedArray>): ParsedDataset {
+function namedLayout(format: 'npy' | 'npz' | 'idx', where: string, byKey: Map<string, NamedArray>): ParsedDataset {
   const bySplit: Partial<Record<SplitName, Map<string, NamedArray>>> = {};
   for (const [key, array] of byKey) {
     const match = /^(.*)_(train|test)$/.exec(key);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { parseIdx, parseIdxFile } from '../../../src/datasets/formats/idx.ts';
 import { assertDatasetError } from '../fixtures/expect-error.ts';
 import { encodeIdx } from '../fixtures/idx-writer.ts';
@@ -185,6 +186,34 @@ describe('parseIdx', () => {
         ]),
       'NON_FINITE',
       'train-y: value Infinity at index [1]',
+    );
+  });
+});
+
+describe('IDX files named as arrays (<name>[_train|_test].idx[.gz])', () => {
+  it('that do not pair as images and labels are a dataset of named arrays, images given their channel axis', () => {
+    const { splits, arrays, format } = parseIdx([
+      { name: 'image_train.idx', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+      { name: 'kind_train.idx.gz', data: gzipSync(encodeIdx(IMAGES, [3], [0, 2, 1])) },
+      { name: 'size_train.idx', data: encodeIdx(IMAGES, [3, 2], [1, 2, 3, 4, 5, 6]) },
+    ]);
+    assert.equal(format, 'idx');
+    assert.deepEqual(splits, {});
+    assert.deepEqual(Object.keys(arrays!.train!).sort(), ['image', 'kind', 'size']);
+    assert.deepEqual(arrays!.train!.image!.shape, [3, 2, 3, 1]);
+    assert.deepEqual([...arrays!.train!.kind!.data], [0, 2, 1]);
+  });
+
+  it('refuse arrays of one split with different numbers of rows', () => {
+    assertDatasetError(
+      () =>
+        parseIdx([
+          { name: 'image.idx', data: encodeIdx(IMAGES, [3, 2, 3], pixels) },
+          { name: 'kind.idx', data: encodeIdx(IMAGES, [2], [0, 1]) },
+          { name: 'size.idx', data: encodeIdx(IMAGES, [3, 2], [1, 2, 3, 4, 5, 6]) },
+        ]),
+      'COUNT_MISMATCH',
+      'image.idx has 3 rows',
     );
   });
 });
