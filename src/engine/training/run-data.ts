@@ -4,7 +4,7 @@ import { KilnError } from '../../domain/errors.ts';
 import { PrefetchWorker, resolvePreprocess, SampleStore, type LabelEncoding } from '../data/index.ts';
 import type { Preprocessing } from '../data/preprocess.ts';
 import { isInline, type DatasetRef, type RunSpec } from '../../domain/run-spec/schema.ts';
-import { X_Y_ONLY_FIELDS } from '../../domain/run-spec/array-mapping.ts';
+import { mappedArrays, X_Y_ONLY_FIELDS } from '../../domain/run-spec/array-mapping.ts';
 import { namedArraysData, type NamedModelIO } from './named-data.ts';
 import { datasetRows, rowIndices, type RowRange } from './dataset-rows.ts';
 import { streamSource, tensorDataSource, type BatchSource } from './batch-source.ts';
@@ -50,10 +50,14 @@ export function openRunData(
     throw KilnError.field('dataset.id', `dataset "${spec.dataset.id}" was not opened for training`, 'invalid_spec');
   if (opened.arrays) {
     refuseForNamedArrays(spec.dataset);
-    return namedArraysData(spec, spec.dataset, opened.arrays, model, heads, {
+    const data = namedArraysData(spec, spec.dataset, opened.arrays, model, heads, {
       validation: heldOut.validation && namedArraysOf(heldOut.validation, 'validationData'),
       test: heldOut.test && namedArraysOf(heldOut.test, 'testData'),
     });
+    // A CSV's categorical columns are in its `features` array: a model whose one input reads it takes records.
+    const readsFeatures =
+      model.inputNames.length === 1 && mappedArrays(spec.dataset, 'inputs', model.inputNames)[0] === 'features';
+    return opened.featureColumns && readsFeatures ? { ...data, featureColumns: opened.featureColumns } : data;
   }
   return streamedData(spec, spec.dataset, opened, model, heads, {
     validation: heldOut.validation && splitOf(heldOut.validation, 'validationData'),

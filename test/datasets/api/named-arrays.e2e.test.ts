@@ -222,27 +222,29 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
   test('a CSV with several label columns trains a model with an output per column', async () => {
     const rows = Array.from(
       { length: 48 },
-      (_, i) => `${i % 7},${(i * 3) % 5},${['bag', 'hat', 'shoe'][i % 3]},${i / 4}`,
+      (_, i) => `${i % 7},${['red', 'blue'][i % 2]},${['bag', 'hat', 'shoe'][i % 3]},${i / 4}`,
     );
-    const csv = (lines: string[]) => new TextEncoder().encode(['width,height,kind,price', ...lines].join('\n'));
+    const csv = (lines: string[]) => new TextEncoder().encode(['width,color,kind,price', ...lines].join('\n'));
     const created = await uploadDataset(
       stack.api.url,
       [
         { name: 'train.csv', data: csv(rows.slice(0, 40)) },
         { name: 'test.csv', data: csv(rows.slice(40)) },
       ],
-      { name: 'products-csv', labelColumns: 'kind,price' },
+      { name: 'products-csv', labelColumns: 'kind,price', categoricalColumns: 'color' },
     );
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const dataset = await waitForDataset(stack.api.url, created.body.id);
     assert.equal(dataset.status, 'ready', dataset.error);
     assert.deepEqual(Object.keys(dataset.arrays).sort(), ['features', 'kind', 'price']);
     assert.deepEqual(dataset.arrays.kind.classes, ['bag', 'hat', 'shoe']);
-    assert.deepEqual(dataset.arrays.features.shape, [2]);
+    // width, then color one-hot over blue, red.
+    assert.deepEqual(dataset.arrays.features.shape, [3]);
     const run = await request(stack.api.url, 'POST', '/runs', {
+      name: 'products-csv-model',
       model: {
         type: 'functional',
-        inputs: [{ name: 'size', shape: [2] }],
+        inputs: [{ name: 'size', shape: [3] }],
         layers: [
           { name: 'hidden', type: 'Dense', units: 8, activation: 'relu', inputs: 'size' },
           { name: 'kind', type: 'Dense', units: 3, activation: 'softmax', inputs: 'hidden' },
@@ -259,6 +261,12 @@ describe('datasets of named arrays feed multi-input, multi-output models', () =>
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.ok(Number.isFinite(done.epochs[1].metrics.kind_loss) && Number.isFinite(done.epochs[1].metrics.price_loss));
     assert.ok(done.evaluation, 'evaluated on test.csv');
+    // The model reads the features array, so it takes records by column, encoded as the CSV was.
+    const predict = (instances: unknown[]) =>
+      request(stack.api.url, 'POST', '/v1/models/products-csv-model:predict', { instances });
+    const records = await predict([{ width: 3, color: 'red' }]);
+    assert.equal(records.status, 200, JSON.stringify(records.body));
+    assert.deepEqual(records.body.predictions, (await predict([[3, 0, 1]])).body.predictions);
   });
 
   test("sampleWeight names an array of one weight per row: rows of weight 0 do not train (Keras' sample_weight)", async () => {
